@@ -21,6 +21,9 @@ struct bzimage_info {
 	uint32_t cmdline_size;		/* maximum command line length, without the NUL */
 	uint32_t kernel_alignment;
 	uint16_t xloadflags;
+	uint64_t pref_address;		/* where a non-relocatable kernel runs (2.10+) */
+	uint8_t relocatable;		/* relocatable_kernel */
+	uint32_t header_end;		/* file offset just past the setup header */
 };
 
 /*
@@ -42,8 +45,9 @@ unsigned e820_build(const struct guest_mem *m, struct boot_e820_entry *table, un
 
 /*
  * Append `arg` to the command line in `buf` (capacity `cap` including the
- * NUL), separated by one space. Returns 0 or -E2BIG, leaving buf unchanged
- * when it would not fit.
+ * NUL), separated by one space; an empty `arg` adds nothing. Returns 0 or
+ * -E2BIG, leaving buf unchanged when it would not fit (or when buf holds no
+ * NUL within cap).
  */
 int cmdline_append(char *buf, size_t cap, const char *arg);
 
@@ -66,8 +70,9 @@ struct boot_x86_result {
 };
 
 /*
- * Load the kernel at HY_KERNEL_LOAD, the initrd (+ extra) as high as
- * initrd_addr_max and low memory allow, the command line at HY_CMDLINE_ADDR,
+ * Load the kernel at HY_KERNEL_LOAD, the initrd (+ extra) page-aligned as high
+ * as initrd_addr_max and low memory allow but above all memory the kernel
+ * claims while it decompresses itself, the command line at HY_CMDLINE_ADDR,
  * and fill the zero page (setup header copied from the image, loader type,
  * e820, cmdline, ramdisk, acpi_rsdp_addr). Writes the identity page tables and
  * the GDT (boot_x86_setup_tables). Returns 0 or -errno with errbuf filled.

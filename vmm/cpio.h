@@ -6,14 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Start from a zeroed struct (struct cpio_buf b = { 0 }). */
 struct cpio_buf {
 	uint8_t *data;
 	size_t len;
 	size_t cap;
+	uint32_t last_ino;		/* inode numbers are handed out increasing from 1 */
 };
 
 /* Add a directory / regular file (mode without the type bits). Parents must
- * be added first. Return 0 or -ENOMEM. */
+ * be added first. Return 0, -ENOMEM, -EINVAL (empty path, type bits in mode)
+ * or -EFBIG (file over 4 GiB, beyond what newc can describe). */
 int cpio_add_dir(struct cpio_buf *b, const char *path, unsigned mode);
 int cpio_add_file(struct cpio_buf *b, const char *path, unsigned mode,
 		  const void *data, size_t len);

@@ -5,7 +5,7 @@
 /*
  * Low memory (below 1 MiB):
  *   0x000500  GDT (boot segments, entered directly in 64-bit mode)
- *   0x000520  IDT (empty; interrupts stay off until the kernel loads its own)
+ *   0x000540  IDT (empty; interrupts stay off until the kernel loads its own)
  *   0x007000  zero page (struct boot_params)
  *   0x008ff0  initial stack pointer
  *   0x009000  PML4, 0x00a000 PDPT, 0x00b000..0x00efff four PDs:
@@ -19,7 +19,7 @@
  * the IOAPIC and the LAPIC.
  */
 #define HY_GDT_ADDR         0x500ULL
-#define HY_IDT_ADDR         0x520ULL
+#define HY_IDT_ADDR         0x540ULL
 #define HY_ZERO_PAGE        0x7000ULL
 #define HY_BOOT_STACK       0x8ff0ULL
 #define HY_PML4_ADDR        0x9000ULL
