@@ -20,10 +20,12 @@
 
 struct virtq {
 	/* Set by the transport from the driver's configuration. */
-	uint16_t size;		/* queue size chosen by the driver (power of 2 not required) */
+	uint16_t size;		/* queue size chosen by the driver (the transport only
+				   accepts powers of 2, as the split ring needs) */
 	bool ready;
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	bool event_idx;		/* VIRTIO_F_RING_EVENT_IDX negotiated */
+	bool indirect;		/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	const struct guest_mem *mem;
 
 	/* Device-side state. */
@@ -48,7 +50,11 @@ void virtq_reset(struct virtq *q);
  * Take the next available chain. Returns 1 with *e filled, 0 when the ring
  * is empty, -EINVAL when the ring or the chain is malformed (addresses out of
  * guest RAM, loops, chains longer than the queue, a readable buffer after a
- * writable one, zero-length or overflowing lengths, a bad avail index).
+ * writable one, zero-length or overflowing lengths, a bad avail index, more
+ * than VIRTQ_MAX_SEGS buffers, an indirect table that is misaligned in size,
+ * nested, or used without the feature).
+ * With event_idx, finding the ring empty also publishes avail_event and
+ * re-checks, so a caller that loops until 0 never misses a notification.
  */
 int virtq_pop(struct virtq *q, struct virtq_elem *e);
 

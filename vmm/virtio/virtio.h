@@ -22,7 +22,8 @@ struct virtio_dev;
 
 struct virtio_dev_ops {
 	/* Device-specific feature bits offered (the transport adds
-	 * VIRTIO_F_VERSION_1 and VIRTIO_F_RING_EVENT_IDX). */
+	 * VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX and
+	 * VIRTIO_RING_F_INDIRECT_DESC, which the queue code handles). */
 	uint64_t (*features)(struct virtio_dev *d);
 	/* Config space access; off + len is within config_size. */
 	void (*config_read)(struct virtio_dev *d, uint32_t off, void *data, uint32_t len);
