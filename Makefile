@@ -52,7 +52,9 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_acpi.o \
 	tests/unit/test_queue.o \
 	tests/unit/test_mmio.o \
-	tests/unit/test_console.o
+	tests/unit/test_console.o \
+	tests/unit/test_serial.o \
+	tests/unit/test_i8042.o
 
 LIB_OBJS := $(COMMON_OBJS) $(VMM_OBJS)
 

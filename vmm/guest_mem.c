@@ -39,8 +39,13 @@ int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags)
 		return -EINVAL;
 	}
 
+	/*
+	 * hugetlb pages are taken from a fixed pool: with MAP_NORESERVE an empty
+	 * pool would surface as SIGBUS on the first guest access instead of a
+	 * clean mmap() failure here.
+	 */
 	if (flags & GUEST_MEM_HUGEPAGES)
-		mflags |= MAP_HUGETLB;
+		mflags = (mflags & ~MAP_NORESERVE) | MAP_HUGETLB;
 	/*
 	 * One host mapping for both regions keeps teardown trivial; the guest
 	 * never sees the host layout, only the per-region gpa ranges below.

@@ -1,0 +1,265 @@
+/* kvm.c: /dev/kvm, capability checks, VM creation and VM-wide ioctls. */
+#include "vmm/kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "vmm/layout.h"
+
+#define KVM_DEVICE "/dev/kvm"
+
+static const struct {
+	long cap;
+	const char *name;
+} required_caps[] = {
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
+    {KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+    {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
+    /* vm_stop() relies on it to kick a vCPU without a signal race. */
+    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
+};
+
+static int check_caps(int fd)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(required_caps); i++) {
+		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			log_error("%s lacks the required extension %s", KVM_DEVICE,
+				  required_caps[i].name);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+static int get_supported_cpuid(struct kvm *k)
+{
+	/* The kernel says how many entries it has only by failing with E2BIG. */
+	for (unsigned nent = 128; nent <= 4096; nent *= 2) {
+		struct kvm_cpuid2 *c;
+
+		c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+		if (!c)
+			return -ENOMEM;
+		c->nent = nent;
+		if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			k->cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG) {
+			int err = -errno;
+
+			log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			return err;
+		}
+	}
+	log_error("KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
+	return -E2BIG;
+}
+
+static int vm_ioctl(struct kvm *k, unsigned long req, unsigned long arg, const char *name)
+{
+	if (ioctl(k->vm_fd, req, arg) < 0) {
+		int err = -errno;
+
+		log_error("%s: %s", name, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static int create_vm(struct kvm *k)
+{
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	int r;
+
+	k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0);
+	if (k->vm_fd < 0) {
+		r = -errno;
+		log_error("KVM_CREATE_VM: %s", strerror(errno));
+		k->vm_fd = -1;
+		return r;
+	}
+	/* Intel VT-x needs three pages for the real-mode TSS and one for the
+	 * identity map of unrestricted-guest-less CPUs; both sit just below the
+	 * BIOS area, inside the MMIO hole, where no RAM is. */
+	r = vm_ioctl(k, KVM_SET_TSS_ADDR, HY_KVM_TSS_ADDR, "KVM_SET_TSS_ADDR");
+	if (r)
+		return r;
+	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
+		uint64_t idmap = HY_KVM_IDMAP_ADDR;
+
+		r = vm_ioctl(k, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&idmap,
+			     "KVM_SET_IDENTITY_MAP_ADDR");
+		if (r)
+			return r;
+	}
+	r = vm_ioctl(k, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+	if (r)
+		return r;
+	/* The dummy speaker keeps port 0x61 in the kernel instead of exiting to us. */
+	return vm_ioctl(k, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2");
+}
+
+int kvm_open(struct kvm *k)
+{
+	int r, version;
+
+	k->vm_fd = -1;
+	k->cpuid = NULL;
+	k->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (k->sys_fd < 0) {
+		r = -errno;
+		if (errno == ENOENT)
+			log_error("%s does not exist: is the kvm module loaded, and does this "
+				  "machine have hardware virtualization?",
+				  KVM_DEVICE);
+		else
+			log_error("cannot open %s: %s", KVM_DEVICE, strerror(errno));
+		return r;
+	}
+
+	version = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		log_error("%s speaks KVM API version %d, hyrun-vmm needs %d", KVM_DEVICE, version,
+			  KVM_API_VERSION);
+		r = -ENOTSUP;
+		goto fail;
+	}
+	r = check_caps(k->sys_fd);
+	if (r)
+		goto fail;
+
+	r = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r < (int)sizeof(struct kvm_run)) {
+		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", r < 0 ? strerror(errno) : "too small");
+		r = -EINVAL;
+		goto fail;
+	}
+	k->run_size = (size_t)r;
+
+	r = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (r <= 0)
+		r = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	k->max_vcpus = r > 0 ? (unsigned)r : 4; /* the API's documented default */
+
+	r = get_supported_cpuid(k);
+	if (r)
+		goto fail;
+	r = create_vm(k);
+	if (r)
+		goto fail;
+	return 0;
+
+fail:
+	kvm_close(k);
+	return r;
+}
+
+void kvm_close(struct kvm *k)
+{
+	if (k->vm_fd >= 0)
+		close(k->vm_fd);
+	if (k->sys_fd >= 0)
+		close(k->sys_fd);
+	free(k->cpuid);
+	k->vm_fd = k->sys_fd = -1;
+	k->cpuid = NULL;
+}
+
+int kvm_set_memory(struct kvm *k, const struct guest_mem *m)
+{
+	for (unsigned i = 0; i < m->nr_regions; i++) {
+		const struct guest_region *g = &m->regions[i];
+		struct kvm_userspace_memory_region region = {
+		    .slot = i,
+		    .guest_phys_addr = g->gpa,
+		    .memory_size = g->size,
+		    .userspace_addr = (uintptr_t)g->host,
+		};
+
+		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+			int err = -errno;
+
+			log_error("KVM_SET_USER_MEMORY_REGION (slot %u, %#llx+%#llx): %s", i,
+				  (unsigned long long)g->gpa, (unsigned long long)g->size,
+				  strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int kvm_irqfd(struct kvm *k, int fd, uint32_t gsi)
+{
+	struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
+
+	return vm_ioctl(k, KVM_IRQFD, (unsigned long)&irqfd, "KVM_IRQFD");
+}
+
+int kvm_ioeventfd(struct kvm *k, int fd, uint64_t addr, uint32_t len, uint64_t datamatch, bool pio)
+{
+	struct kvm_ioeventfd ioe = {
+	    .datamatch = datamatch,
+	    .addr = addr,
+	    .len = len,
+	    .fd = fd,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
+	};
+
+	return vm_ioctl(k, KVM_IOEVENTFD, (unsigned long)&ioe, "KVM_IOEVENTFD");
+}
+
+int kvm_irq_line(struct kvm *k, uint32_t irq, int level)
+{
+	struct kvm_irq_level l = {.irq = irq, .level = (uint32_t)level};
+
+	return vm_ioctl(k, KVM_IRQ_LINE, (unsigned long)&l, "KVM_IRQ_LINE");
+}
+
+/* Whether the "flags" line of /proc/cpuinfo names vmx or svm. */
+static bool cpu_has_virt_flag(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		return true; /* cannot tell: do not warn */
+	while (!found && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+			if (!strcmp(tok, "vmx") || !strcmp(tok, "svm")) {
+				found = true;
+				break;
+			}
+		}
+		break; /* the first CPU tells for all of them */
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+bool kvm_host_is_emulated(void)
+{
+	/* PVM runs a guest without VT-x/AMD-V: an unmodified Linux guest is
+	 * emulated instruction by instruction there. */
+	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+		return true;
+	return !cpu_has_virt_flag();
+}

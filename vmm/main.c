@@ -1,0 +1,246 @@
+/* main.c: hyrun-vmm's command line: options, then one VM from boot to exit status. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/agent_proto.h"
+#include "common/log.h"
+#include "vmm/layout.h"
+#include "vmm/vm.h"
+
+#ifndef HYRUN_VERSION
+#define HYRUN_VERSION "0.1.0-dev"
+#endif
+
+#define DEFAULT_MEM (256ULL << 20)
+#define MIN_MEM (32ULL << 20)
+
+enum {
+	OPT_CONSOLE = 0x100,
+	OPT_BOOT_TRACE,
+	OPT_DEBUG,
+	OPT_HUGEPAGES,
+	OPT_VIRTIO_CMDLINE,
+};
+
+static const struct option options[] = {
+    {"kernel", required_argument, NULL, 'k'},
+    {"initrd", required_argument, NULL, 'i'},
+    {"mem", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, 'c'},
+    {"cmdline", required_argument, NULL, 'a'},
+    {"console", no_argument, NULL, OPT_CONSOLE},
+    {"boot-trace", no_argument, NULL, OPT_BOOT_TRACE},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
+    {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hyrun-vmm --kernel FILE [OPTIONS] [--] [CMD [ARGS...]]\n"
+		"\n"
+		"Boot a Linux microVM with KVM, run CMD (default /bin/sh) in it with this\n"
+		"process's stdin, stdout and stderr, and exit with CMD's status.\n"
+		"\n"
+		"Options:\n"
+		"  --kernel FILE     the guest kernel, an x86-64 bzImage (required)\n"
+		"  --initrd FILE     the initramfs (newc cpio, may be compressed) with hyrun-init\n"
+		"                    as /init\n"
+		"  --mem SIZE        guest RAM; K, M or G suffix, bytes without one; at least\n"
+		"                    32M, a multiple of 4K (default 256M)\n"
+		"  --cpus N          number of vCPUs, 1 to %d (default 1)\n"
+		"  --cmdline ARGS    extra kernel command line arguments, appended last\n"
+		"  --console         show the kernel's console (serial) output on stderr, and do\n"
+		"                    not pass \"quiet\" to the kernel\n"
+		"  --boot-trace      at exit, print on stderr when KVM was ready, the guest was\n"
+		"                    first entered, init started and CMD was executed, in\n"
+		"                    microseconds since hyrun-vmm started (-1: did not happen)\n"
+		"  --debug           debug messages from hyrun-vmm and from hyrun-init\n"
+		"  --hugepages       back guest RAM with hugetlbfs pages (default: transparent\n"
+		"                    huge pages where the kernel allows)\n"
+		"  --virtio-cmdline  also describe the virtio-mmio devices on the kernel command\n"
+		"                    line (virtio_mmio.device=...), for kernels without ACPI\n"
+		"  -h, --help        show this help\n"
+		"  -V, --version     show the version\n"
+		"\n"
+		"Exit status:\n"
+		"  0-255   CMD's exit status\n"
+		"  128+N   CMD was killed by signal N\n"
+		"  %d     the guest crashed (kernel panic, triple fault, reset or power-off\n"
+		"          before CMD's status was reported); the end of its console is shown\n"
+		"  %d     hyrun-vmm failed: bad options, unusable kernel or initrd, no usable\n"
+		"          /dev/kvm, out of memory\n"
+		"  hyrun-init reports 126 (CMD not executable) and 127 (CMD not found) like a\n"
+		"  shell does.\n",
+		HY_MAX_VCPUS, HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
+}
+
+/* A size: decimal digits with an optional K, M or G (binary) suffix. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift && end[1] != '\0')
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_mem(const char *s, uint64_t *out)
+{
+	int r = parse_size(s, out);
+
+	if (r == -EINVAL) {
+		log_error("--mem '%s': not a size (a number with an optional K, M or G suffix)", s);
+		return r;
+	}
+	if (r == -ERANGE) {
+		log_error("--mem '%s': too large", s);
+		return r;
+	}
+	if (*out < MIN_MEM) {
+		log_error("--mem '%s': a guest needs at least 32M", s);
+		return -EINVAL;
+	}
+	if (*out % 4096) {
+		log_error("--mem '%s': not a multiple of 4K", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_cpus(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end || errno || v < 1 || v > HY_MAX_VCPUS) {
+		log_error("--cpus '%s': must be a number from 1 to %d", s, HY_MAX_VCPUS);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char *default_argv[] = {"/bin/sh", NULL};
+	struct vm_config cfg = {
+	    .mem_size = DEFAULT_MEM,
+	    .nr_cpus = 1,
+	    .argv = default_argv,
+	    .start_mono_us = vm_now_us(),
+	};
+	struct vm *vm;
+	int opt, status;
+
+	log_init("hyrun-vmm", LOG_WARN);
+	/* The workload's stdout may be a pipe that closes early: that must be a
+	 * write error to handle, not the death of the VM. */
+	signal(SIGPIPE, SIG_IGN);
+
+	opterr = 0; /* our messages, not getopt's */
+	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			cfg.kernel_path = optarg;
+			break;
+		case 'i':
+			cfg.initrd_path = optarg;
+			break;
+		case 'm':
+			if (parse_mem(optarg, &cfg.mem_size))
+				return HY_STATUS_VMM_ERROR;
+			break;
+		case 'c':
+			if (parse_cpus(optarg, &cfg.nr_cpus))
+				return HY_STATUS_VMM_ERROR;
+			break;
+		case 'a':
+			cfg.cmdline_extra = optarg;
+			break;
+		case OPT_CONSOLE:
+			cfg.console = true;
+			break;
+		case OPT_BOOT_TRACE:
+			cfg.boot_trace = true;
+			break;
+		case OPT_DEBUG:
+			cfg.debug = true;
+			break;
+		case OPT_HUGEPAGES:
+			cfg.hugepages = true;
+			break;
+		case OPT_VIRTIO_CMDLINE:
+			cfg.virtio_cmdline = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("hyrun-vmm %s\n", HYRUN_VERSION);
+			return 0;
+		case ':':
+			log_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
+			return HY_STATUS_VMM_ERROR;
+		default:
+			if (optopt)
+				log_error("unknown option '-%c' (see --help)", optopt);
+			else
+				log_error("unknown option '%s' (see --help)", argv[optind - 1]);
+			return HY_STATUS_VMM_ERROR;
+		}
+	}
+	if (!cfg.kernel_path) {
+		log_error("no kernel given: --kernel FILE is required (see --help)");
+		return HY_STATUS_VMM_ERROR;
+	}
+	if (optind < argc)
+		cfg.argv = argv + optind;
+	if (cfg.debug)
+		log_init("hyrun-vmm", LOG_DEBUG);
+
+	if (vm_create(&vm, &cfg))
+		return HY_STATUS_VMM_ERROR;
+	status = vm_run(vm);
+	vm_destroy(vm);
+	return status;
+}

@@ -1,0 +1,894 @@
+/* vm.c: the microVM: setup from the config, port/MMIO dispatch, the paravirtual
+ * exit and boot-marker ports, stopping, and the exit status. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/agent_proto.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "vmm/acpi.h"
+#include "vmm/boot_x86.h"
+#include "vmm/cpio.h"
+#include "vmm/event.h"
+#include "vmm/guest_mem.h"
+#include "vmm/i8042.h"
+#include "vmm/kvm.h"
+#include "vmm/layout.h"
+#include "vmm/serial.h"
+#include "vmm/vcpu.h"
+#include "vmm/virtio/console.h"
+#include "vmm/virtio/mmio.h"
+
+/*
+ * The kernel command line every guest gets.
+ * - console=ttyS0: kernel messages (and panics, even with "quiet") reach the
+ *   serial ring buffer that is shown when the guest crashes.
+ * - reboot=k, panic=-1: a panic reboots at once, through the keyboard
+ *   controller, which ends the VM instead of leaving it spinning.
+ * - pci=off: there is no PCI bus; this skips probing config space.
+ * - 8250.nr_uarts=1: only COM1 exists; no time spent probing COM2..4.
+ * - i8042.*: the controller has no mouse port, no multiplexer and no PnP
+ *   description, and the keyboard is never talked to; this keeps the driver's
+ *   probe to a handful of port accesses.
+ * - rdinit=/init: hyrun-init, from the initramfs.
+ * "nomodeset" is not needed: there is no display device for a driver to find.
+ */
+#define DEFAULT_CMDLINE                                                                            \
+	"console=ttyS0 reboot=k panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux "         \
+	"i8042.nopnp i8042.dumbkbd rdinit=/init"
+
+#define CMDLINE_CAP 4096
+#define CRASH_TAIL_LINES 20
+#define POST_PORT 0x80
+#define CMOS_PORT 0x70
+#define SLP_EN (1u << 5)
+
+struct file_buf {
+	void *data;
+	size_t size;
+};
+
+/* One ioeventfd: the guest wrote queue index `q` to a transport's QueueNotify. */
+struct queue_notify {
+	struct virtio_mmio *t;
+	unsigned q;
+	int fd;
+};
+
+struct vm {
+	struct vm_config cfg;
+	struct kvm kvm;
+	bool kvm_open;
+	struct guest_mem mem;
+	bool mem_ready;
+	struct event_loop *loop;
+	struct file_buf kernel, initrd;
+
+	struct vcpu vcpus[HY_MAX_VCPUS];
+	unsigned nr_vcpus; /* created */
+
+	struct serial serial;
+	struct i8042 i8042;
+	bool legacy_ready;
+
+	struct virtio_mmio mmio[HY_VIRTIO_MAX_DEVS];
+	int mmio_irqfd[HY_VIRTIO_MAX_DEVS];
+	unsigned nr_mmio;
+	struct queue_notify *notifies;
+	unsigned nr_notifies, cap_notifies;
+	struct virtio_console *console;
+
+	/* Exit state, under stop_lock. */
+	pthread_mutex_t stop_lock;
+	bool stopping; /* read without the lock through vm_stopping() */
+	bool crashed;
+	int status;
+
+	/* Boot trace, CLOCK_MONOTONIC microseconds; 0 = not (yet) happened. */
+	int64_t t_kvm_ready, t_first_entry, t_init, t_exec;
+
+	uint8_t port_logged[65536 / 8]; /* unknown ports already reported */
+	unsigned mmio_logged;
+};
+
+int64_t vm_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* --- stopping ------------------------------------------------------------- */
+
+static void stop_locked(struct vm *vm, int status)
+{
+	vm->status = status;
+	__atomic_store_n(&vm->stopping, true, __ATOMIC_SEQ_CST);
+	/* Kicks happen under stop_lock: vm_run() takes the lock before it joins
+	 * the threads, so no thread is signalled after it was joined. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	if (vm->loop)
+		event_loop_stop(vm->loop);
+}
+
+bool vm_stop(struct vm *vm, int status)
+{
+	bool first;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	first = !vm->stopping;
+	if (first)
+		stop_locked(vm, status);
+	pthread_mutex_unlock(&vm->stop_lock);
+	return first;
+}
+
+bool vm_stopping(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST);
+}
+
+void vm_guest_crash(struct vm *vm, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (!vm->stopping) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log_error("%s", msg);
+		vm->crashed = true;
+		stop_locked(vm, HY_STATUS_GUEST_CRASH);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void vm_mark_first_entry(struct vm *vm)
+{
+	__atomic_store_n(&vm->t_first_entry, vm_now_us(), __ATOMIC_RELAXED);
+}
+
+/* --- the paravirtual ports (agent_proto.h) ---------------------------------- */
+
+/* Translate the workload's exit report into hyrun-vmm's exit status, or -1. */
+static int exit_value_status(uint32_t v)
+{
+	unsigned kind = (v >> 8) & 0xff, code = v & 0xff;
+
+	if (v >> 16)
+		return -1;
+	switch (kind) {
+	case HY_EXIT_KIND_EXITED:
+		return (int)code;
+	case HY_EXIT_KIND_SIGNALED:
+		return code >= 1 && code <= 64 ? 128 + (int)code : -1;
+	case HY_EXIT_KIND_INIT_ERROR:
+		return code >= 1 ? (int)code : -1;
+	}
+	return -1;
+}
+
+static void report_exit(struct vm *vm, const uint8_t *data, unsigned size)
+{
+	uint32_t v = 0;
+	int status;
+
+	if (size != sizeof(v)) {
+		memcpy(&v, data, size < sizeof(v) ? size : sizeof(v));
+		vm_guest_crash(vm, "guest reported an invalid exit value %#x (a %u-byte write)", v,
+			       size);
+		return;
+	}
+	memcpy(&v, data, sizeof(v));
+	status = exit_value_status(v);
+	if (status < 0) {
+		vm_guest_crash(vm, "guest reported an invalid exit value %#x", v);
+		return;
+	}
+	log_debug("workload exit value %#x: status %d", v, status);
+	/* The console is drained in vm_run() before the status is returned. */
+	vm_stop(vm, status);
+}
+
+static void boot_mark(struct vm *vm, uint8_t mark)
+{
+	int64_t *slot;
+	int64_t zero = 0;
+
+	switch (mark) {
+	case HY_BOOT_MARK_INIT:
+		slot = &vm->t_init;
+		break;
+	case HY_BOOT_MARK_EXEC:
+		slot = &vm->t_exec;
+		break;
+	default:
+		log_debug("unknown boot mark %u", mark);
+		return;
+	}
+	/* Only the first of each counts. */
+	__atomic_compare_exchange_n(slot, &zero, vm_now_us(), false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
+}
+
+static void pv_port(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, bool is_write)
+{
+	if (!is_write) {
+		memset(data, 0xff, size);
+		return;
+	}
+	switch (port) {
+	case HY_PORT_EXIT:
+		report_exit(vm, data, size);
+		break;
+	case HY_PORT_BOOTMARK:
+		boot_mark(vm, data[0]);
+		break;
+	default:
+		log_debug("write to unused paravirtual port %#x ignored", port);
+		break;
+	}
+}
+
+/* --- port and MMIO dispatch -------------------------------------------------- */
+
+static void sleep_control(struct vm *vm, uint8_t v)
+{
+	/* ACPI 6.4 section 4.8.3.7: SLP_EN starts the transition to SLP_TYP. */
+	if (!(v & SLP_EN))
+		return;
+	if (((v >> 2) & 7) == HY_ACPI_S5_TYP)
+		vm_guest_crash(vm, "the guest powered off before the workload reported an exit "
+				   "status");
+	else
+		log_debug("sleep state %u requested, not supported", (v >> 2) & 7);
+}
+
+static void unknown_port(struct vm *vm, uint16_t port, uint8_t *data, bool is_write)
+{
+	uint8_t bit = (uint8_t)(1u << (port % 8));
+
+	if (!is_write)
+		*data = 0xff; /* an open ISA bus reads as all ones */
+	if (log_get_level() >= LOG_DEBUG &&
+	    !(__atomic_fetch_or(&vm->port_logged[port / 8], bit, __ATOMIC_RELAXED) & bit))
+		log_debug("guest %s unhandled port %#x", is_write ? "wrote" : "read", port);
+}
+
+static void byte_port(struct vm *vm, uint16_t port, uint8_t *data, bool is_write)
+{
+	if (port >= HY_COM1_PORT && port < HY_COM1_PORT + 8) {
+		serial_io(&vm->serial, port - HY_COM1_PORT, data, is_write);
+	} else if (port == HY_I8042_DATA_PORT || port == HY_I8042_CMD_PORT) {
+		if (i8042_io(&vm->i8042, port, data, is_write) == I8042_RESET)
+			vm_guest_crash(vm, "the guest reset the machine (keyboard controller) "
+					   "before the workload reported an exit status");
+	} else if (port == HY_ACPI_SLEEP_CTL_PORT) {
+		if (is_write)
+			sleep_control(vm, *data);
+		else
+			*data = 0;
+	} else if (port == HY_ACPI_SLEEP_STS_PORT) {
+		if (!is_write)
+			*data = 0; /* no wake events */
+	} else if (port == POST_PORT) {
+		/* POST codes and I/O delays (outb to 0x80): nothing to do. */
+		if (!is_write)
+			*data = 0xff;
+	} else if (port == CMOS_PORT || port == CMOS_PORT + 1) {
+		/* No RTC. Reading zero rather than all ones matters: an all-ones
+		 * register A has "update in progress" set forever, and code that
+		 * waits for it to clear would never finish. */
+		if (!is_write)
+			*data = 0;
+	} else {
+		unknown_port(vm, port, data, is_write);
+	}
+}
+
+void vm_port_io(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, bool is_write)
+{
+	if (port >= HY_PORT_BASE && port < HY_PORT_BASE + HY_PORT_COUNT) {
+		pv_port(vm, port, data, size, is_write);
+		return;
+	}
+	/* The legacy devices are byte-wide: a wider access touches consecutive
+	 * ports, as on an 8-bit ISA bus. */
+	for (unsigned i = 0; i < size; i++)
+		byte_port(vm, (uint16_t)(port + i), data + i, is_write);
+}
+
+void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write)
+{
+	uint64_t end = HY_VIRTIO_MMIO_BASE + (uint64_t)vm->nr_mmio * HY_VIRTIO_MMIO_SIZE;
+
+	if (addr >= HY_VIRTIO_MMIO_BASE && addr < end) {
+		uint64_t rel = addr - HY_VIRTIO_MMIO_BASE;
+		unsigned i = (unsigned)(rel / HY_VIRTIO_MMIO_SIZE);
+		uint64_t off = rel % HY_VIRTIO_MMIO_SIZE;
+
+		if (off + len <= HY_VIRTIO_MMIO_SIZE) {
+			virtio_mmio_access(&vm->mmio[i], off, data, len, is_write);
+			return;
+		}
+	}
+	if (!is_write)
+		memset(data, 0, len);
+	if (__atomic_fetch_add(&vm->mmio_logged, 1, __ATOMIC_RELAXED) < 16)
+		log_debug("guest %s unhandled MMIO %#llx (%u bytes)", is_write ? "wrote" : "read",
+			  (unsigned long long)addr, len);
+}
+
+/* --- setup ---------------------------------------------------------------- */
+
+/*
+ * Read a whole file into memory. read() rather than mmap(): the contents are
+ * copied into guest memory once anyway, and on network or 9p filesystems
+ * large reads are far cheaper than one page fault per 4 KiB.
+ */
+static int read_file(struct file_buf *f, const char *path, const char *what)
+{
+	cleanup_fd int fd = -1;
+	struct stat st;
+	size_t done = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		log_error("cannot open %s '%s': %s", what, path, strerror(errno));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("%s '%s' is not a regular file", what, path);
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		log_error("%s '%s' is empty", what, path);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+		log_error("%s '%s' is too large", what, path);
+		return -EFBIG;
+	}
+	f->data = malloc((size_t)st.st_size);
+	if (!f->data) {
+		log_error("cannot read %s '%s': out of memory", what, path);
+		return -ENOMEM;
+	}
+	f->size = (size_t)st.st_size;
+	while (done < f->size) {
+		ssize_t n = read(fd, (char *)f->data + done, f->size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : -EIO;
+
+			log_error("cannot read %s '%s': %s", what, path,
+				  n < 0 ? strerror(errno) : "file shrank while being read");
+			return err;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static void free_file(struct file_buf *f)
+{
+	free(f->data);
+	f->data = NULL;
+	f->size = 0;
+}
+
+static void serial_set_irq(void *opaque, int level)
+{
+	struct vm *vm = opaque;
+
+	kvm_irq_line(&vm->kvm, HY_COM1_IRQ, level);
+}
+
+static void queue_notify_cb(void *opaque, uint32_t events)
+{
+	struct queue_notify *n = opaque;
+	uint64_t count;
+
+	/* Several notifications may have coalesced into one count: one pass over
+	 * the queue handles them all. */
+	if (read(n->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_debug("reading a queue notification eventfd: %s", strerror(errno));
+	virtio_mmio_queue_notify(n->t, n->q);
+}
+
+static int add_queue_notify(struct vm *vm, struct virtio_mmio *t, unsigned q)
+{
+	struct queue_notify *n;
+	int fd, r;
+
+	if (vm->nr_notifies == vm->cap_notifies) {
+		unsigned cap = vm->cap_notifies ? vm->cap_notifies * 2 : 16;
+		struct queue_notify *p = realloc(vm->notifies, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		vm->notifies = p;
+		vm->cap_notifies = cap;
+	}
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		log_error("eventfd: %s", strerror(errno));
+		return r;
+	}
+	n = &vm->notifies[vm->nr_notifies];
+	*n = (struct queue_notify){.t = t, .q = q, .fd = fd};
+	r = kvm_ioeventfd(&vm->kvm, fd, t->base + VIRTIO_MMIO_NOTIFY_OFFSET, 4, q, false);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	vm->nr_notifies++;
+	return 0;
+}
+
+/* Put device `d` behind the next virtio-mmio window, with its interrupt on an
+ * irqfd and one ioeventfd per queue. */
+static int attach_mmio(struct vm *vm, struct virtio_dev *d)
+{
+	unsigned i = vm->nr_mmio;
+	uint64_t base = HY_VIRTIO_MMIO_BASE + i * HY_VIRTIO_MMIO_SIZE;
+	uint32_t gsi = HY_VIRTIO_IRQ_BASE + i;
+	int fd, r;
+
+	if (i == HY_VIRTIO_MAX_DEVS) {
+		log_error("too many virtio devices (at most %d)", HY_VIRTIO_MAX_DEVS);
+		return -ENOSPC;
+	}
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		log_error("eventfd: %s", strerror(errno));
+		return r;
+	}
+	r = kvm_irqfd(&vm->kvm, fd, gsi);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	vm->mmio_irqfd[i] = fd;
+	virtio_mmio_init(&vm->mmio[i], d, &vm->mem, base, gsi, fd);
+	vm->nr_mmio++;
+	for (unsigned q = 0; q < d->nr_queues; q++) {
+		r = add_queue_notify(vm, &vm->mmio[i], q);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Register the ioeventfds with the loop once every device is attached: the
+ * loop keeps pointers into vm->notifies, which realloc() may move before. */
+static int watch_queue_notifies(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_notifies; i++) {
+		struct queue_notify *n = &vm->notifies[i];
+		int r = event_add(vm->loop, n->fd, EPOLLIN, queue_notify_cb, n);
+
+		if (r) {
+			log_error("cannot watch a queue notification: %s", strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int build_cmdline(struct vm *vm, char *buf, size_t cap)
+{
+	char arg[128];
+	int r;
+
+	buf[0] = '\0';
+	r = cmdline_append(buf, cap, DEFAULT_CMDLINE);
+	if (!r && !vm->cfg.console)
+		r = cmdline_append(buf, cap, "quiet");
+	for (unsigned i = 0; !r && vm->cfg.virtio_cmdline && i < vm->nr_mmio; i++) {
+		snprintf(arg, sizeof(arg), "virtio_mmio.device=%#llx@%#llx:%u",
+			 (unsigned long long)HY_VIRTIO_MMIO_SIZE,
+			 (unsigned long long)vm->mmio[i].base, vm->mmio[i].gsi);
+		r = cmdline_append(buf, cap, arg);
+	}
+	if (!r && vm->cfg.cmdline_extra && vm->cfg.cmdline_extra[0])
+		r = cmdline_append(buf, cap, vm->cfg.cmdline_extra);
+	if (r)
+		log_error("the kernel command line is longer than %zu bytes", cap - 1);
+	return r;
+}
+
+/* The per-VM files hyrun-init reads: the workload's argv and the flags. */
+static int build_init_files(struct vm *vm, struct cpio_buf *cb)
+{
+	char flags[64] = "";
+	char *argv_buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&argv_buf, &len);
+	if (!f)
+		return -ENOMEM;
+	for (char *const *a = vm->cfg.argv; *a; a++)
+		fwrite(*a, 1, strlen(*a) + 1, f);
+	if (fclose(f) != 0) {
+		free(argv_buf);
+		return -ENOMEM;
+	}
+	if (vm->cfg.debug)
+		snprintf(flags, sizeof(flags), "debug=1\n");
+
+	/* Names are relative to the initramfs root, like every archive's. */
+	r = cpio_add_dir(cb, HY_INIT_DIR + 1, 0755);
+	if (!r)
+		r = cpio_add_file(cb, HY_INIT_ARGV + 1, 0444, argv_buf, len);
+	if (!r)
+		r = cpio_add_file(cb, HY_INIT_FLAGS + 1, 0444, flags, strlen(flags));
+	if (!r)
+		r = cpio_finish(cb);
+	free(argv_buf);
+	if (r)
+		log_error("cannot build the per-VM initramfs: %s", strerror(-r));
+	return r;
+}
+
+static int setup_acpi(struct vm *vm, uint64_t *rsdp)
+{
+	struct acpi_mmio_dev devs[HY_VIRTIO_MAX_DEVS];
+	struct acpi_config cfg = {
+	    .nr_cpus = vm->cfg.nr_cpus,
+	    .mmio_devs = devs,
+	    .nr_mmio_devs = vm->nr_mmio,
+	};
+	long r;
+
+	for (unsigned i = 0; i < vm->nr_mmio; i++)
+		devs[i] = (struct acpi_mmio_dev){
+		    .base = vm->mmio[i].base,
+		    .size = HY_VIRTIO_MMIO_SIZE,
+		    .gsi = vm->mmio[i].gsi,
+		};
+	r = acpi_setup(&vm->mem, &cfg);
+	if (r < 0) {
+		log_error("cannot build the ACPI tables: %s", strerror((int)-r));
+		return (int)r;
+	}
+	*rsdp = (uint64_t)r;
+	return 0;
+}
+
+static int load_guest(struct vm *vm, uint64_t rsdp, struct boot_x86_result *res)
+{
+	cleanup_free char *cmdline = malloc(CMDLINE_CAP);
+	struct cpio_buf cb = {0};
+	char err[256] = "";
+	struct boot_x86_params p;
+	int r;
+
+	if (!cmdline)
+		return -ENOMEM;
+	r = build_cmdline(vm, cmdline, CMDLINE_CAP);
+	if (r)
+		return r;
+	log_debug("kernel command line: %s", cmdline);
+	r = build_init_files(vm, &cb);
+	if (r)
+		goto out;
+	p = (struct boot_x86_params){
+	    .kernel = vm->kernel.data,
+	    .kernel_size = vm->kernel.size,
+	    .initrd = vm->initrd.data,
+	    .initrd_size = vm->initrd.size,
+	    .initrd_extra = cb.data,
+	    .initrd_extra_size = cb.len,
+	    .cmdline = cmdline,
+	    .acpi_rsdp = rsdp,
+	};
+	r = boot_x86_load(&vm->mem, &p, res, err, sizeof(err));
+	if (r)
+		log_error("cannot load the kernel '%s'%s%s%s: %s", vm->cfg.kernel_path,
+			  vm->cfg.initrd_path ? " and initrd '" : "",
+			  vm->cfg.initrd_path ? vm->cfg.initrd_path : "",
+			  vm->cfg.initrd_path ? "'" : "", err[0] ? err : strerror(-r));
+out:
+	cpio_free(&cb);
+	return r;
+}
+
+static int check_files(struct vm *vm)
+{
+	struct bzimage_info info;
+	char err[256] = "";
+	int r;
+
+	r = read_file(&vm->kernel, vm->cfg.kernel_path, "kernel");
+	if (r)
+		return r;
+	r = bzimage_parse(vm->kernel.data, vm->kernel.size, &info, err, sizeof(err));
+	if (r) {
+		log_error("kernel '%s': %s", vm->cfg.kernel_path,
+			  err[0] ? err : "not a usable bzImage");
+		return r;
+	}
+	if (vm->cfg.initrd_path)
+		r = read_file(&vm->initrd, vm->cfg.initrd_path, "initrd");
+	return r;
+}
+
+static int setup_vcpus(struct vm *vm, const struct boot_x86_result *boot)
+{
+	int r;
+
+	if (vm->cfg.nr_cpus > vm->kvm.max_vcpus) {
+		log_error("%u vCPUs asked for, KVM allows at most %u", vm->cfg.nr_cpus,
+			  vm->kvm.max_vcpus);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < vm->cfg.nr_cpus; i++) {
+		r = vcpu_init(&vm->vcpus[i], vm, &vm->kvm, i, vm->cfg.nr_cpus);
+		if (r)
+			return r;
+		vm->nr_vcpus++;
+	}
+	r = vcpu_setup_boot(&vm->vcpus[0], boot->entry, boot->zero_page);
+	if (r)
+		return r;
+	return vcpu_signal_init();
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg)
+{
+	struct boot_x86_result boot;
+	uint64_t rsdp = 0;
+	struct vm *vm;
+	int r;
+
+	if (cfg->nr_cpus < 1 || cfg->nr_cpus > HY_MAX_VCPUS || !cfg->argv || !cfg->argv[0])
+		return -EINVAL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->cfg = *cfg;
+	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	for (unsigned i = 0; i < HY_VIRTIO_MAX_DEVS; i++)
+		vm->mmio_irqfd[i] = -1;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+
+	/* The files first: a bad kernel is reported as such even on a host
+	 * where KVM would fail too. */
+	r = check_files(vm);
+	if (r)
+		goto fail;
+
+	r = kvm_open(&vm->kvm);
+	if (r)
+		goto fail;
+	vm->kvm_open = true;
+	vm->t_kvm_ready = vm_now_us();
+	if (kvm_host_is_emulated())
+		log_warn("/dev/kvm here has no hardware virtualization behind it (PVM, or no "
+			 "VT-x/AMD-V): a Linux guest runs emulated and takes minutes; use "
+			 "hack/testhost");
+
+	r = guest_mem_init(&vm->mem, cfg->mem_size,
+			   cfg->hugepages ? GUEST_MEM_HUGEPAGES : GUEST_MEM_THP);
+	if (r)
+		goto fail; /* guest_mem_init() said why */
+	vm->mem_ready = true;
+	r = kvm_set_memory(&vm->kvm, &vm->mem);
+	if (r)
+		goto fail;
+
+	vm->loop = event_loop_new();
+	if (!vm->loop) {
+		log_error("cannot create the event loop");
+		r = -ENOMEM;
+		goto fail;
+	}
+	serial_init(&vm->serial, cfg->console ? STDERR_FILENO : -1, serial_set_irq, vm);
+	i8042_init(&vm->i8042);
+	vm->legacy_ready = true;
+
+	vm->console = virtio_console_new(vm->loop, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO);
+	if (!vm->console) {
+		log_error("cannot create the virtio console");
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = attach_mmio(vm, virtio_console_dev(vm->console));
+	if (r)
+		goto fail;
+	r = watch_queue_notifies(vm);
+	if (r)
+		goto fail;
+
+	r = setup_acpi(vm, &rsdp);
+	if (r)
+		goto fail;
+	r = load_guest(vm, rsdp, &boot);
+	if (r)
+		goto fail;
+	r = setup_vcpus(vm, &boot);
+	if (r)
+		goto fail;
+
+	/* The files were copied into guest memory. */
+	free_file(&vm->kernel);
+	free_file(&vm->initrd);
+	*out = vm;
+	return 0;
+
+fail:
+	vm_destroy(vm);
+	return r;
+}
+
+/* --- running ---------------------------------------------------------------- */
+
+/* Print a line of guest output without letting it drive the terminal. */
+static void print_guest_line(const char *prefix, const char *s, size_t len)
+{
+	char buf[600];
+	size_t n = 0;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", prefix);
+	for (size_t i = 0; i < len && n < sizeof(buf) - 2; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r')
+			continue;
+		buf[n++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? (char)c : '?';
+	}
+	buf[n++] = '\n';
+	if (write(STDERR_FILENO, buf, n) < 0)
+		return;
+}
+
+/* After a crash: the end of the serial console, and the panic message. */
+static void report_crash(struct vm *vm)
+{
+	cleanup_free char *buf = malloc(SERIAL_RING_SIZE);
+	size_t len, start, lines = 0;
+	const char *panic = NULL;
+
+	if (!buf)
+		return;
+	len = serial_output_tail(&vm->serial, buf, SERIAL_RING_SIZE);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0) {
+		log_error("the guest wrote nothing to its serial console");
+		return;
+	}
+	for (start = len; start > 0; start--) {
+		if (buf[start - 1] == '\n' && ++lines == CRASH_TAIL_LINES)
+			break;
+	}
+	/* With --console the same text is already on stderr. */
+	if (!vm->cfg.console) {
+		log_error("last lines of the guest's serial console:");
+		for (size_t i = start; i < len;) {
+			const char *nl = memchr(buf + i, '\n', len - i);
+			size_t end = nl ? (size_t)(nl - buf) : len;
+
+			print_guest_line("  | ", buf + i, end - i);
+			i = end + 1;
+		}
+	}
+	for (const char *p = buf; (p = memmem(p, len - (size_t)(p - buf), "Kernel panic", 12)); p++)
+		panic = p;
+	if (panic) {
+		const char *nl = memchr(panic, '\n', len - (size_t)(panic - buf));
+		size_t n = nl ? (size_t)(nl - panic) : len - (size_t)(panic - buf);
+
+		print_guest_line("hyrun-vmm: guest kernel panic: ", panic, n);
+	}
+}
+
+static void print_boot_trace(struct vm *vm, int64_t exit_us)
+{
+	int64_t start = vm->cfg.start_mono_us;
+	int64_t t[] = {vm->t_kvm_ready, vm->t_first_entry, vm->t_init, vm->t_exec, exit_us};
+	char buf[256];
+	int n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		t[i] = t[i] ? t[i] - start : -1;
+	n = snprintf(buf, sizeof(buf),
+		     "hyrun-vmm: boot-trace: start_mono_us=%lld kvm_ready_us=%lld "
+		     "first_entry_us=%lld init_us=%lld exec_us=%lld exit_us=%lld\n",
+		     (long long)start, (long long)t[0], (long long)t[1], (long long)t[2],
+		     (long long)t[3], (long long)t[4]);
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+		return;
+}
+
+int vm_run(struct vm *vm)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus && !vm_stopping(vm); i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r) {
+			vm_stop(vm, HY_STATUS_VMM_ERROR);
+			break;
+		}
+	}
+	if (!r) {
+		r = event_loop_run(vm->loop);
+		if (r < 0)
+			log_error("event loop: %s", strerror(-r));
+	}
+	/* Also the barrier that waits for a concurrent vm_stop() to finish
+	 * kicking the vCPU threads (a no-op when the VM stopped already). */
+	if (vm_stop(vm, HY_STATUS_VMM_ERROR) && r >= 0)
+		log_error("the event loop ended without the VM stopping");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+
+	/* Everything the workload wrote before reporting its exit status. */
+	virtio_console_drain(vm->console);
+	serial_flush(&vm->serial);
+	if (vm->crashed)
+		report_crash(vm);
+	if (vm->cfg.boot_trace)
+		print_boot_trace(vm, vm_now_us());
+	return vm->status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vcpu_join(&vm->vcpus[i]);
+		vcpu_destroy(&vm->vcpus[i]);
+	}
+	for (unsigned i = 0; i < vm->nr_notifies; i++) {
+		if (vm->loop)
+			event_del(vm->loop, vm->notifies[i].fd);
+		close(vm->notifies[i].fd);
+	}
+	free(vm->notifies);
+	if (vm->console)
+		virtio_console_free(vm->console);
+	for (unsigned i = 0; i < HY_VIRTIO_MAX_DEVS; i++)
+		if (vm->mmio_irqfd[i] >= 0)
+			close(vm->mmio_irqfd[i]);
+	if (vm->legacy_ready) {
+		serial_destroy(&vm->serial);
+		i8042_destroy(&vm->i8042);
+	}
+	if (vm->loop)
+		event_loop_free(vm->loop);
+	if (vm->kvm_open)
+		kvm_close(&vm->kvm);
+	if (vm->mem_ready)
+		guest_mem_free(&vm->mem);
+	free_file(&vm->kernel);
+	free_file(&vm->initrd);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+}
