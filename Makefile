@@ -91,7 +91,7 @@ $(BUILD)/init-obj/%.o: %.c
 $(INIT_BIN): $(addprefix $(BUILD)/init-obj/,$(INIT_OBJS))
 	$(CC) -static -o $@ $^
 
-$(INITRAMFS): $(INIT_BIN) rootfs/mkinitramfs
+$(INITRAMFS): $(INIT_BIN) rootfs/mkinitramfs $(GUEST_DIR)/kernel.stamp
 	rootfs/mkinitramfs --init $(INIT_BIN) --kernel-dir $(GUEST_DIR)/kernel --out $@
 
 $(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(LIB)

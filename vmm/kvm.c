@@ -80,6 +80,31 @@ static int vm_ioctl(struct kvm *k, unsigned long req, unsigned long arg, const c
 	return 0;
 }
 
+/*
+ * KVM's default routing drives PIC pin n and IOAPIC pin n for every GSI below
+ * 16, and the boot vCPU's LINT0 is ExtINT. A kernel on hardware-reduced ACPI
+ * never initialises the 8259s, so leave them masked: otherwise a device
+ * interrupt could also arrive through the never-programmed PIC, with its
+ * reset vector base of 0. A kernel that uses the PIC (no ACPI) sends ICW1,
+ * which clears the mask as on real hardware.
+ */
+static int mask_pics(struct kvm *k)
+{
+	for (unsigned chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
+		struct kvm_irqchip ic = { .chip_id = chip };
+		int r;
+
+		r = vm_ioctl(k, KVM_GET_IRQCHIP, (unsigned long)&ic, "KVM_GET_IRQCHIP");
+		if (r)
+			return r;
+		ic.chip.pic.imr = 0xff;
+		r = vm_ioctl(k, KVM_SET_IRQCHIP, (unsigned long)&ic, "KVM_SET_IRQCHIP");
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int create_vm(struct kvm *k)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
@@ -107,6 +132,9 @@ static int create_vm(struct kvm *k)
 			return r;
 	}
 	r = vm_ioctl(k, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+	if (r)
+		return r;
+	r = mask_pics(k);
 	if (r)
 		return r;
 	/* The dummy speaker keeps port 0x61 in the kernel instead of exiting to us. */
