@@ -26,6 +26,8 @@ COMMON_OBJS := \
 VMM_OBJS := \
 	vmm/guest_mem.o \
 	vmm/boot_x86.o \
+	vmm/boot_elf.o \
+	vmm/mptable.o \
 	vmm/cpio.o \
 	vmm/acpi.o \
 	vmm/event.o \
@@ -48,6 +50,8 @@ INIT_OBJS := \
 UNIT_TEST_OBJS := \
 	tests/unit/test_guest_mem.o \
 	tests/unit/test_boot_x86.o \
+	tests/unit/test_boot_elf.o \
+	tests/unit/test_mptable.o \
 	tests/unit/test_cpio.o \
 	tests/unit/test_acpi.o \
 	tests/unit/test_queue.o \
@@ -68,7 +72,7 @@ INITRAMFS  := $(GUEST_DIR)/initramfs.cpio
 
 obj = $(addprefix $(BUILD)/obj/,$(1))
 
-.PHONY: all setup demo check unit integration format format-check clean bench-boot
+.PHONY: all setup kernel demo check unit integration format format-check clean bench-boot
 all: $(VMM_BIN) $(INIT_BIN) $(INITRAMFS)
 
 $(BUILD)/obj/%.o: %.c
@@ -100,6 +104,10 @@ $(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(LIB)
 
 setup:
 	hack/setup
+
+# The minimal guest kernel (build/guest/vmlinux, bzImage-mini), cached by config hash.
+kernel:
+	hack/build-kernel
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 2

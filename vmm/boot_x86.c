@@ -392,3 +392,14 @@ int boot_x86_setup_tables(struct guest_mem *m)
 		return ret;
 	return guest_mem_write(m, HY_GDT_ADDR, gdt, sizeof(gdt));
 }
+
+int boot_x86_load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
+			 uint32_t initrd_addr_max, uint64_t kernel_end, struct boot_params *bp,
+			 struct boot_x86_result *res, char *errbuf, size_t errbuf_len)
+{
+	struct bzimage_info bi;
+
+	memset(&bi, 0, sizeof(bi));
+	bi.initrd_addr_max = initrd_addr_max;
+	return load_initrd(m, p, &bi, kernel_end, bp, res, errbuf, errbuf_len);
+}

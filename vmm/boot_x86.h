@@ -92,4 +92,15 @@ int boot_x86_setup_tables(struct guest_mem *m);
 #define BOOT_DS_SEL     0x18
 #define BOOT_TSS_SEL    0x20
 
+/*
+ * The initrd placement of boot_x86_load() for other loaders: put p->initrd
+ * (+ p->initrd_extra, 4-byte aligned) page-aligned as high as initrd_addr_max
+ * and low RAM allow but not below kernel_end, and fill bp's ramdisk fields
+ * and res->initrd_*. Nothing to do without an initrd. Returns 0 or -errno
+ * with errbuf filled.
+ */
+int boot_x86_load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
+			 uint32_t initrd_addr_max, uint64_t kernel_end, struct boot_params *bp,
+			 struct boot_x86_result *res, char *errbuf, size_t errbuf_len);
+
 #endif

@@ -39,7 +39,7 @@ static const struct option options[] = {
     {"boot-trace", no_argument, NULL, OPT_BOOT_TRACE},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
-    {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
+    {"no-virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -69,8 +69,8 @@ static void usage(FILE *f)
 		"  --debug           debug messages from hyrun-vmm and from hyrun-init\n"
 		"  --hugepages       back guest RAM with hugetlbfs pages (default: transparent\n"
 		"                    huge pages where the kernel allows)\n"
-		"  --virtio-cmdline  also describe the virtio-mmio devices on the kernel command\n"
-		"                    line (virtio_mmio.device=...), for kernels without ACPI\n"
+		"  --no-virtio-cmdline  describe the virtio-mmio devices only in ACPI, not also\n"
+		"                    on the kernel command line (virtio_mmio.device=...)\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 	    .mem_size = DEFAULT_MEM,
 	    .nr_cpus = 1,
 	    .argv = default_argv,
+	    .virtio_cmdline = true,
 	    .start_mono_us = vm_now_us(),
 	};
 	struct vm *vm;
@@ -210,7 +211,7 @@ int main(int argc, char **argv)
 			cfg.hugepages = true;
 			break;
 		case OPT_VIRTIO_CMDLINE:
-			cfg.virtio_cmdline = true;
+			cfg.virtio_cmdline = false;
 			break;
 		case 'h':
 			usage(stdout);

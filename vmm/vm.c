@@ -18,6 +18,8 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "vmm/acpi.h"
+#include "vmm/boot_elf.h"
+#include "vmm/mptable.h"
 #include "vmm/boot_x86.h"
 #include "vmm/cpio.h"
 #include "vmm/event.h"
@@ -74,6 +76,7 @@ struct vm {
 	bool mem_ready;
 	struct event_loop *loop;
 	struct file_buf kernel, initrd;
+	bool kernel_is_elf; /* an uncompressed vmlinux, booted without the decompressor */
 
 	struct vcpu vcpus[HY_MAX_VCPUS];
 	unsigned nr_vcpus; /* created */
@@ -506,6 +509,12 @@ static int build_cmdline(struct vm *vm, char *buf, size_t cap)
 	r = cmdline_append(buf, cap, DEFAULT_CMDLINE);
 	if (!r && !vm->cfg.console)
 		r = cmdline_append(buf, cap, "quiet");
+	/*
+	 * Devices are described both in the DSDT and on the command line: a
+	 * kernel without ACPI (the minimal one) reads only the latter, and a
+	 * distribution kernel without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES ignores
+	 * it (virtio_mmio is then a module loaded without these parameters).
+	 */
 	for (unsigned i = 0; !r && vm->cfg.virtio_cmdline && i < vm->nr_mmio; i++) {
 		snprintf(arg, sizeof(arg), "virtio_mmio.device=%#llx@%#llx:%u",
 			 (unsigned long long)HY_VIRTIO_MMIO_SIZE,
@@ -576,6 +585,13 @@ static int setup_acpi(struct vm *vm, uint64_t *rsdp)
 		return (int)r;
 	}
 	*rsdp = (uint64_t)r;
+	/* Both descriptions are written: a kernel with ACPI reads the MADT, one
+	 * without it (the minimal kernel) finds its CPUs in the MP table. */
+	r = mptable_setup(&vm->mem, vm->cfg.nr_cpus);
+	if (r < 0) {
+		log_error("cannot build the MP table: %s", strerror((int)-r));
+		return (int)r;
+	}
 	return 0;
 }
 
@@ -606,7 +622,10 @@ static int load_guest(struct vm *vm, uint64_t rsdp, struct boot_x86_result *res)
 	    .cmdline = cmdline,
 	    .acpi_rsdp = rsdp,
 	};
-	r = boot_x86_load(&vm->mem, &p, res, err, sizeof(err));
+	if (vm->kernel_is_elf)
+		r = boot_elf_load(&vm->mem, &p, res, err, sizeof(err));
+	else
+		r = boot_x86_load(&vm->mem, &p, res, err, sizeof(err));
 	if (r)
 		log_error("cannot load the kernel '%s'%s%s%s: %s", vm->cfg.kernel_path,
 			  vm->cfg.initrd_path ? " and initrd '" : "",
@@ -620,16 +639,21 @@ out:
 static int check_files(struct vm *vm)
 {
 	struct bzimage_info info;
+	struct boot_elf_info elf;
 	char err[256] = "";
 	int r;
 
 	r = read_file(&vm->kernel, vm->cfg.kernel_path, "kernel");
 	if (r)
 		return r;
-	r = bzimage_parse(vm->kernel.data, vm->kernel.size, &info, err, sizeof(err));
+	vm->kernel_is_elf = boot_elf_is_elf(vm->kernel.data, vm->kernel.size);
+	if (vm->kernel_is_elf)
+		r = boot_elf_parse(vm->kernel.data, vm->kernel.size, &elf, err, sizeof(err));
+	else
+		r = bzimage_parse(vm->kernel.data, vm->kernel.size, &info, err, sizeof(err));
 	if (r) {
 		log_error("kernel '%s': %s", vm->cfg.kernel_path,
-			  err[0] ? err : "not a usable bzImage");
+			  err[0] ? err : "not a usable kernel image");
 		return r;
 	}
 	if (vm->cfg.initrd_path)

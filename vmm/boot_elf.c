@@ -1,0 +1,377 @@
+/* boot_elf.c: load an uncompressed x86-64 vmlinux and build its zero page for a 64-bit entry. */
+#include "vmm/boot_elf.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <asm/e820.h>
+
+#include "vmm/layout.h"
+
+/*
+ * A vmlinux is what the bzImage decompressor would have unpacked: the kernel
+ * proper, linked to run at its physical load address (p_paddr), whose ELF
+ * entry is startup_64 (arch/x86/kernel/head_64.S). Entered in 64-bit mode on
+ * identity page tables with %rsi pointing at boot_params, it reads the same
+ * zero page fields as the decompressor passes on, so there is no decompression
+ * step and no setup code to skip. The setup header the zero page needs is
+ * made up here: only the fields the kernel proper reads matter.
+ */
+
+#define BZ_MAGIC 0x53726448 /* "HdrS" */
+#define BOOT_FLAG 0xaa55
+#define PROTOCOL_VERSION 0x020f /* 2.15, the level of a 6.x bzImage */
+#define LOADER_UNDEFINED 0xff
+#define VID_MODE_NORMAL 0xffff
+#define HEAP_END_PTR 0xfe00
+#define KERNEL_ALIGNMENT 0x1000000 /* what an x86_64 bzImage advertises */
+/* Boot protocol: "the highest safe address for the initrd" of every 2.03+ kernel. */
+#define INITRD_ADDR_MAX 0x7fffffff
+
+/* More program headers than a kernel has, small enough to walk without care. */
+#define MAX_PHDRS 64
+
+static void seterr(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+int boot_elf_is_elf(const void *img, size_t size)
+{
+	return img && size >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG);
+}
+
+/* [off, off + len) inside a file of `size` bytes, without overflow. */
+static int in_file(uint64_t off, uint64_t len, size_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t note_pad(uint64_t n)
+{
+	return (n + 3) & ~3ULL;
+}
+
+/*
+ * Walk one PT_NOTE segment (already checked to lie in the file) for Xen's
+ * PHYS32_ENTRY note. Linux emits its descriptor with _ASM_PTR, so it is 8
+ * bytes on x86_64; 4 bytes is accepted too, as the spec's value is 32-bit.
+ */
+static int find_pvh_note(const uint8_t *seg, uint64_t len, uint64_t *entry, char *errbuf,
+			 size_t errbuf_len)
+{
+	uint64_t off = 0, namesz, descsz, type, desc_off, next;
+
+	while (len - off >= sizeof(Elf64_Nhdr)) {
+		namesz = get_le32(seg + off);
+		descsz = get_le32(seg + off + 4);
+		type = get_le32(seg + off + 8);
+		desc_off = off + sizeof(Elf64_Nhdr) + note_pad(namesz);
+		next = desc_off + note_pad(descsz);
+		/* Each term is below 2^34, so the sums cannot overflow. */
+		if (desc_off > len || next > len || descsz > len - desc_off) {
+			seterr(errbuf, errbuf_len, "corrupt ELF note at offset %#llx of a PT_NOTE",
+			       (unsigned long long)off);
+			return -EINVAL;
+		}
+		if (type == BOOT_ELF_PVH_NOTE_TYPE && namesz == 4 &&
+		    !memcmp(seg + off + sizeof(Elf64_Nhdr), "Xen", 4)) {
+			if (descsz == 4) {
+				*entry = get_le32(seg + desc_off);
+			} else if (descsz == 8) {
+				*entry = get_le32(seg + desc_off) |
+					 (uint64_t)get_le32(seg + desc_off + 4) << 32;
+			} else {
+				seterr(errbuf, errbuf_len,
+				       "PVH entry note has a %llu-byte value, expected 4 or 8",
+				       (unsigned long long)descsz);
+				return -EINVAL;
+			}
+		}
+		off = next;
+	}
+	return 0;
+}
+
+static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *errbuf,
+			size_t errbuf_len)
+{
+	if (!img || size < sizeof(*eh)) {
+		seterr(errbuf, errbuf_len,
+		       "truncated: file is %zu bytes, an ELF64 header needs %zu", size,
+		       sizeof(*eh));
+		return -EINVAL;
+	}
+	memcpy(eh, img, sizeof(*eh));
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+		seterr(errbuf, errbuf_len, "not an ELF file: no \\177ELF magic");
+		return -EINVAL;
+	}
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64) {
+		seterr(errbuf, errbuf_len, "ELF class %u is not ELF64: a 64-bit vmlinux is needed",
+		       eh->e_ident[EI_CLASS]);
+		return -EINVAL;
+	}
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
+		seterr(errbuf, errbuf_len, "ELF data encoding %u is not little-endian",
+		       eh->e_ident[EI_DATA]);
+		return -EINVAL;
+	}
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT) {
+		seterr(errbuf, errbuf_len, "unknown ELF version %u", eh->e_ident[EI_VERSION]);
+		return -EINVAL;
+	}
+	if (eh->e_machine != EM_X86_64) {
+		seterr(errbuf, errbuf_len, "ELF machine %u is not x86-64 (%u)", eh->e_machine,
+		       EM_X86_64);
+		return -EINVAL;
+	}
+	if (eh->e_type != ET_EXEC) {
+		seterr(errbuf, errbuf_len, "ELF type %u is not an executable (ET_EXEC)",
+		       eh->e_type);
+		return -EINVAL;
+	}
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum || eh->e_phnum > MAX_PHDRS) {
+		seterr(errbuf, errbuf_len,
+		       "bad program header table: %u entries of %u bytes (1..%u of %zu expected)",
+		       eh->e_phnum, eh->e_phentsize, MAX_PHDRS, sizeof(Elf64_Phdr));
+		return -EINVAL;
+	}
+	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size)) {
+		seterr(errbuf, errbuf_len,
+		       "truncated: program headers at %#llx (%u entries) end past the file's %zu "
+		       "bytes",
+		       (unsigned long long)eh->e_phoff, eh->e_phnum, size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void get_phdr(const uint8_t *img, const Elf64_Ehdr *eh, unsigned i, Elf64_Phdr *ph)
+{
+	memcpy(ph, img + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
+}
+
+int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, char *errbuf,
+		   size_t errbuf_len)
+{
+	const uint8_t *img = image;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int entry_ok = 0, ret;
+	unsigned i;
+
+	memset(info, 0, sizeof(*info));
+	ret = check_header(img, size, &eh, errbuf, errbuf_len);
+	if (ret)
+		return ret;
+
+	info->load_start = UINT64_MAX;
+	for (i = 0; i < eh.e_phnum; i++) {
+		get_phdr(img, &eh, i, &ph);
+		if (ph.p_type == PT_NOTE) {
+			if (!in_file(ph.p_offset, ph.p_filesz, size)) {
+				seterr(errbuf, errbuf_len,
+				       "truncated: PT_NOTE segment %u at %#llx+%#llx ends past the "
+				       "file's %zu bytes",
+				       i, (unsigned long long)ph.p_offset,
+				       (unsigned long long)ph.p_filesz, size);
+				return -EINVAL;
+			}
+			ret = find_pvh_note(img + ph.p_offset, ph.p_filesz, &info->pvh_entry,
+					    errbuf, errbuf_len);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+			continue;
+		if (ph.p_filesz > ph.p_memsz) {
+			seterr(errbuf, errbuf_len,
+			       "PT_LOAD segment %u has p_filesz %#llx larger than p_memsz %#llx", i,
+			       (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
+			return -EINVAL;
+		}
+		if (!in_file(ph.p_offset, ph.p_filesz, size)) {
+			seterr(errbuf, errbuf_len,
+			       "truncated: PT_LOAD segment %u at %#llx+%#llx ends past the file's "
+			       "%zu bytes",
+			       i, (unsigned long long)ph.p_offset, (unsigned long long)ph.p_filesz,
+			       size);
+			return -EINVAL;
+		}
+		if (ph.p_paddr > UINT64_MAX - ph.p_memsz) {
+			seterr(errbuf, errbuf_len,
+			       "PT_LOAD segment %u: p_paddr %#llx + p_memsz %#llx overflows", i,
+			       (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
+			return -EINVAL;
+		}
+		if (ph.p_paddr < info->load_start)
+			info->load_start = ph.p_paddr;
+		if (ph.p_paddr + ph.p_memsz > info->load_end)
+			info->load_end = ph.p_paddr + ph.p_memsz;
+		/* The entry must be code from the file, not bss. */
+		if (eh.e_entry >= ph.p_paddr && eh.e_entry - ph.p_paddr < ph.p_filesz)
+			entry_ok = 1;
+		info->nr_load++;
+	}
+	if (!info->nr_load) {
+		seterr(errbuf, errbuf_len, "no loadable (PT_LOAD) segment");
+		return -EINVAL;
+	}
+	if (!entry_ok) {
+		seterr(errbuf, errbuf_len,
+		       "entry point %#llx is not inside the file contents of a PT_LOAD segment "
+		       "(a vmlinux links it to the physical address of startup_64)",
+		       (unsigned long long)eh.e_entry);
+		return -EINVAL;
+	}
+	info->entry = eh.e_entry;
+	return 0;
+}
+
+/* Every segment must land in low RAM above the boot structures below 1 MiB
+ * (zero page, page tables, command line, MP and ACPI tables). Checked for all
+ * segments before anything is written. */
+static int check_segments(struct guest_mem *m, const uint8_t *img, const Elf64_Ehdr *eh,
+			  char *errbuf, size_t errbuf_len)
+{
+	uint64_t low_end = guest_mem_low_end(m);
+	Elf64_Phdr ph;
+	unsigned i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		get_phdr(img, eh, i, &ph);
+		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+			continue;
+		if (ph.p_paddr < HY_HIMEM_START) {
+			seterr(errbuf, errbuf_len,
+			       "PT_LOAD segment %u at %#llx is below 1 MiB, where the boot "
+			       "structures live",
+			       i, (unsigned long long)ph.p_paddr);
+			return -EINVAL;
+		}
+		if (ph.p_paddr + ph.p_memsz > low_end ||
+		    !guest_mem_ptr(m, ph.p_paddr, ph.p_memsz)) {
+			seterr(
+			    errbuf, errbuf_len,
+			    "PT_LOAD segment %u [%#llx, %#llx) is outside guest RAM below %#llx; "
+			    "give the VM more memory",
+			    i, (unsigned long long)ph.p_paddr,
+			    (unsigned long long)(ph.p_paddr + ph.p_memsz),
+			    (unsigned long long)low_end);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void copy_segments(struct guest_mem *m, const uint8_t *img, const Elf64_Ehdr *eh)
+{
+	Elf64_Phdr ph;
+	uint8_t *dst;
+	unsigned i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		get_phdr(img, eh, i, &ph);
+		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+			continue;
+		/* Checked by check_segments(); guest RAM may be reused, so the
+		 * bss is cleared explicitly. */
+		dst = guest_mem_ptr(m, ph.p_paddr, ph.p_memsz);
+		memcpy(dst, img + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+	}
+}
+
+int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct boot_x86_result *res,
+		  char *errbuf, size_t errbuf_len)
+{
+	const uint8_t *img = p->kernel;
+	const char *cmdline = p->cmdline ? p->cmdline : "";
+	struct boot_elf_info info;
+	struct boot_params bp;
+	Elf64_Ehdr eh;
+	size_t cmdline_len;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = boot_elf_parse(p->kernel, p->kernel_size, &info, errbuf, errbuf_len);
+	if (ret)
+		return ret;
+	memcpy(&eh, img, sizeof(eh));
+	ret = check_segments(m, img, &eh, errbuf, errbuf_len);
+	if (ret)
+		return ret;
+
+	cmdline_len = strlen(cmdline);
+	if (cmdline_len > BOOT_ELF_CMDLINE_MAX) {
+		seterr(errbuf, errbuf_len,
+		       "kernel command line is %zu bytes, the kernel keeps at most %u", cmdline_len,
+		       BOOT_ELF_CMDLINE_MAX);
+		return -E2BIG;
+	}
+
+	copy_segments(m, img, &eh);
+
+	ret = guest_mem_write(m, HY_CMDLINE_ADDR, cmdline, cmdline_len + 1);
+	if (ret) {
+		seterr(errbuf, errbuf_len, "writing the command line at %#llx", HY_CMDLINE_ADDR);
+		return ret;
+	}
+
+	/* boot.rst: the fields a boot loader must fill, plus the magic the
+	 * kernel checks to trust the header at all. */
+	memset(&bp, 0, sizeof(bp));
+	bp.hdr.boot_flag = BOOT_FLAG;
+	bp.hdr.header = BZ_MAGIC;
+	bp.hdr.version = PROTOCOL_VERSION;
+	bp.hdr.type_of_loader = LOADER_UNDEFINED;
+	bp.hdr.loadflags = LOADED_HIGH | CAN_USE_HEAP;
+	bp.hdr.heap_end_ptr = HEAP_END_PTR;
+	bp.hdr.vid_mode = VID_MODE_NORMAL;
+	bp.hdr.kernel_alignment = KERNEL_ALIGNMENT;
+	bp.hdr.initrd_addr_max = INITRD_ADDR_MAX;
+	bp.hdr.cmdline_size = BOOT_ELF_CMDLINE_MAX;
+	bp.hdr.code32_start = (uint32_t)info.load_start;
+	bp.hdr.cmd_line_ptr = (uint32_t)HY_CMDLINE_ADDR;
+	bp.ext_cmd_line_ptr = (uint32_t)(HY_CMDLINE_ADDR >> 32);
+	bp.e820_entries = (uint8_t)e820_build(m, bp.e820_table, E820_MAX_ENTRIES_ZEROPAGE);
+	if (p->acpi_rsdp)
+		bp.acpi_rsdp_addr = p->acpi_rsdp;
+
+	/* The kernel proper reserves [_text, _end) itself: above the highest
+	 * segment end (bss and brk included) the initrd is safe. */
+	ret = boot_x86_load_initrd(m, p, INITRD_ADDR_MAX, info.load_end, &bp, res, errbuf,
+				   errbuf_len);
+	if (ret)
+		return ret;
+
+	ret = guest_mem_write(m, HY_ZERO_PAGE, &bp, sizeof(bp));
+	if (!ret)
+		ret = boot_x86_setup_tables(m);
+	if (ret) {
+		seterr(errbuf, errbuf_len, "writing the zero page and boot page tables");
+		return ret;
+	}
+	res->entry = info.entry;
+	res->zero_page = HY_ZERO_PAGE;
+	return 0;
+}
