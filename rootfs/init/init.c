@@ -535,8 +535,10 @@ static void __attribute__((noreturn)) run_child(char **argv, int errfd)
 			child_fail(errfd, STATUS_SETUP_FAILED, err);
 		}
 	}
-	for (i = 0; i < HY_CONSOLE_NR_PORTS; i++)
-		close(fds[i]);
+	for (i = 0; i < HY_CONSOLE_NR_PORTS; i++) {
+		if (fds[i] != i)
+			close(fds[i]);
+	}
 	cloexec_from(3);
 
 	clearenv();
@@ -634,6 +636,12 @@ static unsigned run_workload(char **argv, const sigset_t *waitset)
 		}
 	}
 done:
+	/*
+	 * Nothing of the workload's output is held back in here: PID 1 never
+	 * opens the ports, and virtio_console has queued the data to the host
+	 * by the time each write() returned. hyrun-vmm drains the queues
+	 * before it acts on the exit report.
+	 */
 	if (init_error)
 		return HY_EXIT_VALUE(HY_EXIT_KIND_INIT_ERROR, init_error);
 	if (WIFSIGNALED(status))
