@@ -41,17 +41,27 @@ enum hy_boot_mark {
 };
 
 /*
- * Names of the virtio-console (multiport) ports carrying the workload's
- * stdio. Port ids are fixed: 0 = stdin, 1 = stdout, 2 = stderr. The guest
- * finds them under /sys/class/virtio-ports/<dev>/name.
+ * Names of the virtio-console (multiport) ports. Port ids are fixed: 0 =
+ * stdin, 1 = stdout, 2 = stderr of the workload, 3 = signals. The guest finds
+ * them under /sys/class/virtio-ports/<dev>/name.
+ *
+ * The signal port carries host -> guest data only: one byte per signal that
+ * hyrun-vmm received and forwards (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
+ * SIGUSR2), the byte being the signal number. hyrun-init (PID 1) keeps the
+ * port open and sends each signal on to the workload; bytes for signals it
+ * does not forward are ignored. The host holds them until the guest has
+ * opened the port (the guest driver drops data for a port nobody has open),
+ * so a signal that arrives during boot is delivered once init is up.
  */
 #define HY_CONSOLE_PORT_STDIN   0
 #define HY_CONSOLE_PORT_STDOUT  1
 #define HY_CONSOLE_PORT_STDERR  2
-#define HY_CONSOLE_NR_PORTS     3
+#define HY_CONSOLE_PORT_SIGNAL  3
+#define HY_CONSOLE_NR_PORTS     4
 #define HY_CONSOLE_NAME_STDIN   "hyrun.stdin"
 #define HY_CONSOLE_NAME_STDOUT  "hyrun.stdout"
 #define HY_CONSOLE_NAME_STDERR  "hyrun.stderr"
+#define HY_CONSOLE_NAME_SIGNAL  "hyrun.signal"
 
 /*
  * Per-VM files the VMM appends to the initramfs as a second newc cpio
@@ -63,10 +73,45 @@ enum hy_boot_mark {
 #define HY_INIT_ARGV    HY_INIT_DIR "/argv"
 #define HY_INIT_FLAGS   HY_INIT_DIR "/flags"
 
+/*
+ * HY_INIT_CONFIG  present only when the workload runs in a container root
+ *   (hyrun-vmm --rootfs or --spec): an OCI runtime-spec config.json (UTF-8,
+ *   compact), already validated by hyrun-vmm with oci/spec.c, which
+ *   hyrun-init parses with the same code and applies. process.args is the
+ *   workload (HY_INIT_ARGV holds the same). root.path is meaningless in the
+ *   guest; instead hyrun adds string members:
+ *     root."hyrun.share"        the virtio-fs tag of the root (HY_SHARE_ROOTFS)
+ *     mounts[i]."hyrun.share"   a bind mount of a host directory: the tag of
+ *                               its own share ("m<i>", i = the mount's index),
+ *                               mounted with type virtiofs at the destination
+ *     mounts[i]."hyrun.file"    a bind mount of a host regular file: the path
+ *                               of its copy in the per-VM archive
+ *                               (HY_INIT_FILES "/<i>"), bind-mounted from there
+ *   A bind mount without either is refused by hyrun-init. Other mounts
+ *   (proc, sysfs, tmpfs, devpts, mqueue, cgroup...) are made in the guest.
+ *   Without the file, the workload runs in the initramfs as before.
+ */
+#define HY_INIT_CONFIG  HY_INIT_DIR "/config.json"
+#define HY_INIT_FILES   HY_INIT_DIR "/files"
+#define HY_SHARE_ROOTFS "rootfs"
+
 /* Module load order inside the initramfs: one file name per line, relative
  * to HY_INIT_MODDIR, dependencies first. Written by the initramfs builder. */
 #define HY_INIT_MODDIR      "/lib/hyrun-modules"
 #define HY_INIT_MODORDER    HY_INIT_MODDIR "/order"
+
+/*
+ * INIT_ERROR codes hyrun-init reports when the workload never started; its
+ * message is on the workload's stderr port.
+ *   127  the executable was not found (not in process.env's PATH, or the
+ *        given path does not exist)
+ *   126  it was found but cannot be executed (permissions, format)
+ *   125  any other setup failure: a mount, the root, cwd, user, capabilities,
+ *        rlimits, seccomp, or the guest's own set-up (ports, fork)
+ */
+#define HY_INIT_STATUS_SETUP      125
+#define HY_INIT_STATUS_NOEXEC     126
+#define HY_INIT_STATUS_NOTFOUND   127
 
 /*
  * Exit statuses of hyrun-vmm that are not the workload's own (documented in

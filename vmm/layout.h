@@ -45,7 +45,10 @@
 #define HY_VIRTIO_MMIO_BASE 0xd0000000ULL
 #define HY_VIRTIO_MMIO_SIZE 0x200ULL
 #define HY_VIRTIO_IRQ_BASE  5
-#define HY_VIRTIO_MAX_DEVS  8
+/* The console, the root share and up to 9 bind-mounted directories. The
+ * bound is the MP table: one interrupt route per GSI (5..15) must fit in its
+ * 1 KiB with MPTABLE_MAX_CPUS processors (mptable.c asserts it). */
+#define HY_VIRTIO_MAX_DEVS  11
 
 /* Legacy devices. */
 #define HY_COM1_PORT        0x3f8

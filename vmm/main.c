@@ -27,6 +27,8 @@ enum {
 	OPT_DEBUG,
 	OPT_HUGEPAGES,
 	OPT_VIRTIO_CMDLINE,
+	OPT_ROOTFS,
+	OPT_SPEC,
 };
 
 static const struct option options[] = {
@@ -40,6 +42,8 @@ static const struct option options[] = {
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
     {"no-virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
+    {"rootfs", required_argument, NULL, OPT_ROOTFS},
+    {"spec", required_argument, NULL, OPT_SPEC},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -72,6 +76,15 @@ static void usage(FILE *f)
 		"                    huge pages where the kernel allows)\n"
 		"  --no-virtio-cmdline  describe the virtio-mmio devices only in ACPI, not also\n"
 		"                    on the kernel command line (virtio_mmio.device=...)\n"
+		"  --rootfs DIR      share DIR read-write with the guest (virtio-fs) and run CMD\n"
+		"                    in it as root, with proc, sysfs, a tmpfs /dev, devpts,\n"
+		"                    /dev/shm and mqueue mounted, PATH and HOME=/root set\n"
+		"  --spec FILE       an OCI runtime-spec config.json: its root (root.path\n"
+		"                    relative to FILE's directory, read-only if root.readonly),\n"
+		"                    process, mounts (host directories bound as shares of their\n"
+		"                    own, host files copied at start), hostname, sysctl and\n"
+		"                    seccomp are applied in the guest; CMD, if given, replaces\n"
+		"                    process.args; --rootfs DIR replaces root.path\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
@@ -83,7 +96,11 @@ static void usage(FILE *f)
 		"  %d     hyrun-vmm failed: bad options, unusable kernel or initrd, no usable\n"
 		"          /dev/kvm, out of memory\n"
 		"  hyrun-init reports 126 (CMD not executable) and 127 (CMD not found) like a\n"
-		"  shell does.\n",
+		"  shell does, and 125 when setting up CMD's container failed (a mount, cwd,\n"
+		"  user, capabilities, seccomp); the reason is on stderr.\n"
+		"\n"
+		"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun-vmm are\n"
+		"passed on to CMD.\n",
 		HY_MAX_VCPUS, HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
 }
 
@@ -178,6 +195,12 @@ int main(int argc, char **argv)
 	/* The workload's stdout may be a pipe that closes early: that must be a
 	 * write error to handle, not the death of the VM. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread exists, so that none of them takes these signals:
+	 * they are read from a signalfd and forwarded to the workload. */
+	if (vm_block_forwarded_signals()) {
+		log_error("cannot block the signals to forward");
+		return HY_STATUS_VMM_ERROR;
+	}
 
 	opterr = 0; /* our messages, not getopt's */
 	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
@@ -214,6 +237,12 @@ int main(int argc, char **argv)
 		case OPT_VIRTIO_CMDLINE:
 			cfg.virtio_cmdline = false;
 			break;
+		case OPT_ROOTFS:
+			cfg.rootfs_dir = optarg;
+			break;
+		case OPT_SPEC:
+			cfg.spec_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -235,8 +264,10 @@ int main(int argc, char **argv)
 		log_error("no kernel given: --kernel FILE is required (see --help)");
 		return HY_STATUS_VMM_ERROR;
 	}
-	if (optind < argc)
+	if (optind < argc) {
 		cfg.argv = argv + optind;
+		cfg.argv_given = true;
+	}
 	if (cfg.debug)
 		log_init("hyrun-vmm", LOG_DEBUG);
 

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "common/agent_proto.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "oci/bundle.h"
 #include "vmm/acpi.h"
 #include "vmm/boot_elf.h"
 #include "vmm/mptable.h"
@@ -30,6 +33,7 @@
 #include "vmm/serial.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/console.h"
+#include "vmm/virtio/fs.h"
 #include "vmm/virtio/mmio.h"
 
 /*
@@ -91,6 +95,13 @@ struct vm {
 	struct queue_notify *notifies;
 	unsigned nr_notifies, cap_notifies;
 	struct virtio_console *console;
+
+	/* --rootfs / --spec: the container and its virtio-fs shares. */
+	struct oci_bundle bundle;
+	bool has_bundle;
+	struct virtio_fs *fs[HY_VIRTIO_MAX_DEVS];
+	unsigned nr_fs;
+	int sigfd; /* forwarded signals, -1 until set up */
 
 	/* Exit state, under stop_lock. */
 	pthread_mutex_t stop_lock;
@@ -500,6 +511,88 @@ static int watch_queue_notifies(struct vm *vm)
 	return 0;
 }
 
+/* --- forwarded signals ------------------------------------------------------- */
+
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+static void forwarded_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(set, forwarded_signals[i]);
+}
+
+int vm_block_forwarded_signals(void)
+{
+	sigset_t set;
+
+	forwarded_set(&set);
+	return -pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Each signal goes to the guest's signal port (agent_proto.h), held there
+ * until hyrun-init has opened it; hyrun-init passes it to the workload. */
+static void signal_cb(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+	struct signalfd_siginfo si;
+
+	while (read(vm->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		log_debug("forwarding signal %u to the guest", si.ssi_signo);
+		virtio_console_send_signal(vm->console, (int)si.ssi_signo);
+	}
+}
+
+static int setup_signals(struct vm *vm)
+{
+	sigset_t set;
+	int r;
+
+	forwarded_set(&set);
+	vm->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->sigfd < 0) {
+		r = -errno;
+		log_error("signalfd: %s", strerror(errno));
+		return r;
+	}
+	r = event_add(vm->loop, vm->sigfd, EPOLLIN, signal_cb, vm);
+	if (r)
+		log_error("cannot watch signals: %s", strerror(-r));
+	return r;
+}
+
+/* --- the container's shares ------------------------------------------------------ */
+
+/*
+ * One share per directory: the root, then each bind-mounted host
+ * directory. One request queue each: the Linux driver (6.1) sends every
+ * request through the first one anyway.
+ */
+static int setup_shares(struct vm *vm)
+{
+	for (size_t i = 0; i < vm->bundle.nr_shares; i++) {
+		const struct oci_share *sh = &vm->bundle.shares[i];
+		struct virtio_fs *fs;
+		int r;
+
+		if (vm->nr_mmio == HY_VIRTIO_MAX_DEVS) {
+			log_error("too many bind-mounted directories: at most %d virtio devices",
+				  HY_VIRTIO_MAX_DEVS);
+			return -ENOSPC;
+		}
+		fs = virtio_fs_new(sh->tag, sh->host_dir, sh->readonly, 1);
+		if (!fs)
+			return -EINVAL; /* virtio_fs_new() said why */
+		vm->fs[vm->nr_fs++] = fs;
+		log_debug("share '%s': %s%s", sh->tag, sh->host_dir,
+			  sh->readonly ? " (read-only)" : "");
+		r = attach_mmio(vm, virtio_fs_dev(fs));
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int build_cmdline(struct vm *vm, char *buf, size_t cap)
 {
 	char arg[128];
@@ -528,9 +621,32 @@ static int build_cmdline(struct vm *vm, char *buf, size_t cap)
 	return r;
 }
 
-/* The per-VM files hyrun-init reads: the workload's argv and the flags. */
+/* The container's files: config.json and the copies of bind-mounted files. */
+static int add_container_files(struct vm *vm, struct cpio_buf *cb)
+{
+	cleanup_free char *config = oci_bundle_guest_config(&vm->bundle);
+	int r;
+
+	if (!config)
+		return -ENOMEM;
+	r = cpio_add_file(cb, HY_INIT_CONFIG + 1, 0444, config, strlen(config));
+	if (!r && vm->bundle.nr_files)
+		r = cpio_add_dir(cb, HY_INIT_FILES + 1, 0755);
+	/* A snapshot taken now, not a live bind: changes on the host after
+	 * the start (a rewritten /etc/resolv.conf) are not seen. */
+	for (size_t i = 0; !r && i < vm->bundle.nr_files; i++) {
+		const struct oci_file *f = &vm->bundle.files[i];
+
+		r = cpio_add_file(cb, f->guest_path + 1, f->mode, f->data, f->len);
+	}
+	return r;
+}
+
+/* The per-VM files hyrun-init reads: the workload's argv, the flags, and
+ * for a container its config.json and file copies. */
 static int build_init_files(struct vm *vm, struct cpio_buf *cb)
 {
+	char *const *argv = vm->has_bundle ? (char *const *)vm->bundle.spec.args : vm->cfg.argv;
 	char flags[64] = "";
 	char *argv_buf = NULL;
 	size_t len = 0;
@@ -540,7 +656,7 @@ static int build_init_files(struct vm *vm, struct cpio_buf *cb)
 	f = open_memstream(&argv_buf, &len);
 	if (!f)
 		return -ENOMEM;
-	for (char *const *a = vm->cfg.argv; *a; a++)
+	for (char *const *a = argv; *a; a++)
 		fwrite(*a, 1, strlen(*a) + 1, f);
 	if (fclose(f) != 0) {
 		free(argv_buf);
@@ -555,6 +671,8 @@ static int build_init_files(struct vm *vm, struct cpio_buf *cb)
 		r = cpio_add_file(cb, HY_INIT_ARGV + 1, 0444, argv_buf, len);
 	if (!r)
 		r = cpio_add_file(cb, HY_INIT_FLAGS + 1, 0444, flags, strlen(flags));
+	if (!r && vm->has_bundle)
+		r = add_container_files(vm, cb);
 	if (!r)
 		r = cpio_finish(cb);
 	free(argv_buf);
@@ -696,6 +814,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		return -ENOMEM;
 	vm->cfg = *cfg;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	vm->sigfd = -1;
 	for (unsigned i = 0; i < HY_VIRTIO_MAX_DEVS; i++)
 		vm->mmio_irqfd[i] = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
@@ -705,6 +824,17 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	r = check_files(vm);
 	if (r)
 		goto fail;
+	if (cfg->rootfs_dir || cfg->spec_path) {
+		char err[1024];
+
+		r = oci_bundle_load(&vm->bundle, cfg->spec_path, cfg->rootfs_dir,
+				    cfg->argv_given ? cfg->argv : NULL, err, sizeof(err));
+		if (r) {
+			log_error("%s", err);
+			goto fail;
+		}
+		vm->has_bundle = true;
+	}
 
 	r = kvm_open(&vm->kvm);
 	if (r)
@@ -742,6 +872,12 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		goto fail;
 	}
 	r = attach_mmio(vm, virtio_console_dev(vm->console));
+	if (r)
+		goto fail;
+	r = setup_shares(vm);
+	if (r)
+		goto fail;
+	r = setup_signals(vm);
 	if (r)
 		goto fail;
 	r = watch_queue_notifies(vm);
@@ -896,8 +1032,17 @@ void vm_destroy(struct vm *vm)
 		close(vm->notifies[i].fd);
 	}
 	free(vm->notifies);
+	if (vm->sigfd >= 0) {
+		if (vm->loop)
+			event_del(vm->loop, vm->sigfd);
+		close(vm->sigfd);
+	}
 	if (vm->console)
 		virtio_console_free(vm->console);
+	for (unsigned i = 0; i < vm->nr_fs; i++)
+		virtio_fs_free(vm->fs[i]);
+	if (vm->has_bundle)
+		oci_bundle_free(&vm->bundle);
 	for (unsigned i = 0; i < HY_VIRTIO_MAX_DEVS; i++)
 		if (vm->mmio_irqfd[i] >= 0)
 			close(vm->mmio_irqfd[i]);

@@ -19,6 +19,9 @@ struct vm_config {
 	unsigned nr_cpus;
 	const char *cmdline_extra; /* appended to the default command line, or NULL */
 	char *const *argv;	   /* the workload, NULL-terminated, at least one entry */
+	bool argv_given;	   /* argv came from the command line: it replaces process.args */
+	const char *rootfs_dir;	   /* --rootfs: share this directory as the workload's root */
+	const char *spec_path;	   /* --spec: an OCI config.json applied in the guest */
 	bool console;		   /* kernel messages to stderr, no "quiet" */
 	bool boot_trace;	   /* print the boot-time breakdown at exit */
 	bool debug;		   /* debug=1 for hyrun-init */
@@ -53,6 +56,14 @@ void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_
 
 /* The boot vCPU is about to enter the guest for the first time. */
 void vm_mark_first_entry(struct vm *vm);
+
+/*
+ * Block, in the calling thread and every thread it creates later, the
+ * signals hyrun-vmm forwards to the workload (SIGTERM, SIGINT, SIGHUP,
+ * SIGQUIT, SIGUSR1, SIGUSR2); the event loop reads them from a signalfd. Call
+ * before any thread exists.
+ */
+int vm_block_forwarded_signals(void);
 
 /* Microseconds of CLOCK_MONOTONIC. */
 int64_t vm_now_us(void);

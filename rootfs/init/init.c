@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,6 +23,8 @@
 #include <unistd.h>
 
 #include "common/agent_proto.h"
+#include "oci/spec.h"
+#include "rootfs/init/container.h"
 
 /*
  * INIT_ERROR code for a failure of the guest's own setup (mounts, console
@@ -28,13 +32,20 @@
  * command, failed; it stays apart from 126/127 (command not executable /
  * not found) and from 128+N (killed by signal N).
  */
-#define STATUS_SETUP_FAILED 125
-#define STATUS_NOT_EXECUTABLE 126
-#define STATUS_NOT_FOUND 127
+#define STATUS_SETUP_FAILED HY_INIT_STATUS_SETUP
+#define STATUS_NOT_EXECUTABLE HY_INIT_STATUS_NOEXEC
+#define STATUS_NOT_FOUND HY_INIT_STATUS_NOTFOUND
 
 /* The virtio-console ports appear asynchronously after virtio_console.ko loads. */
 #define PORT_POLL_INTERVAL_NS 1000000L
 #define PORT_TIMEOUT_MS 10000L
+/* The signal port comes with the stdio ones (same device, added in order);
+ * an older VMM has none, and the workload then runs without it. */
+#define SIGNAL_PORT_GRACE_MS 1000L
+/* The stdio ports every workload needs. */
+#define STDIO_PORTS                                                                                \
+	((1u << HY_CONSOLE_PORT_STDIN) | (1u << HY_CONSOLE_PORT_STDOUT) |                          \
+	 (1u << HY_CONSOLE_PORT_STDERR))
 
 #define ARGV_MAX_BYTES (4 << 20)
 #define SMALL_FILE_MAX (64 << 10)
@@ -50,18 +61,27 @@ static struct {
 	 */
 	bool test;
 	const char *root;
+	const char *test_shares; /* HYRUN_INIT_TEST_SHARES: share tag T is <dir>/T */
 	bool debug;
 	bool ports;  /* ioperm() succeeded: hyrun-vmm is listening */
 	int console; /* diagnostics; -1 = fd 2 */
 	int modules_failed;
 	long port_timeout_ms;
+	long signal_grace_ms;
+	unsigned ports_found;
 	char port_dev[HY_CONSOLE_NR_PORTS][PATH_MAX];
-} init = {.console = -1, .root = "", .port_timeout_ms = PORT_TIMEOUT_MS};
+	struct oci_spec spec;
+	bool has_spec; /* HY_INIT_CONFIG exists: run the workload in its container root */
+} init = {.console = -1,
+	  .root = "",
+	  .port_timeout_ms = PORT_TIMEOUT_MS,
+	  .signal_grace_ms = SIGNAL_PORT_GRACE_MS};
 
 static const char *const port_names[HY_CONSOLE_NR_PORTS] = {
     [HY_CONSOLE_PORT_STDIN] = HY_CONSOLE_NAME_STDIN,
     [HY_CONSOLE_PORT_STDOUT] = HY_CONSOLE_NAME_STDOUT,
     [HY_CONSOLE_PORT_STDERR] = HY_CONSOLE_NAME_STDERR,
+    [HY_CONSOLE_PORT_SIGNAL] = HY_CONSOLE_NAME_SIGNAL,
 };
 
 /* Signals PID 1 passes on to the workload's process group. */
@@ -427,7 +447,7 @@ static void find_ports(void)
 {
 	const unsigned all = (1u << HY_CONSOLE_NR_PORTS) - 1;
 	const struct timespec interval = {0, PORT_POLL_INTERVAL_NS};
-	long start = now_ms();
+	long start = now_ms(), stdio_at = -1;
 	unsigned found = 0;
 	int i;
 
@@ -435,9 +455,16 @@ static void find_ports(void)
 		found = scan_ports(found);
 		if (found == all)
 			break;
-		if (now_ms() - start >= init.port_timeout_ms) {
+		if ((found & STDIO_PORTS) == STDIO_PORTS) {
+			if (stdio_at < 0)
+				stdio_at = now_ms();
+			if (now_ms() - stdio_at >= init.signal_grace_ms) {
+				dbg("hyrun-init: no signal port; host signals are not forwarded");
+				break;
+			}
+		} else if (now_ms() - start >= init.port_timeout_ms) {
 			for (i = 0; i < HY_CONSOLE_NR_PORTS; i++) {
-				if (!(found & (1u << i)))
+				if (!(found & (1u << i)) && (STDIO_PORTS & (1u << i)))
 					msg("hyrun-init: virtio-console port '%s' not found",
 					    port_names[i]);
 			}
@@ -447,9 +474,11 @@ static void find_ports(void)
 		}
 		nanosleep(&interval, NULL);
 	}
+	init.ports_found = found;
 	for (i = 0; i < HY_CONSOLE_NR_PORTS; i++)
-		dbg("hyrun-init: port '%s' is %s (%ld ms)", port_names[i], init.port_dev[i],
-		    now_ms());
+		if (found & (1u << i))
+			dbg("hyrun-init: port '%s' is %s (%ld ms)", port_names[i], init.port_dev[i],
+			    now_ms());
 }
 
 static char **read_argv(void)
@@ -506,10 +535,43 @@ static void cloexec_from(int first)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* The boot mark and the end of port access, before a seccomp filter could
+ * forbid the ioperm() call. */
+static void exec_imminent(void)
+{
+	boot_mark(HY_BOOT_MARK_EXEC);
+	if (init.ports)
+		ioperm(HY_PORT_BASE, HY_PORT_COUNT, 0);
+}
+
+/* The workload from config.json, in its root; stdio is on the ports already. */
+static void __attribute__((noreturn)) run_container(int errfd)
+{
+	struct container_opts o = {
+	    .test = init.test,
+	    .root = init.root,
+	    .test_shares = init.test_shares,
+	    .debug = init.debug,
+	    .log_fd = init.console,
+	    .before_seccomp = exec_imminent,
+	};
+	struct container_error e;
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	container_exec(&init.spec, &o, &e);
+	dprintf(STDERR_FILENO, "%s\n", e.msg);
+	child_fail(errfd, e.status ? e.status : STATUS_SETUP_FAILED, e.err);
+}
+
 static void __attribute__((noreturn)) run_child(char **argv, int errfd)
 {
 	sigset_t none;
-	int fds[HY_CONSOLE_NR_PORTS];
+	int fds[3];
 	int i, err, sig;
 
 	setsid();
@@ -518,7 +580,7 @@ static void __attribute__((noreturn)) run_child(char **argv, int errfd)
 	 * each is opened here once and shared by dup2(). All three are opened
 	 * before any dup2() so none can land on a slot that is then replaced.
 	 */
-	for (i = 0; i < HY_CONSOLE_NR_PORTS; i++) {
+	for (i = 0; i < 3; i++) {
 		int flags = i == HY_CONSOLE_PORT_STDIN ? O_RDONLY : O_WRONLY;
 
 		fds[i] = open(init.port_dev[i], flags | O_NOCTTY | O_CLOEXEC);
@@ -528,18 +590,20 @@ static void __attribute__((noreturn)) run_child(char **argv, int errfd)
 			child_fail(errfd, STATUS_SETUP_FAILED, err);
 		}
 	}
-	for (i = 0; i < HY_CONSOLE_NR_PORTS; i++) {
+	for (i = 0; i < 3; i++) {
 		if (dup2(fds[i], i) < 0) {
 			err = errno;
 			msg("hyrun-init: dup2: %s", strerror(err));
 			child_fail(errfd, STATUS_SETUP_FAILED, err);
 		}
 	}
-	for (i = 0; i < HY_CONSOLE_NR_PORTS; i++) {
+	for (i = 0; i < 3; i++) {
 		if (fds[i] != i)
 			close(fds[i]);
 	}
 	cloexec_from(3);
+	if (init.has_spec)
+		run_container(errfd);
 
 	clearenv();
 	setenv("PATH", WORKLOAD_PATH, 1);
@@ -579,19 +643,63 @@ static void forward_signal(pid_t pid, int sig)
 	dbg("hyrun-init: forwarded signal %d to %d", sig, (int)pid);
 }
 
+static bool is_forwarded(int sig)
+{
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		if (forwarded_signals[i] == sig)
+			return true;
+	return false;
+}
+
+/* Signals the host forwards (agent_proto.h: one byte per signal). Returns
+ * the fd, or -1 once it is closed (end of file or error). */
+static int read_signal_port(int fd, pid_t pid)
+{
+	unsigned char buf[64];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return fd;
+	if (n <= 0) {
+		dbg("hyrun-init: signal port closed (%s)", n < 0 ? strerror(errno) : "EOF");
+		close(fd);
+		return -1;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (is_forwarded(buf[i]))
+			forward_signal(pid, buf[i]);
+		else
+			dbg("hyrun-init: ignoring signal %u from the host", buf[i]);
+	}
+	return fd;
+}
+
 /*
  * Runs the workload and returns its exit report. Signals stay blocked in
- * PID 1 and are taken with sigwaitinfo(): no handler races, and a blocked
- * signal is queued even for init, which the kernel otherwise spares from
- * signals it has no handler for.
+ * PID 1 and are read from a signalfd, next to the host's signal port: no
+ * handler races, and a blocked signal is queued even for init, which the
+ * kernel otherwise spares from signals it has no handler for.
  */
 static unsigned run_workload(char **argv, const sigset_t *waitset)
 {
 	struct exec_failure f;
 	int pfd[2], status = 0;
-	int init_error = 0;
+	int init_error = 0, sfd, sigport = -1;
 	ssize_t n;
 	pid_t pid;
+
+	sfd = signalfd(-1, waitset, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die("hyrun-init: signalfd: %s", strerror(errno));
+	/* Open before the fork, so signals the host sends while the workload
+	 * starts are already queued in the guest for us. */
+	if (init.ports_found & (1u << HY_CONSOLE_PORT_SIGNAL)) {
+		sigport = open(init.port_dev[HY_CONSOLE_PORT_SIGNAL],
+			       O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (sigport < 0)
+			msg("hyrun-init: open '%s': %s", init.port_dev[HY_CONSOLE_PORT_SIGNAL],
+			    strerror(errno));
+	}
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		die("hyrun-init: pipe: %s", strerror(errno));
@@ -616,17 +724,28 @@ static unsigned run_workload(char **argv, const sigset_t *waitset)
 	}
 
 	for (;;) {
-		siginfo_t si;
+		struct pollfd pl[2] = {{.fd = sfd, .events = POLLIN},
+				       {.fd = sigport, .events = POLLIN}};
+		struct signalfd_siginfo si;
 		pid_t w;
-		int sig = sigwaitinfo(waitset, &si);
 
-		if (sig < 0) {
+		if (poll(pl, sigport >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			die("hyrun-init: sigwaitinfo: %s", strerror(errno));
+			die("hyrun-init: poll: %s", strerror(errno));
 		}
-		if (sig != SIGCHLD) {
-			forward_signal(pid, sig);
+		if (sigport >= 0 && pl[1].revents)
+			sigport = read_signal_port(sigport, pid);
+		if (!pl[0].revents)
+			continue;
+		n = read(sfd, &si, sizeof(si));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n != sizeof(si))
+			die("hyrun-init: reading signals: %s",
+			    n < 0 ? strerror(errno) : "short read");
+		if (si.ssi_signo != SIGCHLD) {
+			forward_signal(pid, (int)si.ssi_signo);
 			continue;
 		}
 		/* SIGCHLD coalesces: reap every child that is done, orphans included. */
@@ -642,11 +761,43 @@ done:
 	 * by the time each write() returned. hyrun-vmm drains the queues
 	 * before it acts on the exit report.
 	 */
+	close(sfd);
+	if (sigport >= 0)
+		close(sigport);
 	if (init_error)
 		return HY_EXIT_VALUE(HY_EXIT_KIND_INIT_ERROR, init_error);
 	if (WIFSIGNALED(status))
 		return HY_EXIT_VALUE(HY_EXIT_KIND_SIGNALED, WTERMSIG(status));
 	return HY_EXIT_VALUE(HY_EXIT_KIND_EXITED, WEXITSTATUS(status));
+}
+
+/* Where the workload learns why it never ran: its stderr port. */
+static void port_error(const char *text)
+{
+	int fd = open(init.port_dev[HY_CONSOLE_PORT_STDERR], O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	msg("%s", text);
+	if (fd >= 0) {
+		dprintf(fd, "%s\n", text);
+		close(fd);
+	}
+}
+
+static void load_spec(void)
+{
+	char path[PATH_MAX], err[1024], text[1100];
+
+	gpath(path, sizeof(path), HY_INIT_CONFIG);
+	if (access(path, F_OK) < 0)
+		return;
+	if (oci_spec_load(&init.spec, path, 0, err, sizeof(err)) < 0) {
+		snprintf(text, sizeof(text), "hyrun-init: %s", err);
+		port_error(text);
+		report(HY_EXIT_VALUE(HY_EXIT_KIND_INIT_ERROR, STATUS_SETUP_FAILED));
+		power_off();
+	}
+	init.has_spec = true;
+	dbg("hyrun-init: running '%s' from %s", init.spec.args[0], HY_INIT_CONFIG);
 }
 
 static void setup_test_mode(void)
@@ -661,6 +812,9 @@ static void setup_test_mode(void)
 	}
 	init.test = true;
 	init.root = root;
+	init.test_shares = getenv("HYRUN_INIT_TEST_SHARES");
+	/* A fake tree without a signal port should not cost a second per run. */
+	init.signal_grace_ms = 0;
 	if (timeout)
 		init.port_timeout_ms = strtol(timeout, NULL, 10);
 	/* Stand in for PID 1 so orphans of the workload are reaped here too. */
@@ -694,7 +848,8 @@ int main(int argc, char **argv)
 	if (!init.test)
 		load_modules();
 	find_ports();
+	load_spec();
 
-	report(run_workload(read_argv(), &waitset));
+	report(run_workload(init.has_spec ? (char **)init.spec.args : read_argv(), &waitset));
 	power_off();
 }

@@ -23,7 +23,7 @@
 #include "vmm/virtio/mmio.h"
 
 #define RAM_SIZE 0x100000ULL
-#define NQ 8
+#define NQ (4 + 2 * (HY_CONSOLE_NR_PORTS - 1))
 #define QN 16
 #define BUF_SIZE 0x400
 #define CTRL_RX 2
@@ -304,7 +304,8 @@ static void driver_probe(void)
 }
 
 static const char *const names[] = {HY_CONSOLE_NAME_STDIN, HY_CONSOLE_NAME_STDOUT,
-				    HY_CONSOLE_NAME_STDERR};
+				    HY_CONSOLE_NAME_STDERR, HY_CONSOLE_NAME_SIGNAL};
+_Static_assert(sizeof(names) / sizeof(names[0]) == HY_CONSOLE_NR_PORTS, "a name per port");
 
 /* DEVICE_READY, then add_port() for each DEVICE_ADD. Ports stay closed on
  * the guest side unless open_ports. */
@@ -632,4 +633,38 @@ Test(virtio_console, stdin_resumes_with_event_idx)
 	cr_assert(wait_used(rxq(0), &head, &len), "no kick reached the device");
 	cr_assert_eq(len, 1);
 	cr_assert_eq(*(char *)hva(buf_gpa(rxq(0), head)), 'z');
+}
+
+Test(virtio_console, signals_wait_for_the_open_port)
+{
+	uint16_t head;
+	uint32_t len;
+	uint8_t *buf;
+
+	start(in_pipe[0]);
+	/* Before the driver is even there: held. */
+	virtio_console_send_signal(con, SIGTERM);
+	handshake(false);
+	virtio_console_send_signal(con, SIGUSR1);
+	usleep(50000);
+	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len),
+		      "signal delivered before the port was opened");
+	send_ctrl(HY_CONSOLE_PORT_SIGNAL, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	cr_assert_eq(len, 2);
+	buf = hva(buf_gpa(rxq(HY_CONSOLE_PORT_SIGNAL), head));
+	cr_assert_eq(buf[0], SIGTERM);
+	cr_assert_eq(buf[1], SIGUSR1);
+	/* The second rx buffer takes the next one; then there is none left. */
+	virtio_console_send_signal(con, SIGINT);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	cr_assert_eq(len, 1);
+	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_SIGNAL), head)), SIGINT);
+	virtio_console_send_signal(con, SIGHUP);
+	usleep(50000);
+	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	post(rxq(HY_CONSOLE_PORT_SIGNAL), true, NULL, BUF_SIZE);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	cr_assert_eq(len, 1);
+	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_SIGNAL), head)), SIGHUP);
 }

@@ -21,7 +21,8 @@
 #define CTRL_RX 2
 #define CTRL_TX 3
 #define QUEUE_MAX 256
-#define MAX_PENDING 32 /* handshake needs 3 + 2 * 3 + 1 messages */
+#define MAX_PENDING 32 /* handshake needs 4 + 2 * 4 + 2 messages */
+#define SIGNAL_BUF 64
 #define NAME_MAX_LEN 32
 
 struct ctrl_msg {
@@ -66,6 +67,10 @@ struct virtio_console {
 	size_t in_len, in_off;
 	uint8_t in_buf[4096];
 
+	/* Forwarded signal numbers -> the signal port, one byte each. */
+	size_t sig_len;
+	uint8_t sig_buf[SIGNAL_BUF];
+
 	struct out_port out[NR_PORTS]; /* [1] stdout, [2] stderr */
 	struct virtq_elem elem;	       /* scratch for control and stdin */
 };
@@ -74,6 +79,7 @@ static const char *const port_names[NR_PORTS] = {
     [HY_CONSOLE_PORT_STDIN] = HY_CONSOLE_NAME_STDIN,
     [HY_CONSOLE_PORT_STDOUT] = HY_CONSOLE_NAME_STDOUT,
     [HY_CONSOLE_PORT_STDERR] = HY_CONSOLE_NAME_STDERR,
+    [HY_CONSOLE_PORT_SIGNAL] = HY_CONSOLE_NAME_SIGNAL,
 };
 
 static struct virtio_console *to_console(struct virtio_dev *d)
@@ -285,6 +291,44 @@ static void stdin_ready(void *opaque, uint32_t events)
 	pthread_mutex_unlock(&c->dev.lock);
 }
 
+/* --- signals -> the signal port ---------------------------------------------- */
+
+/* Like stdin, nothing is sent before the guest has opened the port. */
+static void signal_pump(struct virtio_console *c)
+{
+	unsigned qi = rx_queue(HY_CONSOLE_PORT_SIGNAL);
+	bool pushed = false;
+	size_t off = 0;
+
+	if (!usable(c) || !c->host_open[HY_CONSOLE_PORT_SIGNAL] ||
+	    !c->guest_open[HY_CONSOLE_PORT_SIGNAL])
+		return;
+	while (off < c->sig_len) {
+		uint64_t n;
+		int ret = pop(c, qi, &c->elem);
+
+		if (ret < 0)
+			break;
+		if (ret == 0) {
+			/* With event idx the driver kicks only past avail_event:
+			 * publish it, then look once more. */
+			virtq_update_avail_event(&c->queues[qi]);
+			if (!virtq_pending(&c->queues[qi]))
+				break;
+			continue;
+		}
+		n = virtq_elem_write(&c->elem, 0, c->sig_buf + off, c->sig_len - off);
+		if (push(c, qi, c->elem.head, (uint32_t)n) < 0)
+			break;
+		pushed = true;
+		off += n;
+	}
+	memmove(c->sig_buf, c->sig_buf + off, c->sig_len - off);
+	c->sig_len -= off;
+	if (pushed)
+		virtio_dev_notify_used(&c->dev, &c->queues[qi]);
+}
+
 /* --- ports 1, 2 -> stdout, stderr ----------------------------------------- */
 
 static void out_ready(void *opaque, uint32_t events);
@@ -369,8 +413,9 @@ static void process_tx(struct virtio_console *c, unsigned port)
 
 	if (!usable(c))
 		return;
-	if (port == HY_CONSOLE_PORT_STDIN) {
-		/* Nothing listens to what the guest writes to stdin. */
+	if (port == HY_CONSOLE_PORT_STDIN || port == HY_CONSOLE_PORT_SIGNAL) {
+		/* Nothing listens to what the guest writes to stdin or the
+		 * signal port. */
 		while (pop(c, qi, &c->elem) > 0) {
 			if (push(c, qi, c->elem.head, 0) < 0)
 				break;
@@ -446,6 +491,8 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 		c->host_open[id] = true;
 		if (id == HY_CONSOLE_PORT_STDIN)
 			stdin_pump(c);
+		if (id == HY_CONSOLE_PORT_SIGNAL)
+			signal_pump(c);
 		return;
 	case VIRTIO_CONSOLE_PORT_OPEN:
 		if (id >= NR_PORTS || value > 1 || !c->port_ready[id])
@@ -453,6 +500,8 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 		c->guest_open[id] = value;
 		if (id == HY_CONSOLE_PORT_STDIN)
 			stdin_pump(c);
+		if (id == HY_CONSOLE_PORT_SIGNAL)
+			signal_pump(c);
 		return;
 	default:
 		break;
@@ -517,6 +566,7 @@ static int console_activate(struct virtio_dev *d)
 		process_tx(c, p);
 	update_out_watch(c);
 	stdin_pump(c);
+	signal_pump(c);
 	return 0;
 }
 
@@ -530,13 +580,15 @@ static void console_notify(struct virtio_dev *d, unsigned q)
 		flush_ctrl(c);
 	} else if (q == rx_queue(0)) {
 		stdin_pump(c);
+	} else if (q == rx_queue(HY_CONSOLE_PORT_SIGNAL)) {
+		signal_pump(c);
 	} else if (q == tx_queue(0) || (q >= 4 && (q - 4) % 2 == 1)) {
 		unsigned port = q == tx_queue(0) ? 0 : (q - 4) / 2 + 1;
 
 		process_tx(c, port);
 		update_out_watch(c);
 	}
-	/* Receive queues of the output ports stay untouched: we never send
+	/* Receive queues of stdout and stderr stay untouched: we never send
 	 * to them, and their buffers stay with the guest. */
 }
 
@@ -607,6 +659,18 @@ struct virtio_console *virtio_console_new(struct event_loop *loop, int in_fd, in
 struct virtio_dev *virtio_console_dev(struct virtio_console *c)
 {
 	return &c->dev;
+}
+
+void virtio_console_send_signal(struct virtio_console *c, int sig)
+{
+	pthread_mutex_lock(&c->dev.lock);
+	if (sig < 1 || sig > 255 || c->sig_len == SIGNAL_BUF)
+		log_warn("%s: signal %d not forwarded (%s)", c->dev.name, sig,
+			 c->sig_len == SIGNAL_BUF ? "too many pending" : "out of range");
+	else
+		c->sig_buf[c->sig_len++] = (uint8_t)sig;
+	signal_pump(c);
+	pthread_mutex_unlock(&c->dev.lock);
 }
 
 void virtio_console_drain(struct virtio_console *c)

@@ -1,5 +1,6 @@
 /* console.h: virtio-console with VIRTIO_CONSOLE_F_MULTIPORT, carrying the
- * workload's stdin, stdout and stderr on three named ports (agent_proto.h). */
+ * workload's stdin, stdout and stderr and forwarded signals on four named
+ * ports (agent_proto.h). */
 #ifndef HYRUN_VMM_VIRTIO_CONSOLE_H
 #define HYRUN_VMM_VIRTIO_CONSOLE_H
 
@@ -16,6 +17,10 @@ struct virtio_console;
 struct virtio_console *virtio_console_new(struct event_loop *loop, int in_fd, int out_fd,
 					  int err_fd);
 struct virtio_dev *virtio_console_dev(struct virtio_console *c);
+
+/* Queue signal number `sig` (1..255) for the signal port; it reaches the
+ * guest once the guest has the port open. Any thread. */
+void virtio_console_send_signal(struct virtio_console *c, int sig);
 
 /* Process every pending output buffer now and write it out (called before the
  * VM exits so nothing the workload wrote is lost). */

@@ -66,10 +66,21 @@ static int avail_count(const struct virtq *q, const struct ring *r)
 	return n > q->size ? -EINVAL : n;
 }
 
+/* struct vring_desc without its alignment: an indirect table may sit at any
+ * address the driver chose (section 2.7.5.3 asks for none). */
+struct desc_unaligned {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+} __attribute__((packed));
+
 /* Read one descriptor field by field so that a concurrent change by the
  * driver cannot make us validate one value and use another. */
-static void desc_read(volatile const struct vring_desc *src, struct vring_desc *d)
+static void desc_read(volatile const struct vring_desc *desc, struct vring_desc *d)
 {
+	volatile const struct desc_unaligned *src = (volatile const void *)desc;
+
 	d->addr = le64toh(src->addr);
 	d->len = le32toh(src->len);
 	d->flags = le16toh(src->flags);

@@ -1,0 +1,1034 @@
+/* spec.c: OCI runtime-spec config.json -> struct oci_spec, with errors that name the member. */
+#include "oci/spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SPEC_FILE_MAX (16u << 20)
+
+/* Capability numbers are the kernel's (linux/capability.h); the names are
+ * the ones the runtime-spec uses. */
+static const char *const cap_names[] = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+
+static const char *const cap_set_names[OCI_CAP_NR_SETS] = {
+    [OCI_CAP_BOUNDING] = "bounding",	   [OCI_CAP_EFFECTIVE] = "effective",
+    [OCI_CAP_INHERITABLE] = "inheritable", [OCI_CAP_PERMITTED] = "permitted",
+    [OCI_CAP_AMBIENT] = "ambient",
+};
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+    {"RLIMIT_CPU", RLIMIT_CPU},		  {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},	  {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},	  {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},	  {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},	  {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},	  {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},	  {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+static const char *const action_names[] = {
+    [OCI_SECCOMP_KILL] = "SCMP_ACT_KILL",
+    [OCI_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
+    [OCI_SECCOMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
+    [OCI_SECCOMP_TRAP] = "SCMP_ACT_TRAP",
+    [OCI_SECCOMP_ERRNO] = "SCMP_ACT_ERRNO",
+    [OCI_SECCOMP_TRACE] = "SCMP_ACT_TRACE",
+    [OCI_SECCOMP_ALLOW] = "SCMP_ACT_ALLOW",
+    [OCI_SECCOMP_LOG] = "SCMP_ACT_LOG",
+    [OCI_SECCOMP_NOTIFY] = "SCMP_ACT_NOTIFY",
+};
+
+static const char *const op_names[] = {
+    [OCI_SECCOMP_OP_NE] = "SCMP_CMP_NE",
+    [OCI_SECCOMP_OP_LT] = "SCMP_CMP_LT",
+    [OCI_SECCOMP_OP_LE] = "SCMP_CMP_LE",
+    [OCI_SECCOMP_OP_EQ] = "SCMP_CMP_EQ",
+    [OCI_SECCOMP_OP_GE] = "SCMP_CMP_GE",
+    [OCI_SECCOMP_OP_GT] = "SCMP_CMP_GT",
+    [OCI_SECCOMP_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+/* The runtime-spec's list; hyrun-init resolves them with libseccomp. */
+static const char *const arch_names[] = {
+    "SCMP_ARCH_X86",	 "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",		"SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",	"SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",	 "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",	 "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",	"SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",	 "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
+};
+
+int oci_cap_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
+		if (strcmp(cap_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *oci_cap_name(unsigned cap)
+{
+	return cap < ARRAY_LEN(cap_names) ? cap_names[cap] : NULL;
+}
+
+unsigned oci_cap_last(void)
+{
+	return ARRAY_LEN(cap_names) - 1;
+}
+
+const char *oci_seccomp_action_name(enum oci_seccomp_action a)
+{
+	return (unsigned)a < ARRAY_LEN(action_names) ? action_names[a] : "?";
+}
+
+/* --- errors ----------------------------------------------------------------- */
+
+struct ctx {
+	char *err;
+	size_t err_len;
+	unsigned flags;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+fail(struct ctx *c, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!c->err_len)
+		return -EINVAL;
+	n = snprintf(c->err, c->err_len, "%s: ", path);
+	if (n < 0 || (size_t)n >= c->err_len)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->err_len - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int nomem(struct ctx *c)
+{
+	if (c->err_len)
+		snprintf(c->err, c->err_len, "out of memory");
+	return -ENOMEM;
+}
+
+/* --- typed getters -------------------------------------------------------- */
+
+static int get_string(struct ctx *c, json_t *v, const char *path, const char **out)
+{
+	if (!json_is_string(v))
+		return fail(c, path, "must be a string");
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_bool(struct ctx *c, json_t *v, const char *path, bool *out)
+{
+	if (!json_is_boolean(v))
+		return fail(c, path, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+/*
+ * An unsigned 64-bit value. Integers beyond INT64_MAX, which jansson cannot
+ * hold, arrive as their two's-complement negative (see widen_big_integers()),
+ * so only 64-bit fields take a negative number: -1 is UINT64_MAX.
+ */
+static int get_u64(struct ctx *c, json_t *v, const char *path, uint64_t max, uint64_t *out)
+{
+	if (json_is_integer(v) && (json_integer_value(v) >= 0 || max == UINT64_MAX) &&
+	    (uint64_t)json_integer_value(v) <= max) {
+		*out = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	return fail(c, path, "must be an integer from 0 to %llu", (unsigned long long)max);
+}
+
+static int get_u32(struct ctx *c, json_t *v, const char *path, uint32_t *out)
+{
+	uint64_t x;
+	int r = get_u64(c, v, path, UINT32_MAX, &x);
+
+	if (!r)
+		*out = (uint32_t)x;
+	return r;
+}
+
+/* An array of strings as a NULL-terminated vector of borrowed pointers. */
+static int get_strv(struct ctx *c, json_t *v, const char *path, bool non_empty, const char ***out,
+		    size_t *nr)
+{
+	const char *what =
+	    non_empty ? "must be a non-empty array of strings" : "must be an array of strings";
+	const char **vec;
+	size_t i, n;
+
+	if (!json_is_array(v))
+		return fail(c, path, "%s", what);
+	n = json_array_size(v);
+	if (non_empty && n == 0)
+		return fail(c, path, "%s", what);
+	for (i = 0; i < n; i++)
+		if (!json_is_string(json_array_get(v, i)))
+			return fail(c, path, "%s (element %zu is not a string)", what, i);
+	vec = calloc(n + 1, sizeof(*vec));
+	if (!vec)
+		return nomem(c);
+	for (i = 0; i < n; i++)
+		vec[i] = json_string_value(json_array_get(v, i));
+	free(*out);
+	*out = vec;
+	*nr = n;
+	return 0;
+}
+
+static int get_object(struct ctx *c, json_t *v, const char *path)
+{
+	return json_is_object(v) ? 0 : fail(c, path, "must be an object");
+}
+
+static bool absolute(const char *p)
+{
+	return p[0] == '/';
+}
+
+/* --- sections -------------------------------------------------------------- */
+
+static int parse_root(struct ctx *c, struct oci_spec *s, json_t *root)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_object(c, root, "root")))
+		return r;
+	v = json_object_get(root, "path");
+	if (!v)
+		return fail(c, "root.path", "required");
+	if ((r = get_string(c, v, "root.path", &s->root_path)))
+		return r;
+	if (!s->root_path[0])
+		return fail(c, "root.path", "must not be empty");
+	if ((v = json_object_get(root, "readonly")) &&
+	    (r = get_bool(c, v, "root.readonly", &s->root_readonly)))
+		return r;
+	if ((v = json_object_get(root, OCI_HYRUN_SHARE)) &&
+	    (r = get_string(c, v, "root." OCI_HYRUN_SHARE, &s->root_hyrun_share)))
+		return r;
+	return 0;
+}
+
+static int parse_user(struct ctx *c, struct oci_spec *s, json_t *user)
+{
+	json_t *v;
+	size_t i;
+	char path[64];
+	int r;
+
+	if ((r = get_object(c, user, "process.user")))
+		return r;
+	if (!(v = json_object_get(user, "uid")))
+		return fail(c, "process.user.uid", "required");
+	if ((r = get_u32(c, v, "process.user.uid", &s->uid)))
+		return r;
+	if (!(v = json_object_get(user, "gid")))
+		return fail(c, "process.user.gid", "required");
+	if ((r = get_u32(c, v, "process.user.gid", &s->gid)))
+		return r;
+	if ((v = json_object_get(user, "umask"))) {
+		uint64_t m;
+
+		if ((r = get_u64(c, v, "process.user.umask", 07777, &m)))
+			return r;
+		s->has_umask = true;
+		s->umask = (uint32_t)m;
+	}
+	if ((v = json_object_get(user, "additionalGids"))) {
+		if (!json_is_array(v))
+			return fail(c, "process.user.additionalGids",
+				    "must be an array of integers");
+		s->nr_additional_gids = json_array_size(v);
+		s->additional_gids = calloc(s->nr_additional_gids + 1, sizeof(uint32_t));
+		if (!s->additional_gids)
+			return nomem(c);
+		for (i = 0; i < s->nr_additional_gids; i++) {
+			snprintf(path, sizeof(path), "process.user.additionalGids[%zu]", i);
+			if ((r = get_u32(c, json_array_get(v, i), path, &s->additional_gids[i])))
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int parse_caps(struct ctx *c, struct oci_spec *s, json_t *caps)
+{
+	char path[96];
+	int r;
+
+	if ((r = get_object(c, caps, "process.capabilities")))
+		return r;
+	s->has_caps = true;
+	for (unsigned set = 0; set < OCI_CAP_NR_SETS; set++) {
+		json_t *v = json_object_get(caps, cap_set_names[set]);
+		size_t i;
+
+		/* A set that is absent is empty, as with runc and crun. */
+		if (!v)
+			continue;
+		snprintf(path, sizeof(path), "process.capabilities.%s", cap_set_names[set]);
+		if (!json_is_array(v))
+			return fail(c, path, "must be an array of strings");
+		for (i = 0; i < json_array_size(v); i++) {
+			json_t *e = json_array_get(v, i);
+			int cap;
+
+			snprintf(path, sizeof(path), "process.capabilities.%s[%zu]",
+				 cap_set_names[set], i);
+			if (!json_is_string(e))
+				return fail(c, path, "must be a string");
+			cap = oci_cap_from_name(json_string_value(e));
+			if (cap < 0)
+				return fail(c, path, "unknown capability \"%s\"",
+					    json_string_value(e));
+			s->caps[set] |= 1ULL << cap;
+		}
+	}
+	return 0;
+}
+
+static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
+{
+	char path[64];
+	int r;
+
+	if (!json_is_array(arr))
+		return fail(c, "process.rlimits", "must be an array of objects");
+	s->nr_rlimits = json_array_size(arr);
+	s->rlimits = calloc(s->nr_rlimits + 1, sizeof(*s->rlimits));
+	if (!s->rlimits)
+		return nomem(c);
+	for (size_t i = 0; i < s->nr_rlimits; i++) {
+		json_t *e = json_array_get(arr, i), *v;
+		struct oci_rlimit *rl = &s->rlimits[i];
+		size_t k;
+
+		snprintf(path, sizeof(path), "process.rlimits[%zu]", i);
+		if ((r = get_object(c, e, path)))
+			return r;
+		snprintf(path, sizeof(path), "process.rlimits[%zu].type", i);
+		if (!(v = json_object_get(e, "type")))
+			return fail(c, path, "required");
+		if ((r = get_string(c, v, path, &rl->type)))
+			return r;
+		for (k = 0; k < ARRAY_LEN(rlimit_names); k++)
+			if (strcmp(rlimit_names[k].name, rl->type) == 0)
+				break;
+		if (k == ARRAY_LEN(rlimit_names))
+			return fail(c, path, "unknown resource \"%s\"", rl->type);
+		rl->resource = rlimit_names[k].resource;
+		for (unsigned j = 0; j < i; j++)
+			if (s->rlimits[j].resource == rl->resource)
+				return fail(c, path, "\"%s\" given twice", rl->type);
+		snprintf(path, sizeof(path), "process.rlimits[%zu].hard", i);
+		if (!(v = json_object_get(e, "hard")))
+			return fail(c, path, "required");
+		if ((r = get_u64(c, v, path, UINT64_MAX, &rl->hard)))
+			return r;
+		snprintf(path, sizeof(path), "process.rlimits[%zu].soft", i);
+		if (!(v = json_object_get(e, "soft")))
+			return fail(c, path, "required");
+		if ((r = get_u64(c, v, path, UINT64_MAX, &rl->soft)))
+			return r;
+		if (rl->soft > rl->hard)
+			return fail(c, path, "larger than the hard limit");
+	}
+	return 0;
+}
+
+static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_object(c, p, "process")))
+		return r;
+	s->has_process = true;
+	if ((v = json_object_get(p, "terminal")) &&
+	    (r = get_bool(c, v, "process.terminal", &s->terminal)))
+		return r;
+	if ((v = json_object_get(p, "user")) && (r = parse_user(c, s, v)))
+		return r;
+	v = json_object_get(p, "args");
+	if (v) {
+		if ((r = get_strv(c, v, "process.args", true, &s->args, &s->nr_args)))
+			return r;
+	} else if (!(c->flags & OCI_SPEC_ARGS_OPTIONAL)) {
+		return fail(c, "process.args", "required (a non-empty array of strings)");
+	}
+	if ((v = json_object_get(p, "env"))) {
+		if ((r = get_strv(c, v, "process.env", false, &s->env, &s->nr_env)))
+			return r;
+		for (size_t i = 0; i < s->nr_env; i++)
+			if (!strchr(s->env[i], '=') || s->env[i][0] == '=')
+				return fail(c, "process.env",
+					    "element %zu (\"%s\") is not NAME=VALUE", i, s->env[i]);
+	}
+	s->cwd = "/";
+	if ((v = json_object_get(p, "cwd"))) {
+		if ((r = get_string(c, v, "process.cwd", &s->cwd)))
+			return r;
+		if (!absolute(s->cwd))
+			return fail(c, "process.cwd", "must be an absolute path");
+	}
+	if ((v = json_object_get(p, "capabilities")) && (r = parse_caps(c, s, v)))
+		return r;
+	if ((v = json_object_get(p, "rlimits")) && (r = parse_rlimits(c, s, v)))
+		return r;
+	if ((v = json_object_get(p, "noNewPrivileges")) &&
+	    (r = get_bool(c, v, "process.noNewPrivileges", &s->no_new_privileges)))
+		return r;
+	if ((v = json_object_get(p, "oomScoreAdj"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < -1000 ||
+		    json_integer_value(v) > 1000)
+			return fail(c, "process.oomScoreAdj",
+				    "must be an integer from -1000 to 1000");
+		s->has_oom_score_adj = true;
+		s->oom_score_adj = (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+static bool has_option(const struct oci_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < m->nr_options; i++)
+		if (strcmp(m->options[i], opt) == 0)
+			return true;
+	return false;
+}
+
+static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
+{
+	char path[96];
+	int r;
+
+	if (!json_is_array(arr))
+		return fail(c, "mounts", "must be an array of objects");
+	s->nr_mounts = json_array_size(arr);
+	s->mounts = calloc(s->nr_mounts + 1, sizeof(*s->mounts));
+	if (!s->mounts)
+		return nomem(c);
+	for (size_t i = 0; i < s->nr_mounts; i++) {
+		struct oci_mount *m = &s->mounts[i];
+		json_t *e = json_array_get(arr, i), *v;
+
+		snprintf(path, sizeof(path), "mounts[%zu]", i);
+		if ((r = get_object(c, e, path)))
+			return r;
+		m->json = e;
+		snprintf(path, sizeof(path), "mounts[%zu].destination", i);
+		if (!(v = json_object_get(e, "destination")))
+			return fail(c, path, "required");
+		if ((r = get_string(c, v, path, &m->destination)))
+			return r;
+		if (!absolute(m->destination))
+			return fail(c, path, "must be an absolute path (\"%s\")", m->destination);
+		snprintf(path, sizeof(path), "mounts[%zu].type", i);
+		if ((v = json_object_get(e, "type")) && (r = get_string(c, v, path, &m->type)))
+			return r;
+		snprintf(path, sizeof(path), "mounts[%zu].source", i);
+		if ((v = json_object_get(e, "source")) && (r = get_string(c, v, path, &m->source)))
+			return r;
+		snprintf(path, sizeof(path), "mounts[%zu].options", i);
+		if ((v = json_object_get(e, "options")) &&
+		    (r = get_strv(c, v, path, false, &m->options, &m->nr_options)))
+			return r;
+		snprintf(path, sizeof(path), "mounts[%zu]." OCI_HYRUN_SHARE, i);
+		if ((v = json_object_get(e, OCI_HYRUN_SHARE)) &&
+		    (r = get_string(c, v, path, &m->hyrun_share)))
+			return r;
+		snprintf(path, sizeof(path), "mounts[%zu]." OCI_HYRUN_FILE, i);
+		if ((v = json_object_get(e, OCI_HYRUN_FILE)) &&
+		    (r = get_string(c, v, path, &m->hyrun_file)))
+			return r;
+		m->bind = (m->type && strcmp(m->type, "bind") == 0) || has_option(m, "bind") ||
+			  has_option(m, "rbind");
+		if (m->bind && !m->source) {
+			snprintf(path, sizeof(path), "mounts[%zu].source", i);
+			return fail(c, path, "required for a bind mount");
+		}
+		if (!m->bind && !m->type) {
+			snprintf(path, sizeof(path), "mounts[%zu].type", i);
+			return fail(c, path, "required unless the mount is a bind mount");
+		}
+	}
+	return 0;
+}
+
+static int lookup(struct ctx *c, const char *path, const char *name, const char *const *names,
+		  size_t n, const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], name) == 0)
+			return (int)i;
+	return fail(c, path, "unknown %s \"%s\"", what, name);
+}
+
+static int parse_action(struct ctx *c, json_t *v, const char *path, enum oci_seccomp_action *out)
+{
+	const char *name = NULL;
+	int r = get_string(c, v, path, &name);
+
+	if (r)
+		return r;
+	r = lookup(c, path, name, action_names, ARRAY_LEN(action_names), "seccomp action");
+	if (r < 0)
+		return r;
+	*out = (enum oci_seccomp_action)r;
+	return 0;
+}
+
+static int parse_errno_ret(struct ctx *c, json_t *obj, const char *key, const char *path, bool *has,
+			   unsigned *out)
+{
+	json_t *v = json_object_get(obj, key);
+	uint64_t x;
+	int r;
+
+	if (!v)
+		return 0;
+	/* errno values fit in the 16 bits SECCOMP_RET_DATA leaves for them. */
+	if ((r = get_u64(c, v, path, 0xffff, &x)))
+		return r;
+	*has = true;
+	*out = (unsigned)x;
+	return 0;
+}
+
+static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json_t *arr, size_t si)
+{
+	char path[96];
+	int r;
+
+	snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args", si);
+	if (!json_is_array(arr))
+		return fail(c, path, "must be an array of objects");
+	rule->nr_args = json_array_size(arr);
+	rule->args = calloc(rule->nr_args + 1, sizeof(*rule->args));
+	if (!rule->args)
+		return nomem(c);
+	for (size_t i = 0; i < rule->nr_args; i++) {
+		struct oci_seccomp_arg *a = &rule->args[i];
+		json_t *e = json_array_get(arr, i), *v;
+		const char *op = NULL;
+		uint64_t idx;
+
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu]", si, i);
+		if ((r = get_object(c, e, path)))
+			return r;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].index", si, i);
+		if (!(v = json_object_get(e, "index")))
+			return fail(c, path, "required");
+		if ((r = get_u64(c, v, path, 5, &idx)))
+			return r;
+		a->index = (unsigned)idx;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].value", si, i);
+		if (!(v = json_object_get(e, "value")))
+			return fail(c, path, "required");
+		if ((r = get_u64(c, v, path, UINT64_MAX, &a->value)))
+			return r;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].valueTwo", si,
+			 i);
+		if ((v = json_object_get(e, "valueTwo")) &&
+		    (r = get_u64(c, v, path, UINT64_MAX, &a->value_two)))
+			return r;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].op", si, i);
+		if (!(v = json_object_get(e, "op")))
+			return fail(c, path, "required");
+		if ((r = get_string(c, v, path, &op)))
+			return r;
+		r = lookup(c, path, op, op_names, ARRAY_LEN(op_names), "operator");
+		if (r < 0)
+			return r;
+		a->op = (enum oci_seccomp_op)r;
+	}
+	return 0;
+}
+
+static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
+{
+	struct oci_seccomp *sc;
+	char path[96];
+	json_t *v;
+	int r;
+
+	if ((r = get_object(c, obj, "linux.seccomp")))
+		return r;
+	sc = s->seccomp = calloc(1, sizeof(*sc));
+	if (!sc)
+		return nomem(c);
+	if (!(v = json_object_get(obj, "defaultAction")))
+		return fail(c, "linux.seccomp.defaultAction", "required");
+	if ((r = parse_action(c, v, "linux.seccomp.defaultAction", &sc->default_action)))
+		return r;
+	if ((r = parse_errno_ret(c, obj, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet",
+				 &sc->has_default_errno_ret, &sc->default_errno_ret)))
+		return r;
+	if ((v = json_object_get(obj, "architectures"))) {
+		if ((r = get_strv(c, v, "linux.seccomp.architectures", false, &sc->architectures,
+				  &sc->nr_architectures)))
+			return r;
+		for (size_t i = 0; i < sc->nr_architectures; i++) {
+			snprintf(path, sizeof(path), "linux.seccomp.architectures[%zu]", i);
+			r = lookup(c, path, sc->architectures[i], arch_names, ARRAY_LEN(arch_names),
+				   "architecture");
+			if (r < 0)
+				return r;
+		}
+	}
+	if (!(v = json_object_get(obj, "syscalls")))
+		return 0;
+	if (!json_is_array(v))
+		return fail(c, "linux.seccomp.syscalls", "must be an array of objects");
+	sc->nr_syscalls = json_array_size(v);
+	sc->syscalls = calloc(sc->nr_syscalls + 1, sizeof(*sc->syscalls));
+	if (!sc->syscalls)
+		return nomem(c);
+	for (size_t i = 0; i < sc->nr_syscalls; i++) {
+		struct oci_seccomp_rule *rule = &sc->syscalls[i];
+		json_t *e = json_array_get(v, i), *m;
+
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu]", i);
+		if ((r = get_object(c, e, path)))
+			return r;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].names", i);
+		if (!(m = json_object_get(e, "names")))
+			return fail(c, path, "required");
+		if ((r = get_strv(c, m, path, true, &rule->names, &rule->nr_names)))
+			return r;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].action", i);
+		if (!(m = json_object_get(e, "action")))
+			return fail(c, path, "required");
+		if ((r = parse_action(c, m, path, &rule->action)))
+			return r;
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].errnoRet", i);
+		if ((r = parse_errno_ret(c, e, "errnoRet", path, &rule->has_errno_ret,
+					 &rule->errno_ret)))
+			return r;
+		if ((m = json_object_get(e, "args")) && (r = parse_seccomp_args(c, rule, m, i)))
+			return r;
+	}
+	return 0;
+}
+
+/* An object whose members are all strings, as key/value pairs. */
+static int parse_string_map(struct ctx *c, json_t *obj, const char *path, void **out, size_t *nr)
+{
+	struct oci_sysctl *kv; /* struct oci_annotation has the same layout */
+	const char *key;
+	char epath[160];
+	json_t *v;
+	size_t i = 0;
+
+	if (!json_is_object(obj))
+		return fail(c, path, "must be an object with string values");
+	kv = calloc(json_object_size(obj) + 1, sizeof(*kv));
+	if (!kv)
+		return nomem(c);
+	*out = kv;
+	json_object_foreach(obj, key, v)
+	{
+		if (!json_is_string(v)) {
+			snprintf(epath, sizeof(epath), "%s.%s", path, key);
+			return fail(c, epath, "must be a string");
+		}
+		kv[i].key = key;
+		kv[i].value = json_string_value(v);
+		i++;
+	}
+	*nr = i;
+	return 0;
+}
+
+static int parse_linux(struct ctx *c, struct oci_spec *s, json_t *l)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_object(c, l, "linux")))
+		return r;
+	if ((v = json_object_get(l, "seccomp")) && !json_is_null(v) && (r = parse_seccomp(c, s, v)))
+		return r;
+	if ((v = json_object_get(l, "sysctl"))) {
+		void *p = NULL;
+
+		r = parse_string_map(c, v, "linux.sysctl", &p, &s->nr_sysctl);
+		s->sysctl = p;
+		if (r)
+			return r;
+		for (size_t i = 0; i < s->nr_sysctl; i++)
+			if (!s->sysctl[i].key[0] || strstr(s->sysctl[i].key, "..") ||
+			    strchr(s->sysctl[i].key, '/'))
+				return fail(c, "linux.sysctl", "invalid key \"%s\"",
+					    s->sysctl[i].key);
+	}
+	return 0;
+}
+
+static int parse_doc(struct ctx *c, struct oci_spec *s)
+{
+	json_t *doc = s->json, *v;
+	int r;
+
+	if (!json_is_object(doc))
+		return fail(c, "(document)", "must be a JSON object");
+	if (!(v = json_object_get(doc, "ociVersion")))
+		return fail(c, "ociVersion", "required");
+	if ((r = get_string(c, v, "ociVersion", &s->oci_version)))
+		return r;
+	if ((v = json_object_get(doc, "root")) && (r = parse_root(c, s, v)))
+		return r;
+	v = json_object_get(doc, "process");
+	if (v) {
+		if ((r = parse_process(c, s, v)))
+			return r;
+	} else if (!(c->flags & OCI_SPEC_ARGS_OPTIONAL)) {
+		return fail(c, "process", "required");
+	}
+	if ((v = json_object_get(doc, "hostname")) &&
+	    (r = get_string(c, v, "hostname", &s->hostname)))
+		return r;
+	if ((v = json_object_get(doc, "mounts")) && (r = parse_mounts(c, s, v)))
+		return r;
+	if ((v = json_object_get(doc, "linux")) && (r = parse_linux(c, s, v)))
+		return r;
+	if ((v = json_object_get(doc, "annotations"))) {
+		void *p = NULL;
+
+		r = parse_string_map(c, v, "annotations", &p, &s->nr_annotations);
+		s->annotations = p;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* --- public ---------------------------------------------------------------- */
+
+static void free_fields(struct oci_spec *s)
+{
+	free(s->additional_gids);
+	free(s->args);
+	free(s->env);
+	free(s->rlimits);
+	for (size_t i = 0; s->mounts && i < s->nr_mounts; i++)
+		free(s->mounts[i].options);
+	free(s->mounts);
+	if (s->seccomp) {
+		free(s->seccomp->architectures);
+		for (size_t i = 0; s->seccomp->syscalls && i < s->seccomp->nr_syscalls; i++) {
+			free(s->seccomp->syscalls[i].names);
+			free(s->seccomp->syscalls[i].args);
+		}
+		free(s->seccomp->syscalls);
+		free(s->seccomp);
+	}
+	free(s->sysctl);
+	free(s->annotations);
+}
+
+void oci_spec_free(struct oci_spec *s)
+{
+	if (!s)
+		return;
+	free_fields(s);
+	json_decref(s->json);
+	memset(s, 0, sizeof(*s));
+}
+
+int oci_spec_from_json(struct oci_spec *s, json_t *json, unsigned flags, char *err, size_t err_len)
+{
+	struct ctx c = {.err = err, .err_len = err_len, .flags = flags};
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if (err_len)
+		err[0] = '\0';
+	s->json = json;
+	r = parse_doc(&c, s);
+	if (r)
+		oci_spec_free(s);
+	return r;
+}
+
+/*
+ * A copy of the text where each bare integer outside strings above INT64_MAX
+ * and at most UINT64_MAX is written as its two's-complement negative, which
+ * jansson (int64 only) takes. Such values are real: RLIM_INFINITY in rlimits,
+ * all-ones seccomp masks. A 19-digit one grows by a character, so error
+ * columns after it may be off by one. NULL when out of memory.
+ */
+static char *widen_big_integers(const char *t, size_t len, size_t *out_len)
+{
+	char *out = malloc(len + len / 19 + 1);
+	bool in_string = false;
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		char num[32];
+		size_t j;
+
+		if (in_string) {
+			if (t[i] == '\\' && i + 1 < len)
+				out[o++] = t[i++];
+			else if (t[i] == '"')
+				in_string = false;
+			out[o++] = t[i];
+			continue;
+		}
+		if (t[i] == '"')
+			in_string = true;
+		if (t[i] < '0' || t[i] > '9' || (i > 0 && strchr("-+.eE0123456789", t[i - 1]))) {
+			out[o++] = t[i];
+			continue;
+		}
+		for (j = i; j < len && t[j] >= '0' && t[j] <= '9'; j++)
+			;
+		if (j - i >= 19 && j - i <= 20 && (j == len || !strchr(".eE", t[j]))) {
+			unsigned long long v;
+
+			memcpy(num, t + i, j - i);
+			num[j - i] = '\0';
+			errno = 0;
+			v = strtoull(num, NULL, 10);
+			if (!errno && v > INT64_MAX) {
+				int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+
+				memcpy(out + o, num, (size_t)n);
+				o += (size_t)n;
+				i = j - 1;
+				continue;
+			}
+		}
+		memcpy(out + o, t + i, j - i);
+		o += j - i;
+		i = j - 1;
+	}
+	*out_len = o;
+	return out;
+}
+
+int oci_spec_parse(struct oci_spec *s, const char *text, size_t len, unsigned flags, char *err,
+		   size_t err_len)
+{
+	json_error_t jerr;
+	json_t *json;
+
+	memset(s, 0, sizeof(*s));
+	json = json_loadb(text, len, 0, &jerr);
+	if (!json && strstr(jerr.text, "too big")) {
+		size_t copy_len;
+		char *copy = widen_big_integers(text, len, &copy_len);
+
+		if (!copy)
+			return -ENOMEM;
+		json = json_loadb(copy, copy_len, 0, &jerr);
+		free(copy);
+	}
+	if (!json) {
+		if (err_len)
+			snprintf(err, err_len, "invalid JSON at line %d, column %d: %s", jerr.line,
+				 jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	return oci_spec_from_json(s, json, flags, err, err_len);
+}
+
+int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *err, size_t err_len)
+{
+	char *buf = NULL, msg[512];
+	size_t len = 0;
+	struct stat st;
+	int fd, r;
+
+	memset(s, 0, sizeof(*s));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SPEC_FILE_MAX) {
+		r = -EINVAL;
+		snprintf(err, err_len, "%s: %s", path,
+			 S_ISREG(st.st_mode) ? "too large" : "not a regular file");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		snprintf(err, err_len, "%s: out of memory", path);
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	r = oci_spec_parse(s, buf, len, flags, msg, sizeof(msg));
+	if (r)
+		snprintf(err, err_len, "%s: %s", path, msg);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+int oci_spec_set_args(struct oci_spec *s, char *const *argv)
+{
+	json_t *process, *args;
+	size_t n = 0;
+	const char **vec;
+
+	if (!argv || !argv[0])
+		return -EINVAL;
+	args = json_array();
+	if (!args)
+		return -ENOMEM;
+	for (; argv[n]; n++)
+		if (json_array_append_new(args, json_string(argv[n]))) {
+			json_decref(args);
+			return -EINVAL; /* not UTF-8, or out of memory */
+		}
+	vec = calloc(n + 1, sizeof(*vec));
+	if (!vec) {
+		json_decref(args);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		vec[i] = json_string_value(json_array_get(args, i));
+	process = json_object_get(s->json, "process");
+	if (!process) {
+		process = json_object();
+		if (!process || json_object_set_new(s->json, "process", process)) {
+			free(vec);
+			json_decref(args);
+			return -ENOMEM;
+		}
+		s->has_process = true;
+		s->cwd = "/";
+	}
+	if (json_object_set_new(process, "args", args)) {
+		free(vec);
+		return -ENOMEM;
+	}
+	free(s->args);
+	s->args = vec;
+	s->nr_args = n;
+	return 0;
+}
+
+static int set_extra(json_t *obj, const char *key, const char *value, const char **field)
+{
+	json_t *v = json_string(value);
+
+	if (!v || json_object_set_new(obj, key, v))
+		return -ENOMEM;
+	*field = json_string_value(json_object_get(obj, key));
+	return 0;
+}
+
+static const char **extra_field(const char *key, const char **share, const char **file)
+{
+	if (strcmp(key, OCI_HYRUN_SHARE) == 0)
+		return share;
+	if (strcmp(key, OCI_HYRUN_FILE) == 0)
+		return file;
+	return NULL;
+}
+
+int oci_spec_set_root_extra(struct oci_spec *s, const char *key, const char *value)
+{
+	const char *unused = NULL;
+	const char **field = extra_field(key, &s->root_hyrun_share, &unused);
+	json_t *root = json_object_get(s->json, "root");
+
+	if (!root)
+		return -EINVAL;
+	return set_extra(root, key, value, field ? field : &unused);
+}
+
+int oci_spec_set_mount_extra(struct oci_spec *s, size_t i, const char *key, const char *value)
+{
+	const char *unused = NULL, **field;
+
+	if (i >= s->nr_mounts)
+		return -EINVAL;
+	field = extra_field(key, &s->mounts[i].hyrun_share, &s->mounts[i].hyrun_file);
+	return set_extra(s->mounts[i].json, key, value, field ? field : &unused);
+}
+
+char *oci_spec_dump(const struct oci_spec *s)
+{
+	return json_dumps(s->json, JSON_COMPACT);
+}

@@ -1,0 +1,191 @@
+/* spec.h: the OCI runtime-spec config.json, parsed and validated into C structs.
+ *
+ * Used twice: by hyrun-vmm, which reads a bundle's config.json (or builds a
+ * minimal one), checks it and passes it on, and by hyrun-init, which applies
+ * it inside the guest. Only the parts hyrun acts on are decoded; unknown
+ * members are ignored, as the runtime-spec asks of a runtime. Every error
+ * names the member it is about, e.g. "process.args: must be a non-empty
+ * array of strings".
+ *
+ * Strings in the structs point into the JSON document the spec keeps
+ * (spec->json): they live as long as the spec and change only through the
+ * oci_spec_* setters below.
+ */
+#ifndef HYRUN_OCI_SPEC_H
+#define HYRUN_OCI_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/*
+ * Members hyrun adds to the document it hands to the guest (agent_proto.h):
+ * root and bind mounts served by a virtio-fs share carry the share's tag, a
+ * bind mount of a regular file the path of its copy inside the initramfs.
+ */
+#define OCI_HYRUN_SHARE "hyrun.share"
+#define OCI_HYRUN_FILE "hyrun.file"
+
+enum oci_cap_set {
+	OCI_CAP_BOUNDING,
+	OCI_CAP_EFFECTIVE,
+	OCI_CAP_INHERITABLE,
+	OCI_CAP_PERMITTED,
+	OCI_CAP_AMBIENT,
+	OCI_CAP_NR_SETS,
+};
+
+enum oci_seccomp_action {
+	OCI_SECCOMP_KILL, /* SCMP_ACT_KILL, the same as KILL_THREAD */
+	OCI_SECCOMP_KILL_PROCESS,
+	OCI_SECCOMP_KILL_THREAD,
+	OCI_SECCOMP_TRAP,
+	OCI_SECCOMP_ERRNO,
+	OCI_SECCOMP_TRACE,
+	OCI_SECCOMP_ALLOW,
+	OCI_SECCOMP_LOG,
+	OCI_SECCOMP_NOTIFY,
+};
+
+enum oci_seccomp_op {
+	OCI_SECCOMP_OP_NE,
+	OCI_SECCOMP_OP_LT,
+	OCI_SECCOMP_OP_LE,
+	OCI_SECCOMP_OP_EQ,
+	OCI_SECCOMP_OP_GE,
+	OCI_SECCOMP_OP_GT,
+	OCI_SECCOMP_OP_MASKED_EQ,
+};
+
+struct oci_rlimit {
+	const char *type; /* "RLIMIT_NOFILE" */
+	int resource;	  /* RLIMIT_NOFILE */
+	uint64_t hard, soft;
+};
+
+struct oci_mount {
+	const char *destination; /* absolute */
+	const char *type;	 /* NULL when absent */
+	const char *source;	 /* NULL when absent */
+	const char **options;
+	size_t nr_options;
+	bool bind; /* type "bind", or a "bind"/"rbind" option */
+	/* hyrun's additions (NULL when absent). */
+	const char *hyrun_share;
+	const char *hyrun_file;
+	json_t *json; /* this entry in spec->json */
+};
+
+struct oci_seccomp_arg {
+	unsigned index;
+	uint64_t value, value_two;
+	enum oci_seccomp_op op;
+};
+
+struct oci_seccomp_rule {
+	const char **names;
+	size_t nr_names;
+	enum oci_seccomp_action action;
+	bool has_errno_ret;
+	unsigned errno_ret;
+	struct oci_seccomp_arg *args;
+	size_t nr_args;
+};
+
+struct oci_seccomp {
+	enum oci_seccomp_action default_action;
+	bool has_default_errno_ret;
+	unsigned default_errno_ret;
+	const char **architectures; /* "SCMP_ARCH_X86_64", ... */
+	size_t nr_architectures;
+	struct oci_seccomp_rule *syscalls;
+	size_t nr_syscalls;
+};
+
+struct oci_sysctl {
+	const char *key, *value;
+};
+
+struct oci_annotation {
+	const char *key, *value;
+};
+
+struct oci_spec {
+	json_t *json; /* the whole document, owned */
+	const char *oci_version;
+
+	const char *root_path; /* NULL when there is no root */
+	bool root_readonly;
+	const char *root_hyrun_share;
+
+	bool has_process;
+	bool terminal;
+	uint32_t uid, gid;
+	bool has_umask;
+	uint32_t umask;
+	uint32_t *additional_gids;
+	size_t nr_additional_gids;
+	const char **args; /* NULL-terminated; nr_args > 0 */
+	size_t nr_args;
+	const char **env; /* NULL-terminated */
+	size_t nr_env;
+	const char *cwd;
+	bool has_caps; /* process.capabilities present; otherwise keep what there is */
+	uint64_t caps[OCI_CAP_NR_SETS];
+	struct oci_rlimit *rlimits;
+	size_t nr_rlimits;
+	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+
+	const char *hostname;
+	struct oci_mount *mounts;
+	size_t nr_mounts;
+
+	struct oci_seccomp *seccomp; /* NULL: no filter */
+	struct oci_sysctl *sysctl;
+	size_t nr_sysctl;
+	struct oci_annotation *annotations;
+	size_t nr_annotations;
+};
+
+enum {
+	/* process.args may be missing (the caller supplies them). */
+	OCI_SPEC_ARGS_OPTIONAL = 1u << 0,
+};
+
+/*
+ * Parse `len` bytes of JSON. On success returns 0 and fills *spec (free it
+ * with oci_spec_free()). On failure returns -EINVAL (or -ENOMEM) and writes
+ * a message naming the member, or the line and column of a syntax error,
+ * into err.
+ */
+int oci_spec_parse(struct oci_spec *spec, const char *text, size_t len, unsigned flags, char *err,
+		   size_t err_len);
+/* The same from a JSON value; takes over the caller's reference to `json`
+ * (it is released on failure too). */
+int oci_spec_from_json(struct oci_spec *spec, json_t *json, unsigned flags, char *err,
+		       size_t err_len);
+/* Read and parse a file; errors are prefixed with its path. */
+int oci_spec_load(struct oci_spec *spec, const char *path, unsigned flags, char *err,
+		  size_t err_len);
+void oci_spec_free(struct oci_spec *spec);
+
+/* Replace process.args (in the document too). Returns 0, -EINVAL or -ENOMEM. */
+int oci_spec_set_args(struct oci_spec *spec, char *const *argv);
+/* Set a string member of the root object or of mounts[i] ("hyrun.share",
+ * "hyrun.file"); the struct fields follow. Returns 0 or -ENOMEM. */
+int oci_spec_set_root_extra(struct oci_spec *spec, const char *key, const char *value);
+int oci_spec_set_mount_extra(struct oci_spec *spec, size_t i, const char *key, const char *value);
+/* The document as compact JSON, malloc'd; NULL when out of memory. */
+char *oci_spec_dump(const struct oci_spec *spec);
+
+/* Name <-> number helpers, exported for hyrun-init and the tests. */
+int oci_cap_from_name(const char *name); /* "CAP_CHOWN" -> 0, -1 if unknown */
+const char *oci_cap_name(unsigned cap);	 /* NULL beyond the last one known */
+unsigned oci_cap_last(void);		 /* highest capability number known */
+const char *oci_seccomp_action_name(enum oci_seccomp_action a);
+
+#endif

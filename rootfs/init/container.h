@@ -1,0 +1,41 @@
+/* container.h: hyrun-init's OCI side: the workload's root, mounts and process from config.json. */
+#ifndef HYRUN_ROOTFS_INIT_CONTAINER_H
+#define HYRUN_ROOTFS_INIT_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "oci/spec.h"
+
+struct container_opts {
+	/*
+	 * Self-test mode: guest paths resolve under `root`; a share with tag T
+	 * is the directory `test_shares`/T, bind-mounted instead of virtiofs;
+	 * the child also gets its own UTS namespace and sysctls are skipped,
+	 * so nothing of the machine running the test changes.
+	 */
+	bool test;
+	const char *root;	 /* "" in a VM */
+	const char *test_shares; /* self-test mode only */
+	bool debug;
+	int log_fd; /* hyrun-init's console, for debug messages */
+	/* Called just before the first step a seccomp profile could forbid:
+	 * the boot mark and giving up the I/O ports. */
+	void (*before_seccomp)(void);
+};
+
+struct container_error {
+	int status; /* HY_INIT_STATUS_* */
+	int err;    /* errno of the failed step, or 0 */
+	char msg[1024];
+};
+
+/*
+ * In the forked workload child (stdio already on the ports): enter a private
+ * mount namespace, build the root from the shares and mounts, switch into it
+ * and apply process. Returns only on failure, with *e filled in.
+ */
+void container_exec(const struct oci_spec *spec, const struct container_opts *o,
+		    struct container_error *e);
+
+#endif

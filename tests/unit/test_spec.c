@@ -1,0 +1,318 @@
+/* test_spec.c: OCI config.json parsing, validation messages and the hyrun additions. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "oci/spec.h"
+
+static const char valid[] =
+    "{\n"
+    "  \"ociVersion\": \"1.0.2\",\n"
+    "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+    "  \"process\": {\n"
+    "    \"terminal\": false,\n"
+    "    \"user\": {\"uid\": 1000, \"gid\": 100, \"umask\": 18, \"additionalGids\": [5, 6]},\n"
+    "    \"args\": [\"/bin/sh\", \"-c\", \"echo hi\"],\n"
+    "    \"env\": [\"PATH=/usr/bin:/bin\", \"TERM=xterm\"],\n"
+    "    \"cwd\": \"/work\",\n"
+    "    \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\"],\n"
+    "                       \"effective\": [\"CAP_KILL\"], \"permitted\": [\"CAP_KILL\"],\n"
+    "                       \"ambient\": [\"CAP_NET_BIND_SERVICE\"]},\n"
+    "    \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 512},\n"
+    "                  {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615,\n"
+    "                   \"soft\": 0}],\n"
+    "    \"noNewPrivileges\": true,\n"
+    "    \"oomScoreAdj\": -500,\n"
+    "    \"someFutureField\": {\"x\": 1}\n"
+    "  },\n"
+    "  \"hostname\": \"box\",\n"
+    "  \"mounts\": [\n"
+    "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+    "    {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"/srv/data\",\n"
+    "     \"options\": [\"rbind\", \"ro\"]},\n"
+    "    {\"destination\": \"/etc/hosts\", \"source\": \"/tmp/hosts\", \"options\": [\"bind\"]}\n"
+    "  ],\n"
+    "  \"linux\": {\n"
+    "    \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"},\n"
+    "    \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,\n"
+    "                 \"architectures\": [\"SCMP_ARCH_X86_64\"],\n"
+    "                 \"syscalls\": [{\"names\": [\"read\", \"write\"], \"action\": "
+    "\"SCMP_ACT_ALLOW\"},\n"
+    "                              {\"names\": [\"personality\"], \"action\": "
+    "\"SCMP_ACT_ALLOW\",\n"
+    "                               \"args\": [{\"index\": 0, \"value\": 8, \"op\": "
+    "\"SCMP_CMP_EQ\"}]},\n"
+    "                              {\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", "
+    "\"errnoRet\": 13}]}\n"
+    "  },\n"
+    "  \"annotations\": {\"org.example\": \"v\"}\n"
+    "}\n";
+
+static struct oci_spec spec;
+static char err[512];
+
+static int parse(const char *text, unsigned flags)
+{
+	return oci_spec_parse(&spec, text, strlen(text), flags, err, sizeof(err));
+}
+
+static void cleanup(void)
+{
+	oci_spec_free(&spec);
+}
+
+TestSuite(oci_spec, .fini = cleanup);
+
+Test(oci_spec, valid_document)
+{
+	cr_assert_eq(parse(valid, 0), 0, "%s", err);
+	cr_assert_str_eq(spec.oci_version, "1.0.2");
+	cr_assert_str_eq(spec.root_path, "rootfs");
+	cr_assert(spec.root_readonly);
+	cr_assert_eq(spec.uid, 1000);
+	cr_assert_eq(spec.gid, 100);
+	cr_assert(spec.has_umask);
+	cr_assert_eq(spec.umask, 022);
+	cr_assert_eq(spec.nr_additional_gids, 2);
+	cr_assert_eq(spec.additional_gids[1], 6);
+	cr_assert_eq(spec.nr_args, 3);
+	cr_assert_str_eq(spec.args[2], "echo hi");
+	cr_assert_null(spec.args[3]);
+	cr_assert_eq(spec.nr_env, 2);
+	cr_assert_str_eq(spec.env[1], "TERM=xterm");
+	cr_assert_str_eq(spec.cwd, "/work");
+	cr_assert(spec.has_caps);
+	cr_assert_eq(spec.caps[OCI_CAP_BOUNDING], (1ULL << 0) | (1ULL << 5));
+	cr_assert_eq(spec.caps[OCI_CAP_EFFECTIVE], 1ULL << 5);
+	cr_assert_eq(spec.caps[OCI_CAP_INHERITABLE], 0);
+	cr_assert_eq(spec.caps[OCI_CAP_AMBIENT], 1ULL << 10);
+	cr_assert_eq(spec.nr_rlimits, 2);
+	cr_assert_eq(spec.rlimits[0].resource, RLIMIT_NOFILE);
+	cr_assert_eq(spec.rlimits[0].hard, 1024);
+	cr_assert_eq(spec.rlimits[0].soft, 512);
+	cr_assert_eq(spec.rlimits[1].hard, UINT64_MAX, "RLIM_INFINITY survives");
+	cr_assert(spec.no_new_privileges);
+	cr_assert(spec.has_oom_score_adj);
+	cr_assert_eq(spec.oom_score_adj, -500);
+	cr_assert_str_eq(spec.hostname, "box");
+	cr_assert_eq(spec.nr_mounts, 3);
+	cr_assert_not(spec.mounts[0].bind);
+	cr_assert_str_eq(spec.mounts[0].type, "proc");
+	cr_assert(spec.mounts[1].bind);
+	cr_assert_eq(spec.mounts[1].nr_options, 2);
+	cr_assert_str_eq(spec.mounts[1].options[1], "ro");
+	cr_assert(spec.mounts[2].bind, "a \"bind\" option without a type");
+	cr_assert_null(spec.mounts[2].type);
+	cr_assert_not_null(spec.seccomp);
+	cr_assert_eq(spec.seccomp->default_action, OCI_SECCOMP_ERRNO);
+	cr_assert(spec.seccomp->has_default_errno_ret);
+	cr_assert_eq(spec.seccomp->default_errno_ret, 1);
+	cr_assert_eq(spec.seccomp->nr_architectures, 1);
+	cr_assert_eq(spec.seccomp->nr_syscalls, 3);
+	cr_assert_eq(spec.seccomp->syscalls[0].nr_names, 2);
+	cr_assert_eq(spec.seccomp->syscalls[1].nr_args, 1);
+	cr_assert_eq(spec.seccomp->syscalls[1].args[0].value, 8);
+	cr_assert_eq(spec.seccomp->syscalls[1].args[0].op, OCI_SECCOMP_OP_EQ);
+	cr_assert(spec.seccomp->syscalls[2].has_errno_ret);
+	cr_assert_eq(spec.seccomp->syscalls[2].errno_ret, 13);
+	cr_assert_eq(spec.nr_sysctl, 1);
+	cr_assert_str_eq(spec.sysctl[0].key, "net.ipv4.ip_forward");
+	cr_assert_eq(spec.nr_annotations, 1);
+	cr_assert_str_eq(spec.annotations[0].value, "v");
+}
+
+Test(oci_spec, defaults)
+{
+	cr_assert_eq(parse("{\"ociVersion\": \"1.0.0\", \"process\": {\"args\": [\"x\"]}}", 0), 0,
+		     "%s", err);
+	cr_assert_null(spec.root_path);
+	cr_assert_eq(spec.uid, 0);
+	cr_assert_not(spec.has_umask);
+	cr_assert_str_eq(spec.cwd, "/");
+	cr_assert_not(spec.has_caps, "absent capabilities are left alone");
+	cr_assert_null(spec.seccomp);
+	cr_assert_eq(spec.nr_mounts, 0);
+	cr_assert_eq(spec.nr_env, 0);
+}
+
+struct bad_case {
+	const char *json;
+	const char *message; /* the whole error must start with this */
+};
+
+static const struct bad_case bad_cases[] = {
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": \"/bin/sh\"}}",
+     "process.args: must be a non-empty array of strings"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": []}}",
+     "process.args: must be a non-empty array of strings"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\", 3]}}",
+     "process.args: must be a non-empty array of strings (element 1 is not a string)"},
+    {"{\"ociVersion\": \"1\", \"process\": {}}", "process.args: required"},
+    {"{\"ociVersion\": \"1\"}", "process: required"},
+    {"{\"process\": {\"args\": [\"a\"]}}", "ociVersion: required"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"rlimits\": [{\"type\": "
+     "\"RLIMIT_BOGUS\", \"hard\": 1, \"soft\": 1}]}}",
+     "process.rlimits[0].type: unknown resource \"RLIMIT_BOGUS\""},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"rlimits\": [{\"type\": "
+     "\"RLIMIT_NOFILE\", \"hard\": 1, \"soft\": 2}]}}",
+     "process.rlimits[0].soft: larger than the hard limit"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"user\": {\"uid\": \"root\", "
+     "\"gid\": 0}}}",
+     "process.user.uid: must be an integer from 0 to 4294967295"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"user\": {\"uid\": -1, "
+     "\"gid\": 0}}}",
+     "process.user.uid: must be an integer from 0 to 4294967295"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"user\": {\"uid\": 0, "
+     "\"gid\": 0, \"additionalGids\": [1, \"x\"]}}}",
+     "process.user.additionalGids[1]: must be an integer"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"cwd\": \"work\"}}",
+     "process.cwd: must be an absolute path"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"env\": [\"NOEQUALS\"]}}",
+     "process.env: element 0 (\"NOEQUALS\") is not NAME=VALUE"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"capabilities\": "
+     "{\"effective\": [\"CAP_FLY\"]}}}",
+     "process.capabilities.effective[0]: unknown capability \"CAP_FLY\""},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"oomScoreAdj\": 2000}}",
+     "process.oomScoreAdj: must be an integer from -1000 to 1000"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"terminal\": \"yes\"}}",
+     "process.terminal: must be true or false"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": {}}",
+     "mounts: must be an array of objects"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": [{\"destination\": "
+     "\"proc\", \"type\": \"proc\"}]}",
+     "mounts[0].destination: must be an absolute path"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": [{\"destination\": "
+     "\"/p\", \"type\": \"proc\"}, {\"type\": \"tmpfs\"}]}",
+     "mounts[1].destination: required"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": [{\"destination\": "
+     "\"/d\", \"type\": \"bind\"}]}",
+     "mounts[0].source: required for a bind mount"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": [{\"destination\": "
+     "\"/d\", \"type\": \"tmpfs\", \"options\": [1]}]}",
+     "mounts[0].options: must be an array of strings"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"root\": {\"path\": 1}}",
+     "root.path: must be a string"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"root\": {}}",
+     "root.path: required"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {\"seccomp\": "
+     "{\"defaultAction\": \"SCMP_ACT_MAYBE\"}}}",
+     "linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_MAYBE\""},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {\"seccomp\": "
+     "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_NOPE\"}]}}}",
+     "linux.seccomp.syscalls[0].action: unknown seccomp action \"SCMP_ACT_NOPE\""},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {\"seccomp\": "
+     "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 6, \"value\": 0, \"op\": "
+     "\"SCMP_CMP_EQ\"}]}]}}}",
+     "linux.seccomp.syscalls[0].args[0].index: must be an integer from 0 to 5"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {\"seccomp\": "
+     "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 1, \"value\": 0, \"op\": "
+     "\"SCMP_CMP_ABOUT\"}]}]}}}",
+     "linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ABOUT\""},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {\"seccomp\": "
+     "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_Z80\"]}}}",
+     "linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\""},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {\"sysctl\": "
+     "{\"kernel.x\": 1}}}",
+     "linux.sysctl.kernel.x: must be a string"},
+    {"[1, 2]", "(document): must be a JSON object"},
+};
+
+Test(oci_spec, malformed_documents_name_the_member)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		int r = parse(bad_cases[i].json, 0);
+
+		cr_assert_eq(r, -EINVAL, "case %zu accepted: %s", i, bad_cases[i].json);
+		cr_assert_eq(strncmp(err, bad_cases[i].message, strlen(bad_cases[i].message)), 0,
+			     "case %zu: got \"%s\", expected \"%s\"", i, err, bad_cases[i].message);
+		cr_assert_null(spec.json, "a failed parse leaves nothing to free");
+	}
+}
+
+Test(oci_spec, invalid_json_has_line_and_column)
+{
+	cr_assert_eq(
+	    parse("{\n  \"ociVersion\": \"1\",\n  \"process\": {\"args\": [\"a\",]}\n}", 0),
+	    -EINVAL);
+	cr_assert_not_null(strstr(err, "invalid JSON at line 3, column"), "%s", err);
+	cr_assert_eq(parse("", 0), -EINVAL);
+	cr_assert_not_null(strstr(err, "invalid JSON at line"), "%s", err);
+}
+
+Test(oci_spec, args_optional_and_replaced)
+{
+	char *argv[] = {"/bin/echo", "x y", NULL};
+	char *out;
+
+	cr_assert_eq(parse("{\"ociVersion\": \"1\"}", OCI_SPEC_ARGS_OPTIONAL), 0, "%s", err);
+	cr_assert_not(spec.has_process);
+	cr_assert_eq(oci_spec_set_args(&spec, argv), 0);
+	cr_assert(spec.has_process);
+	cr_assert_eq(spec.nr_args, 2);
+	cr_assert_str_eq(spec.args[1], "x y");
+	out = oci_spec_dump(&spec);
+	cr_assert_not_null(out);
+	oci_spec_free(&spec);
+	/* The document now carries the args: parsing it again needs no flag. */
+	cr_assert_eq(parse(out, 0), 0, "%s", err);
+	cr_assert_str_eq(spec.args[0], "/bin/echo");
+	free(out);
+}
+
+Test(oci_spec, hyrun_members_round_trip)
+{
+	char *out;
+
+	cr_assert_eq(parse(valid, 0), 0, "%s", err);
+	cr_assert_null(spec.mounts[1].hyrun_share);
+	cr_assert_eq(oci_spec_set_root_extra(&spec, OCI_HYRUN_SHARE, "rootfs"), 0);
+	cr_assert_eq(oci_spec_set_mount_extra(&spec, 1, OCI_HYRUN_SHARE, "m1"), 0);
+	cr_assert_eq(oci_spec_set_mount_extra(&spec, 2, OCI_HYRUN_FILE, "/.hyrun/files/2"), 0);
+	cr_assert_eq(oci_spec_set_mount_extra(&spec, 3, OCI_HYRUN_FILE, "x"), -EINVAL);
+	cr_assert_str_eq(spec.mounts[1].hyrun_share, "m1");
+	out = oci_spec_dump(&spec);
+	cr_assert_not_null(out);
+	oci_spec_free(&spec);
+	cr_assert_eq(parse(out, 0), 0, "%s", err);
+	free(out);
+	cr_assert_str_eq(spec.root_hyrun_share, "rootfs");
+	cr_assert_str_eq(spec.mounts[1].hyrun_share, "m1");
+	cr_assert_null(spec.mounts[1].hyrun_file);
+	cr_assert_str_eq(spec.mounts[2].hyrun_file, "/.hyrun/files/2");
+	cr_assert_eq(spec.rlimits[1].hard, UINT64_MAX, "RLIM_INFINITY survives a round trip");
+}
+
+Test(oci_spec, capability_names)
+{
+	cr_assert_eq(oci_cap_from_name("CAP_CHOWN"), 0);
+	cr_assert_eq(oci_cap_from_name("CAP_SYS_ADMIN"), 21);
+	cr_assert_eq(oci_cap_from_name("CAP_CHECKPOINT_RESTORE"), 40);
+	cr_assert_eq(oci_cap_from_name("chown"), -1);
+	cr_assert_eq(oci_cap_last(), 40);
+	cr_assert_str_eq(oci_cap_name(39), "CAP_BPF");
+	cr_assert_null(oci_cap_name(41));
+}
+
+Test(oci_spec, big_integers_only_outside_strings)
+{
+	cr_assert_eq(
+	    parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"18446744073709551615\"],"
+		  " \"rlimits\": [{\"type\": \"RLIMIT_AS\", \"hard\": 18446744073709551615,"
+		  " \"soft\": 9223372036854775808}]}}",
+		  0),
+	    0, "%s", err);
+	cr_assert_str_eq(spec.args[0], "18446744073709551615");
+	cr_assert_eq(spec.rlimits[0].hard, UINT64_MAX);
+	cr_assert_eq(spec.rlimits[0].soft, 9223372036854775808ULL);
+	oci_spec_free(&spec);
+	cr_assert_eq(parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"user\":"
+			   " {\"uid\": 18446744073709551615, \"gid\": 0}}}",
+			   0),
+		     -EINVAL);
+	cr_assert_str_eq(err, "process.user.uid: must be an integer from 0 to 4294967295");
+}
