@@ -23,6 +23,10 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread
 COMMON_OBJS := \
 	common/log.o
 
+# The OCI config.json parser: in the host library and, built again, in hyrun-init.
+OCI_OBJS := \
+	oci/spec.o
+
 VMM_OBJS := \
 	vmm/guest_mem.o \
 	vmm/boot_x86.o \
@@ -39,13 +43,18 @@ VMM_OBJS := \
 	vmm/virtio/queue.o \
 	vmm/virtio/virtio.o \
 	vmm/virtio/mmio.o \
-	vmm/virtio/console.o
+	vmm/virtio/console.o \
+	vmm/virtio/fs.o \
+	vmm/fs/fuse.o \
+	vmm/fs/passthrough.o
 
 VMM_MAIN_OBJS := \
 	vmm/main.o
 
 INIT_OBJS := \
-	rootfs/init/init.o
+	rootfs/init/init.o \
+	rootfs/init/container.o \
+	$(OCI_OBJS)
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_guest_mem.o \
@@ -58,9 +67,16 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_mmio.o \
 	tests/unit/test_console.o \
 	tests/unit/test_serial.o \
-	tests/unit/test_i8042.o
+	tests/unit/test_i8042.o \
+	tests/unit/test_spec.o \
+	tests/unit/test_bundle.o \
+	tests/unit/test_fuse.o \
+	tests/unit/test_passthrough.o
 
-LIB_OBJS := $(COMMON_OBJS) $(VMM_OBJS)
+LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o $(VMM_OBJS)
+LIB_LIBS := -ljansson
+# hyrun-init links these statically (their .a files come with the -dev packages).
+INIT_LIBS := -ljansson -lseccomp -lcap
 
 # --- outputs -------------------------------------------------------------------
 LIB        := $(BUILD)/libhyrun.a
@@ -68,12 +84,13 @@ VMM_BIN    := $(BUILD)/hyrun-vmm
 INIT_BIN   := $(BUILD)/hyrun-init
 UNIT_BIN   := $(BUILD)/tests/unit-tests
 GUEST_DIR  := $(BUILD)/guest
+PROBE_BIN  := $(BUILD)/probe
 INITRAMFS  := $(GUEST_DIR)/initramfs.cpio
 
 obj = $(addprefix $(BUILD)/obj/,$(1))
 
 .PHONY: all setup kernel demo check unit integration format format-check clean bench-boot
-all: $(VMM_BIN) $(INIT_BIN) $(INITRAMFS)
+all: $(VMM_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -85,7 +102,7 @@ $(LIB): $(call obj,$(LIB_OBJS))
 	ar rcs $@ $^
 
 $(VMM_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(LIB)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS)
 
 # hyrun-init is PID 1 of the guest: static, so it needs nothing from the rootfs.
 $(BUILD)/init-obj/%.o: %.c
@@ -93,14 +110,19 @@ $(BUILD)/init-obj/%.o: %.c
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -c -o $@ $<
 
 $(INIT_BIN): $(addprefix $(BUILD)/init-obj/,$(INIT_OBJS))
-	$(CC) -static -o $@ $^
+	$(CC) -static -o $@ $^ $(INIT_LIBS)
 
 $(INITRAMFS): $(INIT_BIN) rootfs/mkinitramfs $(GUEST_DIR)/kernel.stamp
 	rootfs/mkinitramfs --init $(INIT_BIN) --kernel-dir $(GUEST_DIR)/kernel --out $@
 
+# The tests' probe runs inside guests on any root filesystem: static, like hyrun-init.
+$(PROBE_BIN): tests/probe/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -static -o $@ $<
+
 $(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(shell pkg-config --libs criterion)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(shell pkg-config --libs criterion)
 
 setup:
 	hack/setup
@@ -115,7 +137,9 @@ unit: $(UNIT_BIN)
 integration: all
 	tests/integration/run
 
+# check builds the minimal kernel too (once; cached) so that its boot path is tested.
 check: setup
+	$(MAKE) kernel
 	$(MAKE) all $(UNIT_BIN)
 	hack/check
 
@@ -136,3 +160,78 @@ clean:
 	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(LIB) $(VMM_BIN) $(INIT_BIN) $(INITRAMFS)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/init-obj -name '*.d' 2>/dev/null)
+
+# --- fuzzing and sanitizers --------------------------------------------------------
+#   make fuzz        libFuzzer harnesses in build/fuzz/ (clang), see tests/fuzz/README.md
+#   make fuzz-smoke  every harness over its corpus plus seeded mutations: gcc, ASan/UBSan
+#   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
+FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042
+# The FUSE server is not in every library yet; the harness needs it.
+FUZZ_LIB_OBJS := $(sort $(LIB_OBJS) vmm/fs/fuse.o vmm/fs/passthrough.o)
+ifeq ($(origin FUZZ_CC),undefined)
+FUZZ_CC := $(shell command -v clang 2>/dev/null)
+endif
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# Findings abort (so Criterion's forked workers and the replay driver fail loudly).
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+FUZZ_SMOKE_ITERS ?= 200000
+FUZZ_SMOKE_SECS ?= 4
+ASAN_DIR := $(BUILD)/asan
+FUZZ_DIR := $(BUILD)/fuzz
+ASAN_LIB := $(ASAN_DIR)/libhyrun.a
+FUZZ_LIB := $(FUZZ_DIR)/libhyrun.a
+
+.PHONY: fuzz fuzz-smoke unit-asan $(addprefix fuzz-smoke-,$(FUZZ_NAMES))
+# Kept between runs (make would delete them as intermediates of the pattern rules).
+.SECONDARY: $(foreach d,$(ASAN_DIR) $(FUZZ_DIR),$(addprefix $(d)/obj/tests/fuzz/, \
+	$(patsubst %,fuzz_%.o,$(FUZZ_NAMES)) replay.o quiet_log.o))
+
+$(ASAN_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g $(SAN_FLAGS) $(CPPFLAGS) -pthread -c -o $@ $<
+
+$(ASAN_LIB): $(addprefix $(ASAN_DIR)/obj/,$(FUZZ_LIB_OBJS))
+	rm -f $@
+	ar rcs $@ $^
+
+$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS)) $(ASAN_LIB)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(shell pkg-config --libs criterion)
+
+# Criterion only warns when a test's worker dies in teardown (where LeakSanitizer
+# reports), so any sanitizer report in the output fails the run as well.
+unit-asan: $(ASAN_DIR)/unit-tests
+	@$(SAN_ENV) $< --jobs 2 > $(ASAN_DIR)/unit-tests.log 2>&1; rc=$$?; \
+	cat $(ASAN_DIR)/unit-tests.log; \
+	if grep -q -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:' $(ASAN_DIR)/unit-tests.log; then \
+		echo "unit-asan: sanitizer report above" >&2; exit 1; fi; exit $$rc
+
+# The replay builds: any compiler, no libFuzzer (tests/fuzz/replay.c has main()).
+$(ASAN_DIR)/fuzz-%: $(ASAN_DIR)/obj/tests/fuzz/fuzz_%.o $(ASAN_DIR)/obj/tests/fuzz/replay.o \
+		$(ASAN_DIR)/obj/tests/fuzz/quiet_log.o $(ASAN_LIB)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS)
+
+fuzz-smoke: $(addprefix fuzz-smoke-,$(FUZZ_NAMES))
+
+$(addprefix fuzz-smoke-,$(FUZZ_NAMES)): fuzz-smoke-%: $(ASAN_DIR)/fuzz-%
+	$(SAN_ENV) $< -s 1 -n $(FUZZ_SMOKE_ITERS) -t $(FUZZ_SMOKE_SECS) tests/fuzz/corpus/$*
+
+# libFuzzer builds: the library instrumented for coverage too.
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) -O1 -g $(SAN_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) \
+		-pthread -c -o $@ $<
+
+$(FUZZ_LIB): $(addprefix $(FUZZ_DIR)/obj/,$(FUZZ_LIB_OBJS))
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/obj/tests/fuzz/quiet_log.o \
+		$(FUZZ_LIB)
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -pthread -o $@ $^ $(LIB_LIBS)
+
+fuzz: $(addprefix $(ASAN_DIR)/fuzz-,$(FUZZ_NAMES)) \
+		$(if $(FUZZ_CC),$(addprefix $(FUZZ_DIR)/fuzz-,$(FUZZ_NAMES)))
+	$(if $(FUZZ_CC),,@echo "fuzz: no clang, so only the replay builds ($(ASAN_DIR)/fuzz-*)")
+
+-include $(shell find $(ASAN_DIR)/obj $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,119 @@
+/* fuzz_spec.c: oci_spec_parse() on the input as a config.json.
+ *
+ * The first byte picks the parse flags; the rest is the document. A spec
+ * that parses must be internally consistent, survive the setters hyrun-vmm
+ * uses, and dump to JSON that parses again to the same values (hyrun-init
+ * parses what hyrun-vmm dumped).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oci/spec.h"
+#include "tests/fuzz/fuzz.h"
+
+static void check_spec(const struct oci_spec *s, unsigned flags)
+{
+	FUZZ_CHECK(s->json);
+	if (s->has_process && !(flags & OCI_SPEC_ARGS_OPTIONAL))
+		FUZZ_CHECK(s->nr_args > 0);
+	if (s->args) {
+		for (size_t i = 0; i < s->nr_args; i++)
+			FUZZ_CHECK(s->args[i]);
+		FUZZ_CHECK(s->args[s->nr_args] == NULL);
+	}
+	if (s->env) {
+		for (size_t i = 0; i < s->nr_env; i++)
+			FUZZ_CHECK(s->env[i]);
+		FUZZ_CHECK(s->env[s->nr_env] == NULL);
+	}
+	for (size_t i = 0; i < s->nr_mounts; i++) {
+		FUZZ_CHECK(s->mounts[i].destination && s->mounts[i].destination[0] == '/');
+		for (size_t j = 0; j < s->mounts[i].nr_options; j++)
+			FUZZ_CHECK(s->mounts[i].options[j]);
+	}
+	for (size_t i = 0; i < s->nr_rlimits; i++)
+		FUZZ_CHECK(s->rlimits[i].type);
+	if (s->seccomp)
+		for (size_t i = 0; i < s->seccomp->nr_syscalls; i++)
+			for (size_t j = 0; j < s->seccomp->syscalls[i].nr_names; j++)
+				FUZZ_CHECK(s->seccomp->syscalls[i].names[j]);
+	for (unsigned c = 0; c < OCI_CAP_NR_SETS; c++)
+		FUZZ_CHECK(!(s->caps[c] >> oci_cap_last() >> 1));
+}
+
+/* What hyrun-init relies on after the round trip. */
+static void check_same(const struct oci_spec *a, const struct oci_spec *b)
+{
+	FUZZ_CHECK(a->nr_args == b->nr_args && a->nr_env == b->nr_env);
+	FUZZ_CHECK(a->nr_mounts == b->nr_mounts && a->nr_rlimits == b->nr_rlimits);
+	FUZZ_CHECK(a->uid == b->uid && a->gid == b->gid);
+	FUZZ_CHECK(!memcmp(a->caps, b->caps, sizeof(a->caps)));
+	FUZZ_CHECK((a->seccomp == NULL) == (b->seccomp == NULL));
+	for (size_t i = 0; i < a->nr_args; i++)
+		FUZZ_CHECK(!strcmp(a->args[i], b->args[i]));
+	for (size_t i = 0; i < a->nr_mounts; i++)
+		FUZZ_CHECK(!strcmp(a->mounts[i].destination, b->mounts[i].destination));
+	for (size_t i = 0; i < a->nr_rlimits; i++)
+		FUZZ_CHECK(a->rlimits[i].hard == b->rlimits[i].hard &&
+			   a->rlimits[i].soft == b->rlimits[i].soft);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char *const argv[] = {"/bin/sh", "-c", "true", NULL};
+	struct oci_spec s, again;
+	unsigned flags;
+	char err[512], *dump;
+	int ret;
+
+	if (size < 1)
+		return 0;
+	flags = (data[0] & 1) ? OCI_SPEC_ARGS_OPTIONAL : 0;
+	err[0] = 0;
+	ret = oci_spec_parse(&s, (const char *)data + 1, size - 1, flags, err, sizeof(err));
+	FUZZ_CHECK(memchr(err, 0, sizeof(err)));
+	if (ret) {
+		FUZZ_CHECK(ret == -EINVAL || ret == -ENOMEM);
+		FUZZ_CHECK(err[0]);
+		return 0;
+	}
+	check_spec(&s, flags);
+
+	dump = oci_spec_dump(&s);
+	FUZZ_CHECK(dump);
+	err[0] = 0;
+	ret = oci_spec_parse(&again, dump, strlen(dump), flags, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "dump does not parse again: %s\n%s\n", err, dump);
+	FUZZ_CHECK(ret == 0);
+	check_same(&s, &again);
+	oci_spec_free(&again);
+	free(dump);
+
+	/* What hyrun-vmm does before it hands the spec to the guest. */
+	if (data[0] & 2)
+		FUZZ_CHECK(oci_spec_set_args(&s, argv) == 0 && s.nr_args == 3);
+	/* Without a root object there is nothing to annotate (-EINVAL). */
+	ret = oci_spec_set_root_extra(&s, OCI_HYRUN_SHARE, "rootfs");
+	FUZZ_CHECK(ret == 0 || (ret == -EINVAL && !json_object_get(s.json, "root")));
+	for (size_t i = 0; i < s.nr_mounts; i++)
+		FUZZ_CHECK(oci_spec_set_mount_extra(&s, i, OCI_HYRUN_FILE, "/.hyrun/f") == 0);
+	check_spec(&s, flags);
+	dump = oci_spec_dump(&s);
+	FUZZ_CHECK(dump);
+	ret = oci_spec_parse(&again, dump, strlen(dump), flags, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "dump does not parse again: %s\n%s\n", err, dump);
+	FUZZ_CHECK(ret == 0);
+	check_same(&s, &again);
+	for (size_t i = 0; i < again.nr_mounts; i++)
+		FUZZ_CHECK(again.mounts[i].hyrun_file &&
+			   !strcmp(again.mounts[i].hyrun_file, "/.hyrun/f"));
+	oci_spec_free(&again);
+	free(dump);
+	oci_spec_free(&s);
+	return 0;
+}
