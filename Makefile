@@ -157,7 +157,8 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(LIB) $(VMM_BIN) $(INIT_BIN) $(INITRAMFS)
+	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/fuzz $(LIB) \
+		$(VMM_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/init-obj -name '*.d' 2>/dev/null)
 
@@ -166,8 +167,7 @@ clean:
 #   make fuzz-smoke  every harness over its corpus plus seeded mutations: gcc, ASan/UBSan
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
 FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042
-# The FUSE server is not in every library yet; the harness needs it.
-FUZZ_LIB_OBJS := $(sort $(LIB_OBJS) vmm/fs/fuse.o vmm/fs/passthrough.o)
+FUZZ_LIB_OBJS := $(LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
 FUZZ_CC := $(shell command -v clang 2>/dev/null)
 endif

@@ -229,8 +229,14 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 	static const uint8_t zeros[4];
 	int ret;
 
-	if (!base_size && !extra_size)
+	if (!base_size && !extra_size) {
+		/* The header copied from the image may carry stale values. */
+		bp->hdr.ramdisk_image = 0;
+		bp->hdr.ramdisk_size = 0;
+		bp->ext_ramdisk_image = 0;
+		bp->ext_ramdisk_size = 0;
 		return 0;
+	}
 	/* Concatenated cpio archives must each start on a 4-byte boundary
 	 * for the kernel's unpacker (init/initramfs.c skips NUL padding). */
 	pad = extra_size ? (4 - base_size % 4) % 4 : 0;

@@ -629,15 +629,15 @@ static int add_container_files(struct vm *vm, struct cpio_buf *cb)
 
 	if (!config)
 		return -ENOMEM;
-	r = cpio_add_file(cb, HY_INIT_CONFIG + 1, 0444, config, strlen(config));
+	r = cpio_add_file(cb, &HY_INIT_CONFIG[1], 0444, config, strlen(config));
 	if (!r && vm->bundle.nr_files)
-		r = cpio_add_dir(cb, HY_INIT_FILES + 1, 0755);
+		r = cpio_add_dir(cb, &HY_INIT_FILES[1], 0755);
 	/* A snapshot taken now, not a live bind: changes on the host after
 	 * the start (a rewritten /etc/resolv.conf) are not seen. */
 	for (size_t i = 0; !r && i < vm->bundle.nr_files; i++) {
 		const struct oci_file *f = &vm->bundle.files[i];
 
-		r = cpio_add_file(cb, f->guest_path + 1, f->mode, f->data, f->len);
+		r = cpio_add_file(cb, &f->guest_path[1], f->mode, f->data, f->len);
 	}
 	return r;
 }
@@ -666,11 +666,11 @@ static int build_init_files(struct vm *vm, struct cpio_buf *cb)
 		snprintf(flags, sizeof(flags), "debug=1\n");
 
 	/* Names are relative to the initramfs root, like every archive's. */
-	r = cpio_add_dir(cb, HY_INIT_DIR + 1, 0755);
+	r = cpio_add_dir(cb, &HY_INIT_DIR[1], 0755);
 	if (!r)
-		r = cpio_add_file(cb, HY_INIT_ARGV + 1, 0444, argv_buf, len);
+		r = cpio_add_file(cb, &HY_INIT_ARGV[1], 0444, argv_buf, len);
 	if (!r)
-		r = cpio_add_file(cb, HY_INIT_FLAGS + 1, 0444, flags, strlen(flags));
+		r = cpio_add_file(cb, &HY_INIT_FLAGS[1], 0444, flags, strlen(flags));
 	if (!r && vm->has_bundle)
 		r = add_container_files(vm, cb);
 	if (!r)
