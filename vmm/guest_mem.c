@@ -46,6 +46,9 @@ int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags)
 	 */
 	if (flags & GUEST_MEM_HUGEPAGES)
 		mflags = (mflags & ~MAP_NORESERVE) | MAP_HUGETLB;
+	/* Only when asked: it costs time and memory the guest may never use. */
+	if (flags & GUEST_MEM_PREFAULT)
+		mflags = (mflags & ~MAP_NORESERVE) | MAP_POPULATE;
 	/*
 	 * One host mapping for both regions keeps teardown trivial; the guest
 	 * never sees the host layout, only the per-region gpa ranges below.

@@ -30,6 +30,7 @@ struct guest_mem {
 enum guest_mem_flags {
 	GUEST_MEM_HUGEPAGES = 1 << 0,	/* back RAM with MAP_HUGETLB */
 	GUEST_MEM_THP = 1 << 1,		/* madvise(MADV_HUGEPAGE) */
+	GUEST_MEM_PREFAULT = 1 << 2,	/* fault every page in now (MAP_POPULATE) */
 };
 
 /*

@@ -26,6 +26,7 @@ enum {
 	OPT_BOOT_TRACE,
 	OPT_DEBUG,
 	OPT_HUGEPAGES,
+	OPT_PREFAULT,
 	OPT_VIRTIO_CMDLINE,
 	OPT_ROOTFS,
 	OPT_SPEC,
@@ -41,6 +42,7 @@ static const struct option options[] = {
     {"boot-trace", no_argument, NULL, OPT_BOOT_TRACE},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"hugepages", no_argument, NULL, OPT_HUGEPAGES},
+    {"prefault", no_argument, NULL, OPT_PREFAULT},
     {"no-virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
     {"spec", required_argument, NULL, OPT_SPEC},
@@ -74,6 +76,8 @@ static void usage(FILE *f)
 		"  --debug           debug messages from hyrun-vmm and from hyrun-init\n"
 		"  --hugepages       back guest RAM with hugetlbfs pages (default: transparent\n"
 		"                    huge pages where the kernel allows)\n"
+		"  --prefault        fault all guest RAM in before booting (default: pages are\n"
+		"                    allocated when the guest first touches them)\n"
 		"  --no-virtio-cmdline  describe the virtio-mmio devices only in ACPI, not also\n"
 		"                    on the kernel command line (virtio_mmio.device=...)\n"
 		"  --rootfs DIR      share DIR read-write with the guest (virtio-fs) and run CMD\n"
@@ -233,6 +237,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HUGEPAGES:
 			cfg.hugepages = true;
+			break;
+		case OPT_PREFAULT:
+			cfg.prefault = true;
 			break;
 		case OPT_VIRTIO_CMDLINE:
 			cfg.virtio_cmdline = false;

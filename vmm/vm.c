@@ -847,7 +847,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 			 "hack/testhost");
 
 	r = guest_mem_init(&vm->mem, cfg->mem_size,
-			   cfg->hugepages ? GUEST_MEM_HUGEPAGES : GUEST_MEM_THP);
+			   (cfg->hugepages ? GUEST_MEM_HUGEPAGES : GUEST_MEM_THP) |
+				   (cfg->prefault ? GUEST_MEM_PREFAULT : 0));
 	if (r)
 		goto fail; /* guest_mem_init() said why */
 	vm->mem_ready = true;

@@ -26,6 +26,7 @@ struct vm_config {
 	bool boot_trace;	   /* print the boot-time breakdown at exit */
 	bool debug;		   /* debug=1 for hyrun-init */
 	bool hugepages;		   /* MAP_HUGETLB guest RAM instead of THP */
+	bool prefault;		   /* fault all guest RAM in before the boot */
 	bool virtio_cmdline;	   /* also announce virtio-mmio devices on the command line (default) */
 	int64_t start_mono_us;	   /* CLOCK_MONOTONIC at process start */
 };

@@ -7,7 +7,7 @@ vmm=${1:-build/hyrun-vmm}
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -c /dev/kvm ]; then
 	echo "tiny-guests: skipped: this machine has no /dev/kvm"
-	echo "0 passed, 0 failed, 10 skipped"
+	echo "0 passed, 0 failed, 11 skipped"
 	exit 0
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -22,7 +22,7 @@ mk() {
 }
 check() { # name want [grep-pattern-in-stderr]
 	local rc=0
-	"$vmm" --kernel "$tmp/$1.img" --mem 64M </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
+	"$vmm" --kernel "$tmp/$1.img" --mem 64M ${EXTRA:-} </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
 	if [ "$rc" != "$2" ] || [ -s "$tmp/out" ] || { [ -n "${3:-}" ] && ! grep -q "$3" "$tmp/err"; }; then
 		echo "not ok - tiny-guest $1: status $rc, want $2"; sed 's/^/    /' "$tmp/err"; fail=$((fail + 1))
 	else
@@ -51,6 +51,7 @@ check triple 123 'guest kernel panic: Kernel panic - not syncing: pretend'
 check kbdreset 123 'keyboard controller'
 check s5 123 'powered off'
 check s5after 3
+EXTRA=--prefault check exit7 7
 check mmio 118   # low byte of the virtio-mmio magic "virt"
 echo "$passed passed, $fail failed"
 [ "$fail" = 0 ]
