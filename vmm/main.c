@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "common/agent_proto.h"
 #include "common/log.h"
@@ -182,6 +183,22 @@ static int parse_cpus(const char *s, unsigned *out)
 	return 0;
 }
 
+/*
+ * The virtio-fs server keeps one O_PATH descriptor per inode the guest holds
+ * (the guest kernel drops them only under memory pressure), so a tree of a few
+ * thousand files outgrows the usual soft limit of 1024: take the hard limit.
+ */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_debug("raising RLIMIT_NOFILE: %s", strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static char *default_argv[] = {"/bin/sh", NULL};
@@ -199,6 +216,7 @@ int main(int argc, char **argv)
 	/* The workload's stdout may be a pipe that closes early: that must be a
 	 * write error to handle, not the death of the VM. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile_limit();
 	/* Before any thread exists, so that none of them takes these signals:
 	 * they are read from a signalfd and forwarded to the workload. */
 	if (vm_block_forwarded_signals()) {

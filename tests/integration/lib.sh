@@ -116,8 +116,9 @@ expect_between() {	# expect_between WHAT VALUE MIN MAX
 	fi
 }
 
-# run_suite [PATTERN]...: run the test_* functions of the calling script, in the
-# order they are defined, and print the results.
+# run_suite [PATTERN]...: run the test_* functions of the calling script (or of the
+# files in the array TEST_FILES, when set), in the order they are defined, and print
+# the results.
 run_suite() {
 	local tests=() t p sel passed=0 failed=0 skipped=0 rc log t0 dt name
 	while IFS= read -r t; do
@@ -126,7 +127,7 @@ run_suite() {
 			[[ $t == *"$p"* ]] && sel=1
 		done
 		[ "$sel" = 0 ] || tests+=("$t")
-	done < <(grep -oE '^test_[A-Za-z0-9_]+\(\)' "$SELF" | tr -d '()')
+	done < <(grep -ohE '^test_[A-Za-z0-9_]+\(\)' "${TEST_FILES[@]:-$SELF}" | tr -d '()')
 
 	local lack=''
 	[ -e /dev/kvm ] || lack="/dev/kvm (a machine with KVM, or hack/testhost)"

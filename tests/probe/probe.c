@@ -894,6 +894,13 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Counts a failed step; the first one is described on stderr. */
+static void small_error(int *errors, const char *what, const char *path, int err)
+{
+	if (!(*errors)++)
+		fprintf(stderr, "probe: smallfiles: %s %s: %s\n", what, path, errname(err));
+}
+
 static int cmd_smallfiles(const char *dir, long n)
 {
 	char path[4200];
@@ -903,26 +910,34 @@ static int cmd_smallfiles(const char *dir, long n)
 
 	t0 = now_ms();
 	for (long i = 0; i < n; i++) {
+		ssize_t w;
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/f%06ld", dir, i);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || write(fd, "0123456789abcdef", 16) != 16)
-			errors++;
-		if (fd >= 0)
-			close(fd);
+		if (fd < 0) {
+			small_error(&errors, "create", path, errno);
+			continue;
+		}
+		w = write(fd, "0123456789abcdef", 16);
+		if (w != 16)
+			small_error(&errors, "write", path, w < 0 ? errno : EIO);
+		if (close(fd) < 0)
+			small_error(&errors, "close", path, errno);
 	}
 	t1 = now_ms();
 	for (long i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/f%06ld", dir, i);
-		if (stat(path, &st) < 0 || st.st_size != 16)
-			errors++;
+		if (stat(path, &st) < 0)
+			small_error(&errors, "stat", path, errno);
+		else if (st.st_size != 16)
+			small_error(&errors, "stat (size is not 16)", path, EIO);
 	}
 	t2 = now_ms();
 	for (long i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/f%06ld", dir, i);
 		if (unlink(path) < 0)
-			errors++;
+			small_error(&errors, "unlink", path, errno);
 	}
 	t3 = now_ms();
 	printf("files=%ld\ncreate_ms=%.0f\nstat_ms=%.0f\nunlink_ms=%.0f\ntotal_ms=%.0f\nerrors=%d\n",
