@@ -64,17 +64,18 @@ test_fs_ops_guest_to_host() {
 # run out of host descriptors while the guest keeps their inodes cached.
 test_fs_many_files() {
 	need_vmm_option --rootfs
+	need_file kernel "$KFS" "run hack/setup, or make kernel"
 	scratch
 	busybox_root "$SDIR/root"
 	mkdir "$SDIR/root/many"
-	vmfs --rootfs "$SDIR/root" -- /bin/sh -c \
-		'/probe smallfiles /many 1100 && i=0 && while [ $i -lt 100 ]; do
-			echo $i >/many/k$i; i=$((i + 1)); done && ls /many | wc -l'
+	# Start the VMM with a soft limit of 64 descriptors (hard 4096) and have the guest
+	# hold 300 files at once: the same exhaustion as >1024 files under the usual 1024,
+	# at a fraction of the emulated test host's time. hyrun-vmm must raise its soft limit.
+	vm_raw prlimit --nofile=64:4096 "$VMM" --kernel "$KFS" --initrd "$I" --mem 256M \
+		--cpus 2 --rootfs "$SDIR/root" -- /probe smallfiles /many 300
 	expect_line errors=0
 	expect_status 0
-	expect_eq "files kept, in the guest" "$(tail -n 1 <<<"$OUT" | tr -d ' ')" 100
-	expect_eq "files kept, on the host" "$(find "$SDIR/root/many" -type f | wc -l)" 100
-	expect_content "$SDIR/root/many/k99" $'99\n'
+	expect_eq "files left on the host" "$(find "$SDIR/root/many" -mindepth 1 | wc -l)" 0
 }
 
 # Files the host made, as the guest sees them.
