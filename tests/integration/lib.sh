@@ -70,6 +70,16 @@ vm_raw() {
 	set +e
 	timeout -k 5 "$TEST_TIMEOUT" "$@" >"$TDIR/stdout" 2>"$TDIR/stderr"
 	ST=$?
+	# In the nested, software-emulated test host a vCPU is now and then reset to the
+	# reset vector (seen with QEMU as the inner VMM too). Such a run says nothing about
+	# hyrun: run it once more, saying so, when its stdin can be given again.
+	if [ "$ST" = 123 ] && [ ! -p /dev/stdin ] &&
+		grep -qE 'triple-faulted on vCPU [0-9]+ \(rip 0xfff0\)' "$TDIR/stderr"; then
+		printf 'note: a vCPU was reset to 0xfff0 (test host emulation); running it again\n'
+		t0=$(now_ms)
+		timeout -k 5 "$TEST_TIMEOUT" "$@" >"$TDIR/stdout" 2>"$TDIR/stderr"
+		ST=$?
+	fi
 	set -e
 	OUT=$(<"$TDIR/stdout")
 	ERR=$(<"$TDIR/stderr")
