@@ -3,7 +3,6 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,20 +32,6 @@
 
 /* More program headers than a kernel has, small enough to walk without care. */
 #define MAX_PHDRS 64
-
-static void seterr(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 int boot_elf_is_elf(const void *img, size_t size)
 {
@@ -87,7 +72,7 @@ static int find_pvh_note(const uint8_t *seg, uint64_t len, uint64_t *entry, char
 		next = desc_off + note_pad(descsz);
 		/* Each term is below 2^34, so the sums cannot overflow. */
 		if (desc_off > len || next > len || descsz > len - desc_off) {
-			seterr(errbuf, errbuf_len, "corrupt ELF note at offset %#llx of a PT_NOTE",
+			boot_seterr(errbuf, errbuf_len, "corrupt ELF note at offset %#llx of a PT_NOTE",
 			       (unsigned long long)off);
 			return -EINVAL;
 		}
@@ -99,7 +84,7 @@ static int find_pvh_note(const uint8_t *seg, uint64_t len, uint64_t *entry, char
 				*entry = get_le32(seg + desc_off) |
 					 (uint64_t)get_le32(seg + desc_off + 4) << 32;
 			} else {
-				seterr(errbuf, errbuf_len,
+				boot_seterr(errbuf, errbuf_len,
 				       "PVH entry note has a %llu-byte value, expected 4 or 8",
 				       (unsigned long long)descsz);
 				return -EINVAL;
@@ -114,48 +99,48 @@ static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *e
 			size_t errbuf_len)
 {
 	if (!img || size < sizeof(*eh)) {
-		seterr(errbuf, errbuf_len,
+		boot_seterr(errbuf, errbuf_len,
 		       "truncated: file is %zu bytes, an ELF64 header needs %zu", size,
 		       sizeof(*eh));
 		return -EINVAL;
 	}
 	memcpy(eh, img, sizeof(*eh));
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
-		seterr(errbuf, errbuf_len, "not an ELF file: no \\177ELF magic");
+		boot_seterr(errbuf, errbuf_len, "not an ELF file: no \\177ELF magic");
 		return -EINVAL;
 	}
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64) {
-		seterr(errbuf, errbuf_len, "ELF class %u is not ELF64: a 64-bit vmlinux is needed",
+		boot_seterr(errbuf, errbuf_len, "ELF class %u is not ELF64: a 64-bit vmlinux is needed",
 		       eh->e_ident[EI_CLASS]);
 		return -EINVAL;
 	}
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
-		seterr(errbuf, errbuf_len, "ELF data encoding %u is not little-endian",
+		boot_seterr(errbuf, errbuf_len, "ELF data encoding %u is not little-endian",
 		       eh->e_ident[EI_DATA]);
 		return -EINVAL;
 	}
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT) {
-		seterr(errbuf, errbuf_len, "unknown ELF version %u", eh->e_ident[EI_VERSION]);
+		boot_seterr(errbuf, errbuf_len, "unknown ELF version %u", eh->e_ident[EI_VERSION]);
 		return -EINVAL;
 	}
 	if (eh->e_machine != EM_X86_64) {
-		seterr(errbuf, errbuf_len, "ELF machine %u is not x86-64 (%u)", eh->e_machine,
+		boot_seterr(errbuf, errbuf_len, "ELF machine %u is not x86-64 (%u)", eh->e_machine,
 		       EM_X86_64);
 		return -EINVAL;
 	}
 	if (eh->e_type != ET_EXEC) {
-		seterr(errbuf, errbuf_len, "ELF type %u is not an executable (ET_EXEC)",
+		boot_seterr(errbuf, errbuf_len, "ELF type %u is not an executable (ET_EXEC)",
 		       eh->e_type);
 		return -EINVAL;
 	}
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum || eh->e_phnum > MAX_PHDRS) {
-		seterr(errbuf, errbuf_len,
+		boot_seterr(errbuf, errbuf_len,
 		       "bad program header table: %u entries of %u bytes (1..%u of %zu expected)",
 		       eh->e_phnum, eh->e_phentsize, MAX_PHDRS, sizeof(Elf64_Phdr));
 		return -EINVAL;
 	}
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size)) {
-		seterr(errbuf, errbuf_len,
+		boot_seterr(errbuf, errbuf_len,
 		       "truncated: program headers at %#llx (%u entries) end past the file's %zu "
 		       "bytes",
 		       (unsigned long long)eh->e_phoff, eh->e_phnum, size);
@@ -188,7 +173,7 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 		get_phdr(img, &eh, i, &ph);
 		if (ph.p_type == PT_NOTE) {
 			if (!in_file(ph.p_offset, ph.p_filesz, size)) {
-				seterr(errbuf, errbuf_len,
+				boot_seterr(errbuf, errbuf_len,
 				       "truncated: PT_NOTE segment %u at %#llx+%#llx ends past the "
 				       "file's %zu bytes",
 				       i, (unsigned long long)ph.p_offset,
@@ -204,13 +189,13 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (ph.p_filesz > ph.p_memsz) {
-			seterr(errbuf, errbuf_len,
+			boot_seterr(errbuf, errbuf_len,
 			       "PT_LOAD segment %u has p_filesz %#llx larger than p_memsz %#llx", i,
 			       (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
 			return -EINVAL;
 		}
 		if (!in_file(ph.p_offset, ph.p_filesz, size)) {
-			seterr(errbuf, errbuf_len,
+			boot_seterr(errbuf, errbuf_len,
 			       "truncated: PT_LOAD segment %u at %#llx+%#llx ends past the file's "
 			       "%zu bytes",
 			       i, (unsigned long long)ph.p_offset, (unsigned long long)ph.p_filesz,
@@ -218,7 +203,7 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 			return -EINVAL;
 		}
 		if (ph.p_paddr > UINT64_MAX - ph.p_memsz) {
-			seterr(errbuf, errbuf_len,
+			boot_seterr(errbuf, errbuf_len,
 			       "PT_LOAD segment %u: p_paddr %#llx + p_memsz %#llx overflows", i,
 			       (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
 			return -EINVAL;
@@ -233,11 +218,11 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 		info->nr_load++;
 	}
 	if (!info->nr_load) {
-		seterr(errbuf, errbuf_len, "no loadable (PT_LOAD) segment");
+		boot_seterr(errbuf, errbuf_len, "no loadable (PT_LOAD) segment");
 		return -EINVAL;
 	}
 	if (!entry_ok) {
-		seterr(errbuf, errbuf_len,
+		boot_seterr(errbuf, errbuf_len,
 		       "entry point %#llx is not inside the file contents of a PT_LOAD segment "
 		       "(a vmlinux links it to the physical address of startup_64)",
 		       (unsigned long long)eh.e_entry);
@@ -262,7 +247,7 @@ static int check_segments(struct guest_mem *m, const uint8_t *img, const Elf64_E
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (ph.p_paddr < HY_HIMEM_START) {
-			seterr(errbuf, errbuf_len,
+			boot_seterr(errbuf, errbuf_len,
 			       "PT_LOAD segment %u at %#llx is below 1 MiB, where the boot "
 			       "structures live",
 			       i, (unsigned long long)ph.p_paddr);
@@ -270,7 +255,7 @@ static int check_segments(struct guest_mem *m, const uint8_t *img, const Elf64_E
 		}
 		if (ph.p_paddr + ph.p_memsz > low_end ||
 		    !guest_mem_ptr(m, ph.p_paddr, ph.p_memsz)) {
-			seterr(
+			boot_seterr(
 			    errbuf, errbuf_len,
 			    "PT_LOAD segment %u [%#llx, %#llx) is outside guest RAM below %#llx; "
 			    "give the VM more memory",
@@ -323,7 +308,7 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 
 	cmdline_len = strlen(cmdline);
 	if (cmdline_len > BOOT_ELF_CMDLINE_MAX) {
-		seterr(errbuf, errbuf_len,
+		boot_seterr(errbuf, errbuf_len,
 		       "kernel command line is %zu bytes, the kernel keeps at most %u", cmdline_len,
 		       BOOT_ELF_CMDLINE_MAX);
 		return -E2BIG;
@@ -333,7 +318,7 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 
 	ret = guest_mem_write(m, HY_CMDLINE_ADDR, cmdline, cmdline_len + 1);
 	if (ret) {
-		seterr(errbuf, errbuf_len, "writing the command line at %#llx", HY_CMDLINE_ADDR);
+		boot_seterr(errbuf, errbuf_len, "writing the command line at %#llx", HY_CMDLINE_ADDR);
 		return ret;
 	}
 
@@ -368,7 +353,7 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	if (!ret)
 		ret = boot_x86_setup_tables(m);
 	if (ret) {
-		seterr(errbuf, errbuf_len, "writing the zero page and boot page tables");
+		boot_seterr(errbuf, errbuf_len, "writing the zero page and boot page tables");
 		return ret;
 	}
 	res->entry = info.entry;

@@ -84,6 +84,9 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p,
  * (0x10 = 64-bit code, 0x18 = data, 0x20 = TSS). Returns 0 or -EFAULT. */
 int boot_x86_setup_tables(struct guest_mem *m);
 
+/* Format a loader error into errbuf (errbuf_len bytes; either may be NULL/0). */
+void boot_seterr(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The GDT entries written above, for the vCPU's segment registers. */
 #define BOOT_GDT_CODE   0x00af9b000000ffffULL
 #define BOOT_GDT_DATA   0x00cf93000000ffffULL
