@@ -338,24 +338,14 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	bp.hdr.code32_start = (uint32_t)info.load_start;
 	bp.hdr.cmd_line_ptr = (uint32_t)HY_CMDLINE_ADDR;
 	bp.ext_cmd_line_ptr = (uint32_t)(HY_CMDLINE_ADDR >> 32);
-	bp.e820_entries = (uint8_t)e820_build(m, bp.e820_table, E820_MAX_ENTRIES_ZEROPAGE);
-	if (p->acpi_rsdp)
-		bp.acpi_rsdp_addr = p->acpi_rsdp;
-
 	/* The kernel proper reserves [_text, _end) itself: above the highest
 	 * segment end (bss and brk included) the initrd is safe. */
 	ret = boot_x86_load_initrd(m, p, INITRD_ADDR_MAX, info.load_end, &bp, res, errbuf,
 				   errbuf_len);
+	if (!ret)
+		ret = boot_x86_finish(m, p, &bp, errbuf, errbuf_len);
 	if (ret)
 		return ret;
-
-	ret = guest_mem_write(m, HY_ZERO_PAGE, &bp, sizeof(bp));
-	if (!ret)
-		ret = boot_x86_setup_tables(m);
-	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the zero page and boot page tables");
-		return ret;
-	}
 	res->entry = info.entry;
 	res->zero_page = HY_ZERO_PAGE;
 	return 0;

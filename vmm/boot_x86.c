@@ -276,6 +276,22 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 	return 0;
 }
 
+int boot_x86_finish(struct guest_mem *m, const struct boot_x86_params *p, struct boot_params *bp,
+		    char *errbuf, size_t errbuf_len)
+{
+	int ret;
+
+	bp->e820_entries = (uint8_t)e820_build(m, bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE);
+	if (p->acpi_rsdp)
+		bp->acpi_rsdp_addr = p->acpi_rsdp;
+	ret = guest_mem_write(m, HY_ZERO_PAGE, bp, sizeof(*bp));
+	if (!ret)
+		ret = boot_x86_setup_tables(m);
+	if (ret)
+		boot_seterr(errbuf, errbuf_len, "writing the zero page and boot page tables");
+	return ret;
+}
+
 int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct boot_x86_result *res,
 		  char *errbuf, size_t errbuf_len)
 {
@@ -336,21 +352,11 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	bp.hdr.cmd_line_ptr = (uint32_t)HY_CMDLINE_ADDR;
 	bp.ext_cmd_line_ptr = (uint32_t)(HY_CMDLINE_ADDR >> 32);
 
-	bp.e820_entries = (uint8_t)e820_build(m, bp.e820_table, E820_MAX_ENTRIES_ZEROPAGE);
-	if (p->acpi_rsdp)
-		bp.acpi_rsdp_addr = p->acpi_rsdp;
-
 	ret = load_initrd(m, p, &bi, kernel_end, &bp, res, errbuf, errbuf_len);
+	if (!ret)
+		ret = boot_x86_finish(m, p, &bp, errbuf, errbuf_len);
 	if (ret)
 		return ret;
-
-	ret = guest_mem_write(m, HY_ZERO_PAGE, &bp, sizeof(bp));
-	if (!ret)
-		ret = boot_x86_setup_tables(m);
-	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the zero page and boot page tables");
-		return ret;
-	}
 	res->entry = HY_KERNEL_LOAD + BZ_ENTRY_64;
 	res->zero_page = HY_ZERO_PAGE;
 	return 0;

@@ -84,6 +84,11 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p,
  * (0x10 = 64-bit code, 0x18 = data, 0x20 = TSS). Returns 0 or -EFAULT. */
 int boot_x86_setup_tables(struct guest_mem *m);
 
+/* Complete a zero page for either loader (e820 map, RSDP address), write it at
+ * HY_ZERO_PAGE with the identity page tables and GDT. Returns 0 or -EFAULT. */
+int boot_x86_finish(struct guest_mem *m, const struct boot_x86_params *p, struct boot_params *bp,
+		    char *errbuf, size_t errbuf_len);
+
 /* Format a loader error into errbuf (errbuf_len bytes; either may be NULL/0). */
 void boot_seterr(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
