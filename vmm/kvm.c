@@ -138,7 +138,20 @@ static int create_vm(struct kvm *k)
 	if (r)
 		return r;
 	/* The dummy speaker keeps port 0x61 in the kernel instead of exiting to us. */
-	return vm_ioctl(k, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2");
+	r = vm_ioctl(k, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2");
+	if (r)
+		return r;
+	/* Ticks the guest missed are dropped, not queued up and replayed: a guest
+	 * that stalls (a busy host) would otherwise come back to a storm of timer
+	 * interrupts that only the PIT's worker thread and the vCPU see. The guest
+	 * keeps time with kvm-clock, not by counting PIT ticks. Best effort. */
+	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_REINJECT_CONTROL) > 0) {
+		struct kvm_reinject_control rc = {.pit_reinject = 0};
+
+		if (ioctl(k->vm_fd, KVM_REINJECT_CONTROL, &rc) < 0)
+			log_debug("KVM_REINJECT_CONTROL: %s", strerror(errno));
+	}
+	return 0;
 }
 
 int kvm_open(struct kvm *k)
