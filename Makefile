@@ -35,6 +35,7 @@ VMM_OBJS := \
 	vmm/cpio.o \
 	vmm/acpi.o \
 	vmm/event.o \
+	vmm/control.o \
 	vmm/kvm.o \
 	vmm/vcpu.o \
 	vmm/vm.o \
@@ -46,10 +47,37 @@ VMM_OBJS := \
 	vmm/virtio/console.o \
 	vmm/virtio/fs.o \
 	vmm/fs/fuse.o \
-	vmm/fs/passthrough.o
+	vmm/fs/passthrough.o \
+	vmm/seccomp.o
 
 VMM_MAIN_OBJS := \
 	vmm/main.o
+
+# The runtime (build/hyrun): objects without main(), which the unit tests link too.
+RUNTIME_OBJS := \
+	runtime/cgroup.o \
+	runtime/jail.o \
+	runtime/util.o \
+	runtime/container.o \
+	runtime/signals.o \
+	runtime/hooks.o \
+	runtime/console.o \
+	runtime/sizing.o \
+	runtime/vmconfig.o \
+	runtime/create.o \
+	runtime/start.o \
+	runtime/run.o \
+	runtime/state.o \
+	runtime/kill.o \
+	runtime/delete.o \
+	runtime/ps.o \
+	runtime/pause.o \
+	runtime/spec.o \
+	runtime/features.o
+
+RUNTIME_MAIN_OBJS := \
+	runtime/main.o
+RUNTIME_LIBS := -lcap
 
 INIT_OBJS := \
 	rootfs/init/init.o \
@@ -66,21 +94,38 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_queue.o \
 	tests/unit/test_mmio.o \
 	tests/unit/test_console.o \
+	tests/unit/test_control.o \
 	tests/unit/test_serial.o \
 	tests/unit/test_i8042.o \
 	tests/unit/test_spec.o \
 	tests/unit/test_bundle.o \
 	tests/unit/test_fuse.o \
-	tests/unit/test_passthrough.o
+	tests/unit/test_passthrough.o \
+	tests/unit/test_vmm_seccomp.o \
+	tests/unit/test_cgroup.o \
+	tests/unit/test_jail.o \
+	tests/unit/test_runtime_linux.o \
+	tests/unit/test_runtime_state.o \
+	tests/unit/test_runtime_signals.o \
+	tests/unit/test_runtime_sizing.o \
+	tests/unit/test_runtime_vmconfig.o \
+	tests/unit/test_runtime_hooks.o
 
-LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o $(VMM_OBJS)
-LIB_LIBS := -ljansson
+LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o oci/linux.o oci/state.o $(VMM_OBJS)
+LIB_LIBS := -ljansson -lseccomp
+# hyrun-vmm is linked statically, so that the jail's root needs no libraries;
+# not when sanitized (ASan and UBSan's runtimes cannot be linked statically).
+VMM_LIBS := -ljansson -lseccomp
+VMM_STATIC := $(if $(filter 1,$(SANITIZE)),,-static)
 # hyrun-init links these statically (their .a files come with the -dev packages).
 INIT_LIBS := -ljansson -lseccomp -lcap
 
 # --- outputs -------------------------------------------------------------------
 LIB        := $(BUILD)/libhyrun.a
 VMM_BIN    := $(BUILD)/hyrun-vmm
+RUNTIME_BIN := $(BUILD)/hyrun
+# The same VMM without its seccomp filter: for debugging only.
+VMM_DEBUG_BIN := $(BUILD)/debug/hyrun-vmm
 INIT_BIN   := $(BUILD)/hyrun-init
 UNIT_BIN   := $(BUILD)/tests/unit-tests
 GUEST_DIR  := $(BUILD)/guest
@@ -89,8 +134,8 @@ INITRAMFS  := $(GUEST_DIR)/initramfs.cpio
 
 obj = $(addprefix $(BUILD)/obj/,$(1))
 
-.PHONY: all setup kernel demo check unit integration format format-check clean bench-boot
-all: $(VMM_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
+.PHONY: all setup kernel demo check unit integration format format-check clean bench-boot bench-start bench-fs leak-test
+all: $(RUNTIME_BIN) $(VMM_BIN) $(VMM_DEBUG_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,7 +147,18 @@ $(LIB): $(call obj,$(LIB_OBJS))
 	ar rcs $@ $^
 
 $(VMM_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(LIB)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS)
+	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
+
+# Its seccomp.o, listed before the library, replaces the library's.
+$(BUILD)/debug/obj/vmm/seccomp.o: vmm/seccomp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DHY_VMM_NO_SECCOMP -c -o $@ $<
+
+$(VMM_DEBUG_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(BUILD)/debug/obj/vmm/seccomp.o $(LIB)
+	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
+
+$(RUNTIME_BIN): $(call obj,$(RUNTIME_MAIN_OBJS) $(RUNTIME_OBJS)) $(LIB)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS)
 
 # hyrun-init is PID 1 of the guest: static, so it needs nothing from the rootfs.
 $(BUILD)/init-obj/%.o: %.c
@@ -120,9 +176,11 @@ $(PROBE_BIN): tests/probe/probe.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -static -o $@ $<
 
-$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(LIB)
+# The jail tests run build/probe inside the jail.
+$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(LIB) | $(PROBE_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(shell pkg-config --libs criterion)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
+		$(shell pkg-config --libs criterion)
 
 setup:
 	hack/setup
@@ -150,6 +208,15 @@ demo: setup
 bench-boot: all
 	hack/bench-boot
 
+bench-start: all
+	hack/bench-start
+
+bench-fs: all
+	hack/bench-fs
+
+leak-test: all
+	hack/leak-test
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -158,9 +225,10 @@ format-check:
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/fuzz $(LIB) \
-		$(VMM_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
+		$(BUILD)/debug \
+		$(VMM_BIN) $(RUNTIME_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
 
--include $(shell find $(BUILD)/obj $(BUILD)/init-obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/debug -name '*.d' 2>/dev/null)
 
 # --- fuzzing and sanitizers --------------------------------------------------------
 #   make fuzz        libFuzzer harnesses in build/fuzz/ (clang), see tests/fuzz/README.md
@@ -195,8 +263,10 @@ $(ASAN_LIB): $(addprefix $(ASAN_DIR)/obj/,$(FUZZ_LIB_OBJS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS)) $(ASAN_LIB)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(shell pkg-config --libs criterion)
+$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS) $(RUNTIME_OBJS)) \
+		$(ASAN_LIB) | $(PROBE_BIN)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
+		$(shell pkg-config --libs criterion)
 
 # Criterion only warns when a test's worker dies in teardown (where LeakSanitizer
 # reports), so any sanitizer report in the output fails the run as well.

@@ -6,13 +6,15 @@
 #ifndef HYRUN_COMMON_AGENT_PROTO_H
 #define HYRUN_COMMON_AGENT_PROTO_H
 
+#include <stdint.h>
+
 /*
  * Paravirtual I/O ports, claimed by hyrun-vmm and used by hyrun-init through
  * ioperm(2). A VM exit on an I/O port is the cheapest guest->host signal
  * there is, and it needs no driver in the guest.
  */
-#define HY_PORT_BASE        0x0600
-#define HY_PORT_COUNT       8
+#define HY_PORT_BASE 0x0600
+#define HY_PORT_COUNT 8
 
 /*
  * 32-bit write: the workload has finished; the VM ends once the console has
@@ -21,57 +23,150 @@
  *   bits  8..15  kind (enum hy_exit_kind)
  *   bits 16..31  zero
  */
-#define HY_PORT_EXIT        (HY_PORT_BASE + 0)
+#define HY_PORT_EXIT (HY_PORT_BASE + 0)
 
 enum hy_exit_kind {
-	HY_EXIT_KIND_EXITED = 0,	/* workload called exit(code) */
-	HY_EXIT_KIND_SIGNALED = 1,	/* workload was killed by a signal */
-	HY_EXIT_KIND_INIT_ERROR = 2,	/* hyrun-init failed before the workload ran;
-					   the code is the status to report (126, 127, ...) */
+	HY_EXIT_KIND_EXITED = 0,     /* workload called exit(code) */
+	HY_EXIT_KIND_SIGNALED = 1,   /* workload was killed by a signal */
+	HY_EXIT_KIND_INIT_ERROR = 2, /* hyrun-init failed before the workload ran;
+					the code is the status to report (126, 127, ...) */
 };
 
-#define HY_EXIT_VALUE(kind, code) ((((unsigned)(kind) & 0xff) << 8) | ((unsigned)(code) & 0xff))
+#define HY_EXIT_VALUE(kind, code) ((((unsigned)(kind)&0xff) << 8) | ((unsigned)(code)&0xff))
 
 /* 8-bit write: a boot-progress marker (enum hy_boot_mark), timestamped by the VMM. */
-#define HY_PORT_BOOTMARK    (HY_PORT_BASE + 4)
+#define HY_PORT_BOOTMARK (HY_PORT_BASE + 4)
 
 enum hy_boot_mark {
-	HY_BOOT_MARK_INIT = 1,		/* hyrun-init entered main() */
-	HY_BOOT_MARK_EXEC = 2,		/* the workload is about to be exec'd */
+	HY_BOOT_MARK_INIT = 1,	/* hyrun-init entered main() */
+	HY_BOOT_MARK_EXEC = 2,	/* the workload is about to be exec'd */
+	HY_BOOT_MARK_READY = 3, /* wait_start=1: the workload is prepared up
+				   to its execve() and waits for START */
 };
 
 /*
  * Names of the virtio-console (multiport) ports. Port ids are fixed: 0 =
- * stdin, 1 = stdout, 2 = stderr of the workload, 3 = signals. The guest finds
- * them under /sys/class/virtio-ports/<dev>/name.
+ * stdin, 1 = stdout, 2 = stderr of the workload, 3 = control. The guest finds
+ * them under /sys/class/virtio-ports/<dev>/name. (The control port keeps its
+ * first name, "hyrun.signal", from when it carried only signals.)
  *
- * The signal port carries host -> guest data only: one byte per signal that
- * hyrun-vmm received and forwards (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
- * SIGUSR2), the byte being the signal number. hyrun-init (PID 1) keeps the
- * port open and sends each signal on to the workload; bytes for signals it
- * does not forward are ignored. The host holds them until the guest has
+ * With a terminal (flag terminal=1) the workload's stdin, stdout and stderr
+ * are the slave of a pty in the guest: hyrun-init copies port 0 to the
+ * master and the master to port 1; port 2 then carries only hyrun-init's own
+ * messages about a workload that could not be started.
+ *
+ * The control port carries host -> guest messages only, a byte stream read
+ * by hyrun-init (PID 1), which keeps the port open from boot to the end:
+ *   1..64         HY_CTL_SIGNAL: send that signal to the workload (its
+ *                 process group)
+ *   65..128       HY_CTL_SIGNAL_ALL: send signal (byte - 64) to every process
+ *                 of the guest but PID 1 (kill(-1, sig))
+ *   0xF0          HY_CTL_START: release the workload held by wait_start=1;
+ *                 ignored after the first and without wait_start
+ *   0xF1 r_hi r_lo c_hi c_lo
+ *                 HY_CTL_WINSIZE: the terminal has r rows and c columns
+ *                 (big-endian 16-bit each); applied to the pty (TIOCSWINSZ,
+ *                 which sends the workload SIGWINCH); ignored without one
+ * Other bytes are ignored. The host holds messages until the guest has
  * opened the port (the guest driver drops data for a port nobody has open),
- * so a signal that arrives during boot is delivered once init is up.
+ * so a message sent during boot is delivered once init is up.
  */
-#define HY_CONSOLE_PORT_STDIN   0
-#define HY_CONSOLE_PORT_STDOUT  1
-#define HY_CONSOLE_PORT_STDERR  2
-#define HY_CONSOLE_PORT_SIGNAL  3
-#define HY_CONSOLE_NR_PORTS     4
-#define HY_CONSOLE_NAME_STDIN   "hyrun.stdin"
-#define HY_CONSOLE_NAME_STDOUT  "hyrun.stdout"
-#define HY_CONSOLE_NAME_STDERR  "hyrun.stderr"
-#define HY_CONSOLE_NAME_SIGNAL  "hyrun.signal"
+#define HY_CONSOLE_PORT_STDIN 0
+#define HY_CONSOLE_PORT_STDOUT 1
+#define HY_CONSOLE_PORT_STDERR 2
+#define HY_CONSOLE_PORT_CONTROL 3
+#define HY_CONSOLE_NR_PORTS 4
+#define HY_CONSOLE_NAME_STDIN "hyrun.stdin"
+#define HY_CONSOLE_NAME_STDOUT "hyrun.stdout"
+#define HY_CONSOLE_NAME_STDERR "hyrun.stderr"
+#define HY_CONSOLE_NAME_CONTROL "hyrun.signal"
+
+#define HY_CTL_SIG_MAX 64
+#define HY_CTL_SIGNAL(sig) ((uint8_t)(sig))
+#define HY_CTL_SIGNAL_ALL(sig) ((uint8_t)(HY_CTL_SIG_MAX + (sig)))
+#define HY_CTL_START 0xF0
+#define HY_CTL_WINSIZE 0xF1
+#define HY_CTL_WINSIZE_LEN 5 /* the command byte and four bytes of size */
+
+static inline void hy_ctl_encode_winsize(uint8_t out[HY_CTL_WINSIZE_LEN], uint16_t rows,
+					 uint16_t cols)
+{
+	out[0] = HY_CTL_WINSIZE;
+	out[1] = (uint8_t)(rows >> 8);
+	out[2] = (uint8_t)rows;
+	out[3] = (uint8_t)(cols >> 8);
+	out[4] = (uint8_t)cols;
+}
+
+/* One decoded control message. */
+enum hy_ctl_kind {
+	HY_CTL_NONE,	   /* the byte was taken; the message is not complete yet */
+	HY_CTL_EV_SIGNAL,  /* sig: to the workload */
+	HY_CTL_EV_SIG_ALL, /* sig: to every process */
+	HY_CTL_EV_START,
+	HY_CTL_EV_WINSIZE, /* rows, cols */
+	HY_CTL_EV_UNKNOWN, /* byte: not a message; skipped */
+};
+
+struct hy_ctl_event {
+	enum hy_ctl_kind kind;
+	int sig;
+	uint16_t rows, cols;
+	uint8_t byte;
+};
+
+/* Decoder state: zero-initialise it. Messages may arrive split across reads. */
+struct hy_ctl_decoder {
+	uint8_t buf[HY_CTL_WINSIZE_LEN];
+	unsigned len;
+};
+
+/* Feed one byte; returns the kind of the message it completes (also in *ev). */
+static inline enum hy_ctl_kind hy_ctl_decode(struct hy_ctl_decoder *d, uint8_t b,
+					     struct hy_ctl_event *ev)
+{
+	ev->kind = HY_CTL_NONE;
+	ev->sig = 0;
+	ev->rows = ev->cols = 0;
+	ev->byte = b;
+	if (d->len > 0) {
+		d->buf[d->len++] = b;
+		if (d->len < HY_CTL_WINSIZE_LEN)
+			return HY_CTL_NONE;
+		d->len = 0;
+		ev->kind = HY_CTL_EV_WINSIZE;
+		ev->rows = (uint16_t)(d->buf[1] << 8 | d->buf[2]);
+		ev->cols = (uint16_t)(d->buf[3] << 8 | d->buf[4]);
+	} else if (b >= 1 && b <= HY_CTL_SIG_MAX) {
+		ev->kind = HY_CTL_EV_SIGNAL;
+		ev->sig = b;
+	} else if (b > HY_CTL_SIG_MAX && b <= 2 * HY_CTL_SIG_MAX) {
+		ev->kind = HY_CTL_EV_SIG_ALL;
+		ev->sig = b - HY_CTL_SIG_MAX;
+	} else if (b == HY_CTL_START) {
+		ev->kind = HY_CTL_EV_START;
+	} else if (b == HY_CTL_WINSIZE) {
+		d->buf[0] = b;
+		d->len = 1;
+	} else {
+		ev->kind = HY_CTL_EV_UNKNOWN;
+	}
+	return ev->kind;
+}
 
 /*
  * Per-VM files the VMM appends to the initramfs as a second newc cpio
  * archive (the kernel unpacks concatenated archives in order).
  *   HY_INIT_ARGV   the workload's argv: each argument NUL-terminated, in order.
- *   HY_INIT_FLAGS  text, one "key=value" per line (e.g. "debug=1").
+ *   HY_INIT_FLAGS  text, one "key=value" per line:
+ *     debug=1       hyrun-init's debug messages on the serial console
+ *     wait_start=1  prepare the workload up to its execve(), report
+ *                   HY_BOOT_MARK_READY, and hold it there until HY_CTL_START
+ *     terminal=1    give the workload a pty (see the console ports above)
  */
-#define HY_INIT_DIR     "/.hyrun"
-#define HY_INIT_ARGV    HY_INIT_DIR "/argv"
-#define HY_INIT_FLAGS   HY_INIT_DIR "/flags"
+#define HY_INIT_DIR "/.hyrun"
+#define HY_INIT_ARGV HY_INIT_DIR "/argv"
+#define HY_INIT_FLAGS HY_INIT_DIR "/flags"
 
 /*
  * HY_INIT_CONFIG  present only when the workload runs in a container root
@@ -91,14 +186,14 @@ enum hy_boot_mark {
  *   (proc, sysfs, tmpfs, devpts, mqueue, cgroup...) are made in the guest.
  *   Without the file, the workload runs in the initramfs as before.
  */
-#define HY_INIT_CONFIG  HY_INIT_DIR "/config.json"
-#define HY_INIT_FILES   HY_INIT_DIR "/files"
+#define HY_INIT_CONFIG HY_INIT_DIR "/config.json"
+#define HY_INIT_FILES HY_INIT_DIR "/files"
 #define HY_SHARE_ROOTFS "rootfs"
 
 /* Module load order inside the initramfs: one file name per line, relative
  * to HY_INIT_MODDIR, dependencies first. Written by the initramfs builder. */
-#define HY_INIT_MODDIR      "/lib/hyrun-modules"
-#define HY_INIT_MODORDER    HY_INIT_MODDIR "/order"
+#define HY_INIT_MODDIR "/lib/hyrun-modules"
+#define HY_INIT_MODORDER HY_INIT_MODDIR "/order"
 
 /*
  * INIT_ERROR codes hyrun-init reports when the workload never started; its
@@ -109,16 +204,17 @@ enum hy_boot_mark {
  *   125  any other setup failure: a mount, the root, cwd, user, capabilities,
  *        rlimits, seccomp, or the guest's own set-up (ports, fork)
  */
-#define HY_INIT_STATUS_SETUP      125
-#define HY_INIT_STATUS_NOEXEC     126
-#define HY_INIT_STATUS_NOTFOUND   127
+#define HY_INIT_STATUS_SETUP 125
+#define HY_INIT_STATUS_NOEXEC 126
+#define HY_INIT_STATUS_NOTFOUND 127
 
 /*
  * Exit statuses of hyrun-vmm that are not the workload's own (documented in
  * README): chosen away from the shell's 126/127 and from 128+N.
  */
-#define HY_STATUS_VMM_ERROR     125	/* host-side error: bad options, kernel file, /dev/kvm */
-#define HY_STATUS_GUEST_CRASH   123	/* guest panic, triple fault, reset or power-off
-					   before the workload reported an exit status */
+#define HY_STATUS_VMM_ERROR 125 /* host-side error: bad options, kernel file, /dev/kvm */
+#define HY_STATUS_GUEST_CRASH                                                                      \
+	123 /* guest panic, triple fault, reset or power-off                                       \
+	       before the workload reported an exit status */
 
 #endif

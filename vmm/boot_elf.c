@@ -72,8 +72,9 @@ static int find_pvh_note(const uint8_t *seg, uint64_t len, uint64_t *entry, char
 		next = desc_off + note_pad(descsz);
 		/* Each term is below 2^34, so the sums cannot overflow. */
 		if (desc_off > len || next > len || descsz > len - desc_off) {
-			boot_seterr(errbuf, errbuf_len, "corrupt ELF note at offset %#llx of a PT_NOTE",
-			       (unsigned long long)off);
+			boot_seterr(errbuf, errbuf_len,
+				    "corrupt ELF note at offset %#llx of a PT_NOTE",
+				    (unsigned long long)off);
 			return -EINVAL;
 		}
 		if (type == BOOT_ELF_PVH_NOTE_TYPE && namesz == 4 &&
@@ -85,8 +86,8 @@ static int find_pvh_note(const uint8_t *seg, uint64_t len, uint64_t *entry, char
 					 (uint64_t)get_le32(seg + desc_off + 4) << 32;
 			} else {
 				boot_seterr(errbuf, errbuf_len,
-				       "PVH entry note has a %llu-byte value, expected 4 or 8",
-				       (unsigned long long)descsz);
+					    "PVH entry note has a %llu-byte value, expected 4 or 8",
+					    (unsigned long long)descsz);
 				return -EINVAL;
 			}
 		}
@@ -100,8 +101,8 @@ static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *e
 {
 	if (!img || size < sizeof(*eh)) {
 		boot_seterr(errbuf, errbuf_len,
-		       "truncated: file is %zu bytes, an ELF64 header needs %zu", size,
-		       sizeof(*eh));
+			    "truncated: file is %zu bytes, an ELF64 header needs %zu", size,
+			    sizeof(*eh));
 		return -EINVAL;
 	}
 	memcpy(eh, img, sizeof(*eh));
@@ -110,13 +111,14 @@ static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *e
 		return -EINVAL;
 	}
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64) {
-		boot_seterr(errbuf, errbuf_len, "ELF class %u is not ELF64: a 64-bit vmlinux is needed",
-		       eh->e_ident[EI_CLASS]);
+		boot_seterr(errbuf, errbuf_len,
+			    "ELF class %u is not ELF64: a 64-bit vmlinux is needed",
+			    eh->e_ident[EI_CLASS]);
 		return -EINVAL;
 	}
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
 		boot_seterr(errbuf, errbuf_len, "ELF data encoding %u is not little-endian",
-		       eh->e_ident[EI_DATA]);
+			    eh->e_ident[EI_DATA]);
 		return -EINVAL;
 	}
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT) {
@@ -125,25 +127,27 @@ static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *e
 	}
 	if (eh->e_machine != EM_X86_64) {
 		boot_seterr(errbuf, errbuf_len, "ELF machine %u is not x86-64 (%u)", eh->e_machine,
-		       EM_X86_64);
+			    EM_X86_64);
 		return -EINVAL;
 	}
 	if (eh->e_type != ET_EXEC) {
 		boot_seterr(errbuf, errbuf_len, "ELF type %u is not an executable (ET_EXEC)",
-		       eh->e_type);
+			    eh->e_type);
 		return -EINVAL;
 	}
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum || eh->e_phnum > MAX_PHDRS) {
-		boot_seterr(errbuf, errbuf_len,
-		       "bad program header table: %u entries of %u bytes (1..%u of %zu expected)",
-		       eh->e_phnum, eh->e_phentsize, MAX_PHDRS, sizeof(Elf64_Phdr));
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "bad program header table: %u entries of %u bytes (1..%u of %zu expected)",
+		    eh->e_phnum, eh->e_phentsize, MAX_PHDRS, sizeof(Elf64_Phdr));
 		return -EINVAL;
 	}
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size)) {
-		boot_seterr(errbuf, errbuf_len,
-		       "truncated: program headers at %#llx (%u entries) end past the file's %zu "
-		       "bytes",
-		       (unsigned long long)eh->e_phoff, eh->e_phnum, size);
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "truncated: program headers at %#llx (%u entries) end past the file's %zu "
+		    "bytes",
+		    (unsigned long long)eh->e_phoff, eh->e_phnum, size);
 		return -EINVAL;
 	}
 	return 0;
@@ -173,11 +177,12 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 		get_phdr(img, &eh, i, &ph);
 		if (ph.p_type == PT_NOTE) {
 			if (!in_file(ph.p_offset, ph.p_filesz, size)) {
-				boot_seterr(errbuf, errbuf_len,
-				       "truncated: PT_NOTE segment %u at %#llx+%#llx ends past the "
-				       "file's %zu bytes",
-				       i, (unsigned long long)ph.p_offset,
-				       (unsigned long long)ph.p_filesz, size);
+				boot_seterr(
+				    errbuf, errbuf_len,
+				    "truncated: PT_NOTE segment %u at %#llx+%#llx ends past the "
+				    "file's %zu bytes",
+				    i, (unsigned long long)ph.p_offset,
+				    (unsigned long long)ph.p_filesz, size);
 				return -EINVAL;
 			}
 			ret = find_pvh_note(img + ph.p_offset, ph.p_filesz, &info->pvh_entry,
@@ -189,23 +194,26 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (ph.p_filesz > ph.p_memsz) {
-			boot_seterr(errbuf, errbuf_len,
-			       "PT_LOAD segment %u has p_filesz %#llx larger than p_memsz %#llx", i,
-			       (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
+			boot_seterr(
+			    errbuf, errbuf_len,
+			    "PT_LOAD segment %u has p_filesz %#llx larger than p_memsz %#llx", i,
+			    (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
 			return -EINVAL;
 		}
 		if (!in_file(ph.p_offset, ph.p_filesz, size)) {
-			boot_seterr(errbuf, errbuf_len,
-			       "truncated: PT_LOAD segment %u at %#llx+%#llx ends past the file's "
-			       "%zu bytes",
-			       i, (unsigned long long)ph.p_offset, (unsigned long long)ph.p_filesz,
-			       size);
+			boot_seterr(
+			    errbuf, errbuf_len,
+			    "truncated: PT_LOAD segment %u at %#llx+%#llx ends past the file's "
+			    "%zu bytes",
+			    i, (unsigned long long)ph.p_offset, (unsigned long long)ph.p_filesz,
+			    size);
 			return -EINVAL;
 		}
 		if (ph.p_paddr > UINT64_MAX - ph.p_memsz) {
 			boot_seterr(errbuf, errbuf_len,
-			       "PT_LOAD segment %u: p_paddr %#llx + p_memsz %#llx overflows", i,
-			       (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
+				    "PT_LOAD segment %u: p_paddr %#llx + p_memsz %#llx overflows",
+				    i, (unsigned long long)ph.p_paddr,
+				    (unsigned long long)ph.p_memsz);
 			return -EINVAL;
 		}
 		if (ph.p_paddr < info->load_start)
@@ -222,10 +230,11 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 		return -EINVAL;
 	}
 	if (!entry_ok) {
-		boot_seterr(errbuf, errbuf_len,
-		       "entry point %#llx is not inside the file contents of a PT_LOAD segment "
-		       "(a vmlinux links it to the physical address of startup_64)",
-		       (unsigned long long)eh.e_entry);
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "entry point %#llx is not inside the file contents of a PT_LOAD segment "
+		    "(a vmlinux links it to the physical address of startup_64)",
+		    (unsigned long long)eh.e_entry);
 		return -EINVAL;
 	}
 	info->entry = eh.e_entry;
@@ -248,9 +257,9 @@ static int check_segments(struct guest_mem *m, const uint8_t *img, const Elf64_E
 			continue;
 		if (ph.p_paddr < HY_HIMEM_START) {
 			boot_seterr(errbuf, errbuf_len,
-			       "PT_LOAD segment %u at %#llx is below 1 MiB, where the boot "
-			       "structures live",
-			       i, (unsigned long long)ph.p_paddr);
+				    "PT_LOAD segment %u at %#llx is below 1 MiB, where the boot "
+				    "structures live",
+				    i, (unsigned long long)ph.p_paddr);
 			return -EINVAL;
 		}
 		if (ph.p_paddr + ph.p_memsz > low_end ||
@@ -309,8 +318,8 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	cmdline_len = strlen(cmdline);
 	if (cmdline_len > BOOT_ELF_CMDLINE_MAX) {
 		boot_seterr(errbuf, errbuf_len,
-		       "kernel command line is %zu bytes, the kernel keeps at most %u", cmdline_len,
-		       BOOT_ELF_CMDLINE_MAX);
+			    "kernel command line is %zu bytes, the kernel keeps at most %u",
+			    cmdline_len, BOOT_ELF_CMDLINE_MAX);
 		return -E2BIG;
 	}
 
@@ -318,7 +327,8 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 
 	ret = guest_mem_write(m, HY_CMDLINE_ADDR, cmdline, cmdline_len + 1);
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the command line at %#llx", HY_CMDLINE_ADDR);
+		boot_seterr(errbuf, errbuf_len, "writing the command line at %#llx",
+			    HY_CMDLINE_ADDR);
 		return ret;
 	}
 

@@ -69,21 +69,24 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 	/* Enough to look at the magic and the protocol version. */
 	need = HDR_FIELD(version) + sizeof(hdr.version);
 	if (!img || size < need) {
-		boot_seterr(errbuf, errbuf_len,
-		       "truncated: file is %zu bytes, a bzImage setup header needs at least %llu",
-		       size, (unsigned long long)need);
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "truncated: file is %zu bytes, a bzImage setup header needs at least %llu",
+		    size, (unsigned long long)need);
 		return -EINVAL;
 	}
 	if (get_le32(img + HDR_FIELD(header)) != BZ_MAGIC) {
-		boot_seterr(errbuf, errbuf_len, "not a Linux bzImage: no 'HdrS' magic at offset %#zx",
-		       HDR_FIELD(header));
+		boot_seterr(errbuf, errbuf_len,
+			    "not a Linux bzImage: no 'HdrS' magic at offset %#zx",
+			    HDR_FIELD(header));
 		return -EINVAL;
 	}
 	version = get_le16(img + HDR_FIELD(version));
 	if (version < BZ_MIN_VERSION) {
 		boot_seterr(errbuf, errbuf_len,
-		       "boot protocol %u.%02u is too old: %u.%02u or newer is needed", version >> 8,
-		       version & 0xff, BZ_MIN_VERSION >> 8, BZ_MIN_VERSION & 0xff);
+			    "boot protocol %u.%02u is too old: %u.%02u or newer is needed",
+			    version >> 8, version & 0xff, BZ_MIN_VERSION >> 8,
+			    BZ_MIN_VERSION & 0xff);
 		return -EINVAL;
 	}
 
@@ -95,15 +98,16 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 	hdr_end = HDR_FIELD(jump) + 2 + img[HDR_FIELD(jump) + 1];
 	need_fields = HDR_FIELD(init_size) + sizeof(hdr.init_size);
 	if (hdr_end < need_fields) {
-		boot_seterr(errbuf, errbuf_len,
-		       "setup header ends at %#zx, before the fields of boot protocol 2.12 (%#zx)",
-		       hdr_end, need_fields);
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "setup header ends at %#zx, before the fields of boot protocol 2.12 (%#zx)",
+		    hdr_end, need_fields);
 		return -EINVAL;
 	}
 	if (size < hdr_end) {
 		boot_seterr(errbuf, errbuf_len,
-		       "truncated: file is %zu bytes, setup header says at least %zu", size,
-		       hdr_end);
+			    "truncated: file is %zu bytes, setup header says at least %zu", size,
+			    hdr_end);
 		return -EINVAL;
 	}
 	memset(&hdr, 0, sizeof(hdr));
@@ -112,7 +116,7 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 
 	if (!(hdr.xloadflags & XLF_KERNEL_64)) {
 		boot_seterr(errbuf, errbuf_len,
-		       "kernel cannot be entered in 64-bit mode (XLF_KERNEL_64 not set)");
+			    "kernel cannot be entered in 64-bit mode (XLF_KERNEL_64 not set)");
 		return -EINVAL;
 	}
 
@@ -126,8 +130,8 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 		need = setup_size + 1;
 	if (size < need) {
 		boot_seterr(errbuf, errbuf_len,
-		       "truncated: file is %zu bytes, setup header says at least %llu", size,
-		       (unsigned long long)need);
+			    "truncated: file is %zu bytes, setup header says at least %llu", size,
+			    (unsigned long long)need);
 		return -EINVAL;
 	}
 
@@ -247,11 +251,12 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 		top = low_end;
 	addr = total <= top ? (top - total) & ~(PAGE_SIZE_4K - 1) : 0;
 	if (total > top || addr < kernel_end) {
-		boot_seterr(errbuf, errbuf_len,
-		       "initrd of %llu bytes does not fit in guest RAM between the kernel's end at "
-		       "%#llx and %#llx; give the VM more memory",
-		       (unsigned long long)(base_size + extra_size), (unsigned long long)kernel_end,
-		       (unsigned long long)top);
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "initrd of %llu bytes does not fit in guest RAM between the kernel's end at "
+		    "%#llx and %#llx; give the VM more memory",
+		    (unsigned long long)(base_size + extra_size), (unsigned long long)kernel_end,
+		    (unsigned long long)top);
 		return -ENOMEM;
 	}
 
@@ -263,7 +268,8 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 	if (!ret && extra_size)
 		ret = guest_mem_write(m, addr + base_size + pad, p->initrd_extra, extra_size);
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the initrd at %#llx", (unsigned long long)addr);
+		boot_seterr(errbuf, errbuf_len, "writing the initrd at %#llx",
+			    (unsigned long long)addr);
 		return ret;
 	}
 
@@ -310,11 +316,12 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 
 	kernel_end = kernel_mem_end(&bi);
 	if (!kernel_end || kernel_end > low_end) {
-		boot_seterr(errbuf, errbuf_len,
-		       "kernel needs guest RAM up to %#llx (size %llu, init_size %u) but low RAM "
-		       "ends at %#llx; give the VM more memory",
-		       (unsigned long long)kernel_end, (unsigned long long)bi.kernel_size,
-		       bi.init_size, (unsigned long long)low_end);
+		boot_seterr(
+		    errbuf, errbuf_len,
+		    "kernel needs guest RAM up to %#llx (size %llu, init_size %u) but low RAM "
+		    "ends at %#llx; give the VM more memory",
+		    (unsigned long long)kernel_end, (unsigned long long)bi.kernel_size,
+		    bi.init_size, (unsigned long long)low_end);
 		return -ENOMEM;
 	}
 	ret = guest_mem_write(m, HY_KERNEL_LOAD, img + bi.setup_size, bi.kernel_size);
@@ -340,13 +347,14 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	max_cmdline = bi.cmdline_size < HY_CMDLINE_MAX - 1 ? bi.cmdline_size : HY_CMDLINE_MAX - 1;
 	if (cmdline_len > max_cmdline) {
 		boot_seterr(errbuf, errbuf_len,
-		       "kernel command line is %zu bytes, this kernel accepts at most %llu",
-		       cmdline_len, (unsigned long long)max_cmdline);
+			    "kernel command line is %zu bytes, this kernel accepts at most %llu",
+			    cmdline_len, (unsigned long long)max_cmdline);
 		return -E2BIG;
 	}
 	ret = guest_mem_write(m, HY_CMDLINE_ADDR, cmdline, cmdline_len + 1);
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the command line at %#llx", HY_CMDLINE_ADDR);
+		boot_seterr(errbuf, errbuf_len, "writing the command line at %#llx",
+			    HY_CMDLINE_ADDR);
 		return ret;
 	}
 	bp.hdr.cmd_line_ptr = (uint32_t)HY_CMDLINE_ADDR;

@@ -13,17 +13,17 @@
 
 /* What a validated bzImage setup header says. */
 struct bzimage_info {
-	uint16_t version;		/* boot protocol version, e.g. 0x020f */
-	uint32_t setup_size;		/* bytes of real-mode setup, (setup_sects + 1) * 512 */
-	uint64_t kernel_size;		/* bytes of protected-mode code after setup */
-	uint32_t init_size;		/* memory the kernel needs from its load address */
+	uint16_t version;     /* boot protocol version, e.g. 0x020f */
+	uint32_t setup_size;  /* bytes of real-mode setup, (setup_sects + 1) * 512 */
+	uint64_t kernel_size; /* bytes of protected-mode code after setup */
+	uint32_t init_size;   /* memory the kernel needs from its load address */
 	uint32_t initrd_addr_max;
-	uint32_t cmdline_size;		/* maximum command line length, without the NUL */
+	uint32_t cmdline_size; /* maximum command line length, without the NUL */
 	uint32_t kernel_alignment;
 	uint16_t xloadflags;
-	uint64_t pref_address;		/* where a non-relocatable kernel runs (2.10+) */
-	uint8_t relocatable;		/* relocatable_kernel */
-	uint32_t header_end;		/* file offset just past the setup header */
+	uint64_t pref_address; /* where a non-relocatable kernel runs (2.10+) */
+	uint8_t relocatable;   /* relocatable_kernel */
+	uint32_t header_end;   /* file offset just past the setup header */
 };
 
 /*
@@ -32,8 +32,8 @@ struct bzimage_info {
  * a boot protocol older than 2.12, or cannot be entered in 64-bit mode
  * (XLF_KERNEL_64). Returns 0 or -EINVAL.
  */
-int bzimage_parse(const void *image, size_t size, struct bzimage_info *info,
-		  char *errbuf, size_t errbuf_len);
+int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, char *errbuf,
+		  size_t errbuf_len);
 
 /*
  * Build the e820 map for this guest memory into `table` (at most `max`
@@ -52,21 +52,21 @@ unsigned e820_build(const struct guest_mem *m, struct boot_e820_entry *table, un
 int cmdline_append(char *buf, size_t cap, const char *arg);
 
 struct boot_x86_params {
-	const void *kernel;		/* bzImage contents */
+	const void *kernel; /* bzImage contents */
 	size_t kernel_size;
-	const void *initrd;		/* base initramfs (may be NULL) */
+	const void *initrd; /* base initramfs (may be NULL) */
 	size_t initrd_size;
-	const void *initrd_extra;	/* appended after the initramfs, 4-byte aligned (may be NULL) */
+	const void *initrd_extra; /* appended after the initramfs, 4-byte aligned (may be NULL) */
 	size_t initrd_extra_size;
 	const char *cmdline;
-	uint64_t acpi_rsdp;		/* 0 when there are no ACPI tables */
+	uint64_t acpi_rsdp; /* 0 when there are no ACPI tables */
 };
 
 struct boot_x86_result {
-	uint64_t entry;			/* 64-bit entry point (load address + 0x200) */
-	uint64_t zero_page;		/* gpa of struct boot_params, goes in %rsi */
+	uint64_t entry;	    /* 64-bit entry point (load address + 0x200) */
+	uint64_t zero_page; /* gpa of struct boot_params, goes in %rsi */
 	uint64_t initrd_gpa;
-	uint64_t initrd_size;		/* including the appended part */
+	uint64_t initrd_size; /* including the appended part */
 };
 
 /*
@@ -77,8 +77,8 @@ struct boot_x86_result {
  * e820, cmdline, ramdisk, acpi_rsdp_addr). Writes the identity page tables and
  * the GDT (boot_x86_setup_tables). Returns 0 or -errno with errbuf filled.
  */
-int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p,
-		  struct boot_x86_result *res, char *errbuf, size_t errbuf_len);
+int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct boot_x86_result *res,
+		  char *errbuf, size_t errbuf_len);
 
 /* Identity-map the first 4 GiB (2 MiB pages) and write the boot GDT
  * (0x10 = 64-bit code, 0x18 = data, 0x20 = TSS). Returns 0 or -EFAULT. */
@@ -93,12 +93,12 @@ int boot_x86_finish(struct guest_mem *m, const struct boot_x86_params *p, struct
 void boot_seterr(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The GDT entries written above, for the vCPU's segment registers. */
-#define BOOT_GDT_CODE   0x00af9b000000ffffULL
-#define BOOT_GDT_DATA   0x00cf93000000ffffULL
-#define BOOT_GDT_TSS    0x008f8b000000ffffULL
-#define BOOT_CS_SEL     0x10
-#define BOOT_DS_SEL     0x18
-#define BOOT_TSS_SEL    0x20
+#define BOOT_GDT_CODE 0x00af9b000000ffffULL
+#define BOOT_GDT_DATA 0x00cf93000000ffffULL
+#define BOOT_GDT_TSS 0x008f8b000000ffffULL
+#define BOOT_CS_SEL 0x10
+#define BOOT_DS_SEL 0x18
+#define BOOT_TSS_SEL 0x20
 
 /*
  * The initrd placement of boot_x86_load() for other loaders: put p->initrd

@@ -11,15 +11,15 @@ struct cpio_buf {
 	uint8_t *data;
 	size_t len;
 	size_t cap;
-	uint32_t last_ino;		/* inode numbers are handed out increasing from 1 */
+	uint32_t last_ino; /* inode numbers are handed out increasing from 1 */
 };
 
 /* Add a directory / regular file (mode without the type bits). Parents must
  * be added first. Return 0, -ENOMEM, -EINVAL (empty path, type bits in mode)
  * or -EFBIG (file over 4 GiB, beyond what newc can describe). */
 int cpio_add_dir(struct cpio_buf *b, const char *path, unsigned mode);
-int cpio_add_file(struct cpio_buf *b, const char *path, unsigned mode,
-		  const void *data, size_t len);
+int cpio_add_file(struct cpio_buf *b, const char *path, unsigned mode, const void *data,
+		  size_t len);
 /* Write the TRAILER!!! entry; the buffer is then a complete archive whose
  * length is a multiple of 4. */
 int cpio_finish(struct cpio_buf *b);

@@ -24,13 +24,13 @@ struct guest_region {
 struct guest_mem {
 	struct guest_region regions[GUEST_MEM_MAX_REGIONS];
 	unsigned nr_regions;
-	uint64_t ram_size;	/* total RAM, as asked for */
+	uint64_t ram_size; /* total RAM, as asked for */
 };
 
 enum guest_mem_flags {
-	GUEST_MEM_HUGEPAGES = 1 << 0,	/* back RAM with MAP_HUGETLB */
-	GUEST_MEM_THP = 1 << 1,		/* madvise(MADV_HUGEPAGE) */
-	GUEST_MEM_PREFAULT = 1 << 2,	/* fault every page in now (MAP_POPULATE) */
+	GUEST_MEM_HUGEPAGES = 1 << 0, /* back RAM with MAP_HUGETLB */
+	GUEST_MEM_THP = 1 << 1,	      /* madvise(MADV_HUGEPAGE) */
+	GUEST_MEM_PREFAULT = 1 << 2,  /* fault every page in now (MAP_POPULATE) */
 };
 
 /*

@@ -91,7 +91,7 @@ static int vm_ioctl(struct kvm *k, unsigned long req, unsigned long arg, const c
 static int mask_pics(struct kvm *k)
 {
 	for (unsigned chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
-		struct kvm_irqchip ic = { .chip_id = chip };
+		struct kvm_irqchip ic = {.chip_id = chip};
 		int r;
 
 		r = vm_ioctl(k, KVM_GET_IRQCHIP, (unsigned long)&ic, "KVM_GET_IRQCHIP");

@@ -1,6 +1,7 @@
 /* main.c: hyrun-vmm's command line: options, then one VM from boot to exit status. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,7 +13,9 @@
 
 #include "common/agent_proto.h"
 #include "common/log.h"
+#include "vmm/control.h"
 #include "vmm/layout.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 
 #ifndef HYRUN_VERSION
@@ -31,6 +34,9 @@ enum {
 	OPT_VIRTIO_CMDLINE,
 	OPT_ROOTFS,
 	OPT_SPEC,
+	OPT_CONTROL_FD,
+	OPT_READY_FD,
+	OPT_TTY,
 };
 
 static const struct option options[] = {
@@ -47,6 +53,9 @@ static const struct option options[] = {
     {"no-virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
     {"spec", required_argument, NULL, OPT_SPEC},
+    {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
+    {"ready-fd", required_argument, NULL, OPT_READY_FD},
+    {"tty", no_argument, NULL, OPT_TTY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -90,6 +99,22 @@ static void usage(FILE *f)
 		"                    own, host files copied at start), hostname, sysctl and\n"
 		"                    seccomp are applied in the guest; CMD, if given, replaces\n"
 		"                    process.args; --rootfs DIR replaces root.path\n"
+		"  --control-fd N    create mode: the guest prepares CMD up to its execve()\n"
+		"                    and holds it until a \"start\" request arrives on fd N, a\n"
+		"                    listening AF_UNIX stream socket; each connection sends\n"
+		"                    one line and gets \"ok\" or \"error: REASON\" back:\n"
+		"                      start          release CMD (once, after ready)\n"
+		"                      kill SIG       signal SIG (1-64) to CMD\n"
+		"                      kill SIG all   signal SIG to every process in the guest\n"
+		"  --ready-fd N      with --control-fd: write \"ready\" and a newline on fd N\n"
+		"                    (a pipe) once CMD is prepared, then close it; it is\n"
+		"                    closed without a line when the VM ends before that\n"
+		"  --tty             stdin is a terminal: CMD gets a pty in the guest (as with\n"
+		"                    the spec's process.terminal) with stdout and stderr on it;\n"
+		"                    the terminal is put in raw mode while the VM runs, so\n"
+		"                    ^C and the like reach the guest as bytes, made the\n"
+		"                    controlling terminal where possible, and its window size\n"
+		"                    is passed on at start and on every SIGWINCH\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"
 		"\n"
@@ -183,6 +208,62 @@ static int parse_cpus(const char *s, unsigned *out)
 	return 0;
 }
 
+/* An inherited file descriptor number: not stdin, stdout or stderr. */
+static int parse_fd(const char *opt, const char *s, int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end || errno || v > INT32_MAX) {
+		log_error("%s '%s': not a file descriptor number", opt, s);
+		return -EINVAL;
+	}
+	if (v <= 2) {
+		log_error("%s %lu: must not be stdin, stdout or stderr", opt, v);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* --control-fd and --ready-fd: what they must be, checked before anything runs. */
+static int check_create_fds(const struct vm_config *cfg)
+{
+	char err[256];
+	int fl;
+
+	if (cfg->ready_fd >= 0 && cfg->control_fd < 0) {
+		log_error("--ready-fd needs --control-fd (there is nothing to be ready for)");
+		return -EINVAL;
+	}
+	if (cfg->control_fd >= 0 && cfg->control_fd == cfg->ready_fd) {
+		log_error("--control-fd and --ready-fd must be different descriptors");
+		return -EINVAL;
+	}
+	if (cfg->control_fd >= 0 && control_check_listener(cfg->control_fd, err, sizeof(err))) {
+		log_error("--control-fd %d: %s", cfg->control_fd, err);
+		return -EINVAL;
+	}
+	if (cfg->ready_fd < 0)
+		return 0;
+	fl = fcntl(cfg->ready_fd, F_GETFL);
+	if (fl < 0) {
+		log_error("--ready-fd %d: %s", cfg->ready_fd, strerror(errno));
+		return -EBADF;
+	}
+	if ((fl & O_ACCMODE) == O_RDONLY) {
+		log_error("--ready-fd %d: not open for writing", cfg->ready_fd);
+		return -EBADF;
+	}
+	if (fcntl(cfg->ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		log_error("--ready-fd %d: %s", cfg->ready_fd, strerror(errno));
+		return -EBADF;
+	}
+	return 0;
+}
+
 /*
  * The virtio-fs server keeps one O_PATH descriptor per inode the guest holds
  * (the guest kernel drops them only under memory pressure), so a tree of a few
@@ -208,6 +289,8 @@ int main(int argc, char **argv)
 	    .argv = default_argv,
 	    .virtio_cmdline = true,
 	    .start_mono_us = vm_now_us(),
+	    .control_fd = -1,
+	    .ready_fd = -1,
 	};
 	struct vm *vm;
 	int opt, status;
@@ -268,6 +351,17 @@ int main(int argc, char **argv)
 		case OPT_SPEC:
 			cfg.spec_path = optarg;
 			break;
+		case OPT_CONTROL_FD:
+			if (parse_fd("--control-fd", optarg, &cfg.control_fd))
+				return HY_STATUS_VMM_ERROR;
+			break;
+		case OPT_READY_FD:
+			if (parse_fd("--ready-fd", optarg, &cfg.ready_fd))
+				return HY_STATUS_VMM_ERROR;
+			break;
+		case OPT_TTY:
+			cfg.tty = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -295,9 +389,17 @@ int main(int argc, char **argv)
 	}
 	if (cfg.debug)
 		log_init("hyrun-vmm", LOG_DEBUG);
+	if (check_create_fds(&cfg))
+		return HY_STATUS_VMM_ERROR;
 
 	if (vm_create(&vm, &cfg))
 		return HY_STATUS_VMM_ERROR;
+	/* Everything is opened and mapped: from here on, only the calls the
+	 * running VM needs (vmm/seccomp.c). */
+	if (vmm_seccomp_install()) {
+		vm_destroy(vm);
+		return HY_STATUS_VMM_ERROR;
+	}
 	status = vm_run(vm);
 	vm_destroy(vm);
 	return status;

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "vmm/boot_elf.h"
 #include "vmm/mptable.h"
 #include "vmm/boot_x86.h"
+#include "vmm/control.h"
 #include "vmm/cpio.h"
 #include "vmm/event.h"
 #include "vmm/guest_mem.h"
@@ -103,6 +106,19 @@ struct vm {
 	unsigned nr_fs;
 	int sigfd; /* forwarded signals, -1 until set up */
 
+	/* Create mode (--control-fd, --ready-fd). */
+	struct control_server *control;
+	int ready_fd;  /* taken with an atomic exchange: written once, by one thread */
+	bool prepared; /* the guest reported HY_BOOT_MARK_READY (atomic) */
+	bool started;  /* START was sent (event loop thread only) */
+
+	/* --tty: the terminal's mode before it was made raw; the last window
+	 * size passed on (event loop thread only). */
+	struct termios saved_tty;
+	bool tty_raw;
+	bool winsize_sent;
+	struct winsize winsize;
+
 	/* Exit state, under stop_lock. */
 	pthread_mutex_t stop_lock;
 	bool stopping; /* read without the lock through vm_stopping() */
@@ -110,7 +126,7 @@ struct vm {
 	int status;
 
 	/* Boot trace, CLOCK_MONOTONIC microseconds; 0 = not (yet) happened. */
-	int64_t t_kvm_ready, t_first_entry, t_init, t_exec;
+	int64_t t_kvm_ready, t_first_entry, t_init, t_exec, t_ready;
 
 	uint8_t port_logged[65536 / 8]; /* unknown ports already reported */
 	unsigned mmio_logged;
@@ -219,10 +235,30 @@ static void report_exit(struct vm *vm, const uint8_t *data, unsigned size)
 	vm_stop(vm, status);
 }
 
+/* Close the ready fd, after writing the line if the workload is prepared. */
+static void finish_ready_fd(struct vm *vm, bool ready)
+{
+	int fd = __atomic_exchange_n(&vm->ready_fd, -1, __ATOMIC_SEQ_CST);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (ready) {
+		do
+			n = write(fd, "ready\n", 6);
+		while (n < 0 && errno == EINTR);
+		/* EPIPE: whoever waited for it is gone, which is theirs to handle. */
+		if (n != 6)
+			log_debug("--ready-fd: %s", n < 0 ? strerror(errno) : "short write");
+	}
+	close(fd);
+}
+
 static void boot_mark(struct vm *vm, uint8_t mark)
 {
 	int64_t *slot;
 	int64_t zero = 0;
+	bool first;
 
 	switch (mark) {
 	case HY_BOOT_MARK_INIT:
@@ -231,13 +267,28 @@ static void boot_mark(struct vm *vm, uint8_t mark)
 	case HY_BOOT_MARK_EXEC:
 		slot = &vm->t_exec;
 		break;
+	case HY_BOOT_MARK_READY:
+		/* Meaningful only when the guest was asked to wait. */
+		if (vm->cfg.control_fd < 0) {
+			log_debug("boot mark READY without create mode ignored");
+			return;
+		}
+		slot = &vm->t_ready;
+		break;
 	default:
 		log_debug("unknown boot mark %u", mark);
 		return;
 	}
 	/* Only the first of each counts. */
-	__atomic_compare_exchange_n(slot, &zero, vm_now_us(), false, __ATOMIC_RELAXED,
-				    __ATOMIC_RELAXED);
+	first = __atomic_compare_exchange_n(slot, &zero, vm_now_us(), false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	if (first && mark == HY_BOOT_MARK_READY && !vm_stopping(vm)) {
+		log_debug("the guest has prepared the workload");
+		/* Before the line goes out: a "start" that follows it must
+		 * find the workload prepared. */
+		__atomic_store_n(&vm->prepared, true, __ATOMIC_SEQ_CST);
+		finish_ready_fd(vm, true);
+	}
 }
 
 static void pv_port(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, bool is_write)
@@ -515,22 +566,51 @@ static int watch_queue_notifies(struct vm *vm)
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-static void forwarded_set(sigset_t *set)
+/* The forwarded signals, and SIGWINCH (a new window size with --tty; its
+ * default action is to ignore it, so blocking it changes nothing otherwise). */
+static void watched_set(sigset_t *set)
 {
 	sigemptyset(set);
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
 		sigaddset(set, forwarded_signals[i]);
+	sigaddset(set, SIGWINCH);
 }
 
 int vm_block_forwarded_signals(void)
 {
 	sigset_t set;
 
-	forwarded_set(&set);
+	watched_set(&set);
 	return -pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/* Each signal goes to the guest's signal port (agent_proto.h), held there
+/* The terminal's window size to the guest (agent_proto.h HY_CTL_WINSIZE). */
+static void send_winsize(struct vm *vm)
+{
+	uint8_t msg[HY_CTL_WINSIZE_LEN];
+	struct winsize ws;
+	int r;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0) {
+		log_debug("--tty: window size: %s", strerror(errno));
+		return;
+	}
+	/* A window being dragged sends many signals; the guest needs changes. */
+	if (vm->winsize_sent && ws.ws_row == vm->winsize.ws_row && ws.ws_col == vm->winsize.ws_col)
+		return;
+	hy_ctl_encode_winsize(msg, ws.ws_row, ws.ws_col);
+	r = virtio_console_send_control(vm->console, msg, sizeof(msg));
+	if (r < 0) {
+		/* The next SIGWINCH tries again. */
+		log_warn("window size %ux%u not passed on: %s", ws.ws_col, ws.ws_row, strerror(-r));
+		vm->winsize_sent = false;
+		return;
+	}
+	vm->winsize = ws;
+	vm->winsize_sent = true;
+}
+
+/* Each signal goes to the guest's control port (agent_proto.h), held there
  * until hyrun-init has opened it; hyrun-init passes it to the workload. */
 static void signal_cb(void *opaque, uint32_t events)
 {
@@ -538,8 +618,18 @@ static void signal_cb(void *opaque, uint32_t events)
 	struct signalfd_siginfo si;
 
 	while (read(vm->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		uint8_t b = HY_CTL_SIGNAL(si.ssi_signo);
+		int r;
+
+		if (si.ssi_signo == SIGWINCH) {
+			if (vm->tty_raw)
+				send_winsize(vm);
+			continue;
+		}
 		log_debug("forwarding signal %u to the guest", si.ssi_signo);
-		virtio_console_send_signal(vm->console, (int)si.ssi_signo);
+		r = virtio_console_send_control(vm->console, &b, 1);
+		if (r < 0)
+			log_warn("signal %u not forwarded: %s", si.ssi_signo, strerror(-r));
 	}
 }
 
@@ -548,7 +638,7 @@ static int setup_signals(struct vm *vm)
 	sigset_t set;
 	int r;
 
-	forwarded_set(&set);
+	watched_set(&set);
 	vm->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->sigfd < 0) {
 		r = -errno;
@@ -559,6 +649,113 @@ static int setup_signals(struct vm *vm)
 	if (r)
 		log_error("cannot watch signals: %s", strerror(-r));
 	return r;
+}
+
+/* --- create mode: the control socket ---------------------------------------------- */
+
+static int send_ctl_byte(struct vm *vm, uint8_t b, char *err, size_t errlen)
+{
+	int r = virtio_console_send_control(vm->console, &b, 1);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s",
+			 r == -ENOSPC ? "too many control messages are waiting for the guest"
+				      : strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int control_start(void *opaque, char *err, size_t errlen)
+{
+	struct vm *vm = opaque;
+
+	if (vm->started) {
+		snprintf(err, errlen, "the workload was already started");
+		return -1;
+	}
+	if (!__atomic_load_n(&vm->prepared, __ATOMIC_SEQ_CST)) {
+		snprintf(err, errlen, "the workload is not prepared yet (wait for ready)");
+		return -1;
+	}
+	if (send_ctl_byte(vm, HY_CTL_START, err, errlen))
+		return -1;
+	vm->started = true;
+	log_debug("workload released");
+	return 0;
+}
+
+static int control_kill(void *opaque, int sig, bool all, char *err, size_t errlen)
+{
+	struct vm *vm = opaque;
+
+	if (sig < 1 || sig > HY_CTL_SIG_MAX) {
+		snprintf(err, errlen, "signal %d is not a number from 1 to %d", sig,
+			 HY_CTL_SIG_MAX);
+		return -1;
+	}
+	log_debug("signal %d to %s", sig, all ? "every process" : "the workload");
+	return send_ctl_byte(vm, all ? HY_CTL_SIGNAL_ALL(sig) : HY_CTL_SIGNAL(sig), err, errlen);
+}
+
+static const struct control_ops control_ops = {
+    .start = control_start,
+    .kill = control_kill,
+};
+
+/* --- --tty: the host terminal ----------------------------------------------------- */
+
+/*
+ * SIGWINCH goes to the foreground process group of a terminal's session,
+ * so the terminal should be ours. Whoever started us may have arranged
+ * that already (setsid() and TIOCSCTTY); if not, try, but a terminal that
+ * belongs to another session stays where it is.
+ */
+static void take_controlling_tty(void)
+{
+	pid_t sid = getsid(0);
+
+	if (sid >= 0 && tcgetsid(STDIN_FILENO) == sid)
+		return;
+	if (sid != getpid() && setsid() < 0) {
+		log_debug("--tty: setsid: %s; the terminal stays as it is", strerror(errno));
+		return;
+	}
+	if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+		log_debug("--tty: cannot make stdin the controlling terminal: %s", strerror(errno));
+}
+
+/* Raw mode: every byte typed (^C, ^D, ^Z too) reaches the guest's pty
+ * unchanged, and the guest's line discipline does the rest. */
+static int setup_tty(struct vm *vm)
+{
+	struct termios raw;
+
+	if (tcgetattr(STDIN_FILENO, &vm->saved_tty) < 0) {
+		log_error("--tty: standard input is not a terminal (%s)", strerror(errno));
+		return -ENOTTY;
+	}
+	take_controlling_tty();
+	raw = vm->saved_tty;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0) {
+		int r = -errno;
+
+		log_error("--tty: cannot put the terminal in raw mode: %s", strerror(errno));
+		return r;
+	}
+	vm->tty_raw = true;
+	send_winsize(vm);
+	return 0;
+}
+
+static void restore_tty(struct vm *vm)
+{
+	if (!vm->tty_raw)
+		return;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &vm->saved_tty) < 0)
+		log_warn("--tty: cannot restore the terminal's mode: %s", strerror(errno));
+	vm->tty_raw = false;
 }
 
 /* --- the container's shares ------------------------------------------------------ */
@@ -647,7 +844,8 @@ static int add_container_files(struct vm *vm, struct cpio_buf *cb)
 static int build_init_files(struct vm *vm, struct cpio_buf *cb)
 {
 	char *const *argv = vm->has_bundle ? (char *const *)vm->bundle.spec.args : vm->cfg.argv;
-	char flags[64] = "";
+	bool terminal = vm->cfg.tty || (vm->has_bundle && vm->bundle.spec.terminal);
+	char flags[64];
 	char *argv_buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -662,8 +860,8 @@ static int build_init_files(struct vm *vm, struct cpio_buf *cb)
 		free(argv_buf);
 		return -ENOMEM;
 	}
-	if (vm->cfg.debug)
-		snprintf(flags, sizeof(flags), "debug=1\n");
+	snprintf(flags, sizeof(flags), "%s%s%s", vm->cfg.debug ? "debug=1\n" : "",
+		 vm->cfg.control_fd >= 0 ? "wait_start=1\n" : "", terminal ? "terminal=1\n" : "");
 
 	/* Names are relative to the initramfs root, like every archive's. */
 	r = cpio_add_dir(cb, &HY_INIT_DIR[1], 0755);
@@ -815,6 +1013,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->cfg = *cfg;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
 	vm->sigfd = -1;
+	vm->ready_fd = cfg->ready_fd;
 	for (unsigned i = 0; i < HY_VIRTIO_MAX_DEVS; i++)
 		vm->mmio_irqfd[i] = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
@@ -848,7 +1047,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 
 	r = guest_mem_init(&vm->mem, cfg->mem_size,
 			   (cfg->hugepages ? GUEST_MEM_HUGEPAGES : GUEST_MEM_THP) |
-				   (cfg->prefault ? GUEST_MEM_PREFAULT : 0));
+			       (cfg->prefault ? GUEST_MEM_PREFAULT : 0));
 	if (r)
 		goto fail; /* guest_mem_init() said why */
 	vm->mem_ready = true;
@@ -881,6 +1080,13 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	r = setup_signals(vm);
 	if (r)
 		goto fail;
+	if (cfg->control_fd >= 0) {
+		vm->control = control_server_new(vm->loop, cfg->control_fd, &control_ops, vm);
+		if (!vm->control) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	r = watch_queue_notifies(vm);
 	if (r)
 		goto fail;
@@ -894,6 +1100,12 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	r = setup_vcpus(vm, &boot);
 	if (r)
 		goto fail;
+	/* Last: a failure above leaves the terminal as it was. */
+	if (cfg->tty) {
+		r = setup_tty(vm);
+		if (r)
+			goto fail;
+	}
 
 	/* The files were copied into guest memory. */
 	free_file(&vm->kernel);
@@ -1008,6 +1220,8 @@ int vm_run(struct vm *vm)
 		log_error("the event loop ended without the VM stopping");
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_join(&vm->vcpus[i]);
+	/* Whoever waits for the workload to be prepared learns it never will be. */
+	finish_ready_fd(vm, false);
 
 	/* Everything the workload wrote before reporting its exit status. */
 	virtio_console_drain(vm->console);
@@ -1038,6 +1252,9 @@ void vm_destroy(struct vm *vm)
 			event_del(vm->loop, vm->sigfd);
 		close(vm->sigfd);
 	}
+	control_server_free(vm->control);
+	finish_ready_fd(vm, false);
+	restore_tty(vm);
 	if (vm->console)
 		virtio_console_free(vm->console);
 	for (unsigned i = 0; i < vm->nr_fs; i++)

@@ -27,8 +27,21 @@ struct vm_config {
 	bool debug;		   /* debug=1 for hyrun-init */
 	bool hugepages;		   /* MAP_HUGETLB guest RAM instead of THP */
 	bool prefault;		   /* fault all guest RAM in before the boot */
-	bool virtio_cmdline;	   /* also announce virtio-mmio devices on the command line (default) */
-	int64_t start_mono_us;	   /* CLOCK_MONOTONIC at process start */
+	bool virtio_cmdline;   /* also announce virtio-mmio devices on the command line (default) */
+	int64_t start_mono_us; /* CLOCK_MONOTONIC at process start */
+	/*
+	 * Create mode (--control-fd): a listening AF_UNIX stream socket,
+	 * checked with control_check_listener(), or -1. The guest prepares the
+	 * workload and holds it until a "start" request (vmm/control.h).
+	 */
+	int control_fd;
+	/* --ready-fd: gets "ready\n" once the guest has prepared the workload,
+	 * then is closed; closed unwritten if the VM ends first. -1: none. */
+	int ready_fd;
+	/* --tty: stdin is a terminal; it is put in raw mode for the VM's
+	 * lifetime (made the controlling terminal where possible) and its
+	 * window size follows SIGWINCH; the workload gets a pty in the guest. */
+	bool tty;
 };
 
 struct vm;
@@ -61,8 +74,8 @@ void vm_mark_first_entry(struct vm *vm);
 /*
  * Block, in the calling thread and every thread it creates later, the
  * signals hyrun-vmm forwards to the workload (SIGTERM, SIGINT, SIGHUP,
- * SIGQUIT, SIGUSR1, SIGUSR2); the event loop reads them from a signalfd. Call
- * before any thread exists.
+ * SIGQUIT, SIGUSR1, SIGUSR2) and SIGWINCH (a new window size with --tty); the
+ * event loop reads them from a signalfd. Call before any thread exists.
  */
 int vm_block_forwarded_signals(void);
 

@@ -628,10 +628,14 @@ static int set_user_and_caps(const struct oci_spec *s, struct container_error *e
 	}
 	cap_free(caps);
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	/* Ambient caps must be permitted and inheritable already. */
+	/* The kernel takes an ambient capability only when it is permitted and
+	 * inheritable as well; one that is not is left out, as runc and crun do
+	 * (runtime-spec configs commonly list ambient without inheritable). */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	for (unsigned c = 0; c <= oci_cap_last() && c <= last; c++) {
 		if (!(s->caps[OCI_CAP_AMBIENT] >> c & 1))
+			continue;
+		if (!(s->caps[OCI_CAP_PERMITTED] >> c & 1 && s->caps[OCI_CAP_INHERITABLE] >> c & 1))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			return set_error(e, HY_INIT_STATUS_SETUP, errno,
@@ -859,6 +863,8 @@ void container_exec(const struct oci_spec *s, const struct container_opts *o,
 			  strerror(errno));
 		return;
 	}
+	if (o->setup_terminal && o->setup_terminal(e) < 0)
+		return;
 	/* Created as root, like runc does; entered below as the workload's user. */
 	if (stat(s->cwd, &st) < 0 && errno == ENOENT) {
 		int fd = make_in_root(AT_FDCWD, s->cwd, false, 0755);
@@ -889,6 +895,8 @@ void container_exec(const struct oci_spec *s, const struct container_opts *o,
 	/* Last, so the filter sees only execve() of what set-up made. */
 	if (s->seccomp && s->no_new_privileges && load_seccomp(s, e) < 0)
 		return;
+	if (o->before_exec)
+		o->before_exec();
 	execve(exe, (char *const *)s->args,
 	       (char *const *)(s->env ? s->env : (const char *[]){NULL}));
 	set_error(e, exec_status(errno), errno, "exec '%s': %s", s->args[0], strerror(errno));

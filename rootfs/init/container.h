@@ -7,6 +7,12 @@
 
 #include "oci/spec.h"
 
+struct container_error {
+	int status; /* HY_INIT_STATUS_* */
+	int err;    /* errno of the failed step, or 0 */
+	char msg[1024];
+};
+
 struct container_opts {
 	/*
 	 * Self-test mode: guest paths resolve under `root`; a share with tag T
@@ -22,12 +28,13 @@ struct container_opts {
 	/* Called just before the first step a seccomp profile could forbid:
 	 * the boot mark and giving up the I/O ports. */
 	void (*before_seccomp)(void);
-};
-
-struct container_error {
-	int status; /* HY_INIT_STATUS_* */
-	int err;    /* errno of the failed step, or 0 */
-	char msg[1024];
+	/* Optional: called in the new root once its mounts are made, still as
+	 * root and before user, capabilities and seccomp: the terminal. 0, or
+	 * -1 with *e filled in. */
+	int (*setup_terminal)(struct container_error *e);
+	/* Optional: called last, right before execve() (seccomp is loaded by
+	 * then): holds the workload until it may run. */
+	void (*before_exec)(void);
 };
 
 /*

@@ -11,14 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,9 +42,9 @@
 /* The virtio-console ports appear asynchronously after virtio_console.ko loads. */
 #define PORT_POLL_INTERVAL_NS 1000000L
 #define PORT_TIMEOUT_MS 10000L
-/* The signal port comes with the stdio ones (same device, added in order);
+/* The control port comes with the stdio ones (same device, added in order);
  * an older VMM has none, and the workload then runs without it. */
-#define SIGNAL_PORT_GRACE_MS 1000L
+#define CONTROL_PORT_GRACE_MS 1000L
 /* The stdio ports every workload needs. */
 #define STDIO_PORTS                                                                                \
 	((1u << HY_CONSOLE_PORT_STDIN) | (1u << HY_CONSOLE_PORT_STDOUT) |                          \
@@ -63,11 +66,13 @@ static struct {
 	const char *root;
 	const char *test_shares; /* HYRUN_INIT_TEST_SHARES: share tag T is <dir>/T */
 	bool debug;
-	bool ports;  /* ioperm() succeeded: hyrun-vmm is listening */
-	int console; /* diagnostics; -1 = fd 2 */
+	bool wait_start; /* flag wait_start=1: hold the prepared workload until START */
+	bool terminal;	 /* flag terminal=1: the workload's stdio is a pty */
+	bool ports;	 /* ioperm() succeeded: hyrun-vmm is listening */
+	int console;	 /* diagnostics; -1 = fd 2 */
 	int modules_failed;
 	long port_timeout_ms;
-	long signal_grace_ms;
+	long control_grace_ms;
 	unsigned ports_found;
 	char port_dev[HY_CONSOLE_NR_PORTS][PATH_MAX];
 	struct oci_spec spec;
@@ -75,22 +80,40 @@ static struct {
 } init = {.console = -1,
 	  .root = "",
 	  .port_timeout_ms = PORT_TIMEOUT_MS,
-	  .signal_grace_ms = SIGNAL_PORT_GRACE_MS};
+	  .control_grace_ms = CONTROL_PORT_GRACE_MS};
 
 static const char *const port_names[HY_CONSOLE_NR_PORTS] = {
     [HY_CONSOLE_PORT_STDIN] = HY_CONSOLE_NAME_STDIN,
     [HY_CONSOLE_PORT_STDOUT] = HY_CONSOLE_NAME_STDOUT,
     [HY_CONSOLE_PORT_STDERR] = HY_CONSOLE_NAME_STDERR,
-    [HY_CONSOLE_PORT_SIGNAL] = HY_CONSOLE_NAME_SIGNAL,
+    [HY_CONSOLE_PORT_CONTROL] = HY_CONSOLE_NAME_CONTROL,
 };
 
 /* Signals PID 1 passes on to the workload's process group. */
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-struct exec_failure {
-	int status; /* INIT_ERROR code to report */
-	int err;    /* errno of the failed step */
+/*
+ * From the workload child to PID 1, over a SOCK_SEQPACKET pair that is
+ * close-on-exec in the child: end of file there means the execve()
+ * succeeded. PID 1 answers CHILD_PREPARED with one byte: go.
+ */
+enum child_msg_kind {
+	CHILD_FAILED = 1, /* status: INIT_ERROR code to report; err: errno of the step */
+	CHILD_PREPARED,	  /* wait_start: everything but the execve() is done */
+	CHILD_TTY,	  /* terminal: the pty's master comes with it (SCM_RIGHTS) */
 };
+
+struct child_msg {
+	int kind;
+	int status;
+	int err;
+};
+
+/* In the workload child, before its execve(). */
+static struct {
+	int chan;    /* its end of the pair to PID 1 */
+	int errport; /* the stderr port, for hyrun-init's own messages */
+} child = {-1, -1};
 
 static void vmsg(const char *fmt, va_list ap)
 {
@@ -359,6 +382,10 @@ static void read_flags(void)
 		value[strcspn(value, " \t\r")] = '\0';
 		if (strcmp(line, "debug") == 0)
 			init.debug = strcmp(value, "1") == 0;
+		else if (strcmp(line, "wait_start") == 0)
+			init.wait_start = strcmp(value, "1") == 0;
+		else if (strcmp(line, "terminal") == 0)
+			init.terminal = strcmp(value, "1") == 0;
 	}
 	free(buf);
 }
@@ -458,8 +485,9 @@ static void find_ports(void)
 		if ((found & STDIO_PORTS) == STDIO_PORTS) {
 			if (stdio_at < 0)
 				stdio_at = now_ms();
-			if (now_ms() - stdio_at >= init.signal_grace_ms) {
-				dbg("hyrun-init: no signal port; host signals are not forwarded");
+			if (now_ms() - stdio_at >= init.control_grace_ms) {
+				dbg("hyrun-init: no control port; host signals and requests do not "
+				    "reach the workload");
 				break;
 			}
 		} else if (now_ms() - start >= init.port_timeout_ms) {
@@ -511,17 +539,39 @@ static char **read_argv(void)
 	return argv;
 }
 
-static void __attribute__((noreturn)) child_fail(int errfd, int status, int err)
-{
-	struct exec_failure f = {.status = status, .err = err};
+/* --- the workload child, until its execve() ------------------------------------ */
 
-	if (write(errfd, &f, sizeof(f)) < 0) {
+static void __attribute__((format(printf, 1, 2))) child_say(const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(child.errport >= 0 ? child.errport : STDERR_FILENO, buf, n) < 0) {
+		/* the exit report says enough */
+	}
+}
+
+static void __attribute__((noreturn)) child_fail(int status, int err)
+{
+	struct child_msg m = {.kind = CHILD_FAILED, .status = status, .err = err};
+
+	if (write(child.chan, &m, sizeof(m)) < 0) {
 		/* the parent then sees the exit status alone */
 	}
 	_exit(status);
 }
 
-/* Everything not 0-2 must be gone once the workload runs, without closing errfd before exec. */
+/* Everything not 0-2 must be gone once the workload runs, without closing the channel before exec.
+ */
 static void cloexec_from(int first)
 {
 	struct rlimit rl;
@@ -535,17 +585,129 @@ static void cloexec_from(int first)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+static int tty_error(struct container_error *e, int err, const char *what)
+{
+	e->status = STATUS_SETUP_FAILED;
+	e->err = err;
+	snprintf(e->msg, sizeof(e->msg), "terminal: %s: %s", what, strerror(err));
+	return -1;
+}
+
+static int send_master(int master)
+{
+	struct child_msg m = {.kind = CHILD_TTY};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = u.buf,
+	    .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	memset(&u, 0, sizeof(u));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	return sendmsg(child.chan, &mh, 0) == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/*
+ * A pty from the devpts of the workload's own root (so that ttyname() finds
+ * its slave there), the slave as the controlling terminal and stdin, stdout
+ * and stderr, the master handed to PID 1, which relays it to the ports.
+ * Runs after the child's setsid(), as root, before user, capabilities and
+ * seccomp are applied.
+ */
+static int child_setup_tty(struct container_error *e)
+{
+	char name[64];
+	int master, slave;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return tty_error(e, errno, "opening /dev/ptmx (is devpts mounted on /dev/pts?)");
+	if (unlockpt(master) < 0) {
+		tty_error(e, errno, "unlocking the pty");
+		close(master);
+		return -1;
+	}
+	/* TIOCGPTPEER opens the slave of this very master, whatever the paths. */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave < 0 && ptsname_r(master, name, sizeof(name)) == 0)
+		slave = open(name, O_RDWR | O_NOCTTY);
+	if (slave < 0) {
+		tty_error(e, errno, "opening the pty's slave");
+		close(master);
+		return -1;
+	}
+	if (ioctl(slave, TIOCSCTTY, 0) < 0) {
+		tty_error(e, errno, "making the pty the controlling terminal");
+		goto fail;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (dup2(slave, i) < 0) {
+			tty_error(e, errno, "dup2");
+			goto fail;
+		}
+	}
+	if (slave > 2)
+		close(slave);
+	if (send_master(master) < 0) {
+		close(master);
+		return tty_error(e, errno, "passing the pty to hyrun-init");
+	}
+	close(master);
+	return 0;
+fail:
+	close(slave);
+	close(master);
+	return -1;
+}
+
+/* wait_start: tell PID 1 the workload is prepared, then wait for its go.
+ * Runs after everything, seccomp included: it needs write() and read(). */
+static void child_wait_start(void)
+{
+	struct child_msg m = {.kind = CHILD_PREPARED};
+	ssize_t n;
+	char go;
+
+	if (!init.wait_start)
+		return;
+	if (write(child.chan, &m, sizeof(m)) != (ssize_t)sizeof(m)) {
+		child_say("hyrun-init: reporting the workload prepared: %s", strerror(errno));
+		_exit(STATUS_SETUP_FAILED);
+	}
+	do
+		n = read(child.chan, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		child_say("hyrun-init: waiting for start: %s", n < 0 ? strerror(errno) : "EOF");
+		_exit(STATUS_SETUP_FAILED);
+	}
+}
+
 /* The boot mark and the end of port access, before a seccomp filter could
- * forbid the ioperm() call. */
+ * forbid the ioperm() call. With wait_start, PID 1 marks the exec when it
+ * releases the workload. */
 static void exec_imminent(void)
 {
-	boot_mark(HY_BOOT_MARK_EXEC);
+	if (!init.wait_start)
+		boot_mark(HY_BOOT_MARK_EXEC);
 	if (init.ports)
 		ioperm(HY_PORT_BASE, HY_PORT_COUNT, 0);
 }
 
 /* The workload from config.json, in its root; stdio is on the ports already. */
-static void __attribute__((noreturn)) run_container(int errfd)
+static void __attribute__((noreturn)) run_container(void)
 {
 	struct container_opts o = {
 	    .test = init.test,
@@ -554,6 +716,8 @@ static void __attribute__((noreturn)) run_container(int errfd)
 	    .debug = init.debug,
 	    .log_fd = init.console,
 	    .before_seccomp = exec_imminent,
+	    .setup_terminal = init.terminal ? child_setup_tty : NULL,
+	    .before_exec = child_wait_start,
 	};
 	struct container_error e;
 	sigset_t none;
@@ -564,46 +728,79 @@ static void __attribute__((noreturn)) run_container(int errfd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	container_exec(&init.spec, &o, &e);
-	dprintf(STDERR_FILENO, "%s\n", e.msg);
-	child_fail(errfd, e.status ? e.status : STATUS_SETUP_FAILED, e.err);
+	child_say("%s", e.msg);
+	child_fail(e.status ? e.status : STATUS_SETUP_FAILED, e.err);
 }
 
-static void __attribute__((noreturn)) run_child(char **argv, int errfd)
+/*
+ * argv[0] as execvp() would find it in the workload's PATH, looked up before
+ * the workload is held for START so that a missing command is reported
+ * then. Returns 0 with the path in buf, or the errno execvp() would give.
+ */
+static int resolve_plain(const char *name, char *buf, size_t len)
 {
+	const char *p = WORKLOAD_PATH;
+	bool denied = false;
+
+	if (strchr(name, '/')) {
+		snprintf(buf, len, "%s", name);
+		return access(name, X_OK) == 0 ? 0 : errno;
+	}
+	while (p) {
+		const char *end = strchr(p, ':');
+		size_t dlen = end ? (size_t)(end - p) : strlen(p);
+		struct stat st;
+
+		snprintf(buf, len, "%.*s/%s", (int)dlen, p, name);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			denied = true;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return denied ? EACCES : ENOENT;
+}
+
+static void __attribute__((noreturn)) exec_failed(const char *name, int err)
+{
+	if (err == ENOENT && !strchr(name, '/'))
+		child_say("hyrun-init: exec '%s': executable file not found in $PATH", name);
+	else
+		child_say("hyrun-init: exec '%s': %s", name, strerror(err));
+	child_fail(err == ENOENT || err == ENOTDIR ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE, err);
+}
+
+/* stdio[]: the stdin, stdout and stderr ports, opened by PID 1. */
+static void __attribute__((noreturn)) run_child(char **argv, const int stdio[3])
+{
+	char path[PATH_MAX];
 	sigset_t none;
-	int fds[3];
 	int i, err, sig;
 
 	setsid();
-	/*
-	 * virtio_console lets a port be open only once at a time (EBUSY), so
-	 * each is opened here once and shared by dup2(). All three are opened
-	 * before any dup2() so none can land on a slot that is then replaced.
-	 */
 	for (i = 0; i < 3; i++) {
-		int flags = i == HY_CONSOLE_PORT_STDIN ? O_RDONLY : O_WRONLY;
-
-		fds[i] = open(init.port_dev[i], flags | O_NOCTTY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			err = errno;
-			msg("hyrun-init: open '%s': %s", init.port_dev[i], strerror(err));
-			child_fail(errfd, STATUS_SETUP_FAILED, err);
-		}
-	}
-	for (i = 0; i < 3; i++) {
-		if (dup2(fds[i], i) < 0) {
+		if (dup2(stdio[i], i) < 0) {
 			err = errno;
 			msg("hyrun-init: dup2: %s", strerror(err));
-			child_fail(errfd, STATUS_SETUP_FAILED, err);
+			child_fail(STATUS_SETUP_FAILED, err);
 		}
 	}
-	for (i = 0; i < 3; i++) {
-		if (fds[i] != i)
-			close(fds[i]);
-	}
+	for (i = 0; i < 3; i++)
+		close(stdio[i]);
+	/* Still the stderr port once a terminal has taken fds 0-2. */
+	child.errport = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	cloexec_from(3);
 	if (init.has_spec)
-		run_container(errfd);
+		run_container();
+	if (init.terminal) {
+		struct container_error e;
+
+		if (child_setup_tty(&e) < 0) {
+			child_say("hyrun-init: %s", e.msg);
+			child_fail(e.status, e.err);
+		}
+	}
 
 	clearenv();
 	setenv("PATH", WORKLOAD_PATH, 1);
@@ -616,23 +813,155 @@ static void __attribute__((noreturn)) run_child(char **argv, int errfd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	boot_mark(HY_BOOT_MARK_EXEC);
+	err = resolve_plain(argv[0], path, sizeof(path));
+	if (err)
+		exec_failed(argv[0], err);
 	/*
 	 * ioperm() bits survive execve(); the workload must not be able to
 	 * forge the exit report or boot marks.
 	 */
-	if (init.ports)
-		ioperm(HY_PORT_BASE, HY_PORT_COUNT, 0);
-	execvp(argv[0], argv);
-	err = errno;
+	exec_imminent();
+	child_wait_start();
+	/* execvp(), not execv(): a script without "#!" still runs with /bin/sh. */
+	execvp(path, argv);
+	exec_failed(argv[0], errno);
+}
 
-	if ((err == ENOENT) && !strchr(argv[0], '/'))
-		dprintf(STDERR_FILENO,
-			"hyrun-init: exec '%s': executable file not found in $PATH\n", argv[0]);
-	else
-		dprintf(STDERR_FILENO, "hyrun-init: exec '%s': %s\n", argv[0], strerror(err));
-	child_fail(errfd,
-		   err == ENOENT || err == ENOTDIR ? STATUS_NOT_FOUND : STATUS_NOT_EXECUTABLE, err);
+/* --- PID 1 while the workload runs ------------------------------------------------ */
+
+/* One direction of the terminal relay: `from` -> buf -> `to`. */
+struct relay {
+	int from, to;
+	bool eof;    /* nothing more comes from `from` */
+	bool broken; /* `to` fails: what comes is dropped */
+	size_t len, off;
+	char buf[4096];
+};
+
+static struct {
+	pid_t pid;
+	int chan; /* to the child until its execve(); -1 after */
+	bool prepared, start_requested, released;
+	int init_error;
+	int master; /* terminal: the pty's master, -1 until the child sends it */
+	bool have_winsize;
+	struct winsize winsize;
+	struct relay in;  /* stdin port -> master */
+	struct relay out; /* master -> stdout port */
+	struct hy_ctl_decoder dec;
+} wl = {.chan = -1, .master = -1};
+
+static void relay_read(struct relay *r)
+{
+	ssize_t n = read(r->from, r->buf, sizeof(r->buf));
+
+	if (n > 0) {
+		r->off = 0;
+		r->len = r->broken ? 0 : (size_t)n;
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		/* EIO from a master: every slave descriptor is closed. */
+		r->eof = true;
+	}
+}
+
+static void relay_write(struct relay *r)
+{
+	ssize_t n = write(r->to, r->buf + r->off, r->len - r->off);
+
+	if (n > 0)
+		r->off += (size_t)n;
+	else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		dbg("hyrun-init: terminal relay: %s; dropping what follows", strerror(errno));
+		r->broken = true;
+	}
+	if (r->broken || r->off == r->len)
+		r->len = r->off = 0;
+}
+
+static void set_master(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		msg("hyrun-init: terminal: non-blocking master: %s", strerror(errno));
+	wl.master = fd;
+	wl.in.to = fd;
+	wl.out.from = fd;
+	if (wl.have_winsize && ioctl(fd, TIOCSWINSZ, &wl.winsize) < 0)
+		msg("hyrun-init: terminal: window size: %s", strerror(errno));
+	dbg("hyrun-init: terminal ready (%ld ms)", now_ms());
+}
+
+static void try_release(void)
+{
+	char go = 1;
+
+	if (!wl.start_requested || !wl.prepared || wl.released || wl.chan < 0)
+		return;
+	if (write(wl.chan, &go, 1) != 1)
+		msg("hyrun-init: releasing the workload: %s", strerror(errno));
+	wl.released = true;
+	boot_mark(HY_BOOT_MARK_EXEC);
+	dbg("hyrun-init: workload released (%ld ms)", now_ms());
+}
+
+/* One message from the child, or its end of the channel closing. */
+static void read_child_msg(int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct child_msg m;
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = u.buf,
+	    .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd = -1;
+
+	n = recvmsg(wl.chan, &mh, MSG_CMSG_CLOEXEC | flags);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		dbg("hyrun-init: set-up channel closed: the workload %s (%ld ms)",
+		    wl.init_error ? "did not start" : "was exec'd or has ended", now_ms());
+		close(wl.chan);
+		wl.chan = -1;
+		return;
+	}
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (n == sizeof(m) && m.kind == CHILD_TTY && fd >= 0 && wl.master < 0) {
+		set_master(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (n != sizeof(m)) {
+		msg("hyrun-init: malformed message from the workload's set-up");
+		return;
+	}
+	switch (m.kind) {
+	case CHILD_FAILED:
+		wl.init_error = m.status;
+		dbg("hyrun-init: workload did not start: %s", strerror(m.err));
+		break;
+	case CHILD_PREPARED:
+		wl.prepared = true;
+		boot_mark(HY_BOOT_MARK_READY);
+		dbg("hyrun-init: workload prepared (%ld ms)", now_ms());
+		try_release();
+		break;
+	default:
+		break;
+	}
 }
 
 static void forward_signal(pid_t pid, int sig)
@@ -643,100 +972,194 @@ static void forward_signal(pid_t pid, int sig)
 	dbg("hyrun-init: forwarded signal %d to %d", sig, (int)pid);
 }
 
-static bool is_forwarded(int sig)
+static void control_message(const struct hy_ctl_event *ev)
 {
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		if (forwarded_signals[i] == sig)
-			return true;
-	return false;
+	switch (ev->kind) {
+	case HY_CTL_EV_SIGNAL:
+		forward_signal(wl.pid, ev->sig);
+		break;
+	case HY_CTL_EV_SIG_ALL:
+		/* In self-test mode "everything" would be the test machine's. */
+		if (init.test) {
+			forward_signal(wl.pid, ev->sig);
+			break;
+		}
+		if (kill(-1, ev->sig) < 0 && errno != ESRCH)
+			msg("hyrun-init: signal %d to every process: %s", ev->sig, strerror(errno));
+		dbg("hyrun-init: signal %d to every process", ev->sig);
+		break;
+	case HY_CTL_EV_START:
+		if (!init.wait_start) {
+			dbg("hyrun-init: start without wait_start ignored");
+			break;
+		}
+		wl.start_requested = true;
+		try_release();
+		break;
+	case HY_CTL_EV_WINSIZE:
+		wl.winsize = (struct winsize){.ws_row = ev->rows, .ws_col = ev->cols};
+		wl.have_winsize = true;
+		/* The kernel sends the pty's foreground group SIGWINCH. */
+		if (wl.master >= 0 && ioctl(wl.master, TIOCSWINSZ, &wl.winsize) < 0)
+			msg("hyrun-init: terminal: window size: %s", strerror(errno));
+		break;
+	default:
+		dbg("hyrun-init: ignoring byte %u from the control port", ev->byte);
+		break;
+	}
 }
 
-/* Signals the host forwards (agent_proto.h: one byte per signal). Returns
- * the fd, or -1 once it is closed (end of file or error). */
-static int read_signal_port(int fd, pid_t pid)
+/* The host's control messages (agent_proto.h). Returns the fd, or -1 once
+ * it is closed (end of file or error). */
+static int read_control_port(int fd)
 {
 	unsigned char buf[64];
 	ssize_t n = read(fd, buf, sizeof(buf));
+	struct hy_ctl_event ev;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return fd;
 	if (n <= 0) {
-		dbg("hyrun-init: signal port closed (%s)", n < 0 ? strerror(errno) : "EOF");
+		dbg("hyrun-init: control port closed (%s)", n < 0 ? strerror(errno) : "EOF");
 		close(fd);
 		return -1;
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (is_forwarded(buf[i]))
-			forward_signal(pid, buf[i]);
-		else
-			dbg("hyrun-init: ignoring signal %u from the host", buf[i]);
-	}
+	for (ssize_t i = 0; i < n; i++)
+		if (hy_ctl_decode(&wl.dec, buf[i], &ev) != HY_CTL_NONE)
+			control_message(&ev);
 	return fd;
+}
+
+/* The workload has ended: what it wrote to the terminal and is still in the
+ * pty, out to the stdout port. Descendants that keep the slave open may
+ * write more; that is not waited for. */
+static void drain_terminal(void)
+{
+	if (wl.master < 0)
+		return;
+	for (;;) {
+		while (wl.out.len) {
+			struct pollfd p = {.fd = wl.out.to, .events = POLLOUT};
+
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return;
+			relay_write(&wl.out);
+		}
+		if (wl.out.eof)
+			return;
+		relay_read(&wl.out);
+		if (!wl.out.len)
+			return; /* EAGAIN or the end */
+	}
+}
+
+static void poll_add(struct pollfd *pl, int *n, int *idx, int fd, short events)
+{
+	*idx = -1;
+	if (fd < 0 || !events)
+		return;
+	pl[*n] = (struct pollfd){.fd = fd, .events = events};
+	*idx = (*n)++;
 }
 
 /*
  * Runs the workload and returns its exit report. Signals stay blocked in
- * PID 1 and are read from a signalfd, next to the host's signal port: no
+ * PID 1 and are read from a signalfd, next to the host's control port: no
  * handler races, and a blocked signal is queued even for init, which the
  * kernel otherwise spares from signals it has no handler for.
  */
 static unsigned run_workload(char **argv, const sigset_t *waitset)
 {
-	struct exec_failure f;
-	int pfd[2], status = 0;
-	int init_error = 0, sfd, sigport = -1;
-	ssize_t n;
+	int stdio[3], pair[2], status = 0;
+	int sfd, ctlport = -1, i;
 	pid_t pid;
 
 	sfd = signalfd(-1, waitset, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die("hyrun-init: signalfd: %s", strerror(errno));
-	/* Open before the fork, so signals the host sends while the workload
+	/* Open before the fork, so messages the host sends while the workload
 	 * starts are already queued in the guest for us. */
-	if (init.ports_found & (1u << HY_CONSOLE_PORT_SIGNAL)) {
-		sigport = open(init.port_dev[HY_CONSOLE_PORT_SIGNAL],
+	if (init.ports_found & (1u << HY_CONSOLE_PORT_CONTROL)) {
+		ctlport = open(init.port_dev[HY_CONSOLE_PORT_CONTROL],
 			       O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		if (sigport < 0)
-			msg("hyrun-init: open '%s': %s", init.port_dev[HY_CONSOLE_PORT_SIGNAL],
+		if (ctlport < 0)
+			msg("hyrun-init: open '%s': %s", init.port_dev[HY_CONSOLE_PORT_CONTROL],
 			    strerror(errno));
 	}
+	/*
+	 * virtio_console lets a port be open only once at a time (EBUSY), so
+	 * each is opened here once: the child gets them as fds 0-2, and with a
+	 * terminal PID 1 keeps stdin and stdout for the relay.
+	 */
+	for (i = 0; i < 3; i++) {
+		int flags = i == HY_CONSOLE_PORT_STDIN ? O_RDONLY : O_WRONLY;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		die("hyrun-init: pipe: %s", strerror(errno));
+		stdio[i] = open(init.port_dev[i], flags | O_NOCTTY | O_CLOEXEC);
+		if (stdio[i] < 0)
+			die("hyrun-init: open '%s': %s", init.port_dev[i], strerror(errno));
+	}
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		die("hyrun-init: socketpair: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
 		die("hyrun-init: fork: %s", strerror(errno));
 	if (pid == 0) {
-		close(pfd[0]);
-		run_child(argv, pfd[1]);
+		close(pair[0]);
+		child.chan = pair[1];
+		if (ctlport >= 0)
+			close(ctlport);
+		run_child(argv, stdio);
 	}
-	close(pfd[1]);
-	/* EOF: the write end closed on a successful execve(). */
-	do
-		n = read(pfd[0], &f, sizeof(f));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	if (n == sizeof(f)) {
-		init_error = f.status;
-		dbg("hyrun-init: workload did not start: %s", strerror(f.err));
+	close(pair[1]);
+	wl.pid = pid;
+	wl.chan = pair[0];
+	close(stdio[HY_CONSOLE_PORT_STDERR]);
+	if (init.terminal) {
+		wl.in = (struct relay){.from = stdio[HY_CONSOLE_PORT_STDIN], .to = -1};
+		wl.out = (struct relay){.from = -1, .to = stdio[HY_CONSOLE_PORT_STDOUT]};
 	} else {
-		dbg("hyrun-init: workload %d started (%ld ms)", (int)pid, now_ms());
+		close(stdio[HY_CONSOLE_PORT_STDIN]);
+		close(stdio[HY_CONSOLE_PORT_STDOUT]);
 	}
 
 	for (;;) {
-		struct pollfd pl[2] = {{.fd = sfd, .events = POLLIN},
-				       {.fd = sigport, .events = POLLIN}};
+		struct pollfd pl[7];
+		int np = 0, i_sfd, i_ctl, i_chan, i_pin, i_pout, i_master;
 		struct signalfd_siginfo si;
+		bool tty = wl.master >= 0;
+		ssize_t n;
 		pid_t w;
 
-		if (poll(pl, sigport >= 0 ? 2 : 1, -1) < 0) {
+		poll_add(pl, &np, &i_sfd, sfd, POLLIN);
+		poll_add(pl, &np, &i_ctl, ctlport, POLLIN);
+		poll_add(pl, &np, &i_chan, wl.chan, POLLIN);
+		poll_add(pl, &np, &i_pin, tty && !wl.in.eof && !wl.in.len ? wl.in.from : -1,
+			 POLLIN);
+		poll_add(pl, &np, &i_pout, tty && wl.out.len ? wl.out.to : -1, POLLOUT);
+		poll_add(pl, &np, &i_master, tty ? wl.master : -1,
+			 (wl.in.len ? POLLOUT : 0) | (!wl.out.eof && !wl.out.len ? POLLIN : 0));
+		if (poll(pl, np, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("hyrun-init: poll: %s", strerror(errno));
 		}
-		if (sigport >= 0 && pl[1].revents)
-			sigport = read_signal_port(sigport, pid);
-		if (!pl[0].revents)
+		if (i_ctl >= 0 && pl[i_ctl].revents)
+			ctlport = read_control_port(ctlport);
+		if (i_chan >= 0 && pl[i_chan].revents)
+			read_child_msg(0);
+		if (i_pin >= 0 && pl[i_pin].revents)
+			relay_read(&wl.in);
+		if (i_pout >= 0 && pl[i_pout].revents)
+			relay_write(&wl.out);
+		if (i_master >= 0 && pl[i_master].revents) {
+			if (wl.in.len && (pl[i_master].revents & (POLLOUT | POLLERR | POLLHUP)))
+				relay_write(&wl.in);
+			if (!wl.out.eof && !wl.out.len &&
+			    (pl[i_master].revents & (POLLIN | POLLERR | POLLHUP)))
+				relay_read(&wl.out);
+		}
+		if (!pl[i_sfd].revents)
 			continue;
 		n = read(sfd, &si, sizeof(si));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -755,17 +1178,28 @@ static unsigned run_workload(char **argv, const sigset_t *waitset)
 		}
 	}
 done:
+	/* What the child said before it ended (a failure that raced its exit). */
+	while (wl.chan >= 0)
+		read_child_msg(MSG_DONTWAIT);
 	/*
-	 * Nothing of the workload's output is held back in here: PID 1 never
-	 * opens the ports, and virtio_console has queued the data to the host
-	 * by the time each write() returned. hyrun-vmm drains the queues
-	 * before it acts on the exit report.
+	 * Nothing of the workload's output is held back in here: without a
+	 * terminal PID 1 has closed its copies of the ports, and virtio_console
+	 * has queued the data to the host by the time each write() returned;
+	 * with one, the pty is drained now. hyrun-vmm drains the queues before
+	 * it acts on the exit report.
 	 */
+	drain_terminal();
+	if (wl.master >= 0)
+		close(wl.master);
+	if (init.terminal) {
+		close(wl.in.from);
+		close(wl.out.to);
+	}
 	close(sfd);
-	if (sigport >= 0)
-		close(sigport);
-	if (init_error)
-		return HY_EXIT_VALUE(HY_EXIT_KIND_INIT_ERROR, init_error);
+	if (ctlport >= 0)
+		close(ctlport);
+	if (wl.init_error)
+		return HY_EXIT_VALUE(HY_EXIT_KIND_INIT_ERROR, wl.init_error);
 	if (WIFSIGNALED(status))
 		return HY_EXIT_VALUE(HY_EXIT_KIND_SIGNALED, WTERMSIG(status));
 	return HY_EXIT_VALUE(HY_EXIT_KIND_EXITED, WEXITSTATUS(status));
@@ -813,8 +1247,8 @@ static void setup_test_mode(void)
 	init.test = true;
 	init.root = root;
 	init.test_shares = getenv("HYRUN_INIT_TEST_SHARES");
-	/* A fake tree without a signal port should not cost a second per run. */
-	init.signal_grace_ms = 0;
+	/* A fake tree without a control port should not cost a second per run. */
+	init.control_grace_ms = 0;
 	if (timeout)
 		init.port_timeout_ms = strtol(timeout, NULL, 10);
 	/* Stand in for PID 1 so orphans of the workload are reaped here too. */

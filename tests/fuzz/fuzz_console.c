@@ -317,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			wr(raw_regs[a % (sizeof(raw_regs) / sizeof(raw_regs[0]))], fuzz_u32(&in));
 			break;
 		case 8:
-			virtio_console_send_signal(con, a);
+			virtio_console_send_control(con, &a, 1);
 			break;
 		case 9:
 			virtio_console_drain(con);

@@ -16,6 +16,10 @@
  *   umask                  umask=0NNN
  *   nnp                    nnp=0|1 (prctl PR_GET_NO_NEW_PRIVS)
  *   oom                    oom_score_adj=N
+ *   pid                    pid=N and ppid=N (as this process's pid namespace sees them)
+ *   ls DIR                 DIR's entries but . and .., one "entry=NAME" a line, sorted
+ *   fds                    fds=0,1,2,... the open file descriptors (found without /proc)
+ *   sleep SECONDS          sleeps, then prints slept=SECONDS
  *   seccomp [SYSCALL...]   seccomp=MODE (0 none, 1 strict, 2 filter), then SYSCALL=ok|ERRNAME
  *                          for each of: getcwd mkdir getpid uname chdir, or nr:N
  *   statfs DIR             f_type=0xHEX (0x65735546 is FUSE, 0x1021994 tmpfs)
@@ -72,6 +76,7 @@ static const char *errname(int err)
 static void usage(void)
 {
 	fprintf(stderr, "usage: probe env|cwd|ids|rlimits|caps|hostname|umask|nnp|oom|"
+			"pid|ls DIR|fds|sleep SECONDS|"
 			"seccomp [SYSCALL...]|statfs DIR|stat PATH...|getxattr FILE NAME|"
 			"setxattr FILE NAME VALUE|"
 			"fsops DIR [NS]|escape DIR HOSTDIR|smallfiles DIR N|time CMD...\n");
@@ -124,14 +129,22 @@ static int cmd_rlimits(void)
 		const char *name;
 		int res;
 	} lim[] = {
-		{ "AS", RLIMIT_AS },	       { "CORE", RLIMIT_CORE },
-		{ "CPU", RLIMIT_CPU },	       { "DATA", RLIMIT_DATA },
-		{ "FSIZE", RLIMIT_FSIZE },     { "LOCKS", RLIMIT_LOCKS },
-		{ "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE },
-		{ "NICE", RLIMIT_NICE },       { "NOFILE", RLIMIT_NOFILE },
-		{ "NPROC", RLIMIT_NPROC },     { "RSS", RLIMIT_RSS },
-		{ "RTPRIO", RLIMIT_RTPRIO },   { "RTTIME", RLIMIT_RTTIME },
-		{ "SIGPENDING", RLIMIT_SIGPENDING }, { "STACK", RLIMIT_STACK },
+	    {"AS", RLIMIT_AS},
+	    {"CORE", RLIMIT_CORE},
+	    {"CPU", RLIMIT_CPU},
+	    {"DATA", RLIMIT_DATA},
+	    {"FSIZE", RLIMIT_FSIZE},
+	    {"LOCKS", RLIMIT_LOCKS},
+	    {"MEMLOCK", RLIMIT_MEMLOCK},
+	    {"MSGQUEUE", RLIMIT_MSGQUEUE},
+	    {"NICE", RLIMIT_NICE},
+	    {"NOFILE", RLIMIT_NOFILE},
+	    {"NPROC", RLIMIT_NPROC},
+	    {"RSS", RLIMIT_RSS},
+	    {"RTPRIO", RLIMIT_RTPRIO},
+	    {"RTTIME", RLIMIT_RTTIME},
+	    {"SIGPENDING", RLIMIT_SIGPENDING},
+	    {"STACK", RLIMIT_STACK},
 	};
 	struct rlimit r;
 	int rc = 0;
@@ -184,7 +197,7 @@ static int print_status(const char *const *keys)
 
 static int cmd_caps(void)
 {
-	static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL };
+	static const char *const keys[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL};
 
 	return print_status(keys);
 }
@@ -217,6 +230,68 @@ static int cmd_nnp(void)
 		return 1;
 	}
 	printf("nnp=%d\n", v);
+	return 0;
+}
+
+static int cmd_pid(void)
+{
+	printf("pid=%d\nppid=%d\n", (int)getpid(), (int)getppid());
+	return 0;
+}
+
+static int cmp_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int skip_dots(const struct dirent *de)
+{
+	return strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+}
+
+static int cmd_ls(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, skip_dots, cmp_name);
+
+	if (n < 0) {
+		printf("ls=%s\n", errname(errno));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		printf("entry=%s\n", names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static int cmd_fds(void)
+{
+	struct rlimit rl;
+	long max = 1024;
+	const char *sep = "";
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = rl.rlim_cur < 65536 ? (long)rl.rlim_cur : 65536;
+	printf("fds=");
+	for (long fd = 0; fd < max; fd++) {
+		if (fcntl((int)fd, F_GETFD) < 0)
+			continue;
+		printf("%s%ld", sep, fd);
+		sep = ",";
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_sleep(const char *secs)
+{
+	struct timespec ts = {.tv_sec = strtol(secs, NULL, 10)};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	printf("slept=%s\n", secs);
 	return 0;
 }
 
@@ -271,7 +346,7 @@ static int try_syscall(const char *name)
 
 static int cmd_seccomp(int argc, char **argv)
 {
-	static const char *const keys[] = { "Seccomp", "NoNewPrivs", NULL };
+	static const char *const keys[] = {"Seccomp", "NoNewPrivs", NULL};
 	int rc = print_status(keys);
 
 	for (int i = 0; i < argc; i++) {
@@ -302,13 +377,20 @@ static int cmd_statfs(const char *dir)
 static const char *ftype(mode_t m)
 {
 	switch (m & S_IFMT) {
-	case S_IFREG: return "file";
-	case S_IFDIR: return "dir";
-	case S_IFLNK: return "symlink";
-	case S_IFIFO: return "fifo";
-	case S_IFSOCK: return "socket";
-	case S_IFCHR: return "chr";
-	case S_IFBLK: return "blk";
+	case S_IFREG:
+		return "file";
+	case S_IFDIR:
+		return "dir";
+	case S_IFLNK:
+		return "symlink";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFSOCK:
+		return "socket";
+	case S_IFCHR:
+		return "chr";
+	case S_IFBLK:
+		return "blk";
 	}
 	return "?";
 }
@@ -428,7 +510,7 @@ static bool file_is(const char *path, const char *want)
 
 static void op_locks(void)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
 	int fd = open("locks", O_RDWR | O_CREAT | O_CLOEXEC, 0644), st = 0;
 	pid_t pid;
 
@@ -443,7 +525,7 @@ static void op_locks(void)
 	/* Another process must see the lock held and be refused. */
 	pid = fork();
 	if (pid == 0) {
-		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
+		struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10};
 		int cfd = open("locks", O_RDWR | O_CLOEXEC);
 
 		if (cfd < 0 || fcntl(cfd, F_GETLK, &q) < 0)
@@ -582,7 +664,7 @@ static int cmd_fsops(const char *dir, const char *ns)
 	CHECK("truncate", truncate("trunc", 3));
 	report("truncate_read", file_is("trunc", "abc"), "content differs");
 	{
-		struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+		struct timespec ts[2] = {{1000000000, 0}, {1000000000, 0}};
 
 		CHECK("utimensat", utimensat(AT_FDCWD, "trunc", ts, 0));
 		report("utimensat_stat", stat("trunc", &st) == 0 && st.st_mtime == 1000000000,
@@ -607,7 +689,7 @@ static int cmd_fsops(const char *dir, const char *ns)
 		       errname(errno));
 		report("bigread",
 		       fd >= 0 && pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back) &&
-			       !memcmp(big, back, sizeof(big)),
+			   !memcmp(big, back, sizeof(big)),
 		       "content differs");
 		if (fd >= 0)
 			close(fd);
@@ -637,9 +719,9 @@ static int cmd_fsops(const char *dir, const char *ns)
 		int seen = 0;
 
 		while (d && (de = readdir(d))) {
-			static const char *const want[] = { "data", "data.link", "data.sym", "trunc",
-							    "sparse", "mmap", "big", "fifo", "sub",
-							    "locks" };
+			static const char *const want[] = {
+			    "data", "data.link", "data.sym", "trunc", "sparse",
+			    "mmap", "big",	 "fifo",     "sub",   "locks"};
 
 			for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 				seen += !strcmp(de->d_name, want[i]);
@@ -719,10 +801,10 @@ static void race(const char *dir, const char *hostdir, int seconds)
 	if (swapper == 0) {
 		end = time(NULL) + seconds;
 		while (time(NULL) < end) {
-			rename(a, c);	/* a: gone   c: dir */
-			rename(b, a);	/* a: link   */
-			rename(a, b);	/* b: link   */
-			rename(c, a);	/* a: dir    */
+			rename(a, c); /* a: gone   c: dir */
+			rename(b, a); /* a: link   */
+			rename(a, b); /* b: link   */
+			rename(c, a); /* a: dir    */
 			renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 			renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 		}
@@ -790,8 +872,8 @@ static int cmd_escape(const char *dir, const char *hostdir)
 	snprintf(path, sizeof(path), "%s", dir);
 	for (int i = 0; i < 12; i++)
 		strcat(path, "/..");
-	verdict("dotdot_stat", stat(path, &st) < 0 || st.st_ino != root.st_ino ||
-				       st.st_dev != root.st_dev, NULL);
+	verdict("dotdot_stat",
+		stat(path, &st) < 0 || st.st_ino != root.st_ino || st.st_dev != root.st_dev, NULL);
 	{
 		bool hit = false;
 
@@ -940,8 +1022,9 @@ static int cmd_smallfiles(const char *dir, long n)
 			small_error(&errors, "unlink", path, errno);
 	}
 	t3 = now_ms();
-	printf("files=%ld\ncreate_ms=%.0f\nstat_ms=%.0f\nunlink_ms=%.0f\ntotal_ms=%.0f\nerrors=%d\n",
-	       n, t1 - t0, t2 - t1, t3 - t2, t3 - t0, errors);
+	printf(
+	    "files=%ld\ncreate_ms=%.0f\nstat_ms=%.0f\nunlink_ms=%.0f\ntotal_ms=%.0f\nerrors=%d\n",
+	    n, t1 - t0, t2 - t1, t3 - t2, t3 - t0, errors);
 	return errors != 0;
 }
 
@@ -989,6 +1072,14 @@ int main(int argc, char **argv)
 		return cmd_nnp();
 	if (!strcmp(cmd, "oom"))
 		return cmd_oom();
+	if (!strcmp(cmd, "pid"))
+		return cmd_pid();
+	if (!strcmp(cmd, "ls") && argc == 3)
+		return cmd_ls(argv[2]);
+	if (!strcmp(cmd, "fds"))
+		return cmd_fds();
+	if (!strcmp(cmd, "sleep") && argc == 3)
+		return cmd_sleep(argv[2]);
 	if (!strcmp(cmd, "seccomp"))
 		return cmd_seccomp(argc - 2, argv + 2);
 	if (!strcmp(cmd, "statfs") && argc == 3)

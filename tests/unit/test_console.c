@@ -304,7 +304,7 @@ static void driver_probe(void)
 }
 
 static const char *const names[] = {HY_CONSOLE_NAME_STDIN, HY_CONSOLE_NAME_STDOUT,
-				    HY_CONSOLE_NAME_STDERR, HY_CONSOLE_NAME_SIGNAL};
+				    HY_CONSOLE_NAME_STDERR, HY_CONSOLE_NAME_CONTROL};
 _Static_assert(sizeof(names) / sizeof(names[0]) == HY_CONSOLE_NR_PORTS, "a name per port");
 
 /* DEVICE_READY, then add_port() for each DEVICE_ADD. Ports stay closed on
@@ -635,7 +635,12 @@ Test(virtio_console, stdin_resumes_with_event_idx)
 	cr_assert_eq(*(char *)hva(buf_gpa(rxq(0), head)), 'z');
 }
 
-Test(virtio_console, signals_wait_for_the_open_port)
+static void send_byte(uint8_t b)
+{
+	cr_assert_eq(virtio_console_send_control(con, &b, 1), 0);
+}
+
+Test(virtio_console, control_waits_for_the_open_port)
 {
 	uint16_t head;
 	uint32_t len;
@@ -643,28 +648,71 @@ Test(virtio_console, signals_wait_for_the_open_port)
 
 	start(in_pipe[0]);
 	/* Before the driver is even there: held. */
-	virtio_console_send_signal(con, SIGTERM);
+	send_byte(SIGTERM);
 	handshake(false);
-	virtio_console_send_signal(con, SIGUSR1);
+	send_byte(SIGUSR1);
 	usleep(50000);
-	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len),
-		      "signal delivered before the port was opened");
-	send_ctrl(HY_CONSOLE_PORT_SIGNAL, VIRTIO_CONSOLE_PORT_OPEN, 1);
-	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len),
+		      "control message delivered before the port was opened");
+	send_ctrl(HY_CONSOLE_PORT_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len));
 	cr_assert_eq(len, 2);
-	buf = hva(buf_gpa(rxq(HY_CONSOLE_PORT_SIGNAL), head));
+	buf = hva(buf_gpa(rxq(HY_CONSOLE_PORT_CONTROL), head));
 	cr_assert_eq(buf[0], SIGTERM);
 	cr_assert_eq(buf[1], SIGUSR1);
 	/* The second rx buffer takes the next one; then there is none left. */
-	virtio_console_send_signal(con, SIGINT);
-	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	send_byte(SIGINT);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len));
 	cr_assert_eq(len, 1);
-	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_SIGNAL), head)), SIGINT);
-	virtio_console_send_signal(con, SIGHUP);
+	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_CONTROL), head)), SIGINT);
+	send_byte(SIGHUP);
 	usleep(50000);
-	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
-	post(rxq(HY_CONSOLE_PORT_SIGNAL), true, NULL, BUF_SIZE);
-	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_SIGNAL), &head, &len));
+	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len));
+	post(rxq(HY_CONSOLE_PORT_CONTROL), true, NULL, BUF_SIZE);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len));
 	cr_assert_eq(len, 1);
-	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_SIGNAL), head)), SIGHUP);
+	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_CONTROL), head)), SIGHUP);
+}
+
+/* Messages of several bytes arrive whole and in order; one that does not
+ * fit is refused entirely, never cut. */
+Test(virtio_console, control_messages_whole_or_not_at_all)
+{
+	uint8_t ws[HY_CTL_WINSIZE_LEN], big[300] = {0}, *buf;
+	unsigned accepted = 0;
+	uint16_t head;
+	uint32_t len;
+
+	start(in_pipe[0]);
+	cr_assert_eq(virtio_console_send_control(con, ws, 0), -EINVAL);
+	cr_assert_eq(virtio_console_send_control(con, big, sizeof(big)), -EINVAL);
+	hy_ctl_encode_winsize(ws, 0x1234, 80);
+	/* Nobody has the port open: messages pile up until the buffer is full. */
+	for (int i = 0; i < 100; i++) {
+		int r = virtio_console_send_control(con, ws, sizeof(ws));
+
+		if (r == -ENOSPC)
+			break;
+		cr_assert_eq(r, 0);
+		accepted++;
+	}
+	cr_assert_gt(accepted, 10);
+	cr_assert_lt(accepted, 100, "the pending buffer has no limit");
+	handshake(true);
+	for (unsigned got = 0; got < accepted * sizeof(ws);) {
+		cr_assert(wait_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len),
+			  "only %u of %zu bytes arrived", got, accepted * sizeof(ws));
+		buf = hva(buf_gpa(rxq(HY_CONSOLE_PORT_CONTROL), head % QN));
+		for (uint32_t i = 0; i < len; i++, got++)
+			cr_assert_eq(buf[i], ws[got % sizeof(ws)], "byte %u", got);
+		post_raw(rxq(HY_CONSOLE_PORT_CONTROL), head, true, NULL, BUF_SIZE, true);
+	}
+	usleep(20000);
+	cr_assert_not(get_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len), "extra bytes");
+	/* Room again. */
+	send_byte(HY_CTL_START);
+	cr_assert(wait_used(rxq(HY_CONSOLE_PORT_CONTROL), &head, &len));
+	cr_assert_eq(len, 1);
+	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_CONTROL), head % QN)),
+		     HY_CTL_START);
 }

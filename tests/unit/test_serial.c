@@ -118,8 +118,7 @@ Test(serial, linux_thre_bug_probe_passes)
 
 Test(serial, lsr_always_ready_to_send)
 {
-	cr_assert_eq(rd(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT),
-		     UART_LSR_THRE | UART_LSR_TEMT);
+	cr_assert_eq(rd(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT), UART_LSR_THRE | UART_LSR_TEMT);
 }
 
 Test(serial, ring_keeps_the_newest_bytes)

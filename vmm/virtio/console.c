@@ -22,7 +22,7 @@
 #define CTRL_TX 3
 #define QUEUE_MAX 256
 #define MAX_PENDING 32 /* handshake needs 4 + 2 * 4 + 2 messages */
-#define SIGNAL_BUF 64
+#define CONTROL_BUF 256
 #define NAME_MAX_LEN 32
 
 struct ctrl_msg {
@@ -67,9 +67,9 @@ struct virtio_console {
 	size_t in_len, in_off;
 	uint8_t in_buf[4096];
 
-	/* Forwarded signal numbers -> the signal port, one byte each. */
-	size_t sig_len;
-	uint8_t sig_buf[SIGNAL_BUF];
+	/* Control messages -> the control port. */
+	size_t ctl_len;
+	uint8_t ctl_buf[CONTROL_BUF];
 
 	struct out_port out[NR_PORTS]; /* [1] stdout, [2] stderr */
 	struct virtq_elem elem;	       /* scratch for control and stdin */
@@ -79,7 +79,7 @@ static const char *const port_names[NR_PORTS] = {
     [HY_CONSOLE_PORT_STDIN] = HY_CONSOLE_NAME_STDIN,
     [HY_CONSOLE_PORT_STDOUT] = HY_CONSOLE_NAME_STDOUT,
     [HY_CONSOLE_PORT_STDERR] = HY_CONSOLE_NAME_STDERR,
-    [HY_CONSOLE_PORT_SIGNAL] = HY_CONSOLE_NAME_SIGNAL,
+    [HY_CONSOLE_PORT_CONTROL] = HY_CONSOLE_NAME_CONTROL,
 };
 
 static struct virtio_console *to_console(struct virtio_dev *d)
@@ -291,19 +291,19 @@ static void stdin_ready(void *opaque, uint32_t events)
 	pthread_mutex_unlock(&c->dev.lock);
 }
 
-/* --- signals -> the signal port ---------------------------------------------- */
+/* --- control messages -> the control port ----------------------------------- */
 
 /* Like stdin, nothing is sent before the guest has opened the port. */
-static void signal_pump(struct virtio_console *c)
+static void control_pump(struct virtio_console *c)
 {
-	unsigned qi = rx_queue(HY_CONSOLE_PORT_SIGNAL);
+	unsigned qi = rx_queue(HY_CONSOLE_PORT_CONTROL);
 	bool pushed = false;
 	size_t off = 0;
 
-	if (!usable(c) || !c->host_open[HY_CONSOLE_PORT_SIGNAL] ||
-	    !c->guest_open[HY_CONSOLE_PORT_SIGNAL])
+	if (!usable(c) || !c->host_open[HY_CONSOLE_PORT_CONTROL] ||
+	    !c->guest_open[HY_CONSOLE_PORT_CONTROL])
 		return;
-	while (off < c->sig_len) {
+	while (off < c->ctl_len) {
 		uint64_t n;
 		int ret = pop(c, qi, &c->elem);
 
@@ -317,14 +317,14 @@ static void signal_pump(struct virtio_console *c)
 				break;
 			continue;
 		}
-		n = virtq_elem_write(&c->elem, 0, c->sig_buf + off, c->sig_len - off);
+		n = virtq_elem_write(&c->elem, 0, c->ctl_buf + off, c->ctl_len - off);
 		if (push(c, qi, c->elem.head, (uint32_t)n) < 0)
 			break;
 		pushed = true;
 		off += n;
 	}
-	memmove(c->sig_buf, c->sig_buf + off, c->sig_len - off);
-	c->sig_len -= off;
+	memmove(c->ctl_buf, c->ctl_buf + off, c->ctl_len - off);
+	c->ctl_len -= off;
 	if (pushed)
 		virtio_dev_notify_used(&c->dev, &c->queues[qi]);
 }
@@ -413,9 +413,9 @@ static void process_tx(struct virtio_console *c, unsigned port)
 
 	if (!usable(c))
 		return;
-	if (port == HY_CONSOLE_PORT_STDIN || port == HY_CONSOLE_PORT_SIGNAL) {
+	if (port == HY_CONSOLE_PORT_STDIN || port == HY_CONSOLE_PORT_CONTROL) {
 		/* Nothing listens to what the guest writes to stdin or the
-		 * signal port. */
+		 * control port. */
 		while (pop(c, qi, &c->elem) > 0) {
 			if (push(c, qi, c->elem.head, 0) < 0)
 				break;
@@ -491,8 +491,8 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 		c->host_open[id] = true;
 		if (id == HY_CONSOLE_PORT_STDIN)
 			stdin_pump(c);
-		if (id == HY_CONSOLE_PORT_SIGNAL)
-			signal_pump(c);
+		if (id == HY_CONSOLE_PORT_CONTROL)
+			control_pump(c);
 		return;
 	case VIRTIO_CONSOLE_PORT_OPEN:
 		if (id >= NR_PORTS || value > 1 || !c->port_ready[id])
@@ -500,8 +500,8 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 		c->guest_open[id] = value;
 		if (id == HY_CONSOLE_PORT_STDIN)
 			stdin_pump(c);
-		if (id == HY_CONSOLE_PORT_SIGNAL)
-			signal_pump(c);
+		if (id == HY_CONSOLE_PORT_CONTROL)
+			control_pump(c);
 		return;
 	default:
 		break;
@@ -566,7 +566,7 @@ static int console_activate(struct virtio_dev *d)
 		process_tx(c, p);
 	update_out_watch(c);
 	stdin_pump(c);
-	signal_pump(c);
+	control_pump(c);
 	return 0;
 }
 
@@ -580,8 +580,8 @@ static void console_notify(struct virtio_dev *d, unsigned q)
 		flush_ctrl(c);
 	} else if (q == rx_queue(0)) {
 		stdin_pump(c);
-	} else if (q == rx_queue(HY_CONSOLE_PORT_SIGNAL)) {
-		signal_pump(c);
+	} else if (q == rx_queue(HY_CONSOLE_PORT_CONTROL)) {
+		control_pump(c);
 	} else if (q == tx_queue(0) || (q >= 4 && (q - 4) % 2 == 1)) {
 		unsigned port = q == tx_queue(0) ? 0 : (q - 4) / 2 + 1;
 
@@ -661,16 +661,24 @@ struct virtio_dev *virtio_console_dev(struct virtio_console *c)
 	return &c->dev;
 }
 
-void virtio_console_send_signal(struct virtio_console *c, int sig)
+int virtio_console_send_control(struct virtio_console *c, const void *msg, size_t len)
 {
+	int ret = 0;
+
+	if (len == 0 || len > CONTROL_BUF)
+		return -EINVAL;
 	pthread_mutex_lock(&c->dev.lock);
-	if (sig < 1 || sig > 255 || c->sig_len == SIGNAL_BUF)
-		log_warn("%s: signal %d not forwarded (%s)", c->dev.name, sig,
-			 c->sig_len == SIGNAL_BUF ? "too many pending" : "out of range");
-	else
-		c->sig_buf[c->sig_len++] = (uint8_t)sig;
-	signal_pump(c);
+	/* Whole messages only: the guest decodes a byte stream, and half a
+	 * message would make it misread what follows. */
+	if (len > CONTROL_BUF - c->ctl_len) {
+		ret = -ENOSPC;
+	} else {
+		memcpy(c->ctl_buf + c->ctl_len, msg, len);
+		c->ctl_len += len;
+	}
+	control_pump(c);
 	pthread_mutex_unlock(&c->dev.lock);
+	return ret;
 }
 
 void virtio_console_drain(struct virtio_console *c)

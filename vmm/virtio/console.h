@@ -1,8 +1,10 @@
 /* console.h: virtio-console with VIRTIO_CONSOLE_F_MULTIPORT, carrying the
- * workload's stdin, stdout and stderr and forwarded signals on four named
- * ports (agent_proto.h). */
+ * workload's stdin, stdout and stderr and the control messages to hyrun-init
+ * (signals, start, window size) on four named ports (agent_proto.h). */
 #ifndef HYRUN_VMM_VIRTIO_CONSOLE_H
 #define HYRUN_VMM_VIRTIO_CONSOLE_H
+
+#include <stddef.h>
 
 #include "vmm/event.h"
 #include "vmm/virtio/virtio.h"
@@ -18,9 +20,11 @@ struct virtio_console *virtio_console_new(struct event_loop *loop, int in_fd, in
 					  int err_fd);
 struct virtio_dev *virtio_console_dev(struct virtio_console *c);
 
-/* Queue signal number `sig` (1..255) for the signal port; it reaches the
- * guest once the guest has the port open. Any thread. */
-void virtio_console_send_signal(struct virtio_console *c, int sig);
+/* Queue one control message (`len` bytes, agent_proto.h HY_CTL_*) for the
+ * control port; it reaches the guest once the guest has the port open. All
+ * or nothing: -ENOSPC when too much is pending, -EINVAL for an empty or
+ * oversized message. Any thread. */
+int virtio_console_send_control(struct virtio_console *c, const void *msg, size_t len);
 
 /* Process every pending output buffer now and write it out (called before the
  * VM exits so nothing the workload wrote is lost). */

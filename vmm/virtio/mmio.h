@@ -12,9 +12,9 @@
 struct virtio_mmio {
 	struct virtio_dev *dev;
 	const struct guest_mem *mem;
-	uint64_t base;			/* guest-physical window base */
+	uint64_t base; /* guest-physical window base */
 	uint32_t gsi;
-	int irq_fd;			/* eventfd: a write raises the interrupt (KVM irqfd) */
+	int irq_fd; /* eventfd: a write raises the interrupt (KVM irqfd) */
 
 	/* Register state. */
 	uint32_t status;

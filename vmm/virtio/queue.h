@@ -15,31 +15,31 @@
 
 #include "vmm/guest_mem.h"
 
-#define VIRTQ_MAX_SIZE 1024	/* largest queue size a device offers */
-#define VIRTQ_MAX_SEGS 256	/* most buffers one element may carry */
+#define VIRTQ_MAX_SIZE 1024 /* largest queue size a device offers */
+#define VIRTQ_MAX_SEGS 256  /* most buffers one element may carry */
 
 struct virtq {
 	/* Set by the transport from the driver's configuration. */
-	uint16_t size;		/* queue size chosen by the driver (the transport only
-				   accepts powers of 2, as the split ring needs) */
+	uint16_t size; /* queue size chosen by the driver (the transport only
+			  accepts powers of 2, as the split ring needs) */
 	bool ready;
 	uint64_t desc_gpa, avail_gpa, used_gpa;
-	bool event_idx;		/* VIRTIO_F_RING_EVENT_IDX negotiated */
-	bool indirect;		/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool event_idx; /* VIRTIO_F_RING_EVENT_IDX negotiated */
+	bool indirect;	/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	const struct guest_mem *mem;
 
 	/* Device-side state. */
-	uint16_t last_avail_idx;	/* next avail ring entry to consume */
-	uint16_t used_idx;		/* next used ring entry to fill */
-	uint16_t signalled_used;	/* used_idx when the driver was last notified */
+	uint16_t last_avail_idx; /* next avail ring entry to consume */
+	uint16_t used_idx;	 /* next used ring entry to fill */
+	uint16_t signalled_used; /* used_idx when the driver was last notified */
 	bool signalled_used_valid;
 };
 
 struct virtq_elem {
-	uint16_t head;			/* descriptor index to return in the used ring */
-	unsigned n_out;			/* device-readable buffers: iov[0 .. n_out) */
-	unsigned n_in;			/* device-writable buffers: iov[n_out .. n_out + n_in) */
-	uint64_t out_len, in_len;	/* total bytes of each kind */
+	uint16_t head;		  /* descriptor index to return in the used ring */
+	unsigned n_out;		  /* device-readable buffers: iov[0 .. n_out) */
+	unsigned n_in;		  /* device-writable buffers: iov[n_out .. n_out + n_in) */
+	uint64_t out_len, in_len; /* total bytes of each kind */
 	struct iovec iov[VIRTQ_MAX_SEGS];
 };
 

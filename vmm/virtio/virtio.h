@@ -39,15 +39,15 @@ struct virtio_dev_ops {
 
 struct virtio_dev {
 	const struct virtio_dev_ops *ops;
-	const char *name;		/* for messages */
-	uint32_t device_id;		/* VIRTIO_ID_* */
+	const char *name;   /* for messages */
+	uint32_t device_id; /* VIRTIO_ID_* */
 	unsigned nr_queues;
-	struct virtq *queues;		/* nr_queues entries, owned by the device */
-	uint16_t queue_max;		/* largest queue size offered */
+	struct virtq *queues; /* nr_queues entries, owned by the device */
+	uint16_t queue_max;   /* largest queue size offered */
 	uint32_t config_size;
-	uint64_t features;		/* negotiated (driver-accepted) bits */
-	bool active;			/* DRIVER_OK seen and activate() succeeded */
-	bool broken;			/* a malformed request was seen */
+	uint64_t features; /* negotiated (driver-accepted) bits */
+	bool active;	   /* DRIVER_OK seen and activate() succeeded */
+	bool broken;	   /* a malformed request was seen */
 	pthread_mutex_t lock;
 
 	/* Set by the transport: raise the used-buffer (isr bit 0) or config
@@ -56,7 +56,7 @@ struct virtio_dev {
 	void *transport;
 };
 
-#define VIRTIO_ISR_QUEUE  1u
+#define VIRTIO_ISR_QUEUE 1u
 #define VIRTIO_ISR_CONFIG 2u
 
 /* Helpers for devices. */

@@ -1,0 +1,183 @@
+/* state.c: state.json <-> struct oci_state. */
+#include "oci/state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const status_names[] = {
+    [OCI_STATUS_CREATING] = "creating", [OCI_STATUS_CREATED] = "created",
+    [OCI_STATUS_RUNNING] = "running",	[OCI_STATUS_STOPPED] = "stopped",
+    [OCI_STATUS_PAUSED] = "paused",
+};
+
+const char *oci_status_name(enum oci_status s)
+{
+	return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s]
+									    : "unknown";
+}
+
+int oci_status_from_name(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (strcmp(status_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void oci_time_rfc3339(char *buf, size_t len, const struct timespec *ts)
+{
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09ldZ", date, (long)ts->tv_nsec);
+}
+
+static json_t *annotations_or_empty(const struct oci_state *st)
+{
+	return st->annotations ? json_incref(st->annotations) : json_object();
+}
+
+json_t *oci_state_hook_json(const struct oci_state *st, enum oci_status status)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", OCI_SPEC_VERSION, "id",
+			      st->id, "status", oci_status_name(status), "pid", (int)st->pid,
+			      "bundle", st->bundle ? st->bundle : "");
+
+	if (o && json_object_set_new(o, "annotations", annotations_or_empty(st))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *oci_state_to_json(const struct oci_state *st, enum oci_status status, bool internal)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "ociVersion",
+			      OCI_SPEC_VERSION, "id", st->id, "pid", (int)st->pid, "status",
+			      oci_status_name(status), "bundle", st->bundle ? st->bundle : "",
+			      "rootfs", st->rootfs ? st->rootfs : "", "created",
+			      st->created ? st->created : "", "owner", st->owner ? st->owner : "");
+	json_t *h;
+
+	if (!o)
+		return NULL;
+	if (json_object_set_new(o, "annotations", annotations_or_empty(st)))
+		goto fail;
+	if (!internal)
+		return o;
+	h = json_pack("{s:I, s:b, s:o, s:o}", "startTime", (json_int_t)st->start_time, "paused",
+		      st->paused, "cgroupsPath",
+		      st->cgroups_path ? json_string(st->cgroups_path) : json_null(), "cgroup",
+		      st->cgroup ? json_string(st->cgroup) : json_null());
+	if (!h || json_object_set_new(o, "hyrun", h))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static int bad(char *err, size_t err_len, const char *member, const char *what)
+{
+	snprintf(err, err_len, "%s: %s", member, what);
+	return -EINVAL;
+}
+
+static int dup_string(json_t *obj, const char *key, bool required, char **out, char *err,
+		      size_t err_len)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			return bad(err, err_len, key, "required");
+		return 0;
+	}
+	if (!json_is_string(v))
+		return bad(err, err_len, key, "must be a string");
+	*out = strdup(json_string_value(v));
+	if (!*out) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int oci_state_from_json(struct oci_state *st, json_t *doc, char *err, size_t err_len)
+{
+	json_t *v, *h;
+	int r, s;
+
+	memset(st, 0, sizeof(*st));
+	if (!json_is_object(doc))
+		return bad(err, err_len, "(document)", "must be a JSON object");
+	if ((r = dup_string(doc, "id", true, &st->id, err, err_len)) ||
+	    (r = dup_string(doc, "bundle", true, &st->bundle, err, err_len)) ||
+	    (r = dup_string(doc, "rootfs", false, &st->rootfs, err, err_len)) ||
+	    (r = dup_string(doc, "created", false, &st->created, err, err_len)) ||
+	    (r = dup_string(doc, "owner", false, &st->owner, err, err_len)))
+		goto fail;
+	v = json_object_get(doc, "status");
+	if (!json_is_string(v) || (s = oci_status_from_name(json_string_value(v))) < 0) {
+		r = bad(err, err_len, "status", "must be a known status");
+		goto fail;
+	}
+	st->status = (enum oci_status)s;
+	v = json_object_get(doc, "pid");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 0x7fffffff) {
+		r = bad(err, err_len, "pid", "must be a process id");
+		goto fail;
+	}
+	st->pid = (pid_t)json_integer_value(v);
+	v = json_object_get(doc, "annotations");
+	if (v && !json_is_object(v)) {
+		r = bad(err, err_len, "annotations", "must be an object");
+		goto fail;
+	}
+	st->annotations = v ? json_incref(v) : NULL;
+	h = json_object_get(doc, "hyrun");
+	if (!json_is_object(h)) {
+		r = bad(err, err_len, "hyrun", "required (an object)");
+		goto fail;
+	}
+	v = json_object_get(h, "startTime");
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		r = bad(err, err_len, "hyrun.startTime", "must be a non-negative integer");
+		goto fail;
+	}
+	st->start_time = (uint64_t)json_integer_value(v);
+	v = json_object_get(h, "paused");
+	if (v && !json_is_boolean(v)) {
+		r = bad(err, err_len, "hyrun.paused", "must be true or false");
+		goto fail;
+	}
+	st->paused = json_is_true(v);
+	if ((r = dup_string(h, "cgroupsPath", false, &st->cgroups_path, err, err_len)) ||
+	    (r = dup_string(h, "cgroup", false, &st->cgroup, err, err_len)))
+		goto fail;
+	return 0;
+fail:
+	oci_state_free(st);
+	return r;
+}
+
+void oci_state_free(struct oci_state *st)
+{
+	if (!st)
+		return;
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->created);
+	free(st->owner);
+	json_decref(st->annotations);
+	free(st->cgroups_path);
+	free(st->cgroup);
+	memset(st, 0, sizeof(*st));
+}

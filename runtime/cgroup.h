@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control groups of a container (cgroupfs, no systemd): cgroup v2 (unified),
+ * v1 and hybrid (v1 controllers plus a v2 hierarchy without controllers).
+ */
+#ifndef HYRUN_RUNTIME_CGROUP_H
+#define HYRUN_RUNTIME_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cg_limits {
+	int64_t memory_limit;	 /* bytes, -1 = none */
+	int64_t memory_swap;	 /* bytes, -1 = none */
+	int64_t pids_limit;	 /* -1 = none */
+	int64_t cpu_quota;	 /* us, -1 = none */
+	uint64_t cpu_period;	 /* us, 0 = default */
+	uint64_t cpu_shares;	 /* 0 = none */
+	const char *cpuset_cpus; /* NULL = none */
+	const char *cpuset_mems; /* NULL = none */
+};
+
+/* Opaque: knows v1 / hybrid / v2 and the created directories. */
+struct cgroup;
+
+/*
+ * Hierarchies: v2 when /sys/fs/cgroup is cgroup2; else v1, one directory per
+ * mounted controller hyrun uses (found in /proc/self/mountinfo). Hybrid (v1
+ * plus a cgroup2 at /sys/fs/cgroup/unified): the limits and the freezer are
+ * v1's, and the group is made in the unified hierarchy as well, so that its
+ * processes are also in a non-root v2 group (cgroup.kill, v2-only readers).
+ *
+ * path: the spec's linux.cgroupsPath ("/a/b" absolute under the hierarchy
+ * root, or relative "a/b" = under the default parent "hyrun"); NULL ->
+ * "hyrun/<id>". Creates the directories (every mounted v1 controller that is
+ * used: memory, pids, cpu, cpuacct, cpuset, freezer; or the v2 directory with
+ * the controllers enabled in the parents' cgroup.subtree_control) and applies
+ * the limits. Errors name the file that failed.
+ */
+int cgroup_create(struct cgroup **out, const char *path, const char *id,
+		  const struct cg_limits *lim, char *err, size_t errlen);
+/* An existing one, for later commands. */
+int cgroup_open(struct cgroup **out, const char *path, const char *id, char *err, size_t errlen);
+int cgroup_enter(struct cgroup *cg, pid_t pid, char *err, size_t errlen);
+/* Waits until the group reads FROZEN / thawed. */
+int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen);
+int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n);
+int cgroup_kill_all(struct cgroup *cg, int sig);
+/*
+ * Kills leftovers (SIGKILL), thaws, removes the group's directory in every
+ * hierarchy, and the levels of CGROUP_DEFAULT_PARENT ("/hyrun/...") that are
+ * left empty; other parents (e.g. a cgroupsPath "/machine/ctr"'s) are the
+ * caller's and stay. Idempotent: 0 when nothing is left; -errno otherwise.
+ */
+int cgroup_destroy(struct cgroup *cg);
+void cgroup_free(struct cgroup *cg);
+/*
+ * The resolved path from the hierarchy root, for state.json: always starts
+ * with '/', so cgroup_open() of it finds the same group ("/hyrun/<id>").
+ */
+const char *cgroup_path(const struct cgroup *cg);
+
+/* Whether the group is frozen (paused); false when it is not or is gone. */
+bool cgroup_is_frozen(struct cgroup *cg);
+/* "v1", "hybrid" or "v2". */
+const char *cgroup_mode(const struct cgroup *cg);
+
+/* ---- pure helpers, exposed for the unit tests ---- */
+
+/* Parent of relative cgroupsPaths (and of the default "hyrun/<id>"). */
+#define CGROUP_DEFAULT_PARENT "hyrun"
+
+/* The path from the hierarchy root ("/hyrun/<id>"); -EINVAL for a path with
+ * "." or ".." components, an empty or slash-containing id, -ENAMETOOLONG. */
+int cgroup_resolve(const char *path, const char *id, char *out, size_t outlen);
+/* cpu.shares (2..262144) to cgroup v2 cpu.weight (1..10000), as crun does. */
+uint64_t cgroup_shares_to_weight(uint64_t shares);
+/* The cgroup v2 cpu.max line: "QUOTA PERIOD" or "max PERIOD" (period 0 = 100000). */
+int cgroup_format_cpu_max(int64_t quota, uint64_t period, char *buf, size_t len);
+/* memory.swap.max from the OCI memory+swap total: *out = swap - memory, or -1
+ * for "max"; -EINVAL when swap is set without a memory limit or below it. */
+int cgroup_swap_v2(int64_t memory, int64_t swap, int64_t *out);
+
+enum {
+	CG_CTRL_CPU = 1 << 0,
+	CG_CTRL_CPUACCT = 1 << 1,
+	CG_CTRL_CPUSET = 1 << 2,
+	CG_CTRL_MEMORY = 1 << 3,
+	CG_CTRL_PIDS = 1 << 4,
+	CG_CTRL_FREEZER = 1 << 5,
+};
+/*
+ * One /proc/self/mountinfo line: for a cgroup v1 mount, stores its mount
+ * point (octal escapes decoded) in mnt and returns the CG_CTRL_* bits of the
+ * controllers it holds that hyrun uses (0 for other cgroup v1 mounts, e.g.
+ * name=systemd); -1 for any other line.
+ */
+int cgroup_parse_mountinfo(const char *line, char *mnt, size_t mntlen);
+
+#endif

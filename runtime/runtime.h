@@ -1,0 +1,72 @@
+/* runtime.h: what the hyrun commands share: global options, logging, the verbs.
+ *
+ * Each verb lives in its own file (create.c, start.c, ...) and is called
+ * with the arguments after its name (argv[0] is the verb). It returns the
+ * process exit status: 0, or 1 after reporting the error with rt_error(),
+ * as runc does; `run` returns the workload's status.
+ */
+#ifndef HYRUN_RUNTIME_RUNTIME_H
+#define HYRUN_RUNTIME_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/log.h"
+
+struct rt_global {
+	const char *root; /* state root, default HY_DEFAULT_ROOT */
+	bool debug;
+	bool systemd_cgroup;
+};
+
+/* Room for one error message. */
+#define RT_ERRLEN 1024
+
+/*
+ * Logging. Errors always go to stderr ("hyrun: error: MSG") and, with --log,
+ * to the log file as well; warnings and debug messages go to the log file
+ * when there is one, to stderr otherwise. The log file is text
+ * (time="..." level=error msg="...") or, with --log-format json, one JSON
+ * object per line: {"level":"error","msg":"...","time":"..."}, which the
+ * containerd runc shim reads.
+ */
+int rt_log_open(const char *path, bool json, char *err, size_t errlen);
+void rt_log_set_level(enum log_level level);
+void rt_log(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define rt_error(...) rt_log(LOG_ERROR, __VA_ARGS__)
+#define rt_warn(...) rt_log(LOG_WARN, __VA_ARGS__)
+#define rt_info(...) rt_log(LOG_INFO, __VA_ARGS__)
+#define rt_debug(...) rt_log(LOG_DEBUG, __VA_ARGS__)
+
+/* snprintf into an error buffer; returns -EINVAL (or `code` from errf_code). */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The verbs. */
+int cmd_create(struct rt_global *g, int argc, char **argv);
+int cmd_start(struct rt_global *g, int argc, char **argv);
+int cmd_run(struct rt_global *g, int argc, char **argv);
+int cmd_state(struct rt_global *g, int argc, char **argv);
+int cmd_kill(struct rt_global *g, int argc, char **argv);
+int cmd_delete(struct rt_global *g, int argc, char **argv);
+int cmd_list(struct rt_global *g, int argc, char **argv);
+int cmd_ps(struct rt_global *g, int argc, char **argv);
+int cmd_pause(struct rt_global *g, int argc, char **argv);
+int cmd_resume(struct rt_global *g, int argc, char **argv);
+int cmd_spec(struct rt_global *g, int argc, char **argv);
+int cmd_features(struct rt_global *g, int argc, char **argv);
+
+/*
+ * Argument checks shared by the verbs: `want` positional arguments exactly
+ * (after getopt), reported as runc does ("\"start\" requires exactly 1
+ * argument(s)"). Returns 0 or reports and returns -1.
+ */
+int rt_want_args(const char *verb, int argc, int optind_, int want);
+
+/* Write a whole buffer to a file atomically: a temporary file beside it, then rename. */
+int rt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, char *err,
+			 size_t errlen);
+/* The same relative to a directory fd. */
+int rt_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, unsigned mode,
+		       char *err, size_t errlen);
+
+#endif

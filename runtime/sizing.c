@@ -1,0 +1,181 @@
+/* sizing.c: VM size from the spec, and the kernel, initramfs and VMM to use. */
+#include "runtime/sizing.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/defaults.h"
+#include "runtime/runtime.h"
+#include "vmm/layout.h"
+
+const char *sizing_annotation(const struct oci_spec *spec, const char *key)
+{
+	for (size_t i = 0; i < spec->nr_annotations; i++)
+		if (strcmp(spec->annotations[i].key, key) == 0)
+			return spec->annotations[i].value;
+	return NULL;
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static unsigned vcpus_from_resources(const struct oci_resources *res)
+{
+	unsigned n = 0;
+
+	if (res->cpu_quota > 0) {
+		uint64_t period = res->cpu_period ? res->cpu_period : 100000;
+		uint64_t q = ((uint64_t)res->cpu_quota + period - 1) / period;
+
+		n = q > HY_MAX_VCPUS ? HY_MAX_VCPUS : (unsigned)q;
+	}
+	if (res->cpus) {
+		int c = oci_cpuset_count(res->cpus);
+
+		if (c > 0 && (!n || (unsigned)c < n))
+			n = (unsigned)c;
+	}
+	if (n > HY_MAX_VCPUS)
+		n = HY_MAX_VCPUS;
+	return n ? n : HY_VCPUS_DEFAULT;
+}
+
+int sizing_compute(const struct oci_spec *spec, const struct oci_linux *l, struct vm_size *out,
+		   char *err, size_t errlen)
+{
+	const char *a_cpus = sizing_annotation(spec, HY_ANNOTATION_VCPUS);
+	const char *a_mem = sizing_annotation(spec, HY_ANNOTATION_MEMORY);
+	int64_t limit = l->res.memory_limit;
+	const uint64_t mib = 1ULL << 20;
+
+	if (a_cpus) {
+		if (parse_uint(a_cpus, 1, HY_MAX_VCPUS, &out->vcpus))
+			return errf(err, errlen,
+				    "annotations." HY_ANNOTATION_VCPUS
+				    ": \"%s\" is not a number from 1 to %d",
+				    a_cpus, HY_MAX_VCPUS);
+	} else {
+		out->vcpus = vcpus_from_resources(&l->res);
+	}
+
+	if (limit > 0 && (uint64_t)limit < (uint64_t)(HY_MEM_MIN_MIB + HY_MEM_OVERHEAD_MIB) * mib)
+		return errf(
+		    err, errlen,
+		    "linux.resources.memory.limit: %lld bytes is too small for a microVM: "
+		    "it needs at least %d MiB (%d MiB of guest RAM and %d MiB for hyrun-vmm)",
+		    (long long)limit, HY_MEM_MIN_MIB + HY_MEM_OVERHEAD_MIB, HY_MEM_MIN_MIB,
+		    HY_MEM_OVERHEAD_MIB);
+	if (a_mem) {
+		if (parse_uint(a_mem, HY_MEM_MIN_MIB, HY_MEM_MAX_MIB, &out->mem_mib))
+			return errf(err, errlen,
+				    "annotations." HY_ANNOTATION_MEMORY
+				    ": \"%s\" is not a number of MiB from %d to %d",
+				    a_mem, HY_MEM_MIN_MIB, HY_MEM_MAX_MIB);
+		if (limit > 0 &&
+		    ((uint64_t)out->mem_mib + HY_MEM_OVERHEAD_MIB) * mib > (uint64_t)limit)
+			return errf(err, errlen,
+				    "annotations." HY_ANNOTATION_MEMORY
+				    ": %u MiB of guest RAM and %d MiB for hyrun-vmm do not fit in "
+				    "linux.resources.memory.limit (%llu MiB)",
+				    out->mem_mib, HY_MEM_OVERHEAD_MIB,
+				    (unsigned long long)((uint64_t)limit / mib));
+	} else if (limit > 0) {
+		uint64_t m = (uint64_t)limit / mib - HY_MEM_OVERHEAD_MIB;
+
+		out->mem_mib = m > HY_MEM_MAX_MIB ? HY_MEM_MAX_MIB : (unsigned)m;
+	} else {
+		out->mem_mib = HY_MEM_DEFAULT_MIB;
+	}
+	return 0;
+}
+
+static int check_file(const char *path, bool exec, const char *what, const char *from, char *err,
+		      size_t errlen, char **out)
+{
+	struct stat st;
+
+	if (path[0] != '/')
+		return errf(err, errlen, "%s '%s' (%s): must be an absolute path", what, path,
+			    from);
+	if (stat(path, &st) < 0)
+		return errf(err, errlen, "%s '%s' (%s): %s", what, path, from, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return errf(err, errlen, "%s '%s' (%s): not a regular file", what, path, from);
+	if (access(path, exec ? X_OK : R_OK) < 0)
+		return errf(err, errlen, "%s '%s' (%s): %s", what, path, from, strerror(errno));
+	*out = strdup(path);
+	if (!*out)
+		return errf(err, errlen, "out of memory");
+	return 0;
+}
+
+static int pick(const char *self_dir, const char *env_value, const char *env_name,
+		const char *const *names, size_t nr_names, bool exec, const char *what, char *err,
+		size_t errlen, char **out)
+{
+	char path[PATH_MAX], from[64];
+
+	if (env_value && env_value[0]) {
+		snprintf(from, sizeof(from), "from $%s", env_name);
+		return check_file(env_value, exec, what, from, err, errlen, out);
+	}
+	for (size_t i = 0; i < nr_names; i++) {
+		snprintf(path, sizeof(path), "%s/%s", self_dir, names[i]);
+		if (i + 1 < nr_names && access(path, F_OK) < 0)
+			continue;
+		snprintf(from, sizeof(from), "next to hyrun; $%s overrides", env_name);
+		return check_file(path, exec, what, from, err, errlen, out);
+	}
+	return errf(err, errlen, "no %s", what);
+}
+
+int vm_files_resolve(struct vm_files *f, const char *self_dir, const char *env_vmm,
+		     const char *env_kernel, const char *env_initrd, const char *kernel_annotation,
+		     char *err, size_t errlen)
+{
+	static const char *const vmm_names[] = {HY_VMM_NAME};
+	static const char *const kernel_names[] = HY_KERNEL_NAMES;
+	static const char *const initrd_names[] = {HY_INITRD_NAME};
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = pick(self_dir, env_vmm, HY_ENV_VMM, vmm_names, 1, true, "hyrun-vmm", err, errlen,
+		 &f->vmm);
+	if (!r && kernel_annotation)
+		r = check_file(kernel_annotation, false, "kernel",
+			       "annotation " HY_ANNOTATION_KERNEL, err, errlen, &f->kernel);
+	else if (!r)
+		r = pick(self_dir, env_kernel, HY_ENV_KERNEL, kernel_names, 2, false, "kernel", err,
+			 errlen, &f->kernel);
+	if (!r)
+		r = pick(self_dir, env_initrd, HY_ENV_INITRD, initrd_names, 1, false, "initramfs",
+			 err, errlen, &f->initrd);
+	if (r)
+		vm_files_free(f);
+	return r;
+}
+
+void vm_files_free(struct vm_files *f)
+{
+	free(f->vmm);
+	free(f->kernel);
+	free(f->initrd);
+	memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,91 @@
+/* start.c: `hyrun start`: startContainer hooks, release the workload, poststart hooks. */
+#include "runtime/lifecycle.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/container.h"
+#include "runtime/defaults.h"
+#include "runtime/hooks.h"
+
+int container_start(struct rt_global *g, const char *id)
+{
+	struct container *c = NULL;
+	struct oci_spec spec = {0};
+	struct oci_linux l = {0};
+	char err[RT_ERRLEN], path[4096];
+	int r = -1;
+
+	if (container_open(g->root, id, CONTAINER_LOCK_EXCLUSIVE, &c, err, sizeof(err))) {
+		rt_error("%s", err);
+		return -1;
+	}
+	switch (container_status(c)) {
+	case OCI_STATUS_CREATED:
+		break;
+	case OCI_STATUS_RUNNING:
+	case OCI_STATUS_PAUSED:
+		rt_error("cannot start an already running container");
+		goto out;
+	case OCI_STATUS_STOPPED:
+		rt_error("cannot start a container that has stopped");
+		goto out;
+	case OCI_STATUS_CREATING:
+		rt_error("cannot start a container that is still being created");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->dir, HY_CONFIG_FILE);
+	if (lifecycle_load_spec(path, &spec, &l, err, sizeof(err))) {
+		rt_error("%s", err);
+		goto out;
+	}
+	if (hooks_run(&l, OCI_HOOK_START_CONTAINER, &c->st, OCI_STATUS_CREATED, false, err,
+		      sizeof(err))) {
+		/* runtime-spec: a failed startContainer hook stops the container. */
+		rt_error("%s", err);
+		kill(c->st.pid, SIGKILL);
+		goto out;
+	}
+	if (container_control(c, "start", err, sizeof(err))) {
+		rt_error("start: %s", err);
+		goto out;
+	}
+	c->st.status = OCI_STATUS_RUNNING;
+	if (container_save(c, err, sizeof(err))) {
+		rt_error("%s", err);
+		goto out;
+	}
+	hooks_run(&l, OCI_HOOK_POSTSTART, &c->st, OCI_STATUS_RUNNING, true, err, sizeof(err));
+	r = 0;
+out:
+	oci_linux_free(&l);
+	oci_spec_free(&spec);
+	container_close(c);
+	return r;
+}
+
+int cmd_start(struct rt_global *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("Usage: hyrun start CONTAINER_ID\n\n"
+			       "Start a created container: run the workload the guest has "
+			       "prepared.\n");
+			return 0;
+		}
+		rt_error("start: unknown option '%s'", argv[optind - 1]);
+		return 1;
+	}
+	if (rt_want_args("start", argc, optind, 1))
+		return 1;
+	return container_start(g, argv[optind]) ? 1 : 0;
+}

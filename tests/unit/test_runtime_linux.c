@@ -1,0 +1,223 @@
+/* test_runtime_linux.c: linux.namespaces, id mappings, cgroupsPath, resources and hooks. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "oci/linux.h"
+
+static struct oci_linux l;
+static char err[512];
+static json_t *doc;
+
+static int parse(const char *text)
+{
+	json_error_t jerr;
+
+	json_decref(doc);
+	doc = json_loads(text, 0, &jerr);
+	cr_assert_not_null(doc, "test JSON: %s", jerr.text);
+	oci_linux_free(&l);
+	return oci_linux_parse(&l, doc, err, sizeof(err));
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	cr_assert_eq(parse(text), -EINVAL, "accepted: %s", text);
+	cr_assert_str_eq(err, msg);
+}
+
+static void cleanup(void)
+{
+	oci_linux_free(&l);
+	json_decref(doc);
+	doc = NULL;
+}
+
+TestSuite(runtime_linux, .fini = cleanup);
+
+Test(runtime_linux, full_document)
+{
+	cr_assert_eq(
+	    parse("{\"linux\": {"
+		  " \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": "
+		  "\"/var/run/netns/x\"}, {\"type\": \"user\"}],"
+		  " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": "
+		  "65536}],"
+		  " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 1}],"
+		  " \"cgroupsPath\": \"/default/c1\","
+		  " \"resources\": {\"memory\": {\"limit\": 536870912, \"swap\": 1073741824},"
+		  "   \"cpu\": {\"shares\": 512, \"quota\": 150000, \"period\": 100000, "
+		  "\"cpus\": \"0-2,5\", \"mems\": \"0\"},"
+		  "   \"pids\": {\"limit\": 100}, \"devices\": [{\"allow\": false}]}},"
+		  " \"hooks\": {\"prestart\": [{\"path\": \"/bin/a\", \"args\": [\"a\", "
+		  "\"1\"], \"env\": [\"X=1\"], \"timeout\": 5}],"
+		  "   \"poststop\": [{\"path\": \"/bin/b\"}]}}"),
+	    0, "%s", err);
+	cr_assert(l.ns[OCI_NS_PID].enabled);
+	cr_assert_null(l.ns[OCI_NS_PID].path);
+	cr_assert_str_eq(l.ns[OCI_NS_NETWORK].path, "/var/run/netns/x");
+	cr_assert_not(l.ns[OCI_NS_MOUNT].enabled);
+	cr_assert(l.ns[OCI_NS_USER].enabled);
+	cr_assert_eq(l.nr_uid_mappings, 1);
+	cr_assert_eq(l.uid_mappings[0].host_id, 100000);
+	cr_assert_eq(l.uid_mappings[0].size, 65536);
+	cr_assert_eq(l.gid_mappings[0].host_id, 200000);
+	cr_assert_str_eq(l.cgroups_path, "/default/c1");
+	cr_assert_eq(l.res.memory_limit, 536870912);
+	cr_assert(l.res.has_memory_swap);
+	cr_assert_eq(l.res.memory_swap, 1073741824);
+	cr_assert_eq(l.res.cpu_shares, 512);
+	cr_assert_eq(l.res.cpu_quota, 150000);
+	cr_assert_eq(l.res.cpu_period, 100000);
+	cr_assert_str_eq(l.res.cpus, "0-2,5");
+	cr_assert_str_eq(l.res.mems, "0");
+	cr_assert_eq(l.res.pids_limit, 100);
+	cr_assert_eq(l.nr_hooks[OCI_HOOK_PRESTART], 1);
+	cr_assert_str_eq(l.hooks[OCI_HOOK_PRESTART][0].path, "/bin/a");
+	cr_assert_eq(l.hooks[OCI_HOOK_PRESTART][0].nr_args, 2);
+	cr_assert_str_eq(l.hooks[OCI_HOOK_PRESTART][0].env[0], "X=1");
+	cr_assert_null(l.hooks[OCI_HOOK_PRESTART][0].env[1]);
+	cr_assert_eq(l.hooks[OCI_HOOK_PRESTART][0].timeout, 5);
+	cr_assert_null(l.hooks[OCI_HOOK_POSTSTOP][0].args);
+	cr_assert_not_null(l.hooks[OCI_HOOK_POSTSTOP][0].env, "no env: an empty one");
+	cr_assert_null(l.hooks[OCI_HOOK_POSTSTOP][0].env[0]);
+	cr_assert_eq(l.nr_hooks[OCI_HOOK_CREATE_RUNTIME], 0);
+}
+
+Test(runtime_linux, defaults)
+{
+	cr_assert_eq(parse("{\"ociVersion\": \"1.0.2\"}"), 0, "%s", err);
+	cr_assert_eq(l.res.memory_limit, -1);
+	cr_assert_eq(l.res.cpu_quota, -1);
+	cr_assert_eq(l.res.pids_limit, -1);
+	cr_assert_not(l.res.has_memory_swap);
+	cr_assert_null(l.cgroups_path);
+	for (int t = 0; t < OCI_NS_NR; t++)
+		cr_assert_not(l.ns[t].enabled);
+	/* runc's "unset" values */
+	cr_assert_eq(parse("{\"linux\": {\"cgroupsPath\": \"\", \"resources\": {\"memory\": "
+			   "{\"limit\": 0}, \"cpu\": {\"quota\": 0, \"cpus\": \"\"}, \"pids\": "
+			   "{\"limit\": 0}}}}"),
+		     0, "%s", err);
+	cr_assert_null(l.cgroups_path);
+	cr_assert_eq(l.res.memory_limit, -1);
+	cr_assert_eq(l.res.cpu_quota, -1);
+	cr_assert_null(l.res.cpus);
+	cr_assert_eq(l.res.pids_limit, -1);
+}
+
+Test(runtime_linux, namespace_errors)
+{
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"time\"}]}}",
+		     "linux.namespaces[1].type: \"time\" is not supported: the microVM has its own "
+		     "clocks");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pidd\"}]}}",
+		     "linux.namespaces[0].type: unknown namespace type \"pidd\"");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}, {\"type\": \"ipc\"}]}}",
+		     "linux.namespaces[1].type: \"ipc\" is listed twice");
+	expect_error("{\"linux\": {\"namespaces\": [{\"path\": \"/x\"}]}}",
+		     "linux.namespaces[0].type: required");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"uts\", \"path\": \"x\"}]}}",
+		     "linux.namespaces[0].path: must be an absolute path (\"x\")");
+	expect_error("{\"linux\": {\"namespaces\": {\"type\": \"uts\"}}}",
+		     "linux.namespaces: must be an array of objects");
+}
+
+Test(runtime_linux, idmap_errors)
+{
+	expect_error("{\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, "
+		     "\"size\": 1}], \"gidMappings\": []}}",
+		     "linux.uidMappings: id mappings need a \"user\" entry in linux.namespaces");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"user\"}]}}",
+		     "linux.uidMappings: a new user namespace needs both uidMappings and "
+		     "gidMappings");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"uidMappings\": "
+		     "[{\"containerID\": 0, \"hostID\": 1}]}}",
+		     "linux.uidMappings[0].size: required");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"uidMappings\": "
+		     "[{\"containerID\": 0, \"hostID\": -1, \"size\": 1}]}}",
+		     "linux.uidMappings[0].hostID: must be an integer from 0 to 4294967295");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"gidMappings\": "
+		     "[{\"containerID\": 0, \"hostID\": 1, \"size\": 0}], \"uidMappings\": []}}",
+		     "linux.gidMappings[0].size: must be at least 1");
+}
+
+Test(runtime_linux, cgroups_path)
+{
+	expect_error("{\"linux\": {\"cgroupsPath\": \"machine.slice:libpod:abc\"}}",
+		     "linux.cgroupsPath: \"machine.slice:libpod:abc\" is a systemd path "
+		     "(slice:prefix:name); hyrun manages cgroups with cgroupfs only: give a path "
+		     "such as \"/hyrun/<id>\"");
+	expect_error("{\"linux\": {\"cgroupsPath\": \"/a/../../b\"}}",
+		     "linux.cgroupsPath: must not contain \"..\"");
+	expect_error("{\"linux\": {\"cgroupsPath\": 5}}", "linux.cgroupsPath: must be a string");
+	cr_assert_eq(parse("{\"linux\": {\"cgroupsPath\": \"a/b..c\"}}"), 0, "%s", err);
+	cr_assert_str_eq(l.cgroups_path, "a/b..c");
+}
+
+Test(runtime_linux, resource_errors)
+{
+	expect_error("{\"linux\": {\"resources\": {\"memory\": {\"limit\": 268435456, \"swap\": "
+		     "1000}}}}",
+		     "linux.resources.memory.swap: 1000 is below memory.limit (268435456): it "
+		     "counts memory plus swap");
+	expect_error("{\"linux\": {\"resources\": {\"memory\": {\"swap\": 1000}}}}",
+		     "linux.resources.memory.swap: needs linux.resources.memory.limit as well");
+	expect_error("{\"linux\": {\"resources\": {\"memory\": {\"limit\": -5}}}}",
+		     "linux.resources.memory.limit: must be a positive number of bytes, or -1 for "
+		     "none");
+	expect_error("{\"linux\": {\"resources\": {\"memory\": {\"limit\": \"1G\"}}}}",
+		     "linux.resources.memory.limit: must be an integer");
+	expect_error("{\"linux\": {\"resources\": {\"cpu\": {\"quota\": 10}}}}",
+		     "linux.resources.cpu.quota: must be at least 1000 (microseconds), or -1 for "
+		     "none");
+	expect_error("{\"linux\": {\"resources\": {\"cpu\": {\"period\": 10}}}}",
+		     "linux.resources.cpu.period: must be from 1000 to 1000000 (microseconds)");
+	expect_error("{\"linux\": {\"resources\": {\"cpu\": {\"shares\": 1}}}}",
+		     "linux.resources.cpu.shares: must be from 2 to 262144");
+	expect_error("{\"linux\": {\"resources\": {\"cpu\": {\"cpus\": \"0-\"}}}}",
+		     "linux.resources.cpu.cpus: must be a list of CPUs such as \"0-3,6\"");
+	expect_error("{\"linux\": {\"resources\": {\"cpu\": {\"realtimeRuntime\": 100}}}}",
+		     "linux.resources.cpu.realtimeRuntime: real-time scheduling is not supported");
+	expect_error("{\"linux\": {\"resources\": {\"pids\": {\"limit\": true}}}}",
+		     "linux.resources.pids.limit: must be an integer");
+	expect_error("{\"linux\": {\"timeOffsets\": {\"monotonic\": {\"secs\": 1}}}}",
+		     "linux.timeOffsets: not supported: the microVM has its own clocks");
+}
+
+Test(runtime_linux, hook_errors)
+{
+	expect_error("{\"hooks\": {\"prestart\": [{\"path\": \"hook\"}]}}",
+		     "hooks.prestart[0].path: must be an absolute path (\"hook\")");
+	expect_error("{\"hooks\": {\"poststart\": [{\"args\": []}]}}",
+		     "hooks.poststart[0].path: required");
+	expect_error("{\"hooks\": {\"createRuntime\": [{\"path\": \"/h\", \"env\": [\"X\"]}]}}",
+		     "hooks.createRuntime[0].env: element 0 (\"X\") is not NAME=VALUE");
+	expect_error(
+	    "{\"hooks\": {\"startContainer\": [{\"path\": \"/h\", \"timeout\": 0}]}}",
+	    "hooks.startContainer[0].timeout: must be a number of seconds from 1 to 86400");
+	expect_error("{\"hooks\": {\"createContainer\": {\"path\": \"/h\"}}}",
+		     "hooks.createContainer: must be an array of objects");
+	expect_error("{\"hooks\": {\"poststop\": [{\"path\": \"/h\", \"args\": [1]}]}}",
+		     "hooks.poststop[0].args: must be an array of strings (element 0 is not a "
+		     "string)");
+}
+
+Test(runtime_linux, cpuset_count)
+{
+	cr_assert_eq(oci_cpuset_count("0"), 1);
+	cr_assert_eq(oci_cpuset_count("0-3"), 4);
+	cr_assert_eq(oci_cpuset_count("0-3,6,8-9"), 7);
+	cr_assert_eq(oci_cpuset_count(""), -1);
+	cr_assert_eq(oci_cpuset_count("3-1"), -1);
+	cr_assert_eq(oci_cpuset_count("1,"), -1);
+	cr_assert_eq(oci_cpuset_count("a"), -1);
+	cr_assert_eq(oci_cpuset_count("1 2"), -1);
+}
+
+Test(runtime_linux, names)
+{
+	cr_assert_str_eq(oci_ns_name(OCI_NS_NETWORK), "network");
+	cr_assert_str_eq(oci_hook_kind_name(OCI_HOOK_CREATE_RUNTIME), "createRuntime");
+}

@@ -1,0 +1,402 @@
+/* test_vmm_seccomp.c: hyrun-vmm's seccomp allowlist: the rule table, and the filter in a child. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm/seccomp.h"
+
+struct outcome {
+	int status;
+	char err[4096]; /* what the child wrote on stderr */
+};
+
+static pid_t parent_pid;
+
+/*
+ * Run `fn` in a child that installed the filter first, with its stderr
+ * captured. The child exits 0 when `fn` returns; 100 when the install failed.
+ */
+static void run_confined(void (*fn)(void), struct outcome *o)
+{
+	size_t len = 0;
+	int p[2];
+	pid_t pid;
+
+	memset(o, 0, sizeof(*o));
+	parent_pid = getpid();
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(p[0]);
+		if (dup2(p[1], STDERR_FILENO) < 0)
+			_exit(101);
+		/* No core file for the SIGSYS the tests expect. */
+		prctl(PR_SET_DUMPABLE, 0);
+		if (vmm_seccomp_install())
+			_exit(100);
+		fn();
+		_exit(0);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n = read(p[0], o->err + len, sizeof(o->err) - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &o->status, 0), pid);
+}
+
+static void expect_exit0(const struct outcome *o)
+{
+	cr_assert(WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0,
+		  "the child did not exit 0 (status %#x), stderr: %s", o->status, o->err);
+}
+
+static void expect_blocked(const struct outcome *o, const char *report)
+{
+	cr_assert(WIFSIGNALED(o->status) && WTERMSIG(o->status) == SIGSYS,
+		  "the child did not die of SIGSYS (status %#x), stderr: %s", o->status, o->err);
+	cr_assert(strstr(o->err, report), "stderr '%s' does not contain '%s'", o->err, report);
+}
+
+/* --- the table --------------------------------------------------------------- */
+
+Test(vmm_seccomp, every_rule_has_a_reason_and_a_real_call)
+{
+	cr_assert_gt(vmm_seccomp_nr_rules, 0);
+	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++) {
+		const struct vmm_seccomp_rule *r = &vmm_seccomp_rules[i];
+
+		cr_assert(r->name && r->name[0], "rule %zu has no name", i);
+		cr_assert(r->why && strlen(r->why) >= 8, "%s: no reason given", r->name);
+		cr_assert(!strchr(r->why, '\n'), "%s: the reason is not one line", r->name);
+		cr_assert_eq(seccomp_syscall_resolve_name(r->name), r->nr,
+			     "%s: number %d is not that call's", r->name, r->nr);
+		cr_assert(r->nr >= 0, "%s: not a call of this architecture", r->name);
+		if (r->cmp != VMM_SECCOMP_ANY) {
+			cr_assert(r->what && r->what[0], "%s: the argument's value has no name",
+				  r->name);
+			cr_assert_lt(r->arg, 6, "%s: argument %u", r->name, r->arg);
+		}
+	}
+}
+
+Test(vmm_seccomp, no_call_is_listed_twice_unconditionally)
+{
+	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++)
+		for (size_t j = i + 1; j < vmm_seccomp_nr_rules; j++)
+			cr_assert(vmm_seccomp_rules[i].nr != vmm_seccomp_rules[j].nr ||
+				      (vmm_seccomp_rules[i].cmp != VMM_SECCOMP_ANY &&
+				       vmm_seccomp_rules[j].cmp != VMM_SECCOMP_ANY),
+				  "%s is listed twice, once without an argument check",
+				  vmm_seccomp_rules[i].name);
+}
+
+/* Calls that would let a compromised VMM leave its jail or reach others. */
+Test(vmm_seccomp, dangerous_calls_are_not_listed)
+{
+	static const char *const never[] = {
+	    "execve",
+	    "execveat",
+	    "fork",
+	    "vfork",
+	    "ptrace",
+	    "process_vm_readv",
+	    "process_vm_writev",
+	    "mount",
+	    "umount2",
+	    "pivot_root",
+	    "chroot",
+	    "setns",
+	    "socket",
+	    "socketpair",
+	    "connect",
+	    "bind",
+	    "kill",
+	    "tkill",
+	    "init_module",
+	    "finit_module",
+	    "delete_module",
+	    "bpf",
+	    "perf_event_open",
+	    "kexec_load",
+	    "reboot",
+	    "setuid",
+	    "setgid",
+	    "setresuid",
+	    "setresgid",
+	    "setgroups",
+	    "capset",
+	    "keyctl",
+	    "add_key",
+	    "request_key",
+	    "userfaultfd",
+	    "io_uring_setup",
+	    "open_by_handle_at",
+	    "name_to_handle_at",
+	    "mknod",
+	    "open",
+	    "fsopen",
+	    "fsmount",
+	    "move_mount",
+	    "open_tree",
+	    "seccomp",
+	    "personality",
+	    "iopl",
+	    "ioperm",
+	    "swapon",
+	    "acct",
+	};
+
+	for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++) {
+		int nr = seccomp_syscall_resolve_name(never[k]);
+
+		cr_assert(nr != __NR_SCMP_ERROR, "%s: unknown to libseccomp", never[k]);
+		for (size_t i = 0; i < vmm_seccomp_nr_rules; i++)
+			cr_assert_neq(vmm_seccomp_rules[i].nr, nr, "%s is allowed", never[k]);
+	}
+}
+
+Test(vmm_seccomp, risky_calls_are_checked_by_argument)
+{
+	int clone_nr = seccomp_syscall_resolve_name("clone");
+	int unshare_nr = seccomp_syscall_resolve_name("unshare");
+	int ioctl_nr = seccomp_syscall_resolve_name("ioctl");
+	int mmap_nr = seccomp_syscall_resolve_name("mmap");
+	int mprotect_nr = seccomp_syscall_resolve_name("mprotect");
+
+	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++) {
+		const struct vmm_seccomp_rule *r = &vmm_seccomp_rules[i];
+
+		if (r->nr == clone_nr) {
+			cr_assert_eq(r->cmp, VMM_SECCOMP_MASKED_EQ);
+			cr_assert(r->mask & CLONE_THREAD && r->value & CLONE_THREAD);
+			cr_assert(r->mask & CLONE_NEWUSER && !(r->value & CLONE_NEWUSER));
+		}
+		if (r->nr == unshare_nr)
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->value == CLONE_FS &&
+				  r->mask == ~0ull);
+		if (r->nr == mmap_nr || r->nr == mprotect_nr)
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 2 &&
+				      r->mask == PROT_EXEC && r->value == 0,
+				  "%s: executable memory allowed", r->name);
+		if (r->nr == ioctl_nr)
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 1,
+				  "an ioctl rule without a request");
+	}
+}
+
+/* --- the filter, installed in a child ---------------------------------------------- */
+
+static void allowed_calls(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	static const char msg[] = "still here\n";
+	void *p;
+
+	if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) < 0)
+		_exit(2);
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || munmap(p, 1 << 20) < 0)
+		_exit(3);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(4);
+}
+
+Test(vmm_seccomp, allowed_calls_work, .timeout = 30)
+{
+	struct outcome o;
+
+	run_confined(allowed_calls, &o);
+	expect_exit0(&o);
+	cr_assert(strstr(o.err, "still here"), "stderr: %s", o.err);
+	cr_assert(!strstr(o.err, "seccomp"), "stderr: %s", o.err);
+}
+
+static void map_code(void)
+{
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+Test(vmm_seccomp, executable_mappings_kill, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(map_code, &o);
+	snprintf(want, sizeof(want), "blocked system call mmap (%d), argument 2 = %#x", SYS_mmap,
+		 PROT_READ | PROT_EXEC);
+	expect_blocked(&o, want);
+}
+
+static void make_socket(void)
+{
+	socket(AF_INET, SOCK_STREAM, 0);
+}
+
+Test(vmm_seccomp, socket_kills_and_is_reported, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(make_socket, &o);
+	snprintf(want, sizeof(want), "hyrun-vmm: seccomp: blocked system call socket (%d)\n",
+		 SYS_socket);
+	expect_blocked(&o, want);
+}
+
+static void trace_me(void)
+{
+	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+}
+
+Test(vmm_seccomp, ptrace_kills, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(trace_me, &o);
+	snprintf(want, sizeof(want), "blocked system call ptrace (%d)", SYS_ptrace);
+	expect_blocked(&o, want);
+}
+
+static void exec_true(void)
+{
+	char *argv[] = {"true", NULL};
+
+	execve("/bin/true", argv, environ);
+}
+
+Test(vmm_seccomp, execve_kills, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(exec_true, &o);
+	snprintf(want, sizeof(want), "blocked system call execve (%d)", SYS_execve);
+	expect_blocked(&o, want);
+}
+
+static void do_fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+}
+
+Test(vmm_seccomp, fork_kills_with_the_clone_flags, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(do_fork, &o);
+	snprintf(want, sizeof(want), "blocked system call clone (%d), argument 0 = 0x", SYS_clone);
+	expect_blocked(&o, want);
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+static void make_thread(void)
+{
+	pthread_t t;
+	void *ret = NULL;
+
+	/* glibc must fall back from clone3 to clone. */
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		_exit(4);
+	if (pthread_create(&t, NULL, thread_fn, (void *)0x1234) != 0)
+		_exit(5);
+	if (pthread_join(t, &ret) != 0 || ret != (void *)0x1234)
+		_exit(6);
+}
+
+Test(vmm_seccomp, threads_are_allowed, .timeout = 30)
+{
+	struct outcome o;
+
+	run_confined(make_thread, &o);
+	expect_exit0(&o);
+}
+
+static void tcgets_on_pipe(void)
+{
+	struct termios t;
+
+	/* Allowed: the kernel answers (stderr is a pipe, not a terminal). */
+	if (ioctl(STDERR_FILENO, TCGETS, &t) != -1 || errno != ENOTTY)
+		_exit(8);
+	/* Not allowed: pushing input into a terminal. */
+	ioctl(STDERR_FILENO, TIOCSTI, "x");
+}
+
+Test(vmm_seccomp, ioctl_requests_are_filtered, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(tcgets_on_pipe, &o);
+	snprintf(want, sizeof(want), "blocked system call ioctl (%d), argument 1 = %#x", SYS_ioctl,
+		 (unsigned)TIOCSTI);
+	expect_blocked(&o, want);
+}
+
+static void signal_parent(void)
+{
+	/* tgkill is allowed to this process's own threads only. */
+	if (syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), 0) != 0)
+		_exit(9);
+	syscall(SYS_tgkill, parent_pid, parent_pid, 0);
+}
+
+Test(vmm_seccomp, tgkill_reaches_only_this_process, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(signal_parent, &o);
+	snprintf(want, sizeof(want), "blocked system call tgkill (%d), argument 0 = %#x",
+		 SYS_tgkill, (unsigned)parent_pid);
+	expect_blocked(&o, want);
+}
+
+static void unshare_mount_ns(void)
+{
+	unshare(CLONE_NEWNS);
+}
+
+Test(vmm_seccomp, unshare_is_only_for_the_fs_context, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	run_confined(unshare_mount_ns, &o);
+	snprintf(want, sizeof(want), "blocked system call unshare (%d)", SYS_unshare);
+	expect_blocked(&o, want);
+}

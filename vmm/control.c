@@ -1,0 +1,371 @@
+/* control.c: the control socket of a VM in create mode (one request line per connection). */
+#include "vmm/control.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/agent_proto.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+/* Open connections at a time; a new one beyond that drops the oldest. */
+#define MAX_CONNS 8
+
+struct conn {
+	struct control_server *srv;
+	int fd;
+	uint64_t seq; /* accept order, to find the oldest */
+	size_t len;
+	char buf[CONTROL_LINE_MAX];
+};
+
+struct control_server {
+	struct event_loop *loop;
+	int listen_fd;
+	const struct control_ops *ops;
+	void *opaque;
+	uint64_t seq;
+	struct conn *conns[MAX_CONNS];
+};
+
+/* --- the request line ---------------------------------------------------------- */
+
+/* `s` quoted for a message: at most 32 characters, anything unprintable as '?'. */
+static const char *quote(char *out, size_t cap, const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 4 < cap && i < 32; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (len > 32 && n + 4 < cap) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int parse_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int parse_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool word_is(const char *w, size_t len, const char *s)
+{
+	return len == strlen(s) && memcmp(w, s, len) == 0;
+}
+
+static int parse_signal(const char *w, size_t len, int *sig, char *err, size_t errlen)
+{
+	char q[40];
+	int v = 0;
+
+	if (len == 0 || len > 3)
+		goto bad;
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			goto bad;
+		v = v * 10 + (w[i] - '0');
+	}
+	if (v < 1 || v > HY_CTL_SIG_MAX)
+		goto bad;
+	*sig = v;
+	return 0;
+bad:
+	return parse_error(err, errlen, "kill: signal '%s' is not a number from 1 to 64",
+			   quote(q, sizeof(q), w, len));
+}
+
+int control_parse(const char *line, size_t len, struct control_request *req, char *err,
+		  size_t errlen)
+{
+	const char *word[4];
+	size_t wlen[4], nw = 0, i = 0;
+	char q[40];
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		snprintf(err, errlen, "empty request (expected start, kill SIG or kill SIG all)");
+		return -EINVAL;
+	}
+	while (i < len) {
+		size_t start = i;
+
+		while (i < len && line[i] != ' ')
+			i++;
+		if (i == start)
+			return parse_error(err, errlen,
+					   "malformed request '%s': words are "
+					   "separated by one space",
+					   quote(q, sizeof(q), line, len));
+		if (nw == 4)
+			return parse_error(err, errlen, "too many words in request '%s'",
+					   quote(q, sizeof(q), line, len));
+		word[nw] = line + start;
+		wlen[nw++] = i - start;
+		if (i < len && ++i == len) /* a space at the very end */
+			return parse_error(err, errlen,
+					   "malformed request '%s': words are "
+					   "separated by one space",
+					   quote(q, sizeof(q), line, len));
+	}
+	*req = (struct control_request){0};
+	if (word_is(word[0], wlen[0], "start")) {
+		if (nw != 1)
+			return parse_error(err, errlen, "start takes no argument: '%s'",
+					   quote(q, sizeof(q), line, len));
+		req->op = CONTROL_START;
+		return 0;
+	}
+	if (word_is(word[0], wlen[0], "kill")) {
+		if (nw < 2)
+			return parse_error(err, errlen, "kill needs a signal number: '%s'",
+					   quote(q, sizeof(q), line, len));
+		if (nw > 3 || (nw == 3 && !word_is(word[2], wlen[2], "all")))
+			return parse_error(
+			    err, errlen,
+			    "malformed request '%s' (expected kill SIG or kill SIG all)",
+			    quote(q, sizeof(q), line, len));
+		if (parse_signal(word[1], wlen[1], &req->sig, err, errlen))
+			return -EINVAL;
+		req->op = CONTROL_KILL;
+		req->all = nw == 3;
+		return 0;
+	}
+	return parse_error(err, errlen,
+			   "unknown request '%s' (expected start, kill SIG or kill SIG all)",
+			   quote(q, sizeof(q), word[0], wlen[0]));
+}
+
+/* --- the listening socket ------------------------------------------------------ */
+
+int control_check_listener(int fd, char *err, size_t errlen)
+{
+	int domain = 0, type = 0, listening = 0, fl;
+	socklen_t sl = sizeof(int);
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "not a socket");
+		return -ENOTSOCK;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){sizeof(int)}) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &(socklen_t){sizeof(int)}) < 0) {
+		snprintf(err, errlen, "getsockopt: %s", strerror(errno));
+		return -errno;
+	}
+	if (domain != AF_UNIX || type != SOCK_STREAM) {
+		snprintf(err, errlen, "not an AF_UNIX stream socket");
+		return -EPROTOTYPE;
+	}
+	if (!listening) {
+		snprintf(err, errlen, "the socket is not listening (listen(2) it first)");
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* --- connections --------------------------------------------------------------- */
+
+static void conn_close(struct conn *c)
+{
+	struct control_server *s = c->srv;
+
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (s->conns[i] == c)
+			s->conns[i] = NULL;
+	event_del(s->loop, c->fd);
+	close(c->fd);
+	free(c);
+}
+
+static void reply(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct conn *c, const char *fmt, ...)
+{
+	char buf[CONTROL_LINE_MAX + 256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* A fresh socket's buffer takes a short line at once; a client that
+	 * went away just misses its answer. */
+	if (write(c->fd, buf, (size_t)n) != n)
+		log_debug("control: reply not delivered: %s", n < 0 ? strerror(errno) : "short");
+}
+
+static void handle_line(struct conn *c, size_t len)
+{
+	struct control_server *s = c->srv;
+	struct control_request req;
+	char err[256] = "";
+	int r;
+
+	if (control_parse(c->buf, len, &req, err, sizeof(err)) < 0) {
+		reply(c, "error: %s", err);
+		return;
+	}
+	if (req.op == CONTROL_START)
+		r = s->ops->start(s->opaque, err, sizeof(err));
+	else
+		r = s->ops->kill(s->opaque, req.sig, req.all, err, sizeof(err));
+	if (r < 0)
+		reply(c, "error: %s", err[0] ? err : "failed");
+	else
+		reply(c, "ok");
+}
+
+static void conn_ready(void *opaque, uint32_t events)
+{
+	struct conn *c = opaque;
+	char *nl;
+	ssize_t n;
+
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	nl = memchr(c->buf, '\n', c->len);
+	if (nl) {
+		handle_line(c, (size_t)(nl - c->buf));
+	} else if (n == 0) {
+		/* The client shut its side down after a line without "\n". */
+		if (c->len > 0)
+			handle_line(c, c->len);
+	} else if (c->len == sizeof(c->buf)) {
+		reply(c, "error: request longer than %d bytes", CONTROL_LINE_MAX - 1);
+	} else {
+		return; /* the rest of the line is still on its way */
+	}
+	/* Unread input would make the close a reset, which can cost the
+	 * client the reply: take what already came (a bounded amount). */
+	for (int i = 0; i < 8 && read(c->fd, c->buf, sizeof(c->buf)) > 0; i++)
+		;
+	conn_close(c);
+}
+
+static void add_conn(struct control_server *s, int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	unsigned slot = 0;
+	int r;
+
+	if (!c) {
+		log_warn("control: out of memory, connection dropped");
+		close(fd);
+		return;
+	}
+	*c = (struct conn){.srv = s, .fd = fd, .seq = s->seq++};
+	for (unsigned i = 0; i < MAX_CONNS; i++) {
+		if (!s->conns[i]) {
+			slot = i;
+			break;
+		}
+		if (s->conns[i]->seq < s->conns[slot]->seq)
+			slot = i;
+	}
+	if (s->conns[slot]) {
+		log_debug("control: %d connections open, dropping the oldest", MAX_CONNS);
+		conn_close(s->conns[slot]);
+	}
+	r = event_add(s->loop, fd, EPOLLIN | EPOLLRDHUP, conn_ready, c);
+	if (r < 0) {
+		log_warn("control: cannot watch a connection: %s", strerror(-r));
+		close(fd);
+		free(c);
+		return;
+	}
+	s->conns[slot] = c;
+}
+
+static void accept_ready(void *opaque, uint32_t events)
+{
+	struct control_server *s = opaque;
+
+	for (;;) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			add_conn(s, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_warn("control: accept: %m");
+		return;
+	}
+}
+
+struct control_server *control_server_new(struct event_loop *loop, int listen_fd,
+					  const struct control_ops *ops, void *opaque)
+{
+	struct control_server *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s) {
+		log_error("control socket: out of memory");
+		return NULL;
+	}
+	*s = (struct control_server){
+	    .loop = loop, .listen_fd = listen_fd, .ops = ops, .opaque = opaque};
+	r = event_add(loop, listen_fd, EPOLLIN, accept_ready, s);
+	if (r < 0) {
+		log_error("cannot watch the control socket: %s", strerror(-r));
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void control_server_free(struct control_server *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (s->conns[i])
+			conn_close(s->conns[i]);
+	event_del(s->loop, s->listen_fd);
+	free(s);
+}

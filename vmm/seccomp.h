@@ -1,0 +1,51 @@
+/* seccomp.h: hyrun-vmm's own system call allowlist (libseccomp). */
+#ifndef HYRUN_VMM_SECCOMP_H
+#define HYRUN_VMM_SECCOMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a rule looks at an argument of the call. */
+enum vmm_seccomp_cmp {
+	VMM_SECCOMP_ANY,       /* any arguments */
+	VMM_SECCOMP_MASKED_EQ, /* (arg & mask) == value */
+	VMM_SECCOMP_SELF_PID,  /* arg == the VMM's own pid (filled in at install) */
+};
+
+/* One allowed system call, or one allowed form of it (several rules for the
+ * same call are alternatives: an ioctl request each, for instance). */
+struct vmm_seccomp_rule {
+	int nr;		  /* the x86-64 system call number (SCMP_SYS()) */
+	const char *name; /* its name, as libseccomp spells it */
+	enum vmm_seccomp_cmp cmp;
+	unsigned arg; /* the argument compared, 0-based */
+	uint64_t mask, value;
+	const char *what; /* the argument value's name (an ioctl request), or NULL */
+	const char *why;  /* why hyrun-vmm needs it, once the VM runs */
+};
+
+/* The allowlist, in the order it is installed. */
+extern const struct vmm_seccomp_rule vmm_seccomp_rules[];
+extern const size_t vmm_seccomp_nr_rules;
+
+/*
+ * Confine the calling process, all its threads included (TSYNC), to the
+ * rules above, for good. Call it once the VM is fully set up (guest memory,
+ * KVM and vCPU file descriptors, devices, the kernel loaded, every file
+ * opened) and before the vCPUs run.
+ *
+ * Any other system call, or a listed one with other arguments, raises SIGSYS:
+ * the handler installed here prints
+ *   hyrun-vmm: seccomp: blocked system call NAME (NR)
+ * on stderr (with the filtered argument when the rule has one) and the
+ * process dies of SIGSYS. clone3 fails with ENOSYS instead, so that glibc
+ * creates threads with clone, whose flags the filter can see. A call made
+ * for another architecture (int 0x80) kills the process at once.
+ *
+ * Returns 0, or -errno with the reason logged. Built with HY_VMM_NO_SECCOMP
+ * (build/debug/hyrun-vmm, for debugging only) it installs nothing, says so
+ * on stderr, and returns 0.
+ */
+int vmm_seccomp_install(void);
+
+#endif
