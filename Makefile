@@ -21,7 +21,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread
 
 # --- objects, one per line ---------------------------------------------------
 COMMON_OBJS := \
-	common/log.o
+	common/log.o \
+	common/errbuf.o
 
 # The OCI config.json parser: in the host library and, built again, in hyrun-init.
 OCI_OBJS := \

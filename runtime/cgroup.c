@@ -1,4 +1,5 @@
 /* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd. */
+#include "common/errbuf.h"
 #include "runtime/cgroup.h"
 
 #include <errno.h>
@@ -56,20 +57,6 @@ static const struct {
     {"cpu", CG_CTRL_CPU},	{"cpuacct", CG_CTRL_CPUACCT}, {"cpuset", CG_CTRL_CPUSET},
     {"memory", CG_CTRL_MEMORY}, {"pids", CG_CTRL_PIDS},	      {"freezer", CG_CTRL_FREEZER},
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int64_t now_ms(void)
 {
@@ -247,14 +234,14 @@ static int cg_write(const char *dir, const char *file, const char *val, char *er
 	fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		seterr(err, errlen, "cgroup: open '%s': %s", p, strerror(e));
+		hy_seterr(err, errlen, "cgroup: open '%s': %s", p, strerror(e));
 		return -e;
 	}
 	n = write(fd, val, strlen(val));
 	e = errno;
 	close(fd);
 	if (n < 0) {
-		seterr(err, errlen, "cgroup: write '%s' to '%s': %s", val, p, strerror(e));
+		hy_seterr(err, errlen, "cgroup: write '%s' to '%s': %s", val, p, strerror(e));
 		return -e;
 	}
 	return 0;
@@ -344,7 +331,7 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 
 	if (!f) {
 		r = -errno;
-		seterr(err, errlen, "cgroup: open '/proc/self/mountinfo': %s", strerror(-r));
+		hy_seterr(err, errlen, "cgroup: open '/proc/self/mountinfo': %s", strerror(-r));
 		return r;
 	}
 	while (getline(&line, &cap, f) > 0) {
@@ -354,7 +341,7 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 			continue;
 		r = add_hier(cg, mnt, (unsigned)ctrls, false);
 		if (r < 0) {
-			seterr(err, errlen, "cgroup: too many v1 hierarchies: %s", strerror(-r));
+			hy_seterr(err, errlen, "cgroup: too many v1 hierarchies: %s", strerror(-r));
 			break;
 		}
 		seen |= (unsigned)ctrls;
@@ -362,10 +349,10 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 	free(line);
 	fclose(f);
 	if (!r && !seen) {
-		seterr(err, errlen,
-		       "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
-		       "mounted (/proc/self/mountinfo)",
-		       CG_ROOT);
+		hy_seterr(err, errlen,
+			  "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
+			  "mounted (/proc/self/mountinfo)",
+			  CG_ROOT);
 		r = -ENOENT;
 	}
 	return r;
@@ -406,19 +393,20 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 	*out = NULL;
 	cg = calloc(1, sizeof(*cg));
 	if (!cg) {
-		seterr(err, errlen, "cgroup: out of memory");
+		hy_seterr(err, errlen, "cgroup: out of memory");
 		return -ENOMEM;
 	}
 	r = cgroup_resolve(path, id, cg->path, sizeof(cg->path));
 	if (r < 0) {
-		seterr(err, errlen, "cgroup: invalid path '%s' (id '%s'): %s", path ? path : "",
-		       id ? id : "", r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
+		hy_seterr(err, errlen, "cgroup: invalid path '%s' (id '%s'): %s", path ? path : "",
+			  id ? id : "",
+			  r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
 		free(cg);
 		return r;
 	}
 	if (statfs(CG_ROOT, &st) < 0) {
 		r = -errno;
-		seterr(err, errlen, "cgroup: statfs '%s': %s", CG_ROOT, strerror(-r));
+		hy_seterr(err, errlen, "cgroup: statfs '%s': %s", CG_ROOT, strerror(-r));
 		free(cg);
 		return r;
 	}
@@ -426,14 +414,14 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 		cg->kind = CG_V2;
 		r = add_hier(cg, CG_ROOT, 0, true);
 		if (r < 0)
-			seterr(err, errlen, "cgroup: %s", strerror(-r));
+			hy_seterr(err, errlen, "cgroup: %s", strerror(-r));
 	} else {
 		r = add_v1_hiers(cg, err, errlen);
 		if (!r && statfs(CG_UNIFIED, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
 			cg->kind = CG_HYBRID;
 			r = add_hier(cg, CG_UNIFIED, 0, true);
 			if (r < 0)
-				seterr(err, errlen, "cgroup: %s", strerror(-r));
+				hy_seterr(err, errlen, "cgroup: %s", strerror(-r));
 		}
 	}
 	if (r < 0) {
@@ -457,16 +445,16 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		n = cg_read(dir, files[i], val, sizeof(val));
 		if (n < 0) {
-			seterr(err, errlen, "cgroup: read '%s/%s': %s", dir, files[i],
-			       strerror((int)-n));
+			hy_seterr(err, errlen, "cgroup: read '%s/%s': %s", dir, files[i],
+				  strerror((int)-n));
 			return (int)n;
 		}
 		if (n > 0)
 			continue;
 		n = cg_read(parent, files[i], val, sizeof(val));
 		if (n < 0) {
-			seterr(err, errlen, "cgroup: read '%s/%s': %s", parent, files[i],
-			       strerror((int)-n));
+			hy_seterr(err, errlen, "cgroup: read '%s/%s': %s", parent, files[i],
+				  strerror((int)-n));
 			return (int)n;
 		}
 		r = cg_write(dir, files[i], val, err, errlen);
@@ -509,14 +497,14 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 
 	n = cg_read(dir, "cgroup.controllers", avail, sizeof(avail));
 	if (n < 0) {
-		seterr(err, errlen, "cgroup: read '%s/cgroup.controllers': %s", dir,
-		       strerror((int)-n));
+		hy_seterr(err, errlen, "cgroup: read '%s/cgroup.controllers': %s", dir,
+			  strerror((int)-n));
 		return (int)n;
 	}
 	n = cg_read(dir, "cgroup.subtree_control", enabled, sizeof(enabled));
 	if (n < 0) {
-		seterr(err, errlen, "cgroup: read '%s/cgroup.subtree_control': %s", dir,
-		       strerror((int)-n));
+		hy_seterr(err, errlen, "cgroup: read '%s/cgroup.subtree_control': %s", dir,
+			  strerror((int)-n));
 		return (int)n;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(v2ctrls); i++) {
@@ -527,7 +515,7 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 		if (!has_word(avail, v2ctrls[i].name)) {
 			if (!(required & bit))
 				continue;
-			seterr(
+			hy_seterr(
 			    err, errlen,
 			    "cgroup: the %s controller is not available in '%s/cgroup.controllers'",
 			    v2ctrls[i].name, dir);
@@ -567,7 +555,7 @@ static int hier_make(struct cgroup *cg, struct cg_hier *h, unsigned required, ch
 		}
 		snprintf(parent, sizeof(parent), "%s", dir);
 		if (len + (size_t)(end - p) >= sizeof(dir)) {
-			seterr(err, errlen, "cgroup: path too long: '%s%s'", h->mnt, cg->path);
+			hy_seterr(err, errlen, "cgroup: path too long: '%s%s'", h->mnt, cg->path);
 			return -ENAMETOOLONG;
 		}
 		memcpy(dir + len, p, (size_t)(end - p));
@@ -577,7 +565,7 @@ static int hier_make(struct cgroup *cg, struct cg_hier *h, unsigned required, ch
 				h->created = true;
 		} else if (errno != EEXIST) {
 			r = -errno;
-			seterr(err, errlen, "cgroup: mkdir '%s': %s", dir, strerror(-r));
+			hy_seterr(err, errlen, "cgroup: mkdir '%s': %s", dir, strerror(-r));
 			return r;
 		}
 		if (!h->v2 && (h->ctrls & CG_CTRL_CPUSET)) {
@@ -596,7 +584,8 @@ static int need_hier(struct cgroup *cg, unsigned ctrl, const char *name, const c
 	*out = hier_for(cg, ctrl);
 	if (*out)
 		return 0;
-	seterr(err, errlen, "cgroup: %s needs the %s controller, which is not mounted", what, name);
+	hy_seterr(err, errlen, "cgroup: %s needs the %s controller, which is not mounted", what,
+		  name);
 	return -ENOTSUP;
 }
 
@@ -667,10 +656,10 @@ static int apply_v2(struct cgroup *cg, const struct cg_limits *lim, char *err, s
 	/* memory.swap.max exists only with swap accounting. */
 	if (lim->memory_swap >= 0 && cg_has_file(h->dir, "memory.swap.max")) {
 		if (cgroup_swap_v2(lim->memory_limit, lim->memory_swap, &swap) < 0) {
-			seterr(err, errlen,
-			       "cgroup: memory+swap limit %" PRId64
-			       " needs a memory limit not above it (memory limit %" PRId64 ")",
-			       lim->memory_swap, lim->memory_limit);
+			hy_seterr(err, errlen,
+				  "cgroup: memory+swap limit %" PRId64
+				  " needs a memory limit not above it (memory limit %" PRId64 ")",
+				  lim->memory_swap, lim->memory_limit);
 			return -EINVAL;
 		}
 		r = cg_write_i64(h->dir, "memory.swap.max", swap, err, errlen);
@@ -762,10 +751,10 @@ int cgroup_create(struct cgroup **out, const char *path, const char *id,
 	req = required_ctrls(lim);
 	if (lim->memory_swap >= 0 &&
 	    (lim->memory_limit < 0 || lim->memory_swap < lim->memory_limit)) {
-		seterr(err, errlen,
-		       "cgroup: memory+swap limit %" PRId64
-		       " needs a memory limit not above it (memory limit %" PRId64 ")",
-		       lim->memory_swap, lim->memory_limit);
+		hy_seterr(err, errlen,
+			  "cgroup: memory+swap limit %" PRId64
+			  " needs a memory limit not above it (memory limit %" PRId64 ")",
+			  lim->memory_swap, lim->memory_limit);
 		return -EINVAL;
 	}
 	r = cg_setup(&cg, path, id, err, errlen);
@@ -811,7 +800,7 @@ int cgroup_open(struct cgroup **out, const char *path, const char *id, char *err
 	else if (!S_ISDIR(st.st_mode))
 		r = -ENOTDIR;
 	if (r < 0) {
-		seterr(err, errlen, "cgroup: '%s': %s", hier_procs(cg)->dir, strerror(-r));
+		hy_seterr(err, errlen, "cgroup: '%s': %s", hier_procs(cg)->dir, strerror(-r));
 		cgroup_free(cg);
 		return r;
 	}
@@ -914,7 +903,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 	int r;
 
 	if (!h) {
-		seterr(err, errlen, "cgroup: no freezer: the freezer controller is not mounted");
+		hy_seterr(err, errlen, "cgroup: no freezer: the freezer controller is not mounted");
 		return -ENOTSUP;
 	}
 	file = h->v2 ? "cgroup.freeze" : "freezer.state";
@@ -929,8 +918,8 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 			return r;
 		r = read_frozen(h);
 		if (r < 0) {
-			seterr(err, errlen, "cgroup: read the state of '%s': %s", h->dir,
-			       strerror(-r));
+			hy_seterr(err, errlen, "cgroup: read the state of '%s': %s", h->dir,
+				  strerror(-r));
 			return r;
 		}
 		if (r == frozen)
@@ -940,8 +929,8 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 		sleep_ms(delay);
 		delay = delay < 16 ? delay * 2 : delay;
 	}
-	seterr(err, errlen, "cgroup: '%s/%s' did not become %s within %d ms", h->dir, file,
-	       frozen ? "frozen" : "thawed", CG_WAIT_MS);
+	hy_seterr(err, errlen, "cgroup: '%s/%s' did not become %s within %d ms", h->dir, file,
+		  frozen ? "frozen" : "thawed", CG_WAIT_MS);
 	if (frozen)
 		cg_write(h->dir, file, h->v2 ? "0" : "THAWED", NULL, 0);
 	return -ETIMEDOUT;

@@ -1,4 +1,5 @@
 /* jail.c: starts hyrun-vmm in its namespaces, cgroup and private root, with few capabilities. */
+#include "common/errbuf.h"
 #include "runtime/jail.h"
 
 #include <dirent.h>
@@ -67,20 +68,6 @@ struct jail_msg {
 	int32_t pid;
 	char text[1024];
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int send_msg(int sock, char type, pid_t pid, const char *text)
 {
@@ -553,12 +540,12 @@ static int write_file(pid_t pid, const char *file, const char *data, char *err, 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		seterr(err, errlen, "jail: open '%s': %s", path, strerror(errno));
+		hy_seterr(err, errlen, "jail: open '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	n = write(fd, data, strlen(data));
 	if (n < 0) {
-		seterr(err, errlen, "jail: write '%s': %s", path, strerror(errno));
+		hy_seterr(err, errlen, "jail: write '%s': %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -577,7 +564,7 @@ static int write_map(pid_t pid, const char *file, const struct jail_idmap *map, 
 				 map[i].host_id, map[i].size);
 
 		if (n < 0 || (size_t)n >= sizeof(buf) - len) {
-			seterr(err, errlen, "jail: %s: too many mappings", file);
+			hy_seterr(err, errlen, "jail: %s: too many mappings", file);
 			return -1;
 		}
 		len += (size_t)n;
@@ -616,37 +603,37 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	const struct jail_ns *user = &cfg->ns[JAIL_NS_USER];
 
 	if (!cfg->vmm_path || !cfg->vmm_argv || !cfg->vmm_argv[0]) {
-		seterr(err, errlen, "jail: no VMM path or argv");
+		hy_seterr(err, errlen, "jail: no VMM path or argv");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->nr_binds; i++) {
 		if (!cfg->binds[i].source || !valid_target(cfg->binds[i].target)) {
-			seterr(err, errlen,
-			       "jail: bind '%s': the target must be an absolute path without "
-			       "'.' or '..', and the source set",
-			       cfg->binds[i].target ? cfg->binds[i].target : "(null)");
+			hy_seterr(err, errlen,
+				  "jail: bind '%s': the target must be an absolute path without "
+				  "'.' or '..', and the source set",
+				  cfg->binds[i].target ? cfg->binds[i].target : "(null)");
 			return -EINVAL;
 		}
 	}
 	for (size_t i = 0; i < cfg->nr_keep_fds; i++) {
 		if (cfg->keep_fds[i] < 3 || fcntl(cfg->keep_fds[i], F_GETFD) < 0) {
-			seterr(err, errlen, "jail: fd %d to pass on: %s", cfg->keep_fds[i],
-			       cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
-						    : strerror(errno));
+			hy_seterr(err, errlen, "jail: fd %d to pass on: %s", cfg->keep_fds[i],
+				  cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
+						       : strerror(errno));
 			return -EBADF;
 		}
 	}
 	if (cfg->hostname && !cfg->ns[JAIL_NS_UTS].enabled) {
-		seterr(err, errlen, "jail: a hostname needs a UTS namespace of its own");
+		hy_seterr(err, errlen, "jail: a hostname needs a UTS namespace of its own");
 		return -EINVAL;
 	}
 	if (user->enabled && !user->path && (!cfg->nr_uid_map || !cfg->nr_gid_map)) {
-		seterr(err, errlen, "jail: a new user namespace needs uid and gid mappings");
+		hy_seterr(err, errlen, "jail: a new user namespace needs uid and gid mappings");
 		return -EINVAL;
 	}
 	if (cfg->setsid_tty && !isatty(0)) {
-		seterr(err, errlen,
-		       "jail: fd 0 is not a terminal, so it cannot be the controlling one");
+		hy_seterr(err, errlen,
+			  "jail: fd 0 is not a terminal, so it cannot be the controlling one");
 		return -ENOTTY;
 	}
 	return 0;
@@ -692,13 +679,13 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			continue;
 		nsfd[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
 		if (nsfd[i] < 0) {
-			seterr(err, errlen, "jail: %s namespace: open '%s': %s", ns_info[i].name,
-			       cfg->ns[i].path, strerror(errno));
+			hy_seterr(err, errlen, "jail: %s namespace: open '%s': %s", ns_info[i].name,
+				  cfg->ns[i].path, strerror(errno));
 			goto fail_fds;
 		}
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		seterr(err, errlen, "jail: socketpair: %s", strerror(errno));
+		hy_seterr(err, errlen, "jail: socketpair: %s", strerror(errno));
 		goto fail_fds;
 	}
 	/* With 0-2 closed in the caller, the pair would pass as the VMM's stdio. */
@@ -707,7 +694,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			int fd = fcntl(sv[i], F_DUPFD_CLOEXEC, 3);
 
 			if (fd < 0) {
-				seterr(err, errlen, "jail: dup: %s", strerror(errno));
+				hy_seterr(err, errlen, "jail: dup: %s", strerror(errno));
 				goto fail_fds;
 			}
 			close(sv[i]);
@@ -716,7 +703,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 	}
 	child = fork();
 	if (child < 0) {
-		seterr(err, errlen, "jail: fork: %s", strerror(errno));
+		hy_seterr(err, errlen, "jail: fork: %s", strerror(errno));
 		goto fail_fds;
 	}
 	if (child == 0) {
@@ -748,13 +735,13 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 		} else if (r == 'X') {
 			exec_started = true;
 		} else if (r == 'E') {
-			seterr(err, errlen, "%s", m.text);
+			hy_seterr(err, errlen, "%s", m.text);
 			goto fail_child;
 		} else if (r == 0) {
 			break;
 		} else {
-			seterr(err, errlen, "jail: reading from the child: %s",
-			       r < 0 ? strerror(-r) : "unexpected message");
+			hy_seterr(err, errlen, "jail: reading from the child: %s",
+				  r < 0 ? strerror(-r) : "unexpected message");
 			goto fail_child;
 		}
 	}
@@ -769,7 +756,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			snprintf(how, sizeof(how), "ended");
 		else
 			describe_status(st, how, sizeof(how));
-		seterr(err, errlen, "jail: the VMM's process %s before exec", how);
+		hy_seterr(err, errlen, "jail: the VMM's process %s before exec", how);
 		goto fail_child;
 	}
 	close(sv[0]);

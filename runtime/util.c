@@ -1,4 +1,5 @@
 /* util.c: the runtime's logging (stderr and --log, text or JSON), error buffers, atomic writes. */
+#include "common/errbuf.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -118,11 +119,9 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	hy_vseterr(err, errlen, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

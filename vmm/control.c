@@ -1,4 +1,5 @@
 /* control.c: the control socket of a VM in create mode (one request line per connection). */
+#include "common/errbuf.h"
 #include "vmm/control.h"
 
 #include <errno.h>
@@ -64,7 +65,7 @@ static int parse_error(char *err, size_t errlen, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	hy_vseterr(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
