@@ -8,6 +8,7 @@
 /* vsnprintf into err (errlen bytes); nothing when err is NULL or errlen 0. */
 void hy_vseterr(char *err, size_t errlen, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
-void hy_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hy_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -71,8 +71,12 @@ static int run_one(const struct oci_hook *h, const char *what, const char *state
 	size_t out_len = 0, state_len = strlen(state), written = 0;
 	bool exited = false, out_eof = false;
 	long deadline = h->timeout ? now_ms() + (long)h->timeout * 1000 : 0;
+	struct sigaction old_pipe;
 	pid_t pid;
 
+	/* A hook that exits without reading its stdin makes the write fail with
+	 * EPIPE, which must not kill the caller with SIGPIPE. */
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		errf(err, errlen, "%s: pipe: %s", what, strerror(errno));
 		goto out;
@@ -193,6 +197,7 @@ out:
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	return r;
 }
 
