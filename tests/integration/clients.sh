@@ -34,7 +34,7 @@ CL_CTR=()	# ctr with the private containerd's address and namespace
 # cl_run CMD [ARG]...: run CMD under the test time limit; set OUT, ERR and ST, and log
 # the command, its status, time and output (shown when the test fails).
 cl_run() {
-	local t0 f n lines
+	local t0
 	printf '$'
 	printf ' %q' "$@"
 	printf '\n'
@@ -46,14 +46,7 @@ cl_run() {
 	OUT=$(<"$TDIR/stdout")
 	# shellcheck disable=SC2034  # read by expect_stderr_has (lib.sh)
 	ERR=$(<"$TDIR/stderr")
-	printf 'exit status %s after %s ms\n' "$ST" $(($(now_ms) - t0))
-	for f in stdout stderr; do
-		mapfile -t lines <"$TDIR/$f"
-		n=${#lines[@]}
-		printf -- '--- %s (%s lines%s) ---\n' "$f" "$n" "$([ "$n" -le 25 ] || echo ', last 25')"
-		[ "$n" = 0 ] || printf '%s\n' "${lines[@]:$((n > 25 ? n - 25 : 0))}"
-	done
-	[ "$ST" != 124 ] || fail "timed out after $TEST_TIMEOUT s"
+	log_run_result "$t0"
 }
 
 # cl_ok CMD [ARG]...: cl_run that must succeed.

@@ -61,7 +61,7 @@ vm() {
 # vm_raw CMD [ARG]...: run CMD (which runs the VMM) under a time limit; set OUT,
 # ERR and ST. The test's stdin is passed on.
 vm_raw() {
-	local t0 f n lines
+	local t0
 	[ -x "$VMM" ] || fail "$VMM is missing (run make)"
 	printf '$'
 	printf ' %q' "$@"
@@ -83,8 +83,15 @@ vm_raw() {
 	set -e
 	OUT=$(<"$TDIR/stdout")
 	ERR=$(<"$TDIR/stderr")
-	printf 'exit status %s after %s ms\n' "$ST" $(($(now_ms) - t0))
-	# Shown only when the test fails; plain bash, as every exec is slow in the test host.
+	log_run_result "$t0"
+}
+
+# log_run_result T0: log ST, the time since T0 and the end of $TDIR/stdout and stderr
+# (shown only when the test fails; plain bash, as every exec is slow in the test host);
+# fail when the run timed out.
+log_run_result() {
+	local f n lines
+	printf 'exit status %s after %s ms\n' "$ST" $(($(now_ms) - $1))
 	for f in stdout stderr; do
 		mapfile -t lines <"$TDIR/$f"
 		n=${#lines[@]}
