@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <asm/e820.h>
@@ -32,6 +33,8 @@
 
 /* More program headers than a kernel has, small enough to walk without care. */
 #define MAX_PHDRS 64
+/* A vmlinux's notes take a few hundred bytes; more is not a kernel. */
+#define MAX_NOTE_BYTES (1u << 20)
 
 int boot_elf_is_elf(const void *img, size_t size)
 {
@@ -39,7 +42,7 @@ int boot_elf_is_elf(const void *img, size_t size)
 }
 
 /* [off, off + len) inside a file of `size` bytes, without overflow. */
-static int in_file(uint64_t off, uint64_t len, size_t size)
+static int in_file(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
 }
@@ -96,16 +99,22 @@ static int find_pvh_note(const uint8_t *seg, uint64_t len, uint64_t *entry, char
 	return 0;
 }
 
-static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *errbuf,
-			size_t errbuf_len)
+static int check_header(const struct boot_file *f, Elf64_Ehdr *eh, char *errbuf, size_t errbuf_len)
 {
-	if (!img || size < sizeof(*eh)) {
+	uint64_t size = f->size;
+	int ret;
+
+	if ((!f->data && f->fd < 0) || size < sizeof(*eh)) {
 		boot_seterr(errbuf, errbuf_len,
-			    "truncated: file is %zu bytes, an ELF64 header needs %zu", size,
-			    sizeof(*eh));
+			    "truncated: file is %llu bytes, an ELF64 header needs %zu",
+			    (unsigned long long)size, sizeof(*eh));
 		return -EINVAL;
 	}
-	memcpy(eh, img, sizeof(*eh));
+	ret = boot_file_read(f, 0, eh, sizeof(*eh));
+	if (ret) {
+		boot_seterr(errbuf, errbuf_len, "reading the ELF header: %s", strerror(-ret));
+		return ret;
+	}
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
 		boot_seterr(errbuf, errbuf_len, "not an ELF file: no \\177ELF magic");
 		return -EINVAL;
@@ -145,48 +154,88 @@ static int check_header(const uint8_t *img, size_t size, Elf64_Ehdr *eh, char *e
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size)) {
 		boot_seterr(
 		    errbuf, errbuf_len,
-		    "truncated: program headers at %#llx (%u entries) end past the file's %zu "
+		    "truncated: program headers at %#llx (%u entries) end past the file's %llu "
 		    "bytes",
-		    (unsigned long long)eh->e_phoff, eh->e_phnum, size);
+		    (unsigned long long)eh->e_phoff, eh->e_phnum, (unsigned long long)size);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static void get_phdr(const uint8_t *img, const Elf64_Ehdr *eh, unsigned i, Elf64_Phdr *ph)
+/* The ELF header and program header table of a checked file. */
+struct elf_headers {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHDRS];
+};
+
+static int read_headers(const struct boot_file *f, struct elf_headers *h, char *errbuf,
+			size_t errbuf_len)
 {
-	memcpy(ph, img + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
+	int ret = check_header(f, &h->eh, errbuf, errbuf_len);
+
+	if (ret)
+		return ret;
+	ret = boot_file_read(f, h->eh.e_phoff, h->ph, (uint64_t)h->eh.e_phnum * sizeof(Elf64_Phdr));
+	if (ret)
+		boot_seterr(errbuf, errbuf_len, "reading the program headers: %s", strerror(-ret));
+	return ret;
 }
 
-int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, char *errbuf,
-		   size_t errbuf_len)
+static int read_pvh_note(const struct boot_file *f, const Elf64_Phdr *ph, uint64_t *entry,
+			 char *errbuf, size_t errbuf_len)
 {
-	const uint8_t *img = image;
+	uint8_t *seg;
+	int ret;
+
+	if (f->data)
+		return find_pvh_note((const uint8_t *)f->data + ph->p_offset, ph->p_filesz, entry,
+				     errbuf, errbuf_len);
+	if (ph->p_filesz > MAX_NOTE_BYTES) {
+		boot_seterr(errbuf, errbuf_len, "PT_NOTE segment of %llu bytes is too large",
+			    (unsigned long long)ph->p_filesz);
+		return -EINVAL;
+	}
+	seg = malloc(ph->p_filesz ? ph->p_filesz : 1);
+	if (!seg)
+		return -ENOMEM;
+	ret = boot_file_read(f, ph->p_offset, seg, ph->p_filesz);
+	if (ret)
+		boot_seterr(errbuf, errbuf_len, "reading a PT_NOTE segment: %s", strerror(-ret));
+	else
+		ret = find_pvh_note(seg, ph->p_filesz, entry, errbuf, errbuf_len);
+	free(seg);
+	return ret;
+}
+
+static int parse(const struct boot_file *f, struct elf_headers *h, struct boot_elf_info *info,
+		 char *errbuf, size_t errbuf_len)
+{
+	uint64_t size = f->size;
+	int entry_ok = 0, ret;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
-	int entry_ok = 0, ret;
 	unsigned i;
 
 	memset(info, 0, sizeof(*info));
-	ret = check_header(img, size, &eh, errbuf, errbuf_len);
+	ret = read_headers(f, h, errbuf, errbuf_len);
 	if (ret)
 		return ret;
+	eh = h->eh;
 
 	info->load_start = UINT64_MAX;
 	for (i = 0; i < eh.e_phnum; i++) {
-		get_phdr(img, &eh, i, &ph);
+		ph = h->ph[i];
 		if (ph.p_type == PT_NOTE) {
 			if (!in_file(ph.p_offset, ph.p_filesz, size)) {
 				boot_seterr(
 				    errbuf, errbuf_len,
 				    "truncated: PT_NOTE segment %u at %#llx+%#llx ends past the "
-				    "file's %zu bytes",
+				    "file's %llu bytes",
 				    i, (unsigned long long)ph.p_offset,
-				    (unsigned long long)ph.p_filesz, size);
+				    (unsigned long long)ph.p_filesz, (unsigned long long)size);
 				return -EINVAL;
 			}
-			ret = find_pvh_note(img + ph.p_offset, ph.p_filesz, &info->pvh_entry,
-					    errbuf, errbuf_len);
+			ret = read_pvh_note(f, &ph, &info->pvh_entry, errbuf, errbuf_len);
 			if (ret)
 				return ret;
 			continue;
@@ -204,9 +253,9 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 			boot_seterr(
 			    errbuf, errbuf_len,
 			    "truncated: PT_LOAD segment %u at %#llx+%#llx ends past the file's "
-			    "%zu bytes",
+			    "%llu bytes",
 			    i, (unsigned long long)ph.p_offset, (unsigned long long)ph.p_filesz,
-			    size);
+			    (unsigned long long)size);
 			return -EINVAL;
 		}
 		if (ph.p_paddr > UINT64_MAX - ph.p_memsz) {
@@ -241,18 +290,35 @@ int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, c
 	return 0;
 }
 
+int boot_elf_parse(const void *image, size_t size, struct boot_elf_info *info, char *errbuf,
+		   size_t errbuf_len)
+{
+	const struct boot_file f = {.data = image, .fd = -1, .size = image ? size : 0};
+	struct elf_headers h;
+
+	return parse(&f, &h, info, errbuf, errbuf_len);
+}
+
+int boot_elf_parse_file(const struct boot_file *f, struct boot_elf_info *info, char *errbuf,
+			size_t errbuf_len)
+{
+	struct elf_headers h;
+
+	return parse(f, &h, info, errbuf, errbuf_len);
+}
+
 /* Every segment must land in low RAM above the boot structures below 1 MiB
  * (zero page, page tables, command line, MP and ACPI tables). Checked for all
  * segments before anything is written. */
-static int check_segments(struct guest_mem *m, const uint8_t *img, const Elf64_Ehdr *eh,
-			  char *errbuf, size_t errbuf_len)
+static int check_segments(struct guest_mem *m, const struct elf_headers *h, char *errbuf,
+			  size_t errbuf_len)
 {
 	uint64_t low_end = guest_mem_low_end(m);
 	Elf64_Phdr ph;
 	unsigned i;
 
-	for (i = 0; i < eh->e_phnum; i++) {
-		get_phdr(img, eh, i, &ph);
+	for (i = 0; i < h->eh.e_phnum; i++) {
+		ph = h->ph[i];
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (ph.p_paddr < HY_HIMEM_START) {
@@ -277,41 +343,50 @@ static int check_segments(struct guest_mem *m, const uint8_t *img, const Elf64_E
 	return 0;
 }
 
-static void copy_segments(struct guest_mem *m, const uint8_t *img, const Elf64_Ehdr *eh)
+/* Each segment read from the file straight to its place in guest RAM. */
+static int copy_segments(struct guest_mem *m, const struct boot_file *f,
+			 const struct elf_headers *h, char *errbuf, size_t errbuf_len)
 {
-	Elf64_Phdr ph;
+	const Elf64_Phdr *ph;
 	uint8_t *dst;
 	unsigned i;
+	int ret;
 
-	for (i = 0; i < eh->e_phnum; i++) {
-		get_phdr(img, eh, i, &ph);
-		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+	for (i = 0; i < h->eh.e_phnum; i++) {
+		ph = &h->ph[i];
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
 		/* Checked by check_segments(); guest RAM may be reused, so the
 		 * bss is cleared explicitly. */
-		dst = guest_mem_ptr(m, ph.p_paddr, ph.p_memsz);
-		memcpy(dst, img + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		dst = guest_mem_ptr(m, ph->p_paddr, ph->p_memsz);
+		ret = boot_file_read(f, ph->p_offset, dst, ph->p_filesz);
+		if (ret) {
+			boot_seterr(errbuf, errbuf_len, "reading PT_LOAD segment %u: %s", i,
+				    ret == -EIO ? "the file ended early (did it change while "
+						  "being read?)"
+						: strerror(-ret));
+			return ret;
+		}
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 	}
+	return 0;
 }
 
 int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct boot_x86_result *res,
 		  char *errbuf, size_t errbuf_len)
 {
-	const uint8_t *img = p->kernel;
 	const char *cmdline = p->cmdline ? p->cmdline : "";
 	struct boot_elf_info info;
+	struct elf_headers h;
 	struct boot_params bp;
-	Elf64_Ehdr eh;
 	size_t cmdline_len;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	ret = boot_elf_parse(p->kernel, p->kernel_size, &info, errbuf, errbuf_len);
+	ret = parse(&p->kernel, &h, &info, errbuf, errbuf_len);
 	if (ret)
 		return ret;
-	memcpy(&eh, img, sizeof(eh));
-	ret = check_segments(m, img, &eh, errbuf, errbuf_len);
+	ret = check_segments(m, &h, errbuf, errbuf_len);
 	if (ret)
 		return ret;
 
@@ -323,7 +398,9 @@ int boot_elf_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 		return -E2BIG;
 	}
 
-	copy_segments(m, img, &eh);
+	ret = copy_segments(m, &p->kernel, &h, errbuf, errbuf_len);
+	if (ret)
+		return ret;
 
 	ret = guest_mem_write(m, HY_CMDLINE_ADDR, cmdline, cmdline_len + 1);
 	if (ret) {

@@ -37,12 +37,18 @@ int boot_elf_is_elf(const void *img, size_t size);
 int boot_elf_parse(const void *img, size_t size, struct boot_elf_info *info, char *errbuf,
 		   size_t errbuf_len);
 
+/* boot_elf_parse() of a boot_file: a file's headers and notes are read with
+ * pread(2), its segments not at all. */
+int boot_elf_parse_file(const struct boot_file *f, struct boot_elf_info *info, char *errbuf,
+			size_t errbuf_len);
+
 /*
  * boot_elf_parse(), then copy each PT_LOAD to its p_paddr (which must lie in
  * low guest RAM, at or above 1 MiB) and zero its bss part; place the command
  * line and the initrd as boot_x86_load() does; fill the zero page (boot
  * protocol fields a 64-bit entry reads, e820, acpi_rsdp_addr) and write the
- * identity page tables and GDT. p->kernel holds the ELF file.
+ * identity page tables and GDT. p->kernel is the ELF file; each segment is
+ * read from it once, straight into guest RAM.
  * res->entry is e_entry (enter in 64-bit mode with %rsi = res->zero_page).
  * Returns 0 or -errno with errbuf filled.
  */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <asm/e820.h>
 
@@ -45,6 +46,58 @@ void boot_seterr(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+int boot_file_read(const struct boot_file *f, uint64_t off, void *dst, uint64_t len)
+{
+	uint8_t *d = dst;
+
+	if (off > f->size || len > f->size - off)
+		return -EINVAL;
+	if (f->data) {
+		memcpy(d, (const uint8_t *)f->data + off, len);
+		return 0;
+	}
+	while (len) {
+		size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
+		ssize_t n = pread(f->fd, d, chunk, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		d += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+int boot_file_to_guest(const struct guest_mem *m, const struct boot_file *f, uint64_t off,
+		       uint64_t gpa, uint64_t len)
+{
+	void *dst;
+
+	if (!len)
+		return 0;
+	dst = guest_mem_ptr(m, gpa, len);
+	if (!dst)
+		return -EFAULT;
+	return boot_file_read(f, off, dst, len);
+}
+
+/* A loader's message for a failed boot_file_read()/boot_file_to_guest(). */
+static const char *file_err(int err)
+{
+	if (err == -EIO)
+		return "the file ended early (did it change while being read?)";
+	if (err == -EINVAL)
+		return "outside the file";
+	if (err == -EFAULT)
+		return "outside guest RAM";
+	return strerror(-err);
+}
+
 static uint16_t get_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -55,8 +108,9 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, char *errbuf,
-		  size_t errbuf_len)
+/* `avail` bytes of the image are at `image`; the whole file is `size` bytes. */
+static int parse_bzimage(const void *image, size_t avail, uint64_t size, struct bzimage_info *info,
+			 char *errbuf, size_t errbuf_len)
 {
 	const uint8_t *img = image;
 	struct setup_header hdr;
@@ -68,11 +122,11 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 	memset(info, 0, sizeof(*info));
 	/* Enough to look at the magic and the protocol version. */
 	need = HDR_FIELD(version) + sizeof(hdr.version);
-	if (!img || size < need) {
+	if (!img || avail < need) {
 		boot_seterr(
 		    errbuf, errbuf_len,
-		    "truncated: file is %zu bytes, a bzImage setup header needs at least %llu",
-		    size, (unsigned long long)need);
+		    "truncated: file is %llu bytes, a bzImage setup header needs at least %llu",
+		    (unsigned long long)size, (unsigned long long)need);
 		return -EINVAL;
 	}
 	if (get_le32(img + HDR_FIELD(header)) != BZ_MAGIC) {
@@ -104,10 +158,10 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 		    hdr_end, need_fields);
 		return -EINVAL;
 	}
-	if (size < hdr_end) {
+	if (avail < hdr_end) {
 		boot_seterr(errbuf, errbuf_len,
-			    "truncated: file is %zu bytes, setup header says at least %zu", size,
-			    hdr_end);
+			    "truncated: file is %llu bytes, setup header says at least %zu",
+			    (unsigned long long)size, hdr_end);
 		return -EINVAL;
 	}
 	memset(&hdr, 0, sizeof(hdr));
@@ -130,8 +184,8 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 		need = setup_size + 1;
 	if (size < need) {
 		boot_seterr(errbuf, errbuf_len,
-			    "truncated: file is %zu bytes, setup header says at least %llu", size,
-			    (unsigned long long)need);
+			    "truncated: file is %llu bytes, setup header says at least %llu",
+			    (unsigned long long)size, (unsigned long long)need);
 		return -EINVAL;
 	}
 
@@ -147,6 +201,30 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 	info->relocatable = hdr.relocatable_kernel;
 	info->header_end = (uint32_t)hdr_end;
 	return 0;
+}
+
+int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, char *errbuf,
+		  size_t errbuf_len)
+{
+	return parse_bzimage(image, size, size, info, errbuf, errbuf_len);
+}
+
+int bzimage_parse_file(const struct boot_file *f, struct bzimage_info *info, char *errbuf,
+		       size_t errbuf_len)
+{
+	uint8_t head[BOOT_FILE_HEAD];
+	size_t avail = f->size < sizeof(head) ? (size_t)f->size : sizeof(head);
+	int ret;
+
+	if (f->data)
+		return parse_bzimage(f->data, (size_t)f->size, f->size, info, errbuf, errbuf_len);
+	ret = boot_file_read(f, 0, head, avail);
+	if (ret) {
+		memset(info, 0, sizeof(*info));
+		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s", file_err(ret));
+		return ret;
+	}
+	return parse_bzimage(head, avail, f->size, info, errbuf, errbuf_len);
 }
 
 unsigned e820_build(const struct guest_mem *m, struct boot_e820_entry *table, unsigned max)
@@ -224,7 +302,7 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 		       struct boot_x86_result *res, char *errbuf, size_t errbuf_len)
 {
 	uint64_t low_end = guest_mem_low_end(m);
-	uint64_t base_size = p->initrd ? p->initrd_size : 0;
+	uint64_t base_size = p->initrd.size;
 	uint64_t extra_size = p->initrd_extra ? p->initrd_extra_size : 0;
 	uint64_t pad, total, top, addr;
 	static const uint8_t zeros[4];
@@ -260,16 +338,14 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 		return -ENOMEM;
 	}
 
-	ret = 0;
-	if (base_size)
-		ret = guest_mem_write(m, addr, p->initrd, base_size);
+	ret = boot_file_to_guest(m, &p->initrd, 0, addr, base_size);
 	if (!ret && pad)
 		ret = guest_mem_write(m, addr + base_size, zeros, pad);
 	if (!ret && extra_size)
 		ret = guest_mem_write(m, addr + base_size + pad, p->initrd_extra, extra_size);
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the initrd at %#llx",
-			    (unsigned long long)addr);
+		boot_seterr(errbuf, errbuf_len, "writing the initrd at %#llx: %s",
+			    (unsigned long long)addr, file_err(ret));
 		return ret;
 	}
 
@@ -301,8 +377,8 @@ int boot_x86_finish(struct guest_mem *m, const struct boot_x86_params *p, struct
 int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct boot_x86_result *res,
 		  char *errbuf, size_t errbuf_len)
 {
-	const uint8_t *img = p->kernel;
 	const char *cmdline = p->cmdline ? p->cmdline : "";
+	uint8_t head[BOOT_FILE_HEAD];
 	struct bzimage_info bi;
 	struct boot_params bp;
 	uint64_t low_end = guest_mem_low_end(m), kernel_end, max_cmdline;
@@ -310,9 +386,16 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	ret = bzimage_parse(p->kernel, p->kernel_size, &bi, errbuf, errbuf_len);
+	ret = bzimage_parse_file(&p->kernel, &bi, errbuf, errbuf_len);
 	if (ret)
 		return ret;
+	/* The parse saw the whole header, so it is inside the file. */
+	hdr_end = bi.header_end < HDR_ROOM_END ? bi.header_end : HDR_ROOM_END;
+	ret = boot_file_read(&p->kernel, 0, head, hdr_end);
+	if (ret) {
+		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s", file_err(ret));
+		return ret;
+	}
 
 	kernel_end = kernel_mem_end(&bi);
 	if (!kernel_end || kernel_end > low_end) {
@@ -324,9 +407,10 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 		    bi.init_size, (unsigned long long)low_end);
 		return -ENOMEM;
 	}
-	ret = guest_mem_write(m, HY_KERNEL_LOAD, img + bi.setup_size, bi.kernel_size);
+	ret = boot_file_to_guest(m, &p->kernel, bi.setup_size, HY_KERNEL_LOAD, bi.kernel_size);
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "writing the kernel at %#llx", HY_KERNEL_LOAD);
+		boot_seterr(errbuf, errbuf_len, "writing the kernel at %#llx: %s", HY_KERNEL_LOAD,
+			    file_err(ret));
 		return ret;
 	}
 
@@ -336,8 +420,7 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	 * keeps a bogus jump byte from spilling image bytes further.
 	 */
 	memset(&bp, 0, sizeof(bp));
-	hdr_end = bi.header_end < HDR_ROOM_END ? bi.header_end : HDR_ROOM_END;
-	memcpy((uint8_t *)&bp + HDR_OFF, img + HDR_OFF, hdr_end - HDR_OFF);
+	memcpy((uint8_t *)&bp + HDR_OFF, head + HDR_OFF, hdr_end - HDR_OFF);
 	bp.hdr.type_of_loader = LOADER_UNDEFINED;
 	bp.hdr.loadflags |= LOADED_HIGH | CAN_USE_HEAP;
 	bp.hdr.heap_end_ptr = HEAP_END_PTR;

@@ -27,6 +27,39 @@ struct bzimage_info {
 };
 
 /*
+ * A kernel or initrd as the loaders read it: its whole contents in memory
+ * (`data`), or, when data is NULL, the open file `fd`, read with pread(2)
+ * straight into guest memory so that a file is copied once. `size` is its
+ * length in bytes either way; size 0 means there is none.
+ */
+struct boot_file {
+	const void *data;
+	int fd;
+	uint64_t size;
+};
+
+/* Bytes read from a file for parsing: every header a loader looks at lies
+ * in the first BOOT_FILE_HEAD bytes (an ELF program header table too, where
+ * it is not, is read on its own). */
+#define BOOT_FILE_HEAD 4096
+
+/*
+ * Copy [off, off + len) of `f` to dst. Returns 0; -EINVAL when the range is
+ * not inside the file; -EIO when the file ends early (it shrank after its
+ * size was taken); -errno when pread() fails.
+ */
+int boot_file_read(const struct boot_file *f, uint64_t off, void *dst, uint64_t len);
+
+/*
+ * Copy [off, off + len) of `f` to guest-physical `gpa`, with one copy: the
+ * destination is checked with guest_mem_ptr() and a file is read straight
+ * into it. Returns 0, -EFAULT when [gpa, gpa + len) is not guest RAM, or what
+ * boot_file_read() returns.
+ */
+int boot_file_to_guest(const struct guest_mem *m, const struct boot_file *f, uint64_t off,
+		       uint64_t gpa, uint64_t len);
+
+/*
  * Validate a bzImage held in memory. Rejects, with a message in errbuf
  * (errbuf_len bytes), a file that is truncated, has no "HdrS" magic, speaks
  * a boot protocol older than 2.12, or cannot be entered in 64-bit mode
@@ -34,6 +67,10 @@ struct bzimage_info {
  */
 int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, char *errbuf,
 		  size_t errbuf_len);
+
+/* bzimage_parse() of a boot_file, reading only its first BOOT_FILE_HEAD bytes. */
+int bzimage_parse_file(const struct boot_file *f, struct bzimage_info *info, char *errbuf,
+		       size_t errbuf_len);
 
 /*
  * Build the e820 map for this guest memory into `table` (at most `max`
@@ -52,10 +89,8 @@ unsigned e820_build(const struct guest_mem *m, struct boot_e820_entry *table, un
 int cmdline_append(char *buf, size_t cap, const char *arg);
 
 struct boot_x86_params {
-	const void *kernel; /* bzImage contents */
-	size_t kernel_size;
-	const void *initrd; /* base initramfs (may be NULL) */
-	size_t initrd_size;
+	struct boot_file kernel;  /* bzImage, or vmlinux for boot_elf_load() */
+	struct boot_file initrd;  /* base initramfs (size 0: none) */
 	const void *initrd_extra; /* appended after the initramfs, 4-byte aligned (may be NULL) */
 	size_t initrd_extra_size;
 	const char *cmdline;

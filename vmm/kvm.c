@@ -195,6 +195,7 @@ int kvm_open(struct kvm *k)
 	if (r <= 0)
 		r = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
 	k->max_vcpus = r > 0 ? (unsigned)r : 4; /* the API's documented default */
+	k->tsc_deadline = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
 	r = get_supported_cpuid(k);
 	if (r)

@@ -19,6 +19,7 @@ struct kvm {
 	int vm_fd;
 	size_t run_size; /* bytes to mmap for each vCPU's struct kvm_run */
 	unsigned max_vcpus;
+	bool tsc_deadline;	  /* KVM emulates the LAPIC's TSC-deadline timer mode */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, filtered per vCPU later */
 };
 

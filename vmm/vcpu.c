@@ -49,7 +49,8 @@
 #define APIC_MODE_NMI 0x4
 #define APIC_MODE_EXTINT 0x7
 
-#define CPUID_HYPERVISOR (1u << 31) /* leaf 1 ECX */
+#define CPUID_HYPERVISOR (1u << 31)   /* leaf 1 ECX */
+#define CPUID_TSC_DEADLINE (1u << 24) /* leaf 1 ECX */
 
 static int kick_signal(void)
 {
@@ -93,6 +94,12 @@ static int setup_cpuid(struct vcpu *v)
 			 * back to calibrating the TSC against the PIT, which is
 			 * slow and unreliable in a VM. */
 			e->ecx |= CPUID_HYPERVISOR;
+			/* KVM emulates the TSC-deadline timer but leaves the
+			 * bit to the VMM. With it the guest programs its local
+			 * timer in TSC cycles and skips the APIC timer
+			 * calibration (a busy wait of about 100 ms). */
+			if (v->kvm->tsc_deadline)
+				e->ecx |= CPUID_TSC_DEADLINE;
 			/* EBX[31:24] is the initial APIC id, [23:16] the
 			 * logical processor count; the host's values leak
 			 * through otherwise. */

@@ -63,11 +63,6 @@
 #define CMOS_PORT 0x70
 #define SLP_EN (1u << 5)
 
-struct file_buf {
-	void *data;
-	size_t size;
-};
-
 /* One ioeventfd: the guest wrote queue index `q` to a transport's QueueNotify. */
 struct queue_notify {
 	struct virtio_mmio *t;
@@ -82,7 +77,7 @@ struct vm {
 	struct guest_mem mem;
 	bool mem_ready;
 	struct event_loop *loop;
-	struct file_buf kernel, initrd;
+	struct boot_file kernel, initrd; /* open until loaded into guest RAM */
 	bool kernel_is_elf; /* an uncompressed vmlinux, booted without the decompressor */
 
 	struct vcpu vcpus[HY_MAX_VCPUS];
@@ -402,63 +397,44 @@ void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_
 /* --- setup ---------------------------------------------------------------- */
 
 /*
- * Read a whole file into memory. read() rather than mmap(): the contents are
- * copied into guest memory once anyway, and on network or 9p filesystems
- * large reads are far cheaper than one page fault per 4 KiB.
+ * Open a kernel or initrd for loading: it is read later with pread(2) straight
+ * into guest memory (boot_file_to_guest()), one copy and only the parts the
+ * guest needs, rather than mmap()ed, which costs a page fault per 4 KiB on
+ * network and 9p filesystems.
  */
-static int read_file(struct file_buf *f, const char *path, const char *what)
+static int open_file(struct boot_file *f, const char *path, const char *what)
 {
-	cleanup_fd int fd = -1;
 	struct stat st;
-	size_t done = 0;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int err = -errno;
 
 		log_error("cannot open %s '%s': %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return err;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		log_error("%s '%s' is not a regular file", what, path);
+		close(fd);
 		return -EINVAL;
 	}
 	if (st.st_size == 0) {
 		log_error("%s '%s' is empty", what, path);
+		close(fd);
 		return -EINVAL;
 	}
-	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
-		log_error("%s '%s' is too large", what, path);
-		return -EFBIG;
-	}
-	f->data = malloc((size_t)st.st_size);
-	if (!f->data) {
-		log_error("cannot read %s '%s': out of memory", what, path);
-		return -ENOMEM;
-	}
-	f->size = (size_t)st.st_size;
-	while (done < f->size) {
-		ssize_t n = read(fd, (char *)f->data + done, f->size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? -errno : -EIO;
-
-			log_error("cannot read %s '%s': %s", what, path,
-				  n < 0 ? strerror(errno) : "file shrank while being read");
-			return err;
-		}
-		done += (size_t)n;
-	}
+	*f = (struct boot_file){.data = NULL, .fd = fd, .size = (uint64_t)st.st_size};
 	return 0;
 }
 
-static void free_file(struct file_buf *f)
+static void close_file(struct boot_file *f)
 {
-	free(f->data);
-	f->data = NULL;
-	f->size = 0;
+	if (f->fd >= 0)
+		close(f->fd);
+	*f = (struct boot_file){.data = NULL, .fd = -1, .size = 0};
 }
 
 static void serial_set_irq(void *opaque, int level)
@@ -929,10 +905,8 @@ static int load_guest(struct vm *vm, uint64_t rsdp, struct boot_x86_result *res)
 	if (r)
 		goto out;
 	p = (struct boot_x86_params){
-	    .kernel = vm->kernel.data,
-	    .kernel_size = vm->kernel.size,
-	    .initrd = vm->initrd.data,
-	    .initrd_size = vm->initrd.size,
+	    .kernel = vm->kernel,
+	    .initrd = vm->initrd,
 	    .initrd_extra = cb.data,
 	    .initrd_extra_size = cb.len,
 	    .cmdline = cmdline,
@@ -956,24 +930,27 @@ static int check_files(struct vm *vm)
 {
 	struct bzimage_info info;
 	struct boot_elf_info elf;
+	uint8_t head[4]; /* the ELF magic's length */
 	char err[256] = "";
 	int r;
 
-	r = read_file(&vm->kernel, vm->cfg.kernel_path, "kernel");
+	r = open_file(&vm->kernel, vm->cfg.kernel_path, "kernel");
 	if (r)
 		return r;
-	vm->kernel_is_elf = boot_elf_is_elf(vm->kernel.data, vm->kernel.size);
+	vm->kernel_is_elf = vm->kernel.size >= sizeof(head) &&
+			    !boot_file_read(&vm->kernel, 0, head, sizeof(head)) &&
+			    boot_elf_is_elf(head, sizeof(head));
 	if (vm->kernel_is_elf)
-		r = boot_elf_parse(vm->kernel.data, vm->kernel.size, &elf, err, sizeof(err));
+		r = boot_elf_parse_file(&vm->kernel, &elf, err, sizeof(err));
 	else
-		r = bzimage_parse(vm->kernel.data, vm->kernel.size, &info, err, sizeof(err));
+		r = bzimage_parse_file(&vm->kernel, &info, err, sizeof(err));
 	if (r) {
 		log_error("kernel '%s': %s", vm->cfg.kernel_path,
 			  err[0] ? err : "not a usable kernel image");
 		return r;
 	}
 	if (vm->cfg.initrd_path)
-		r = read_file(&vm->initrd, vm->cfg.initrd_path, "initrd");
+		r = open_file(&vm->initrd, vm->cfg.initrd_path, "initrd");
 	return r;
 }
 
@@ -1013,6 +990,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->cfg = *cfg;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
 	vm->sigfd = -1;
+	vm->kernel.fd = vm->initrd.fd = -1;
 	vm->ready_fd = cfg->ready_fd;
 	for (unsigned i = 0; i < HY_VIRTIO_MAX_DEVS; i++)
 		vm->mmio_irqfd[i] = -1;
@@ -1108,8 +1086,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	}
 
 	/* The files were copied into guest memory. */
-	free_file(&vm->kernel);
-	free_file(&vm->initrd);
+	close_file(&vm->kernel);
+	close_file(&vm->initrd);
 	*out = vm;
 	return 0;
 
@@ -1274,8 +1252,8 @@ void vm_destroy(struct vm *vm)
 		kvm_close(&vm->kvm);
 	if (vm->mem_ready)
 		guest_mem_free(&vm->mem);
-	free_file(&vm->kernel);
-	free_file(&vm->initrd);
+	close_file(&vm->kernel);
+	close_file(&vm->initrd);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }

@@ -414,12 +414,19 @@ static void load_modules(void)
 			init.modules_failed++;
 			continue;
 		}
-		/* EEXIST: the driver is built in or already loaded. */
-		if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
+		/* EEXIST: the driver is built in or already loaded. ENOSYS: a
+		 * kernel without module support has every driver it needs
+		 * built in (the minimal guest kernel); the rest are skipped. */
+		if (syscall(SYS_finit_module, fd, "", 0) == 0 || errno == EEXIST) {
+			dbg("hyrun-init: module '%s' loaded (%ld ms)", line, now_ms());
+		} else if (errno == ENOSYS) {
+			dbg("hyrun-init: the kernel loads no modules; '%s' and the rest skipped",
+			    line);
+			close(fd);
+			break;
+		} else {
 			msg("hyrun-init: load module '%s': %s", line, strerror(errno));
 			init.modules_failed++;
-		} else {
-			dbg("hyrun-init: module '%s' loaded (%ld ms)", line, now_ms());
 		}
 		close(fd);
 	}

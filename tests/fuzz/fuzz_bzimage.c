@@ -63,12 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(info.version >= 0x020c && (info.xloadflags & 1));
 
 	memset(&p, 0, sizeof(p));
-	p.kernel = data;
-	p.kernel_size = size;
-	if (opt & 1) {
-		p.initrd = initrd;
-		p.initrd_size = (opt & 2) ? sizeof(initrd) : 1;
-	}
+	p.kernel = (struct boot_file){.data = data, .fd = -1, .size = size};
+	p.initrd.fd = -1;
+	if (opt & 1)
+		p.initrd = (struct boot_file){
+		    .data = initrd, .fd = -1, .size = (opt & 2) ? sizeof(initrd) : 1};
 	if (opt & 4) {
 		p.initrd_extra = extra;
 		p.initrd_extra_size = sizeof(extra);
@@ -93,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(bp);
 	FUZZ_CHECK(bp->hdr.cmd_line_ptr == HY_CMDLINE_ADDR);
 	/* Either part alone is an initrd too; the appendix starts 4-aligned. */
-	base = p.initrd ? p.initrd_size : 0;
+	base = p.initrd.size;
 	pad = p.initrd_extra ? (4 - base % 4) % 4 : 0;
 	want = base + (p.initrd_extra ? pad + p.initrd_extra_size : 0);
 	FUZZ_CHECK(res.initrd_size == want);

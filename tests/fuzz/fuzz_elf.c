@@ -51,11 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(info.entry >= info.load_start && info.entry < info.load_end);
 
 	memset(&p, 0, sizeof(p));
-	p.kernel = data;
-	p.kernel_size = size;
+	p.kernel = (struct boot_file){.data = data, .fd = -1, .size = size};
+	p.initrd.fd = -1;
 	if (opt & 1) {
-		p.initrd = initrd;
-		p.initrd_size = (opt & 2) ? sizeof(initrd) : 5;
+		p.initrd = (struct boot_file){
+		    .data = initrd, .fd = -1, .size = (opt & 2) ? sizeof(initrd) : 5};
 	}
 	p.cmdline = (opt & 4) ? "console=ttyS0 quiet" : NULL;
 	err[0] = 0;
@@ -81,14 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   ph.p_paddr + ph.p_memsz <= info.load_end);
 		FUZZ_CHECK(guest_mem_ptr(&gm, ph.p_paddr, ph.p_memsz));
 	}
-	if (p.initrd) {
+	if (p.initrd.size) {
 		const void *g;
 
-		FUZZ_CHECK(res.initrd_size == p.initrd_size && res.initrd_gpa % 4096 == 0);
+		FUZZ_CHECK(res.initrd_size == p.initrd.size && res.initrd_gpa % 4096 == 0);
 		FUZZ_CHECK(res.initrd_gpa >= info.load_end);
 		FUZZ_CHECK(res.initrd_gpa + res.initrd_size <= guest_mem_low_end(&gm));
 		g = guest_mem_ptr(&gm, res.initrd_gpa, res.initrd_size);
-		FUZZ_CHECK(g && !memcmp(g, initrd, p.initrd_size));
+		FUZZ_CHECK(g && !memcmp(g, initrd, p.initrd.size));
 	}
 	return 0;
 }

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <asm/e820.h>
 
@@ -353,10 +355,8 @@ static void load(struct loaded *l, struct elf_img *e, uint64_t mem, const void *
 		 size_t initrd_size, const char *cmdline)
 {
 	struct boot_x86_params p = {
-	    .kernel = e->b,
-	    .kernel_size = e->size,
-	    .initrd = initrd,
-	    .initrd_size = initrd_size,
+	    .kernel = {.data = e->b, .fd = -1, .size = e->size},
+	    .initrd = {.data = initrd, .fd = -1, .size = initrd ? initrd_size : 0},
 	    .cmdline = cmdline,
 	    .acpi_rsdp = HY_ACPI_ADDR,
 	};
@@ -567,5 +567,55 @@ Test(boot_elf_real, built_vmlinux)
 	cr_assert_eq(l.res.entry, 0x1000000);
 	cr_assert_geq(l.res.initrd_gpa, info.load_end);
 	guest_mem_free(&l.m);
+	free(e.b);
+}
+
+static int memfile(const void *data, size_t len)
+{
+	int fd = memfd_create("hyrun-test", MFD_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+/* From a file: headers and notes read with pread, segments straight into RAM. */
+Test(boot_elf_load, from_file)
+{
+	struct elf_img e = make_elf(1);
+	struct boot_file f = {.data = NULL, .fd = memfile(e.b, e.size), .size = e.size};
+	struct boot_x86_params p = {.kernel = f, .initrd = {.data = NULL, .fd = -1, .size = 0}};
+	struct boot_x86_result res;
+	struct boot_elf_info info;
+	struct guest_mem m;
+	char err[256] = "";
+	uint8_t *g;
+
+	cr_assert_eq(boot_elf_parse_file(&f, &info, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(info.pvh_entry, E_PVH);
+	cr_assert_eq(info.entry, E_ENTRY);
+	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0), 0);
+	memset(guest_mem_ptr(&m, E_DATA_PADDR, E_DATA_MEMSZ), 0xaa, E_DATA_MEMSZ);
+	cr_assert_eq(boot_elf_load(&m, &p, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.entry, E_ENTRY);
+	g = guest_mem_ptr(&m, E_TEXT_PADDR, E_TEXT_SIZE);
+	cr_assert_arr_eq(g, e.b + E_TEXT_OFF, E_TEXT_SIZE);
+	g = guest_mem_ptr(&m, E_DATA_PADDR, E_DATA_MEMSZ);
+	cr_assert_arr_eq(g, e.b + E_DATA_OFF, E_DATA_FILESZ);
+	for (size_t i = E_DATA_FILESZ; i < E_DATA_MEMSZ; i++)
+		cr_assert_eq(g[i], 0, "bss byte %zu", i);
+
+	/* The file shrinks after its size was taken: a clear error, not garbage. */
+	cr_assert_eq(ftruncate(f.fd, E_DATA_OFF + 10), 0);
+	cr_assert_eq(boot_elf_load(&m, &p, &res, err, sizeof(err)), -EIO);
+	cr_assert(strstr(err, "PT_LOAD segment 1") && strstr(err, "ended early"), "message: %s",
+		  err);
+	/* A file too short for its segments is refused by the parse. */
+	f.size = E_NOTE_OFF;
+	cr_assert_eq(ftruncate(f.fd, E_NOTE_OFF), 0);
+	cr_assert_eq(boot_elf_parse_file(&f, &info, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "truncated"), "message: %s", err);
+	close(f.fd);
+	guest_mem_free(&m);
 	free(e.b);
 }

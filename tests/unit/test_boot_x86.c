@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <asm/e820.h>
 
@@ -228,10 +230,8 @@ Test(boot_x86_parse, real_kernel)
 	{
 		struct guest_mem m;
 		struct boot_x86_params p = {
-		    .kernel = img,
-		    .kernel_size = (size_t)st.st_size,
-		    .initrd = "0707",
-		    .initrd_size = 4,
+		    .kernel = {.data = img, .fd = -1, .size = (uint64_t)st.st_size},
+		    .initrd = {.data = "0707", .fd = -1, .size = 4},
 		    .cmdline = "console=ttyS0",
 		};
 		struct boot_x86_result res;
@@ -345,10 +345,8 @@ static void load_setup(struct load_fixture *f, uint64_t mem)
 		f->base[i] = (uint8_t)(0x80 | i);
 	for (i = 0; i < sizeof(f->extra); i++)
 		f->extra[i] = (uint8_t)(i + 1);
-	f->p.kernel = f->img;
-	f->p.kernel_size = f->size;
-	f->p.initrd = f->base;
-	f->p.initrd_size = sizeof(f->base);
+	f->p.kernel = (struct boot_file){.data = f->img, .fd = -1, .size = f->size};
+	f->p.initrd = (struct boot_file){.data = f->base, .fd = -1, .size = sizeof(f->base)};
 	f->p.initrd_extra = f->extra;
 	f->p.initrd_extra_size = sizeof(f->extra);
 	f->p.cmdline = "console=ttyS0 panic=-1";
@@ -485,8 +483,7 @@ Test(boot_x86_load, initrd_only_and_extra_only)
 	load_teardown(&f);
 
 	load_setup(&f, 64 * MiB);
-	f.p.initrd = NULL;
-	f.p.initrd_size = 0;
+	f.p.initrd = (struct boot_file){.data = NULL, .fd = -1, .size = 0};
 	cr_assert_eq(boot_x86_load(&f.m, &f.p, &f.res, f.err, sizeof(f.err)), 0, "%s", f.err);
 	cr_assert_eq(f.res.initrd_size, sizeof(f.extra));
 	rd = guest_mem_ptr(&f.m, f.res.initrd_gpa, sizeof(f.extra));
@@ -495,8 +492,7 @@ Test(boot_x86_load, initrd_only_and_extra_only)
 
 	/* No initrd at all: ramdisk fields stay zero. */
 	load_setup(&f, 64 * MiB);
-	f.p.initrd = NULL;
-	f.p.initrd_size = 0;
+	f.p.initrd = (struct boot_file){.data = NULL, .fd = -1, .size = 0};
 	f.p.initrd_extra = NULL;
 	f.p.initrd_extra_size = 0;
 	f.p.acpi_rsdp = 0;
@@ -539,8 +535,7 @@ Test(boot_x86_load, errors)
 
 	/* initrd larger than the RAM above the kernel. */
 	load_setup(&f, 64 * MiB);
-	f.p.initrd = big;
-	f.p.initrd_size = sizeof(big);
+	f.p.initrd = (struct boot_file){.data = big, .fd = -1, .size = sizeof(big)};
 	cr_assert_eq(boot_x86_load(&f.m, &f.p, &f.res, f.err, sizeof(f.err)), -ENOMEM);
 	cr_assert(strstr(f.err, "does not fit"), "message: %s", f.err);
 	load_teardown(&f);
@@ -570,4 +565,96 @@ Test(boot_x86_load, errors)
 	cr_assert_eq(boot_x86_load(&f.m, &f.p, &f.res, f.err, sizeof(f.err)), -EINVAL);
 	cr_assert(strstr(f.err, "too old"), "message: %s", f.err);
 	load_teardown(&f);
+}
+
+/* An anonymous file holding `len` bytes of `data`, for the loaders' pread path. */
+static int memfile(const void *data, size_t len)
+{
+	int fd = memfd_create("hyrun-test", MFD_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+Test(boot_file, read_bounds)
+{
+	static const char text[] = "0123456789";
+	struct boot_file mem = {.data = text, .fd = -1, .size = 10};
+	struct boot_file file = {.data = NULL, .fd = memfile(text, 10), .size = 10};
+	char buf[11] = "";
+
+	cr_assert_eq(boot_file_read(&mem, 3, buf, 4), 0);
+	cr_assert_eq(memcmp(buf, "3456", 4), 0);
+	cr_assert_eq(boot_file_read(&file, 6, buf, 4), 0);
+	cr_assert_eq(memcmp(buf, "6789", 4), 0);
+	cr_assert_eq(boot_file_read(&file, 0, buf, 0), 0);
+	cr_assert_eq(boot_file_read(&file, 10, buf, 0), 0);
+	cr_assert_eq(boot_file_read(&mem, 7, buf, 4), -EINVAL);
+	cr_assert_eq(boot_file_read(&file, 11, buf, 0), -EINVAL);
+	cr_assert_eq(boot_file_read(&file, UINT64_MAX, buf, 2), -EINVAL);
+	/* A file shorter than its recorded size: it changed after fstat(). */
+	cr_assert_eq(ftruncate(file.fd, 8), 0);
+	cr_assert_eq(boot_file_read(&file, 6, buf, 4), -EIO);
+	close(file.fd);
+}
+
+/* Loading from files gives the guest exactly what loading from memory gives. */
+Test(boot_x86_load, from_files)
+{
+	static struct load_fixture a, b;
+	int kfd, ifd;
+
+	load_setup(&a, 256 * MiB);
+	cr_assert_eq(boot_x86_load(&a.m, &a.p, &a.res, a.err, sizeof(a.err)), 0, "%s", a.err);
+
+	load_setup(&b, 256 * MiB);
+	kfd = memfile(b.img, b.size);
+	ifd = memfile(b.base, sizeof(b.base));
+	b.p.kernel = (struct boot_file){.data = NULL, .fd = kfd, .size = b.size};
+	b.p.initrd = (struct boot_file){.data = NULL, .fd = ifd, .size = sizeof(b.base)};
+	cr_assert_eq(
+	    bzimage_parse_file(&b.p.kernel, &(struct bzimage_info){0}, b.err, sizeof(b.err)), 0,
+	    "%s", b.err);
+	cr_assert_eq(boot_x86_load(&b.m, &b.p, &b.res, b.err, sizeof(b.err)), 0, "%s", b.err);
+
+	cr_assert_eq(memcmp(&a.res, &b.res, sizeof(a.res)), 0);
+	cr_assert_eq(memcmp(guest_mem_ptr(&a.m, HY_ZERO_PAGE, 4096),
+			    guest_mem_ptr(&b.m, HY_ZERO_PAGE, 4096), 4096),
+		     0);
+	cr_assert_eq(
+	    memcmp(guest_mem_ptr(&b.m, HY_KERNEL_LOAD, T_PAYLOAD), b.img + T_SETUP_SIZE, T_PAYLOAD),
+	    0);
+	cr_assert_eq(memcmp(guest_mem_ptr(&a.m, a.res.initrd_gpa, a.res.initrd_size),
+			    guest_mem_ptr(&b.m, b.res.initrd_gpa, b.res.initrd_size),
+			    a.res.initrd_size),
+		     0);
+	load_teardown(&a);
+
+	/* The kernel file shrinks after its size was taken. */
+	cr_assert_eq(ftruncate(kfd, T_SETUP_SIZE + 100), 0);
+	cr_assert_eq(boot_x86_load(&b.m, &b.p, &b.res, b.err, sizeof(b.err)), -EIO);
+	cr_assert(strstr(b.err, "ended early"), "message: %s", b.err);
+	/* ... or the initrd does. */
+	cr_assert_eq(pwrite(kfd, b.img, b.size, 0), (ssize_t)b.size);
+	cr_assert_eq(ftruncate(ifd, 10), 0);
+	cr_assert_eq(boot_x86_load(&b.m, &b.p, &b.res, b.err, sizeof(b.err)), -EIO);
+	cr_assert(strstr(b.err, "initrd"), "message: %s", b.err);
+	close(kfd);
+	close(ifd);
+	load_teardown(&b);
+}
+
+Test(boot_x86_parse, file_too_short_for_a_header)
+{
+	struct bzimage_info bi;
+	char err[256] = "";
+	size_t size;
+	uint8_t *img = make_image(&size);
+	struct boot_file f = {.data = NULL, .fd = memfile(img, 0x100), .size = 0x100};
+
+	cr_assert_eq(bzimage_parse_file(&f, &bi, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "truncated"), "message: %s", err);
+	close(f.fd);
+	free(img);
 }
