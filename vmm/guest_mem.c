@@ -12,6 +12,39 @@
 #define PAGE_4K 0x1000ULL
 #define PAGE_2M 0x200000ULL
 
+/*
+ * An anonymous mapping of `size` bytes that starts on a 2 MiB boundary. KVM
+ * maps guest memory with 2 MiB pages only where guest-physical and host
+ * addresses agree modulo 2 MiB, and a transparent huge page only fills an
+ * aligned 2 MiB range: an unaligned mapping leaves the guest on 4 KiB pages,
+ * one nested page fault per page it touches. A PROT_NONE reservation 2 MiB
+ * larger is placed first, the aligned part mapped over it, the rest returned.
+ */
+static void *map_aligned(size_t size, int mflags)
+{
+	size_t span = size + PAGE_2M;
+	uint8_t *r, *a;
+	void *p;
+
+	r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	a = (uint8_t *)(((uintptr_t)r + PAGE_2M - 1) & ~(uintptr_t)(PAGE_2M - 1));
+	p = mmap(a, size, PROT_READ | PROT_WRITE, mflags | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		munmap(r, span);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (a > r)
+		munmap(r, (size_t)(a - r));
+	if (r + span > a + size)
+		munmap(a + size, (size_t)(r + span - (a + size)));
+	return p;
+}
+
 int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags)
 {
 	uint64_t low, high;
@@ -54,7 +87,10 @@ int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags)
 	 * never sees the host layout, only the per-region gpa ranges below.
 	 * MAP_NORESERVE: RAM the guest never touches costs nothing.
 	 */
-	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, mflags, -1, 0);
+	if (flags & GUEST_MEM_HUGEPAGES) /* hugetlb mappings are aligned anyway */
+		p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, mflags, -1, 0);
+	else
+		p = map_aligned((size_t)size, mflags);
 	if (p == MAP_FAILED) {
 		int err = errno;
 

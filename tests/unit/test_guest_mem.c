@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
@@ -46,6 +47,28 @@ Test(guest_mem, thp_flag_maps)
 	cr_assert_eq(guest_mem_init(&m, 32 * MiB, GUEST_MEM_THP), 0);
 	cr_assert_not_null(guest_mem_ptr(&m, 0, 32 * MiB));
 	guest_mem_free(&m);
+}
+
+/* Guest RAM starts on a 2 MiB boundary, so KVM can map it with 2 MiB pages;
+ * nothing of the alignment slack stays mapped around it. */
+Test(guest_mem, aligned_to_2m)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		struct guest_mem m;
+		uint8_t *p;
+		unsigned char vec;
+
+		cr_assert_eq(guest_mem_init(&m, 34 * MiB + i * 4096, i % 2 ? GUEST_MEM_THP : 0), 0);
+		p = m.regions[0].host;
+		cr_assert_eq((uintptr_t)p % (2 * MiB), 0, "guest RAM at %p", (void *)p);
+		/* The reservation's tail is never empty and must be gone: mincore()
+		 * fails with ENOMEM on an unmapped page. */
+		cr_assert_eq(mincore(p + m.ram_size, 4096, &vec), -1);
+		cr_assert_eq(errno, ENOMEM);
+		p[0] = 1;
+		p[m.ram_size - 1] = 1;
+		guest_mem_free(&m);
+	}
 }
 
 Test(guest_mem, ptr_inside_and_edges)
