@@ -112,7 +112,8 @@ static int check_header(const struct boot_file *f, Elf64_Ehdr *eh, char *errbuf,
 	}
 	ret = boot_file_read(f, 0, eh, sizeof(*eh));
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "reading the ELF header: %s", strerror(-ret));
+		boot_seterr(errbuf, errbuf_len, "reading the ELF header: %s",
+			    boot_file_strerror(ret));
 		return ret;
 	}
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
@@ -177,7 +178,8 @@ static int read_headers(const struct boot_file *f, struct elf_headers *h, char *
 		return ret;
 	ret = boot_file_read(f, h->eh.e_phoff, h->ph, (uint64_t)h->eh.e_phnum * sizeof(Elf64_Phdr));
 	if (ret)
-		boot_seterr(errbuf, errbuf_len, "reading the program headers: %s", strerror(-ret));
+		boot_seterr(errbuf, errbuf_len, "reading the program headers: %s",
+			    boot_file_strerror(ret));
 	return ret;
 }
 
@@ -200,7 +202,8 @@ static int read_pvh_note(const struct boot_file *f, const Elf64_Phdr *ph, uint64
 		return -ENOMEM;
 	ret = boot_file_read(f, ph->p_offset, seg, ph->p_filesz);
 	if (ret)
-		boot_seterr(errbuf, errbuf_len, "reading a PT_NOTE segment: %s", strerror(-ret));
+		boot_seterr(errbuf, errbuf_len, "reading a PT_NOTE segment: %s",
+			    boot_file_strerror(ret));
 	else
 		ret = find_pvh_note(seg, ph->p_filesz, entry, errbuf, errbuf_len);
 	free(seg);
@@ -362,9 +365,7 @@ static int copy_segments(struct guest_mem *m, const struct boot_file *f,
 		ret = boot_file_read(f, ph->p_offset, dst, ph->p_filesz);
 		if (ret) {
 			boot_seterr(errbuf, errbuf_len, "reading PT_LOAD segment %u: %s", i,
-				    ret == -EIO ? "the file ended early (did it change while "
-						  "being read?)"
-						: strerror(-ret));
+				    boot_file_strerror(ret));
 			return ret;
 		}
 		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);

@@ -86,8 +86,7 @@ int boot_file_to_guest(const struct guest_mem *m, const struct boot_file *f, uin
 	return boot_file_read(f, off, dst, len);
 }
 
-/* A loader's message for a failed boot_file_read()/boot_file_to_guest(). */
-static const char *file_err(int err)
+const char *boot_file_strerror(int err)
 {
 	if (err == -EIO)
 		return "the file ended early (did it change while being read?)";
@@ -221,7 +220,8 @@ int bzimage_parse_file(const struct boot_file *f, struct bzimage_info *info, cha
 	ret = boot_file_read(f, 0, head, avail);
 	if (ret) {
 		memset(info, 0, sizeof(*info));
-		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s", file_err(ret));
+		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s",
+			    boot_file_strerror(ret));
 		return ret;
 	}
 	return parse_bzimage(head, avail, f->size, info, errbuf, errbuf_len);
@@ -345,7 +345,7 @@ static int load_initrd(struct guest_mem *m, const struct boot_x86_params *p,
 		ret = guest_mem_write(m, addr + base_size + pad, p->initrd_extra, extra_size);
 	if (ret) {
 		boot_seterr(errbuf, errbuf_len, "writing the initrd at %#llx: %s",
-			    (unsigned long long)addr, file_err(ret));
+			    (unsigned long long)addr, boot_file_strerror(ret));
 		return ret;
 	}
 
@@ -393,7 +393,8 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	hdr_end = bi.header_end < HDR_ROOM_END ? bi.header_end : HDR_ROOM_END;
 	ret = boot_file_read(&p->kernel, 0, head, hdr_end);
 	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s", file_err(ret));
+		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s",
+			    boot_file_strerror(ret));
 		return ret;
 	}
 
@@ -410,7 +411,7 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	ret = boot_file_to_guest(m, &p->kernel, bi.setup_size, HY_KERNEL_LOAD, bi.kernel_size);
 	if (ret) {
 		boot_seterr(errbuf, errbuf_len, "writing the kernel at %#llx: %s", HY_KERNEL_LOAD,
-			    file_err(ret));
+			    boot_file_strerror(ret));
 		return ret;
 	}
 

@@ -59,6 +59,9 @@ int boot_file_read(const struct boot_file *f, uint64_t off, void *dst, uint64_t 
 int boot_file_to_guest(const struct guest_mem *m, const struct boot_file *f, uint64_t off,
 		       uint64_t gpa, uint64_t len);
 
+/* What a failure of boot_file_read() or boot_file_to_guest() means, for a message. */
+const char *boot_file_strerror(int err);
+
 /*
  * Validate a bzImage held in memory. Rejects, with a message in errbuf
  * (errbuf_len bytes), a file that is truncated, has no "HdrS" magic, speaks
