@@ -208,16 +208,14 @@ int bzimage_parse(const void *image, size_t size, struct bzimage_info *info, cha
 	return parse_bzimage(image, size, size, info, errbuf, errbuf_len);
 }
 
-int bzimage_parse_file(const struct boot_file *f, struct bzimage_info *info, char *errbuf,
-		       size_t errbuf_len)
+/* Read the first BOOT_FILE_HEAD bytes of `f` (fewer for a smaller file) into
+ * head and parse them; the loader then takes the setup header from head. */
+static int parse_head(const struct boot_file *f, uint8_t head[BOOT_FILE_HEAD],
+		      struct bzimage_info *info, char *errbuf, size_t errbuf_len)
 {
-	uint8_t head[BOOT_FILE_HEAD];
-	size_t avail = f->size < sizeof(head) ? (size_t)f->size : sizeof(head);
-	int ret;
+	size_t avail = f->size < BOOT_FILE_HEAD ? (size_t)f->size : BOOT_FILE_HEAD;
+	int ret = boot_file_read(f, 0, head, avail);
 
-	if (f->data)
-		return parse_bzimage(f->data, (size_t)f->size, f->size, info, errbuf, errbuf_len);
-	ret = boot_file_read(f, 0, head, avail);
 	if (ret) {
 		memset(info, 0, sizeof(*info));
 		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s",
@@ -225,6 +223,16 @@ int bzimage_parse_file(const struct boot_file *f, struct bzimage_info *info, cha
 		return ret;
 	}
 	return parse_bzimage(head, avail, f->size, info, errbuf, errbuf_len);
+}
+
+int bzimage_parse_file(const struct boot_file *f, struct bzimage_info *info, char *errbuf,
+		       size_t errbuf_len)
+{
+	uint8_t head[BOOT_FILE_HEAD];
+
+	if (f->data)
+		return parse_bzimage(f->data, (size_t)f->size, f->size, info, errbuf, errbuf_len);
+	return parse_head(f, head, info, errbuf, errbuf_len);
 }
 
 unsigned e820_build(const struct guest_mem *m, struct boot_e820_entry *table, unsigned max)
@@ -386,17 +394,11 @@ int boot_x86_load(struct guest_mem *m, const struct boot_x86_params *p, struct b
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	ret = bzimage_parse_file(&p->kernel, &bi, errbuf, errbuf_len);
+	/* The parse checked that the whole header is in head. */
+	ret = parse_head(&p->kernel, head, &bi, errbuf, errbuf_len);
 	if (ret)
 		return ret;
-	/* The parse saw the whole header, so it is inside the file. */
 	hdr_end = bi.header_end < HDR_ROOM_END ? bi.header_end : HDR_ROOM_END;
-	ret = boot_file_read(&p->kernel, 0, head, hdr_end);
-	if (ret) {
-		boot_seterr(errbuf, errbuf_len, "reading the setup header: %s",
-			    boot_file_strerror(ret));
-		return ret;
-	}
 
 	kernel_end = kernel_mem_end(&bi);
 	if (!kernel_end || kernel_end > low_end) {
