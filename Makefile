@@ -22,7 +22,12 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread
 # --- objects, one per line ---------------------------------------------------
 COMMON_OBJS := \
 	common/log.o \
-	common/errbuf.o
+	common/err.o \
+	common/time.o \
+	common/fdio.o \
+	common/names.o \
+	common/plan.o \
+	common/control_proto.o
 
 # The OCI config.json parser: in the host library and, built again, in hyrun-init.
 OCI_OBJS := \

@@ -169,24 +169,15 @@ static inline enum hy_ctl_kind hy_ctl_decode(struct hy_ctl_decoder *d, uint8_t b
 #define HY_INIT_FLAGS HY_INIT_DIR "/flags"
 
 /*
- * HY_INIT_CONFIG  present only when the workload runs in a container root
- *   (hyrun-vmm --rootfs or --spec): an OCI runtime-spec config.json (UTF-8,
- *   compact), already validated by hyrun-vmm with oci/spec.c, which
- *   hyrun-init parses with the same code and applies. process.args is the
- *   workload (HY_INIT_ARGV holds the same). root.path is meaningless in the
- *   guest; instead hyrun adds string members:
- *     root."hyrun.share"        the virtio-fs tag of the root (HY_SHARE_ROOTFS)
- *     mounts[i]."hyrun.share"   a bind mount of a host directory: the tag of
- *                               its own share ("m<i>", i = the mount's index),
- *                               mounted with type virtiofs at the destination
- *     mounts[i]."hyrun.file"    a bind mount of a host regular file: the path
- *                               of its copy in the per-VM archive
- *                               (HY_INIT_FILES "/<i>"), bind-mounted from there
- *   A bind mount without either is refused by hyrun-init. Other mounts
- *   (proc, sysfs, tmpfs, devpts, mqueue, cgroup...) are made in the guest.
- *   Without the file, the workload runs in the initramfs as before.
+ * HY_INIT_CONFIG  the guest configuration (guest_config.h), present only when
+ *   hyrun-vmm was given one (--guest-config): the workload, its root, mounts
+ *   and process. Without it, the workload is HY_INIT_ARGV, run in the
+ *   initramfs.
+ * HY_INIT_FILES   the host files the plan copies in (plan.h, --file NAME=FILE):
+ *   HY_INIT_FILES "/NAME", which a mount's "file" member names.
+ * HY_SHARE_ROOTFS the tag hyrun gives the container root's share.
  */
-#define HY_INIT_CONFIG HY_INIT_DIR "/config.json"
+#define HY_INIT_CONFIG HY_INIT_DIR "/guest-config.json"
 #define HY_INIT_FILES HY_INIT_DIR "/files"
 #define HY_SHARE_ROOTFS "rootfs"
 

@@ -1,5 +1,5 @@
 /* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd. */
-#include "common/errbuf.h"
+#include "common/err.h"
 #include "runtime/cgroup.h"
 
 #include <errno.h>
@@ -234,14 +234,14 @@ static int cg_write(const char *dir, const char *file, const char *val, char *er
 	fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		hy_seterr(err, errlen, "cgroup: open '%s': %s", p, strerror(e));
+		hy_err(err, errlen, 0, "cgroup: open '%s': %s", p, strerror(e));
 		return -e;
 	}
 	n = write(fd, val, strlen(val));
 	e = errno;
 	close(fd);
 	if (n < 0) {
-		hy_seterr(err, errlen, "cgroup: write '%s' to '%s': %s", val, p, strerror(e));
+		hy_err(err, errlen, 0, "cgroup: write '%s' to '%s': %s", val, p, strerror(e));
 		return -e;
 	}
 	return 0;
@@ -331,7 +331,7 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 
 	if (!f) {
 		r = -errno;
-		hy_seterr(err, errlen, "cgroup: open '/proc/self/mountinfo': %s", strerror(-r));
+		hy_err(err, errlen, 0, "cgroup: open '/proc/self/mountinfo': %s", strerror(-r));
 		return r;
 	}
 	while (getline(&line, &cap, f) > 0) {
@@ -341,7 +341,7 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 			continue;
 		r = add_hier(cg, mnt, (unsigned)ctrls, false);
 		if (r < 0) {
-			hy_seterr(err, errlen, "cgroup: too many v1 hierarchies: %s", strerror(-r));
+			hy_err(err, errlen, 0, "cgroup: too many v1 hierarchies: %s", strerror(-r));
 			break;
 		}
 		seen |= (unsigned)ctrls;
@@ -349,7 +349,7 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 	free(line);
 	fclose(f);
 	if (!r && !seen) {
-		hy_seterr(err, errlen,
+		hy_err(err, errlen, 0,
 			  "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
 			  "mounted (/proc/self/mountinfo)",
 			  CG_ROOT);
@@ -393,12 +393,12 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 	*out = NULL;
 	cg = calloc(1, sizeof(*cg));
 	if (!cg) {
-		hy_seterr(err, errlen, "cgroup: out of memory");
+		hy_err(err, errlen, 0, "cgroup: out of memory");
 		return -ENOMEM;
 	}
 	r = cgroup_resolve(path, id, cg->path, sizeof(cg->path));
 	if (r < 0) {
-		hy_seterr(err, errlen, "cgroup: invalid path '%s' (id '%s'): %s", path ? path : "",
+		hy_err(err, errlen, 0, "cgroup: invalid path '%s' (id '%s'): %s", path ? path : "",
 			  id ? id : "",
 			  r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
 		free(cg);
@@ -406,7 +406,7 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 	}
 	if (statfs(CG_ROOT, &st) < 0) {
 		r = -errno;
-		hy_seterr(err, errlen, "cgroup: statfs '%s': %s", CG_ROOT, strerror(-r));
+		hy_err(err, errlen, 0, "cgroup: statfs '%s': %s", CG_ROOT, strerror(-r));
 		free(cg);
 		return r;
 	}
@@ -414,14 +414,14 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 		cg->kind = CG_V2;
 		r = add_hier(cg, CG_ROOT, 0, true);
 		if (r < 0)
-			hy_seterr(err, errlen, "cgroup: %s", strerror(-r));
+			hy_err(err, errlen, 0, "cgroup: %s", strerror(-r));
 	} else {
 		r = add_v1_hiers(cg, err, errlen);
 		if (!r && statfs(CG_UNIFIED, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
 			cg->kind = CG_HYBRID;
 			r = add_hier(cg, CG_UNIFIED, 0, true);
 			if (r < 0)
-				hy_seterr(err, errlen, "cgroup: %s", strerror(-r));
+				hy_err(err, errlen, 0, "cgroup: %s", strerror(-r));
 		}
 	}
 	if (r < 0) {
@@ -445,7 +445,7 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		n = cg_read(dir, files[i], val, sizeof(val));
 		if (n < 0) {
-			hy_seterr(err, errlen, "cgroup: read '%s/%s': %s", dir, files[i],
+			hy_err(err, errlen, 0, "cgroup: read '%s/%s': %s", dir, files[i],
 				  strerror((int)-n));
 			return (int)n;
 		}
@@ -453,7 +453,7 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 			continue;
 		n = cg_read(parent, files[i], val, sizeof(val));
 		if (n < 0) {
-			hy_seterr(err, errlen, "cgroup: read '%s/%s': %s", parent, files[i],
+			hy_err(err, errlen, 0, "cgroup: read '%s/%s': %s", parent, files[i],
 				  strerror((int)-n));
 			return (int)n;
 		}
@@ -497,13 +497,13 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 
 	n = cg_read(dir, "cgroup.controllers", avail, sizeof(avail));
 	if (n < 0) {
-		hy_seterr(err, errlen, "cgroup: read '%s/cgroup.controllers': %s", dir,
+		hy_err(err, errlen, 0, "cgroup: read '%s/cgroup.controllers': %s", dir,
 			  strerror((int)-n));
 		return (int)n;
 	}
 	n = cg_read(dir, "cgroup.subtree_control", enabled, sizeof(enabled));
 	if (n < 0) {
-		hy_seterr(err, errlen, "cgroup: read '%s/cgroup.subtree_control': %s", dir,
+		hy_err(err, errlen, 0, "cgroup: read '%s/cgroup.subtree_control': %s", dir,
 			  strerror((int)-n));
 		return (int)n;
 	}
@@ -515,8 +515,7 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 		if (!has_word(avail, v2ctrls[i].name)) {
 			if (!(required & bit))
 				continue;
-			hy_seterr(
-			    err, errlen,
+			hy_err(err, errlen, 0,
 			    "cgroup: the %s controller is not available in '%s/cgroup.controllers'",
 			    v2ctrls[i].name, dir);
 			return -ENOTSUP;
@@ -555,7 +554,7 @@ static int hier_make(struct cgroup *cg, struct cg_hier *h, unsigned required, ch
 		}
 		snprintf(parent, sizeof(parent), "%s", dir);
 		if (len + (size_t)(end - p) >= sizeof(dir)) {
-			hy_seterr(err, errlen, "cgroup: path too long: '%s%s'", h->mnt, cg->path);
+			hy_err(err, errlen, 0, "cgroup: path too long: '%s%s'", h->mnt, cg->path);
 			return -ENAMETOOLONG;
 		}
 		memcpy(dir + len, p, (size_t)(end - p));
@@ -565,7 +564,7 @@ static int hier_make(struct cgroup *cg, struct cg_hier *h, unsigned required, ch
 				h->created = true;
 		} else if (errno != EEXIST) {
 			r = -errno;
-			hy_seterr(err, errlen, "cgroup: mkdir '%s': %s", dir, strerror(-r));
+			hy_err(err, errlen, 0, "cgroup: mkdir '%s': %s", dir, strerror(-r));
 			return r;
 		}
 		if (!h->v2 && (h->ctrls & CG_CTRL_CPUSET)) {
@@ -584,7 +583,7 @@ static int need_hier(struct cgroup *cg, unsigned ctrl, const char *name, const c
 	*out = hier_for(cg, ctrl);
 	if (*out)
 		return 0;
-	hy_seterr(err, errlen, "cgroup: %s needs the %s controller, which is not mounted", what,
+	hy_err(err, errlen, 0, "cgroup: %s needs the %s controller, which is not mounted", what,
 		  name);
 	return -ENOTSUP;
 }
@@ -656,7 +655,7 @@ static int apply_v2(struct cgroup *cg, const struct cg_limits *lim, char *err, s
 	/* memory.swap.max exists only with swap accounting. */
 	if (lim->memory_swap >= 0 && cg_has_file(h->dir, "memory.swap.max")) {
 		if (cgroup_swap_v2(lim->memory_limit, lim->memory_swap, &swap) < 0) {
-			hy_seterr(err, errlen,
+			hy_err(err, errlen, 0,
 				  "cgroup: memory+swap limit %" PRId64
 				  " needs a memory limit not above it (memory limit %" PRId64 ")",
 				  lim->memory_swap, lim->memory_limit);
@@ -751,7 +750,7 @@ int cgroup_create(struct cgroup **out, const char *path, const char *id,
 	req = required_ctrls(lim);
 	if (lim->memory_swap >= 0 &&
 	    (lim->memory_limit < 0 || lim->memory_swap < lim->memory_limit)) {
-		hy_seterr(err, errlen,
+		hy_err(err, errlen, 0,
 			  "cgroup: memory+swap limit %" PRId64
 			  " needs a memory limit not above it (memory limit %" PRId64 ")",
 			  lim->memory_swap, lim->memory_limit);
@@ -800,7 +799,7 @@ int cgroup_open(struct cgroup **out, const char *path, const char *id, char *err
 	else if (!S_ISDIR(st.st_mode))
 		r = -ENOTDIR;
 	if (r < 0) {
-		hy_seterr(err, errlen, "cgroup: '%s': %s", hier_procs(cg)->dir, strerror(-r));
+		hy_err(err, errlen, 0, "cgroup: '%s': %s", hier_procs(cg)->dir, strerror(-r));
 		cgroup_free(cg);
 		return r;
 	}
@@ -903,7 +902,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 	int r;
 
 	if (!h) {
-		hy_seterr(err, errlen, "cgroup: no freezer: the freezer controller is not mounted");
+		hy_err(err, errlen, 0, "cgroup: no freezer: the freezer controller is not mounted");
 		return -ENOTSUP;
 	}
 	file = h->v2 ? "cgroup.freeze" : "freezer.state";
@@ -918,7 +917,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 			return r;
 		r = read_frozen(h);
 		if (r < 0) {
-			hy_seterr(err, errlen, "cgroup: read the state of '%s': %s", h->dir,
+			hy_err(err, errlen, 0, "cgroup: read the state of '%s': %s", h->dir,
 				  strerror(-r));
 			return r;
 		}
@@ -929,7 +928,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 		sleep_ms(delay);
 		delay = delay < 16 ? delay * 2 : delay;
 	}
-	hy_seterr(err, errlen, "cgroup: '%s/%s' did not become %s within %d ms", h->dir, file,
+	hy_err(err, errlen, 0, "cgroup: '%s/%s' did not become %s within %d ms", h->dir, file,
 		  frozen ? "frozen" : "thawed", CG_WAIT_MS);
 	if (frozen)
 		cg_write(h->dir, file, h->v2 ? "0" : "THAWED", NULL, 0);

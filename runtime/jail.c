@@ -1,5 +1,5 @@
 /* jail.c: starts hyrun-vmm in its namespaces, cgroup and private root, with few capabilities. */
-#include "common/errbuf.h"
+#include "common/err.h"
 #include "runtime/jail.h"
 
 #include <dirent.h>
@@ -540,12 +540,12 @@ static int write_file(pid_t pid, const char *file, const char *data, char *err, 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		hy_seterr(err, errlen, "jail: open '%s': %s", path, strerror(errno));
+		hy_err(err, errlen, 0, "jail: open '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	n = write(fd, data, strlen(data));
 	if (n < 0) {
-		hy_seterr(err, errlen, "jail: write '%s': %s", path, strerror(errno));
+		hy_err(err, errlen, 0, "jail: write '%s': %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -564,7 +564,7 @@ static int write_map(pid_t pid, const char *file, const struct jail_idmap *map, 
 				 map[i].host_id, map[i].size);
 
 		if (n < 0 || (size_t)n >= sizeof(buf) - len) {
-			hy_seterr(err, errlen, "jail: %s: too many mappings", file);
+			hy_err(err, errlen, 0, "jail: %s: too many mappings", file);
 			return -1;
 		}
 		len += (size_t)n;
@@ -603,12 +603,12 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	const struct jail_ns *user = &cfg->ns[JAIL_NS_USER];
 
 	if (!cfg->vmm_path || !cfg->vmm_argv || !cfg->vmm_argv[0]) {
-		hy_seterr(err, errlen, "jail: no VMM path or argv");
+		hy_err(err, errlen, 0, "jail: no VMM path or argv");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->nr_binds; i++) {
 		if (!cfg->binds[i].source || !valid_target(cfg->binds[i].target)) {
-			hy_seterr(err, errlen,
+			hy_err(err, errlen, 0,
 				  "jail: bind '%s': the target must be an absolute path without "
 				  "'.' or '..', and the source set",
 				  cfg->binds[i].target ? cfg->binds[i].target : "(null)");
@@ -617,22 +617,22 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < cfg->nr_keep_fds; i++) {
 		if (cfg->keep_fds[i] < 3 || fcntl(cfg->keep_fds[i], F_GETFD) < 0) {
-			hy_seterr(err, errlen, "jail: fd %d to pass on: %s", cfg->keep_fds[i],
+			hy_err(err, errlen, 0, "jail: fd %d to pass on: %s", cfg->keep_fds[i],
 				  cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
 						       : strerror(errno));
 			return -EBADF;
 		}
 	}
 	if (cfg->hostname && !cfg->ns[JAIL_NS_UTS].enabled) {
-		hy_seterr(err, errlen, "jail: a hostname needs a UTS namespace of its own");
+		hy_err(err, errlen, 0, "jail: a hostname needs a UTS namespace of its own");
 		return -EINVAL;
 	}
 	if (user->enabled && !user->path && (!cfg->nr_uid_map || !cfg->nr_gid_map)) {
-		hy_seterr(err, errlen, "jail: a new user namespace needs uid and gid mappings");
+		hy_err(err, errlen, 0, "jail: a new user namespace needs uid and gid mappings");
 		return -EINVAL;
 	}
 	if (cfg->setsid_tty && !isatty(0)) {
-		hy_seterr(err, errlen,
+		hy_err(err, errlen, 0,
 			  "jail: fd 0 is not a terminal, so it cannot be the controlling one");
 		return -ENOTTY;
 	}
@@ -679,13 +679,13 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			continue;
 		nsfd[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
 		if (nsfd[i] < 0) {
-			hy_seterr(err, errlen, "jail: %s namespace: open '%s': %s", ns_info[i].name,
+			hy_err(err, errlen, 0, "jail: %s namespace: open '%s': %s", ns_info[i].name,
 				  cfg->ns[i].path, strerror(errno));
 			goto fail_fds;
 		}
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		hy_seterr(err, errlen, "jail: socketpair: %s", strerror(errno));
+		hy_err(err, errlen, 0, "jail: socketpair: %s", strerror(errno));
 		goto fail_fds;
 	}
 	/* With 0-2 closed in the caller, the pair would pass as the VMM's stdio. */
@@ -694,7 +694,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			int fd = fcntl(sv[i], F_DUPFD_CLOEXEC, 3);
 
 			if (fd < 0) {
-				hy_seterr(err, errlen, "jail: dup: %s", strerror(errno));
+				hy_err(err, errlen, 0, "jail: dup: %s", strerror(errno));
 				goto fail_fds;
 			}
 			close(sv[i]);
@@ -703,7 +703,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 	}
 	child = fork();
 	if (child < 0) {
-		hy_seterr(err, errlen, "jail: fork: %s", strerror(errno));
+		hy_err(err, errlen, 0, "jail: fork: %s", strerror(errno));
 		goto fail_fds;
 	}
 	if (child == 0) {
@@ -735,12 +735,12 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 		} else if (r == 'X') {
 			exec_started = true;
 		} else if (r == 'E') {
-			hy_seterr(err, errlen, "%s", m.text);
+			hy_err(err, errlen, 0, "%s", m.text);
 			goto fail_child;
 		} else if (r == 0) {
 			break;
 		} else {
-			hy_seterr(err, errlen, "jail: reading from the child: %s",
+			hy_err(err, errlen, 0, "jail: reading from the child: %s",
 				  r < 0 ? strerror(-r) : "unexpected message");
 			goto fail_child;
 		}
@@ -756,7 +756,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			snprintf(how, sizeof(how), "ended");
 		else
 			describe_status(st, how, sizeof(how));
-		hy_seterr(err, errlen, "jail: the VMM's process %s before exec", how);
+		hy_err(err, errlen, 0, "jail: the VMM's process %s before exec", how);
 		goto fail_child;
 	}
 	close(sv[0]);

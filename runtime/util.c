@@ -1,5 +1,5 @@
 /* util.c: the runtime's logging (stderr and --log, text or JSON), error buffers, atomic writes. */
-#include "common/errbuf.h"
+#include "common/err.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -120,7 +120,7 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	hy_vseterr(err, errlen, fmt, ap);
+	hy_verr(err, errlen, 0, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }

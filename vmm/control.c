@@ -1,5 +1,4 @@
 /* control.c: the control socket of a VM in create mode (one request line per connection). */
-#include "common/errbuf.h"
 #include "vmm/control.h"
 
 #include <errno.h>
@@ -14,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/agent_proto.h"
 #include "common/cleanup.h"
+#include "common/fdio.h"
 #include "common/log.h"
 
 /* Open connections at a time; a new one beyond that drops the oldest. */
@@ -37,126 +36,6 @@ struct control_server {
 	uint64_t seq;
 	struct conn *conns[MAX_CONNS];
 };
-
-/* --- the request line ---------------------------------------------------------- */
-
-/* `s` quoted for a message: at most 32 characters, anything unprintable as '?'. */
-static const char *quote(char *out, size_t cap, const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 4 < cap && i < 32; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (len > 32 && n + 4 < cap) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-static int parse_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int parse_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hy_vseterr(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static bool word_is(const char *w, size_t len, const char *s)
-{
-	return len == strlen(s) && memcmp(w, s, len) == 0;
-}
-
-static int parse_signal(const char *w, size_t len, int *sig, char *err, size_t errlen)
-{
-	char q[40];
-	int v = 0;
-
-	if (len == 0 || len > 3)
-		goto bad;
-	for (size_t i = 0; i < len; i++) {
-		if (w[i] < '0' || w[i] > '9')
-			goto bad;
-		v = v * 10 + (w[i] - '0');
-	}
-	if (v < 1 || v > HY_CTL_SIG_MAX)
-		goto bad;
-	*sig = v;
-	return 0;
-bad:
-	return parse_error(err, errlen, "kill: signal '%s' is not a number from 1 to 64",
-			   quote(q, sizeof(q), w, len));
-}
-
-int control_parse(const char *line, size_t len, struct control_request *req, char *err,
-		  size_t errlen)
-{
-	const char *word[4];
-	size_t wlen[4], nw = 0, i = 0;
-	char q[40];
-
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	if (len == 0) {
-		snprintf(err, errlen, "empty request (expected start, kill SIG or kill SIG all)");
-		return -EINVAL;
-	}
-	while (i < len) {
-		size_t start = i;
-
-		while (i < len && line[i] != ' ')
-			i++;
-		if (i == start)
-			return parse_error(err, errlen,
-					   "malformed request '%s': words are "
-					   "separated by one space",
-					   quote(q, sizeof(q), line, len));
-		if (nw == 4)
-			return parse_error(err, errlen, "too many words in request '%s'",
-					   quote(q, sizeof(q), line, len));
-		word[nw] = line + start;
-		wlen[nw++] = i - start;
-		if (i < len && ++i == len) /* a space at the very end */
-			return parse_error(err, errlen,
-					   "malformed request '%s': words are "
-					   "separated by one space",
-					   quote(q, sizeof(q), line, len));
-	}
-	*req = (struct control_request){0};
-	if (word_is(word[0], wlen[0], "start")) {
-		if (nw != 1)
-			return parse_error(err, errlen, "start takes no argument: '%s'",
-					   quote(q, sizeof(q), line, len));
-		req->op = CONTROL_START;
-		return 0;
-	}
-	if (word_is(word[0], wlen[0], "kill")) {
-		if (nw < 2)
-			return parse_error(err, errlen, "kill needs a signal number: '%s'",
-					   quote(q, sizeof(q), line, len));
-		if (nw > 3 || (nw == 3 && !word_is(word[2], wlen[2], "all")))
-			return parse_error(
-			    err, errlen,
-			    "malformed request '%s' (expected kill SIG or kill SIG all)",
-			    quote(q, sizeof(q), line, len));
-		if (parse_signal(word[1], wlen[1], &req->sig, err, errlen))
-			return -EINVAL;
-		req->op = CONTROL_KILL;
-		req->all = nw == 3;
-		return 0;
-	}
-	return parse_error(err, errlen,
-			   "unknown request '%s' (expected start, kill SIG or kill SIG all)",
-			   quote(q, sizeof(q), word[0], wlen[0]));
-}
 
 /* --- the listening socket ------------------------------------------------------ */
 
@@ -211,25 +90,16 @@ static void conn_close(struct conn *c)
 	free(c);
 }
 
-static void reply(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(struct conn *c, const char *fmt, ...)
+/* reason NULL: "ok". A fresh socket's buffer takes a short line at once; a
+ * client that went away just misses its answer. */
+static void reply(struct conn *c, const char *reason)
 {
 	char buf[CONTROL_LINE_MAX + 256];
-	va_list ap;
-	int n;
+	int n = control_reply_format(reason, buf, sizeof(buf));
+	int r = n < 0 ? n : hy_write_all(c->fd, buf, (size_t)n);
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	/* A fresh socket's buffer takes a short line at once; a client that
-	 * went away just misses its answer. */
-	if (write(c->fd, buf, (size_t)n) != n)
-		log_debug("control: reply not delivered: %s", n < 0 ? strerror(errno) : "short");
+	if (r < 0)
+		log_debug("control: reply not delivered: %s", strerror(-r));
 }
 
 static void handle_line(struct conn *c, size_t len)
@@ -239,8 +109,8 @@ static void handle_line(struct conn *c, size_t len)
 	char err[256] = "";
 	int r;
 
-	if (control_parse(c->buf, len, &req, err, sizeof(err)) < 0) {
-		reply(c, "error: %s", err);
+	if (control_request_parse(c->buf, len, &req, err, sizeof(err)) < 0) {
+		reply(c, err);
 		return;
 	}
 	if (req.op == CONTROL_START)
@@ -248,9 +118,9 @@ static void handle_line(struct conn *c, size_t len)
 	else
 		r = s->ops->kill(s->opaque, req.sig, req.all, err, sizeof(err));
 	if (r < 0)
-		reply(c, "error: %s", err[0] ? err : "failed");
+		reply(c, err[0] ? err : "failed");
 	else
-		reply(c, "ok");
+		reply(c, NULL);
 }
 
 static void conn_ready(void *opaque, uint32_t events)
@@ -275,7 +145,10 @@ static void conn_ready(void *opaque, uint32_t events)
 		if (c->len > 0)
 			handle_line(c, c->len);
 	} else if (c->len == sizeof(c->buf)) {
-		reply(c, "error: request longer than %d bytes", CONTROL_LINE_MAX - 1);
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "request longer than %d bytes", CONTROL_LINE_MAX - 1);
+		reply(c, msg);
 	} else {
 		return; /* the rest of the line is still on its way */
 	}

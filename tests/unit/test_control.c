@@ -22,7 +22,7 @@
 
 static int parse(const char *line, struct control_request *req, char *err, size_t errlen)
 {
-	return control_parse(line, strlen(line), req, err, errlen);
+	return control_request_parse(line, strlen(line), req, err, errlen);
 }
 
 Test(control_parse, start)
@@ -62,7 +62,7 @@ static void expect_error(const char *line, const char *want)
 	struct control_request req;
 	char err[256] = "";
 
-	cr_assert_eq(control_parse(line, strlen(line), &req, err, sizeof(err)), -EINVAL,
+	cr_assert_eq(control_request_parse(line, strlen(line), &req, err, sizeof(err)), -EINVAL,
 		     "'%s' was accepted", line);
 	cr_assert(strstr(err, want), "'%s': error '%s' lacks '%s'", line, err, want);
 }
@@ -97,7 +97,7 @@ Test(control_parse, embedded_nul_and_unprintable)
 	char err[256] = "";
 	static const char line[] = "start\0junk";
 
-	cr_assert_eq(control_parse(line, sizeof(line) - 1, &req, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(control_request_parse(line, sizeof(line) - 1, &req, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "start?junk"), "%s", err);
 	expect_error("\x1b[2Jboom", "unknown request '?[2Jboom'");
 }

@@ -1,0 +1,179 @@
+/* guest_config.h: the guest configuration, what hyrun-init applies to the workload. An ABI.
+ *
+ * The runtime builds it from config.json (the only place config.json is
+ * read); hyrun-vmm copies it into the guest unread (plan.h, --guest-config)
+ * at HY_INIT_CONFIG; hyrun-init decodes it with guest_config_decode() and
+ * applies it. It is JSON (UTF-8, compact) of this shape; members marked
+ * "opt" may be absent, unknown members are refused (both ends are of one
+ * build, so an unknown member is a bug, not a newer peer):
+ *
+ * {
+ *   "version": 1,
+ *   "hostname": "name",                                          opt
+ *   "root": {"share": "rootfs", "readonly": false},             opt
+ *       the workload's root: the virtio-fs share with this tag. Absent:
+ *       the workload runs in the initramfs.
+ *   "mounts": [                                                  opt
+ *     {"destination": "/abs/path",
+ *      "type": "proc",                                           opt
+ *      "source": "proc",                                         opt
+ *      "options": ["nosuid", ...],                               opt
+ *      "share": "m3"       a directory from the host: the virtio-fs share
+ *                          with this tag, mounted (type virtiofs) there  opt
+ *      "file": "3"         a file from the host: its copy at
+ *                          HY_INIT_FILES "/3", bind-mounted there      opt
+ *     }, ...],             a mount with "share" or "file" takes its options'
+ *                          ro/nosuid/... from "options"; one of the two is
+ *                          required for a bind mount ("bind"/"rbind" type
+ *                          or option), neither is allowed otherwise
+ *   "process": {
+ *     "args": ["/bin/sh", ...],          non-empty
+ *     "env": ["PATH=...", ...],                                  opt
+ *     "cwd": "/",                        absolute
+ *     "terminal": false,                                         opt
+ *     "uid": 0, "gid": 0,
+ *     "additionalGids": [1, 2],                                  opt
+ *     "umask": 18,                                               opt
+ *     "capabilities": {"bounding": ["CAP_CHOWN", ...], "effective": [...],
+ *                      "inheritable": [...], "permitted": [...],
+ *                      "ambient": [...]},                        opt
+ *         absent: the process keeps every capability hyrun-init has
+ *     "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024}], opt
+ *     "noNewPrivileges": false,                                  opt
+ *     "oomScoreAdj": 0                                           opt
+ *   },
+ *   "sysctl": {"net.ipv4.ip_forward": "1"},                      opt
+ *   "seccomp": {                                                 opt
+ *     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,   (ret opt)
+ *     "architectures": ["SCMP_ARCH_X86_64", ...],                opt
+ *     "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
+ *                   "errnoRet": 1,                               opt
+ *                   "args": [{"index": 0, "value": 1, "valueTwo": 0,
+ *                             "op": "SCMP_CMP_EQ"}]}]            opt
+ *   }
+ * }
+ * Names (capabilities, rlimit types, seccomp actions, operators and
+ * architectures) are the runtime-spec's, from names.h. Integers are JSON
+ * integers (at most INT64_MAX).
+ */
+#ifndef HYRUN_COMMON_GUEST_CONFIG_H
+#define HYRUN_COMMON_GUEST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/names.h"
+
+#define GUEST_CONFIG_VERSION 1
+
+struct gc_mount {
+	const char *destination; /* absolute */
+	const char *type;	 /* NULL when absent */
+	const char *source;	 /* NULL when absent */
+	const char *const *options;
+	size_t nr_options;
+	bool bind; /* type "bind", or a "bind"/"rbind" option (decoded, not encoded) */
+	const char *share; /* NULL when absent */
+	const char *file;  /* NULL when absent */
+};
+
+struct gc_rlimit {
+	int resource; /* RLIMIT_NOFILE */
+	uint64_t soft, hard;
+};
+
+struct gc_seccomp_arg {
+	unsigned index;
+	uint64_t value, value_two;
+	enum hy_seccomp_op op;
+};
+
+struct gc_seccomp_rule {
+	const char *const *names;
+	size_t nr_names;
+	enum hy_seccomp_action action;
+	bool has_errno_ret;
+	unsigned errno_ret;
+	const struct gc_seccomp_arg *args;
+	size_t nr_args;
+};
+
+struct gc_seccomp {
+	enum hy_seccomp_action default_action;
+	bool has_default_errno_ret;
+	unsigned default_errno_ret;
+	const char *const *architectures;
+	size_t nr_architectures;
+	const struct gc_seccomp_rule *syscalls;
+	size_t nr_syscalls;
+};
+
+struct gc_sysctl {
+	const char *key, *value;
+};
+
+struct guest_config {
+	const char *hostname; /* NULL: keep the guest's */
+
+	bool has_root;
+	const char *root_share;
+	bool root_readonly;
+
+	const struct gc_mount *mounts;
+	size_t nr_mounts;
+
+	/* process */
+	const char *const *args; /* NULL-terminated, nr_args > 0 */
+	size_t nr_args;
+	const char *const *env; /* NULL-terminated */
+	size_t nr_env;
+	const char *cwd;
+	bool terminal;
+	uint32_t uid, gid;
+	const uint32_t *additional_gids;
+	size_t nr_additional_gids;
+	bool has_umask;
+	uint32_t umask;
+	bool has_caps;
+	uint64_t caps[HY_CAP_NR_SETS]; /* bit N: capability N */
+	const struct gc_rlimit *rlimits;
+	size_t nr_rlimits;
+	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+
+	const struct gc_sysctl *sysctl;
+	size_t nr_sysctl;
+	const struct gc_seccomp *seccomp; /* NULL: no filter */
+
+	void *priv; /* the decoder's storage; NULL in a configuration built by hand */
+};
+
+/*
+ * Encode a configuration (built by hand, pointing at the caller's strings) as
+ * compact JSON, malloc'd. NULL with the reason in err (a member out of
+ * range, out of memory); errors name the member.
+ */
+char *guest_config_encode(const struct guest_config *gc, char *err, size_t errlen);
+
+/*
+ * Decode `len` bytes. 0, or -EINVAL (-ENOMEM) with the member that is wrong
+ * named in err ("process.args: must be a non-empty array of strings", or the
+ * line and column of a syntax error). Free with guest_config_free().
+ */
+int guest_config_decode(struct guest_config *gc, const char *text, size_t len, char *err,
+			size_t errlen);
+void guest_config_free(struct guest_config *gc);
+
+/*
+ * The configuration `hyrun-vmm --rootfs DIR` runs CMD with: the share
+ * HY_SHARE_ROOTFS as a read-write root; the mounts of `runc spec` (proc, a
+ * tmpfs /dev, devpts, /dev/shm, mqueue, a read-only sysfs, cgroup2 where the
+ * guest kernel has it); args; PATH and HOME=/root; uid and gid 0; every
+ * capability; no seccomp filter (the VM is the boundary). Points at static
+ * data and at args, which must outlive it.
+ */
+void guest_config_default(struct guest_config *gc, const char *const *args, size_t nr_args);
+
+#endif
