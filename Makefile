@@ -27,7 +27,8 @@ COMMON_OBJS := \
 	common/fdio.o \
 	common/names.o \
 	common/plan.o \
-	common/control_proto.o
+	common/control_proto.o \
+	common/strv.o
 
 # The OCI config.json parser: in the host library and, built again, in hyrun-init.
 OCI_OBJS := \
