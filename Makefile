@@ -92,6 +92,8 @@ INIT_OBJS := \
 	$(OCI_OBJS)
 
 UNIT_TEST_OBJS := \
+	tests/unit/test_common_plan.o \
+	tests/unit/test_common_fdio.o \
 	tests/unit/test_guest_mem.o \
 	tests/unit/test_boot_x86.o \
 	tests/unit/test_boot_elf.o \

@@ -50,11 +50,11 @@ static int parse_signal(const char *w, size_t len, int *sig, char *err, size_t e
 	return 0;
 bad:
 	return hy_err(err, errlen, -EINVAL, "kill: signal '%s' is not a number from 1 to 64",
-			   quote(q, sizeof(q), w, len));
+		      quote(q, sizeof(q), w, len));
 }
 
 int control_request_parse(const char *line, size_t len, struct control_request *req, char *err,
-		  size_t errlen)
+			  size_t errlen)
 {
 	const char *word[4];
 	size_t wlen[4], nw = 0, i = 0;
@@ -72,44 +72,46 @@ int control_request_parse(const char *line, size_t len, struct control_request *
 		while (i < len && line[i] != ' ')
 			i++;
 		if (i == start)
-			return hy_err(err, errlen, -EINVAL, "malformed request '%s': words are "
-					   "separated by one space",
-					   quote(q, sizeof(q), line, len));
+			return hy_err(err, errlen, -EINVAL,
+				      "malformed request '%s': words are "
+				      "separated by one space",
+				      quote(q, sizeof(q), line, len));
 		if (nw == 4)
 			return hy_err(err, errlen, -EINVAL, "too many words in request '%s'",
-					   quote(q, sizeof(q), line, len));
+				      quote(q, sizeof(q), line, len));
 		word[nw] = line + start;
 		wlen[nw++] = i - start;
 		if (i < len && ++i == len) /* a space at the very end */
-			return hy_err(err, errlen, -EINVAL, "malformed request '%s': words are "
-					   "separated by one space",
-					   quote(q, sizeof(q), line, len));
+			return hy_err(err, errlen, -EINVAL,
+				      "malformed request '%s': words are "
+				      "separated by one space",
+				      quote(q, sizeof(q), line, len));
 	}
 	*req = (struct control_request){0};
 	if (word_is(word[0], wlen[0], "start")) {
 		if (nw != 1)
 			return hy_err(err, errlen, -EINVAL, "start takes no argument: '%s'",
-					   quote(q, sizeof(q), line, len));
+				      quote(q, sizeof(q), line, len));
 		req->op = CONTROL_START;
 		return 0;
 	}
 	if (word_is(word[0], wlen[0], "kill")) {
 		if (nw < 2)
 			return hy_err(err, errlen, -EINVAL, "kill needs a signal number: '%s'",
-					   quote(q, sizeof(q), line, len));
+				      quote(q, sizeof(q), line, len));
 		if (nw > 3 || (nw == 3 && !word_is(word[2], wlen[2], "all")))
-			return hy_err(
-			    err, errlen, -EINVAL,
-			    "malformed request '%s' (expected kill SIG or kill SIG all)",
-			    quote(q, sizeof(q), line, len));
+			return hy_err(err, errlen, -EINVAL,
+				      "malformed request '%s' (expected kill SIG or kill SIG all)",
+				      quote(q, sizeof(q), line, len));
 		if (parse_signal(word[1], wlen[1], &req->sig, err, errlen))
 			return -EINVAL;
 		req->op = CONTROL_KILL;
 		req->all = nw == 3;
 		return 0;
 	}
-	return hy_err(err, errlen, -EINVAL, "unknown request '%s' (expected start, kill SIG or kill SIG all)",
-			   quote(q, sizeof(q), word[0], wlen[0]));
+	return hy_err(err, errlen, -EINVAL,
+		      "unknown request '%s' (expected start, kill SIG or kill SIG all)",
+		      quote(q, sizeof(q), word[0], wlen[0]));
 }
 
 int control_request_format(const struct control_request *req, char *buf, size_t len)
@@ -167,7 +169,9 @@ int control_reply_parse(const char *reply, size_t len, char *err, size_t errlen)
 	if (len >= 7 && memcmp(reply, "error: ", 7) == 0)
 		return hy_err(err, errlen, -EIO, "%.*s", (int)(len - 7), reply + 7);
 	if (len == 0)
-		return hy_err(err, errlen, -EPROTO, "the VMM closed the control socket without "
-						    "answering");
-	return hy_err(err, errlen, -EPROTO, "the VMM answered '%s'", quote(q, sizeof(q), reply, len));
+		return hy_err(err, errlen, -EPROTO,
+			      "the VMM closed the control socket without "
+			      "answering");
+	return hy_err(err, errlen, -EPROTO, "the VMM answered '%s'",
+		      quote(q, sizeof(q), reply, len));
 }

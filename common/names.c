@@ -51,7 +51,7 @@ static const char *const cap_names[] = {
 };
 
 static const char *const cap_set_names[HY_CAP_NR_SETS] = {
-    [HY_CAP_BOUNDING] = "bounding",	   [HY_CAP_EFFECTIVE] = "effective",
+    [HY_CAP_BOUNDING] = "bounding",	  [HY_CAP_EFFECTIVE] = "effective",
     [HY_CAP_INHERITABLE] = "inheritable", [HY_CAP_PERMITTED] = "permitted",
     [HY_CAP_AMBIENT] = "ambient",
 };

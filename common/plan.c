@@ -205,7 +205,9 @@ char **plan_to_argv(const struct vm_plan *p, const char *vmm_name)
 
 		add(&a, "--share");
 		add(&a, "%s=%s%s", p->shares[i].tag, p->shares[i].dir,
-		    p->shares[i].readonly ? ":ro" : ambiguous ? ":rw" : "");
+		    p->shares[i].readonly ? ":ro"
+		    : ambiguous		  ? ":rw"
+					  : "");
 	}
 	for (size_t i = 0; i < p->nr_files; i++) {
 		add(&a, "--file");
