@@ -90,7 +90,11 @@ RUNTIME_LIBS := -lcap
 # hyrun-init: its own files and the common code it needs; not the config.json parser.
 INIT_OBJS := \
 	rootfs/init/init.o \
-	rootfs/init/container.o \
+	rootfs/init/child.o \
+	rootfs/init/supervise.o \
+	rootfs/init/mounts.o \
+	rootfs/init/process.o \
+	rootfs/init/seccomp.o \
 	common/err.o \
 	common/time.o \
 	common/fdio.o \

@@ -1,5 +1,4 @@
-/* guest_config.c: the guest configuration's JSON encoder, strict decoder and defaults
- * (guest_config.h). */
+/* guest_config.c: the guest configuration's encoder, decoder and defaults. */
 #include "common/guest_config.h"
 
 #include <errno.h>
