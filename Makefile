@@ -31,7 +31,7 @@ COMMON_OBJS := \
 	common/strv.o \
 	common/guest_config.o
 
-# The OCI config.json parser: in the host library and, built again, in hyrun-init.
+# The OCI config.json parser, in the host library only (hyrun-init reads the guest configuration).
 OCI_OBJS := \
 	oci/spec.o
 

@@ -773,23 +773,26 @@ static json_t *enc_u64(uint64_t x)
 	return json_integer((json_int_t)x);
 }
 
-static json_t *enc_mount(struct enc *e, const struct gc_mount *m)
+static json_t *enc_mount(struct enc *e, const struct gc_mount *m, size_t idx)
 {
+	char path[PATH_LEN];
 	json_t *o = json_object();
 
+#define MEMBER(name) (snprintf(path, sizeof(path), "mounts[%zu]." name, idx), path)
 	if (!o)
 		return NULL;
-	put(e, o, "destination", enc_string(e, "mounts[].destination", m->destination));
+	put(e, o, "destination", enc_string(e, MEMBER("destination"), m->destination));
 	if (m->type)
-		put(e, o, "type", enc_string(e, "mounts[].type", m->type));
+		put(e, o, "type", enc_string(e, MEMBER("type"), m->type));
 	if (m->source)
-		put(e, o, "source", enc_string(e, "mounts[].source", m->source));
+		put(e, o, "source", enc_string(e, MEMBER("source"), m->source));
 	if (m->nr_options)
-		put(e, o, "options", enc_strv(e, "mounts[].options", m->options, m->nr_options));
+		put(e, o, "options", enc_strv(e, MEMBER("options"), m->options, m->nr_options));
 	if (m->share)
-		put(e, o, "share", enc_string(e, "mounts[].share", m->share));
+		put(e, o, "share", enc_string(e, MEMBER("share"), m->share));
 	if (m->file)
-		put(e, o, "file", enc_string(e, "mounts[].file", m->file));
+		put(e, o, "file", enc_string(e, MEMBER("file"), m->file));
+#undef MEMBER
 	return o;
 }
 
@@ -866,13 +869,15 @@ static json_t *enc_process(struct enc *e, const struct guest_config *gc)
 	return p;
 }
 
-static json_t *enc_sc_rule(struct enc *e, const struct gc_seccomp_rule *rule)
+static json_t *enc_sc_rule(struct enc *e, const struct gc_seccomp_rule *rule, size_t idx)
 {
+	char path[PATH_LEN];
 	json_t *o = json_object(), *args;
 
 	if (!o)
 		return NULL;
-	put(e, o, "names", enc_strv(e, "seccomp.syscalls[].names", rule->names, rule->nr_names));
+	snprintf(path, sizeof(path), "seccomp.syscalls[%zu].names", idx);
+	put(e, o, "names", enc_strv(e, path, rule->names, rule->nr_names));
 	put(e, o, "action", json_string(hy_seccomp_action_name(rule->action)));
 	if (rule->has_errno_ret)
 		put(e, o, "errnoRet", json_integer(rule->errno_ret));
@@ -905,7 +910,7 @@ static json_t *enc_seccomp(struct enc *e, const struct gc_seccomp *sc)
 		    enc_strv(e, "seccomp.architectures", sc->architectures, sc->nr_architectures));
 	rules = json_array();
 	for (size_t i = 0; rules && i < sc->nr_syscalls; i++)
-		json_array_append_new(rules, enc_sc_rule(e, &sc->syscalls[i]));
+		json_array_append_new(rules, enc_sc_rule(e, &sc->syscalls[i], i));
 	put(e, o, "syscalls", rules);
 	return o;
 }
@@ -927,7 +932,7 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 		json_t *a = json_array();
 
 		for (size_t i = 0; a && i < gc->nr_mounts; i++)
-			json_array_append_new(a, enc_mount(e, &gc->mounts[i]));
+			json_array_append_new(a, enc_mount(e, &gc->mounts[i], i));
 		put(e, doc, "mounts", a);
 	}
 	put(e, doc, "process", enc_process(e, gc));

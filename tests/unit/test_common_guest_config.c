@@ -433,6 +433,9 @@ Test(guest_config, encode_refuses)
 	gc.nr_mounts = 1;
 	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
 	cr_assert(strstr(err, "mounts[0]: a bind mount needs"), "%s", err);
+	m.destination = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "mounts[0].destination: missing"), "%s", err);
 	gc.nr_mounts = 0;
 	gc.rlimits = &rl;
 	gc.nr_rlimits = 1;
