@@ -78,7 +78,7 @@ struct gc_mount {
 	const char *source;	 /* NULL when absent */
 	const char *const *options;
 	size_t nr_options;
-	bool bind; /* type "bind", or a "bind"/"rbind" option (decoded, not encoded) */
+	bool bind;	   /* type "bind", or a "bind"/"rbind" option (decoded, not encoded) */
 	const char *share; /* NULL when absent */
 	const char *file;  /* NULL when absent */
 };
