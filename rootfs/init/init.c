@@ -484,7 +484,7 @@ static void port_error(const char *text)
 
 	init_msg("%s", text);
 	if (fd >= 0) {
-		dprintf(fd, "%s\n", text);
+		hy_write_line(fd, "%s", text);
 		close(fd);
 	}
 }
