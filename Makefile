@@ -28,9 +28,10 @@ COMMON_OBJS := \
 	common/names.o \
 	common/plan.o \
 	common/control_proto.o \
-	common/strv.o
+	common/strv.o \
+	common/guest_config.o
 
-# The OCI config.json parser: in the host library and, built again, in hyrun-init.
+# The OCI config.json parser, in the host library only (hyrun-init reads the guest configuration).
 OCI_OBJS := \
 	oci/spec.o
 
@@ -86,10 +87,20 @@ RUNTIME_MAIN_OBJS := \
 	runtime/main.o
 RUNTIME_LIBS := -lcap
 
+# hyrun-init: its own files and the common code it needs; not the config.json parser.
 INIT_OBJS := \
 	rootfs/init/init.o \
-	rootfs/init/container.o \
-	$(OCI_OBJS)
+	rootfs/init/child.o \
+	rootfs/init/supervise.o \
+	rootfs/init/mounts.o \
+	rootfs/init/process.o \
+	rootfs/init/seccomp.o \
+	common/err.o \
+	common/time.o \
+	common/fdio.o \
+	common/names.o \
+	common/strv.o \
+	common/guest_config.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
@@ -107,6 +118,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_serial.o \
 	tests/unit/test_i8042.o \
 	tests/unit/test_spec.o \
+	tests/unit/test_common_guest_config.o \
 	tests/unit/test_bundle.o \
 	tests/unit/test_fuse.o \
 	tests/unit/test_passthrough.o \
@@ -243,7 +255,7 @@ clean:
 #   make fuzz        libFuzzer harnesses in build/fuzz/ (clang), see tests/fuzz/README.md
 #   make fuzz-smoke  every harness over its corpus plus seeded mutations: gcc, ASan/UBSan
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
-FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042
+FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042 guest_config
 FUZZ_LIB_OBJS := $(LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
 FUZZ_CC := $(shell command -v clang 2>/dev/null)

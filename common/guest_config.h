@@ -15,13 +15,14 @@
  *       the workload runs in the initramfs.
  *   "mounts": [                                                  opt
  *     {"destination": "/abs/path",
- *      "type": "proc",                                           opt
+ *      "type": "proc",              opt for a bind mount only
  *      "source": "proc",                                         opt
  *      "options": ["nosuid", ...],                               opt
  *      "share": "m3"       a directory from the host: the virtio-fs share
  *                          with this tag, mounted (type virtiofs) there  opt
  *      "file": "3"         a file from the host: its copy at
- *                          HY_INIT_FILES "/3", bind-mounted there      opt
+ *                          HY_INIT_FILES "/3" (a name without '/'),
+ *                          bind-mounted there                          opt
  *     }, ...],             a mount with "share" or "file" takes its options'
  *                          ro/nosuid/... from "options"; one of the two is
  *                          required for a bind mount ("bind"/"rbind" type
@@ -54,7 +55,11 @@
  * }
  * Names (capabilities, rlimit types, seccomp actions, operators and
  * architectures) are the runtime-spec's, from names.h. Integers are JSON
- * integers (at most INT64_MAX).
+ * integers (at most INT64_MAX); the 64-bit unsigned members (rlimits' soft
+ * and hard, seccomp args' value and valueTwo) above INT64_MAX are written as
+ * their two's-complement negative: -1 is UINT64_MAX (RLIM_INFINITY). A sysctl
+ * key has no '/' and no "..". A duplicate member in an object, or an rlimit
+ * type given twice, is refused.
  */
 #ifndef HYRUN_COMMON_GUEST_CONFIG_H
 #define HYRUN_COMMON_GUEST_CONFIG_H

@@ -1,11 +1,11 @@
-/* container.h: hyrun-init's OCI side: the workload's root, mounts and process from config.json. */
+/* container.h: the workload's root, mounts and process from the guest configuration. */
 #ifndef HYRUN_ROOTFS_INIT_CONTAINER_H
 #define HYRUN_ROOTFS_INIT_CONTAINER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "oci/spec.h"
+#include "common/guest_config.h"
 
 struct container_error {
 	int status; /* HY_INIT_STATUS_* */
@@ -42,7 +42,7 @@ struct container_opts {
  * mount namespace, build the root from the shares and mounts, switch into it
  * and apply process. Returns only on failure, with *e filled in.
  */
-void container_exec(const struct oci_spec *spec, const struct container_opts *o,
+void container_exec(const struct guest_config *gc, const struct container_opts *o,
 		    struct container_error *e);
 
 #endif

@@ -2,7 +2,8 @@
 # init-selftest.sh: hyrun-init's self-test mode against a fake guest tree (no VM needed).
 #
 # usage: tests/integration/init-selftest.sh [path/to/hyrun-init]
-# Without an argument it builds rootfs/init/*.c statically into a temporary directory.
+# Without an argument it builds rootfs/init/*.c and the common code it needs statically
+# into a temporary directory.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,7 +16,8 @@ else
 	init=$work/hyrun-init
 	gcc -static -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 \
 		-Wno-unused-parameter -Werror -D_GNU_SOURCE -I"$top" -O2 -o "$init" \
-		"$top"/rootfs/init/*.c || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,guest_config}.c \
+		-ljansson -lseccomp -lcap || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 passed=0
@@ -237,6 +239,90 @@ if [ ! -s "$root/init.err" ]; then
 	ok "no debug flag: silent console"
 else
 	not_ok "silent console" "init stderr: $(cat "$root/init.err")"
+fi
+
+# --- a guest configuration (common/guest_config.h) at /.hyrun/guest-config.json
+# The root's share is the host's / (share tag T is $work/shares/T), entered in the child's own
+# mount and UTS namespaces, so the mounts below change nothing outside.
+mkdir -p "$work/shares"
+ln -sfn / "$work/shares/rootfs"
+
+# set_config PROCESS-MEMBERS [MORE-TOP-LEVEL-MEMBERS]: write the guest configuration.
+set_config() {
+	printf '{"version":1,"root":{"share":"rootfs"},%s"process":{%s}}' "${2:+$2,}" "$1" \
+		>"$root/.hyrun/guest-config.json"
+}
+
+# Runs hyrun-init with the test shares (as run_init).
+run_init_shares() {
+	report=$(cd "$work" && HYRUN_INIT_TEST_ROOT=$root HYRUN_INIT_TEST_SHARES=$work/shares \
+		timeout 20 "$init" 2>"$root/init.err" | sed -n 's/^hyrun-init: exit-report //p')
+}
+
+if ! unshare -m true 2>/dev/null; then
+	echo "skip guest configuration tests: no mount namespaces here"
+else
+	new_root
+	mkdir -p "$root/.hyrun/files"
+	echo "from-the-host" >"$root/.hyrun/files/0"
+	set_argv /bin/false	# the configuration's args win
+	# shellcheck disable=SC2016 # expanded by the workload's shell
+	set_config '"args":["/bin/sh","-c","hostname; pwd; echo \"$GREETING\"; cat /etc/hostname; ls /tmp; umask; exit 5"],
+		"env":["PATH=/usr/bin:/bin","GREETING=hello world"],"cwd":"/etc","uid":0,"gid":0,
+		"umask":23' \
+		'"hostname":"guest-box","mounts":[{"destination":"/tmp","type":"tmpfs","source":"tmpfs",
+		"options":["nosuid","mode=755"]},{"destination":"/etc/hostname","type":"bind",
+		"options":["ro"],"file":"0"}]'
+	run_init_shares
+	check_report "config: exit report" 0x5
+	expected=$(printf '%s\n' guest-box /etc "hello world" from-the-host 0027)
+	if [ "$(cat "$root/dev/stdout")" = "$expected" ]; then
+		ok "config: args, env, cwd, umask, hostname, a tmpfs and a file mount"
+	else
+		not_ok "config: workload's view" "got: $(cat "$root/dev/stdout")" \
+			"expected: $expected" "stderr port: $(cat "$root/dev/stderr")" \
+			"init stderr: $(cat "$root/init.err")"
+	fi
+
+	new_root
+	set_config '"args":["/bin/sh","-c","[ -t 0 ] && [ -t 1 ] && echo on-a-tty"],"cwd":"/",
+		"terminal":true,"uid":0,"gid":0'
+	run_init_shares </dev/null
+	check_report "config: process.terminal" 0x0
+	if [ "$(tr -d '\r' <"$root/dev/stdout")" = on-a-tty ]; then
+		ok "config: process.terminal gives a pty without the flag"
+	else
+		not_ok "config: terminal" "stdout port: $(cat "$root/dev/stdout")" \
+			"stderr port: $(cat "$root/dev/stderr")"
+	fi
+
+	new_root
+	set_config '"args":["no-such-command-hyrun"],"env":["PATH=/usr/bin:/bin"],"cwd":"/","uid":0,
+		"gid":0'
+	run_init_shares
+	check_report "config: command not in process.env's PATH -> 127" 0x27f
+
+	new_root
+	set_config '"args":[],"cwd":"/","uid":0,"gid":0'
+	run_init_shares
+	check_report "config: invalid -> kind 2 code 125" 0x27d
+	if grep -q "hyrun-init: process.args: must be a non-empty array of strings" \
+		"$root/dev/stderr"; then
+		ok "config: invalid, the member named on the stderr port"
+	else
+		not_ok "config: invalid message" "stderr port: $(cat "$root/dev/stderr")"
+	fi
+
+	new_root
+	printf '{"version":1,"process":{"args":["/bin/true"],"cwd":"/","uid":0,"gid":0},' \
+		>"$root/.hyrun/guest-config.json"
+	run_init_shares
+	check_report "config: truncated JSON -> kind 2 code 125" 0x27d
+	if grep -q "hyrun-init: guest configuration: invalid JSON" "$root/dev/stderr"; then
+		ok "config: a syntax error, named on the stderr port"
+	else
+		not_ok "config: syntax message" "stderr port: $(cat "$root/dev/stderr")"
+	fi
 fi
 
 # --- refuses to run outside PID 1 without the test root

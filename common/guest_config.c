@@ -1,0 +1,1034 @@
+/* guest_config.c: the guest configuration's encoder, decoder and defaults. */
+#include "common/guest_config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/agent_proto.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/strv.h"
+
+/* What guest_config_free() releases: the document the strings point into and
+ * the arrays made for the struct. */
+struct gc_store {
+	json_t *doc;
+	void **blocks;
+	size_t nr, cap;
+};
+
+struct dec {
+	struct gc_store *st;
+	char *err;
+	size_t errlen;
+};
+
+/* A member's name in messages; a prefix (mounts[3]) fits in BASE_LEN, so its
+ * members fit in PATH_LEN. */
+#define BASE_LEN 48
+#define PATH_LEN 96
+
+static int __attribute__((format(printf, 3, 4)))
+bad(struct dec *d, const char *path, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return hy_err(d->err, d->errlen, -EINVAL, "%s: %s", path, msg);
+}
+
+static int nomem(struct dec *d)
+{
+	return hy_err(d->err, d->errlen, -ENOMEM, "guest configuration: out of memory");
+}
+
+/* Zeroed memory owned by the store; NULL when out of memory. */
+static void *store_alloc(struct dec *d, size_t n, size_t size)
+{
+	struct gc_store *st = d->st;
+	void *p;
+
+	if (st->nr == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16;
+		void **b = realloc(st->blocks, cap * sizeof(*b));
+
+		if (!b)
+			return NULL;
+		st->blocks = b;
+		st->cap = cap;
+	}
+	p = calloc(n ? n : 1, size);
+	if (p)
+		st->blocks[st->nr++] = p;
+	return p;
+}
+
+/* --- members ------------------------------------------------------------------ */
+
+/* Refuses members of obj not in the NULL-terminated list. */
+static int check_members(struct dec *d, json_t *obj, const char *path, const char *const *known)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		size_t i;
+
+		for (i = 0; known[i]; i++)
+			if (strcmp(known[i], key) == 0)
+				break;
+		if (!known[i])
+			return bad(d, path, "unknown member \"%s\"", key);
+	}
+	return 0;
+}
+
+static int get_object(struct dec *d, json_t *v, const char *path, const char *const *known)
+{
+	if (!json_is_object(v))
+		return bad(d, path, "must be an object");
+	return check_members(d, v, path, known);
+}
+
+static int get_string(struct dec *d, json_t *v, const char *path, bool non_empty, const char **out)
+{
+	if (!json_is_string(v) || (non_empty && json_string_length(v) == 0))
+		return bad(d, path, non_empty ? "must be a non-empty string" : "must be a string");
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_abs_path(struct dec *d, json_t *v, const char *path, const char **out)
+{
+	if (!json_is_string(v) || json_string_value(v)[0] != '/')
+		return bad(d, path, "must be an absolute path");
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_bool(struct dec *d, json_t *v, const char *path, bool *out)
+{
+	if (!json_is_boolean(v))
+		return bad(d, path, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int get_int(struct dec *d, json_t *v, const char *path, int64_t min, int64_t max,
+		   int64_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return bad(d, path, "must be an integer from %lld to %lld", (long long)min,
+			   (long long)max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A 64-bit unsigned value: above INT64_MAX it is written as its two's-complement
+ * negative (-1 is UINT64_MAX). */
+static int get_u64(struct dec *d, json_t *v, const char *path, uint64_t *out)
+{
+	if (!json_is_integer(v))
+		return bad(d, path, "must be an integer");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_u32(struct dec *d, json_t *v, const char *path, uint32_t *out)
+{
+	int64_t x;
+	int r = get_int(d, v, path, 0, UINT32_MAX, &x);
+
+	if (!r)
+		*out = (uint32_t)x;
+	return r;
+}
+
+/* An array of strings as a NULL-terminated vector pointing into the document. */
+static int get_strv(struct dec *d, json_t *v, const char *path, bool non_empty,
+		    const char *const **out, size_t *nr)
+{
+	const char **sv;
+	size_t n = json_array_size(v);
+
+	if (!json_is_array(v) || (non_empty && n == 0))
+		goto fail;
+	sv = store_alloc(d, n + 1, sizeof(*sv));
+	if (!sv)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = json_array_get(v, i);
+
+		if (!json_is_string(s))
+			goto fail;
+		sv[i] = json_string_value(s);
+	}
+	*out = sv;
+	*nr = n;
+	return 0;
+fail:
+	return bad(d, path,
+		   non_empty ? "must be a non-empty array of strings"
+			     : "must be an array of strings");
+}
+
+/* An array of objects: n, or a negative errno. */
+static int check_array(struct dec *d, json_t *v, const char *path, size_t *n)
+{
+	if (!json_is_array(v))
+		return bad(d, path, "must be an array of objects");
+	*n = json_array_size(v);
+	return 0;
+}
+
+/* --- root, mounts ------------------------------------------------------------- */
+
+static int decode_root(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"share", "readonly", NULL};
+	json_t *m;
+	int r;
+
+	if ((r = get_object(d, v, "root", known)))
+		return r;
+	if ((r = get_string(d, json_object_get(v, "share"), "root.share", true, &gc->root_share)))
+		return r;
+	if ((m = json_object_get(v, "readonly")) &&
+	    (r = get_bool(d, m, "root.readonly", &gc->root_readonly)))
+		return r;
+	gc->has_root = true;
+	return 0;
+}
+
+/* A name under HY_INIT_FILES: one path component. */
+static bool plain_name(const char *s)
+{
+	return *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+static int decode_mount(struct dec *d, json_t *v, size_t idx, struct gc_mount *m)
+{
+	static const char *const known[] = {"destination", "type", "source", "options",
+					    "share",	   "file", NULL};
+	char path[PATH_LEN], mp[BASE_LEN];
+	json_t *f;
+	int r;
+
+	snprintf(mp, sizeof(mp), "mounts[%zu]", idx);
+	if ((r = get_object(d, v, mp, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.destination", mp);
+	if ((r = get_abs_path(d, json_object_get(v, "destination"), path, &m->destination)))
+		return r;
+	snprintf(path, sizeof(path), "%s.type", mp);
+	if ((f = json_object_get(v, "type")) && (r = get_string(d, f, path, true, &m->type)))
+		return r;
+	snprintf(path, sizeof(path), "%s.source", mp);
+	if ((f = json_object_get(v, "source")) && (r = get_string(d, f, path, false, &m->source)))
+		return r;
+	snprintf(path, sizeof(path), "%s.options", mp);
+	if ((f = json_object_get(v, "options")) &&
+	    (r = get_strv(d, f, path, false, &m->options, &m->nr_options)))
+		return r;
+	snprintf(path, sizeof(path), "%s.share", mp);
+	if ((f = json_object_get(v, "share")) && (r = get_string(d, f, path, true, &m->share)))
+		return r;
+	snprintf(path, sizeof(path), "%s.file", mp);
+	if ((f = json_object_get(v, "file"))) {
+		if ((r = get_string(d, f, path, true, &m->file)))
+			return r;
+		if (!plain_name(m->file))
+			return bad(d, path, "must be a file name, without '/'");
+	}
+	m->bind = (m->type && strcmp(m->type, "bind") == 0) ||
+		  hy_strv_contains(m->options, m->nr_options, "bind") ||
+		  hy_strv_contains(m->options, m->nr_options, "rbind");
+	if (m->share && m->file)
+		return bad(d, mp, "\"share\" and \"file\" exclude each other");
+	if (m->bind && !m->share && !m->file)
+		return bad(d, mp, "a bind mount needs \"share\" or \"file\"");
+	if (!m->bind && (m->share || m->file))
+		return bad(d, mp, "\"%s\" is only for a bind mount", m->share ? "share" : "file");
+	if (!m->bind && !m->type)
+		return bad(d, mp, "\"type\" is required but for a bind mount");
+	return 0;
+}
+
+static int decode_mounts(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	struct gc_mount *mounts;
+	size_t n = 0;
+	int r;
+
+	if ((r = check_array(d, v, "mounts", &n)))
+		return r;
+	mounts = store_alloc(d, n, sizeof(*mounts));
+	if (!mounts)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++)
+		if ((r = decode_mount(d, json_array_get(v, i), i, &mounts[i])))
+			return r;
+	gc->mounts = mounts;
+	gc->nr_mounts = n;
+	return 0;
+}
+
+/* --- process ------------------------------------------------------------------ */
+
+static int decode_caps(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"bounding",	 "effective", "inheritable",
+					    "permitted", "ambient",   NULL};
+	const char *key;
+	json_t *set;
+	int r;
+
+	if ((r = get_object(d, v, "process.capabilities", known)))
+		return r;
+	json_object_foreach(v, key, set)
+	{
+		int s = hy_cap_set_from_name(key);
+		char path[PATH_LEN];
+		size_t i;
+		json_t *c;
+
+		snprintf(path, sizeof(path), "process.capabilities.%s", key);
+		if (!json_is_array(set))
+			return bad(d, path, "must be an array of capability names");
+		json_array_foreach(set, i, c)
+		{
+			int cap = json_is_string(c) ? hy_cap_from_name(json_string_value(c)) : -1;
+
+			if (!json_is_string(c))
+				return bad(d, path, "must be an array of capability names");
+			if (cap < 0)
+				return bad(d, path, "unknown capability \"%s\"",
+					   json_string_value(c));
+			gc->caps[s] |= 1ull << cap;
+		}
+	}
+	gc->has_caps = true;
+	return 0;
+}
+
+static int decode_rlimits(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"type", "soft", "hard", NULL};
+	struct gc_rlimit *rl;
+	size_t n = 0;
+	int r;
+
+	if ((r = check_array(d, v, "process.rlimits", &n)))
+		return r;
+	rl = store_alloc(d, n, sizeof(*rl));
+	if (!rl)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(v, i);
+		char ip[BASE_LEN], path[PATH_LEN];
+		const char *type = NULL;
+
+		snprintf(ip, sizeof(ip), "process.rlimits[%zu]", i);
+		if ((r = get_object(d, o, ip, known)))
+			return r;
+		snprintf(path, sizeof(path), "%s.type", ip);
+		if ((r = get_string(d, json_object_get(o, "type"), path, true, &type)))
+			return r;
+		rl[i].resource = hy_rlimit_from_name(type);
+		if (rl[i].resource < 0)
+			return bad(d, path, "unknown rlimit \"%s\"", type);
+		for (size_t j = 0; j < i; j++)
+			if (rl[j].resource == rl[i].resource)
+				return bad(d, path, "\"%s\" given twice", type);
+		snprintf(path, sizeof(path), "%s.soft", ip);
+		if ((r = get_u64(d, json_object_get(o, "soft"), path, &rl[i].soft)))
+			return r;
+		snprintf(path, sizeof(path), "%s.hard", ip);
+		if ((r = get_u64(d, json_object_get(o, "hard"), path, &rl[i].hard)))
+			return r;
+	}
+	gc->rlimits = rl;
+	gc->nr_rlimits = n;
+	return 0;
+}
+
+static int decode_gids(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	uint32_t *gids;
+	size_t n = json_array_size(v);
+
+	if (!json_is_array(v))
+		return bad(d, "process.additionalGids", "must be an array of integers");
+	gids = store_alloc(d, n, sizeof(*gids));
+	if (!gids)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_LEN];
+		int r;
+
+		snprintf(path, sizeof(path), "process.additionalGids[%zu]", i);
+		if ((r = get_u32(d, json_array_get(v, i), path, &gids[i])))
+			return r;
+	}
+	gc->additional_gids = gids;
+	gc->nr_additional_gids = n;
+	return 0;
+}
+
+/* The members of process that are optional scalars. */
+static int decode_process_opts(struct dec *d, json_t *p, struct guest_config *gc)
+{
+	int64_t x;
+	json_t *v;
+	int r;
+
+	if ((v = json_object_get(p, "terminal")) &&
+	    (r = get_bool(d, v, "process.terminal", &gc->terminal)))
+		return r;
+	if ((v = json_object_get(p, "umask"))) {
+		if ((r = get_int(d, v, "process.umask", 0, 07777, &x)))
+			return r;
+		gc->has_umask = true;
+		gc->umask = (uint32_t)x;
+	}
+	if ((v = json_object_get(p, "noNewPrivileges")) &&
+	    (r = get_bool(d, v, "process.noNewPrivileges", &gc->no_new_privileges)))
+		return r;
+	if ((v = json_object_get(p, "oomScoreAdj"))) {
+		if ((r = get_int(d, v, "process.oomScoreAdj", -1000, 1000, &x)))
+			return r;
+		gc->has_oom_score_adj = true;
+		gc->oom_score_adj = (int)x;
+	}
+	return 0;
+}
+
+static int decode_process(struct dec *d, json_t *p, struct guest_config *gc)
+{
+	static const char *const known[] = {
+	    "args",
+	    "env",
+	    "cwd",
+	    "terminal",
+	    "uid",
+	    "gid",
+	    "additionalGids",
+	    "umask",
+	    "capabilities",
+	    "rlimits",
+	    "noNewPrivileges",
+	    "oomScoreAdj",
+	    NULL,
+	};
+	json_t *v;
+	int r;
+
+	if ((r = get_object(d, p, "process", known)))
+		return r;
+	if ((r = get_strv(d, json_object_get(p, "args"), "process.args", true, &gc->args,
+			  &gc->nr_args)))
+		return r;
+	if ((v = json_object_get(p, "env")) &&
+	    (r = get_strv(d, v, "process.env", false, &gc->env, &gc->nr_env)))
+		return r;
+	if ((r = get_abs_path(d, json_object_get(p, "cwd"), "process.cwd", &gc->cwd)))
+		return r;
+	if ((r = get_u32(d, json_object_get(p, "uid"), "process.uid", &gc->uid)) ||
+	    (r = get_u32(d, json_object_get(p, "gid"), "process.gid", &gc->gid)))
+		return r;
+	if ((v = json_object_get(p, "additionalGids")) && (r = decode_gids(d, v, gc)))
+		return r;
+	if ((v = json_object_get(p, "capabilities")) && (r = decode_caps(d, v, gc)))
+		return r;
+	if ((v = json_object_get(p, "rlimits")) && (r = decode_rlimits(d, v, gc)))
+		return r;
+	return decode_process_opts(d, p, gc);
+}
+
+/* --- sysctl, seccomp ---------------------------------------------------------- */
+
+static int decode_sysctl(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	struct gc_sysctl *sc;
+	const char *key;
+	json_t *val;
+	size_t i = 0;
+
+	if (!json_is_object(v))
+		return bad(d, "sysctl", "must be an object of strings");
+	sc = store_alloc(d, json_object_size(v), sizeof(*sc));
+	if (!sc)
+		return nomem(d);
+	json_object_foreach(v, key, val)
+	{
+		char path[PATH_LEN];
+
+		snprintf(path, sizeof(path), "sysctl.%s", key);
+		/* The key becomes a path below /proc/sys. */
+		if (!*key || strchr(key, '/') || strstr(key, ".."))
+			return bad(d, path, "not a sysctl name");
+		if (!json_is_string(val))
+			return bad(d, path, "must be a string");
+		sc[i].key = key;
+		sc[i++].value = json_string_value(val);
+	}
+	gc->sysctl = sc;
+	gc->nr_sysctl = i;
+	return 0;
+}
+
+static int get_action(struct dec *d, json_t *v, const char *path, enum hy_seccomp_action *out)
+{
+	int a = json_is_string(v) ? hy_seccomp_action_from_name(json_string_value(v)) : -1;
+
+	if (!json_is_string(v))
+		return bad(d, path, "must be a string");
+	if (a < 0)
+		return bad(d, path, "unknown action \"%s\"", json_string_value(v));
+	*out = (enum hy_seccomp_action)a;
+	return 0;
+}
+
+static int get_errno_ret(struct dec *d, json_t *v, const char *path, bool *has, unsigned *out)
+{
+	int64_t x;
+	int r;
+
+	if (!v)
+		return 0;
+	if ((r = get_int(d, v, path, 0, 0xffff, &x)))
+		return r;
+	*has = true;
+	*out = (unsigned)x;
+	return 0;
+}
+
+static int decode_sc_arg(struct dec *d, json_t *v, const char *ap, struct gc_seccomp_arg *a)
+{
+	static const char *const known[] = {"index", "value", "valueTwo", "op", NULL};
+	char path[PATH_LEN + 16];
+	json_t *f;
+	int64_t x;
+	int r, op;
+
+	if ((r = get_object(d, v, ap, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.index", ap);
+	if ((r = get_int(d, json_object_get(v, "index"), path, 0, 5, &x)))
+		return r;
+	a->index = (unsigned)x;
+	snprintf(path, sizeof(path), "%s.value", ap);
+	if ((r = get_u64(d, json_object_get(v, "value"), path, &a->value)))
+		return r;
+	snprintf(path, sizeof(path), "%s.valueTwo", ap);
+	if ((f = json_object_get(v, "valueTwo")) && (r = get_u64(d, f, path, &a->value_two)))
+		return r;
+	snprintf(path, sizeof(path), "%s.op", ap);
+	f = json_object_get(v, "op");
+	if (!json_is_string(f))
+		return bad(d, path, "must be a string");
+	op = hy_seccomp_op_from_name(json_string_value(f));
+	if (op < 0)
+		return bad(d, path, "unknown operator \"%s\"", json_string_value(f));
+	a->op = (enum hy_seccomp_op)op;
+	return 0;
+}
+
+static int decode_sc_rule(struct dec *d, json_t *v, size_t idx, struct gc_seccomp_rule *rule)
+{
+	static const char *const known[] = {"names", "action", "errnoRet", "args", NULL};
+	char rp[BASE_LEN], path[PATH_LEN];
+	struct gc_seccomp_arg *args;
+	json_t *f;
+	size_t n = 0;
+	int r;
+
+	snprintf(rp, sizeof(rp), "seccomp.syscalls[%zu]", idx);
+	if ((r = get_object(d, v, rp, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.names", rp);
+	if ((r = get_strv(d, json_object_get(v, "names"), path, true, &rule->names,
+			  &rule->nr_names)))
+		return r;
+	snprintf(path, sizeof(path), "%s.action", rp);
+	if ((r = get_action(d, json_object_get(v, "action"), path, &rule->action)))
+		return r;
+	snprintf(path, sizeof(path), "%s.errnoRet", rp);
+	if ((r = get_errno_ret(d, json_object_get(v, "errnoRet"), path, &rule->has_errno_ret,
+			       &rule->errno_ret)))
+		return r;
+	if (!(f = json_object_get(v, "args")))
+		return 0;
+	snprintf(path, sizeof(path), "%s.args", rp);
+	if ((r = check_array(d, f, path, &n)))
+		return r;
+	args = store_alloc(d, n, sizeof(*args));
+	if (!args)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s.args[%zu]", rp, i);
+		if ((r = decode_sc_arg(d, json_array_get(f, i), path, &args[i])))
+			return r;
+	}
+	rule->args = args;
+	rule->nr_args = n;
+	return 0;
+}
+
+static int decode_seccomp(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures",
+					    "syscalls", NULL};
+	struct gc_seccomp_rule *rules;
+	struct gc_seccomp *sc;
+	json_t *f;
+	size_t n = 0;
+	int r;
+
+	if ((r = get_object(d, v, "seccomp", known)))
+		return r;
+	sc = store_alloc(d, 1, sizeof(*sc));
+	if (!sc)
+		return nomem(d);
+	if ((r = get_action(d, json_object_get(v, "defaultAction"), "seccomp.defaultAction",
+			    &sc->default_action)) ||
+	    (r = get_errno_ret(d, json_object_get(v, "defaultErrnoRet"), "seccomp.defaultErrnoRet",
+			       &sc->has_default_errno_ret, &sc->default_errno_ret)))
+		return r;
+	if ((f = json_object_get(v, "architectures"))) {
+		if ((r = get_strv(d, f, "seccomp.architectures", false, &sc->architectures,
+				  &sc->nr_architectures)))
+			return r;
+		for (size_t i = 0; i < sc->nr_architectures; i++)
+			if (!hy_seccomp_arch_known(sc->architectures[i]))
+				return bad(d, "seccomp.architectures",
+					   "unknown architecture \"%s\"", sc->architectures[i]);
+	}
+	if ((f = json_object_get(v, "syscalls"))) {
+		if ((r = check_array(d, f, "seccomp.syscalls", &n)))
+			return r;
+		rules = store_alloc(d, n, sizeof(*rules));
+		if (!rules)
+			return nomem(d);
+		for (size_t i = 0; i < n; i++)
+			if ((r = decode_sc_rule(d, json_array_get(f, i), i, &rules[i])))
+				return r;
+		sc->syscalls = rules;
+		sc->nr_syscalls = n;
+	}
+	gc->seccomp = sc;
+	return 0;
+}
+
+/* --- the document ------------------------------------------------------------- */
+
+static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
+{
+	static const char *const known[] = {"version", "hostname", "root",    "mounts",
+					    "process", "sysctl",   "seccomp", NULL};
+	int64_t version;
+	json_t *v;
+	int r;
+
+	if ((r = get_object(d, doc, "guest configuration", known)))
+		return r;
+	if ((r = get_int(d, json_object_get(doc, "version"), "version", 0, INT64_MAX, &version)))
+		return r;
+	if (version != GUEST_CONFIG_VERSION)
+		return bad(d, "version", "%lld, where this hyrun-init knows %d", (long long)version,
+			   GUEST_CONFIG_VERSION);
+	if ((v = json_object_get(doc, "hostname")) &&
+	    (r = get_string(d, v, "hostname", true, &gc->hostname)))
+		return r;
+	if ((v = json_object_get(doc, "root")) && (r = decode_root(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "mounts")) && (r = decode_mounts(d, v, gc)))
+		return r;
+	if (!(v = json_object_get(doc, "process")))
+		return bad(d, "process", "required");
+	if ((r = decode_process(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "sysctl")) && (r = decode_sysctl(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "seccomp")) && (r = decode_seccomp(d, v, gc)))
+		return r;
+	return 0;
+}
+
+int guest_config_decode(struct guest_config *gc, const char *text, size_t len, char *err,
+			size_t errlen)
+{
+	struct dec d = {.err = err, .errlen = errlen};
+	json_error_t jerr;
+	int r;
+
+	memset(gc, 0, sizeof(*gc));
+	d.st = calloc(1, sizeof(*d.st));
+	if (!d.st)
+		return nomem(&d);
+	gc->priv = d.st;
+	d.st->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!d.st->doc) {
+		guest_config_free(gc);
+		return hy_err(err, errlen, -EINVAL,
+			      "guest configuration: invalid JSON at line %d, column %d: %s",
+			      jerr.line, jerr.column, jerr.text);
+	}
+	r = decode_doc(&d, d.st->doc, gc);
+	if (r)
+		guest_config_free(gc);
+	return r;
+}
+
+void guest_config_free(struct guest_config *gc)
+{
+	struct gc_store *st = gc->priv;
+
+	if (st) {
+		for (size_t i = 0; i < st->nr; i++)
+			free(st->blocks[i]);
+		free(st->blocks);
+		json_decref(st->doc);
+		free(st);
+	}
+	memset(gc, 0, sizeof(*gc));
+}
+
+/* --- encoding ----------------------------------------------------------------- */
+
+struct enc {
+	char *err;
+	size_t errlen;
+	int r; /* the first error */
+};
+
+static int __attribute__((format(printf, 3, 4)))
+enc_fail(struct enc *e, const char *path, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (e->r)
+		return e->r;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->r = hy_err(e->err, e->errlen, -EINVAL, "%s: %s", path, msg);
+	return e->r;
+}
+
+/* Sets obj[key] = v (taking v); a NULL v is out of memory or an error already noted. */
+static void put(struct enc *e, json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(obj, key, v) < 0) {
+		if (!e->r)
+			e->r = hy_err(e->err, e->errlen, -ENOMEM, "%s: out of memory", key);
+	}
+}
+
+static json_t *enc_string(struct enc *e, const char *path, const char *s)
+{
+	json_t *v;
+
+	if (!s) {
+		enc_fail(e, path, "missing");
+		return NULL;
+	}
+	v = json_string(s);
+	if (!v)
+		enc_fail(e, path, "not valid UTF-8");
+	return v;
+}
+
+static json_t *enc_strv(struct enc *e, const char *path, const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	if (n && !v) {
+		enc_fail(e, path, "missing");
+		json_decref(a);
+		return NULL;
+	}
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *s = enc_string(e, path, v[i]);
+
+		if (!s || json_array_append_new(a, s) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *enc_u64(uint64_t x)
+{
+	return json_integer((json_int_t)x);
+}
+
+static json_t *enc_mount(struct enc *e, const struct gc_mount *m, size_t idx)
+{
+	char path[PATH_LEN];
+	json_t *o = json_object();
+
+#define MEMBER(name) (snprintf(path, sizeof(path), "mounts[%zu]." name, idx), path)
+	if (!o)
+		return NULL;
+	put(e, o, "destination", enc_string(e, MEMBER("destination"), m->destination));
+	if (m->type)
+		put(e, o, "type", enc_string(e, MEMBER("type"), m->type));
+	if (m->source)
+		put(e, o, "source", enc_string(e, MEMBER("source"), m->source));
+	if (m->nr_options)
+		put(e, o, "options", enc_strv(e, MEMBER("options"), m->options, m->nr_options));
+	if (m->share)
+		put(e, o, "share", enc_string(e, MEMBER("share"), m->share));
+	if (m->file)
+		put(e, o, "file", enc_string(e, MEMBER("file"), m->file));
+#undef MEMBER
+	return o;
+}
+
+static json_t *enc_caps(struct enc *e, const struct guest_config *gc)
+{
+	json_t *o = json_object();
+
+	for (unsigned s = 0; o && s < HY_CAP_NR_SETS; s++) {
+		json_t *a = json_array();
+
+		for (unsigned c = 0; a && c < 64; c++) {
+			if (!(gc->caps[s] >> c & 1))
+				continue;
+			if (c > hy_cap_last()) {
+				enc_fail(e, "process.capabilities", "no name for capability %u", c);
+				break;
+			}
+			json_array_append_new(a, json_string(hy_cap_name(c)));
+		}
+		put(e, o, hy_cap_set_name((enum hy_cap_set)s), a);
+	}
+	return o;
+}
+
+static json_t *enc_rlimits(struct enc *e, const struct guest_config *gc)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < gc->nr_rlimits; i++) {
+		const struct gc_rlimit *rl = &gc->rlimits[i];
+		const char *name = hy_rlimit_name(rl->resource);
+
+		if (!name) {
+			enc_fail(e, "process.rlimits", "unknown resource %d", rl->resource);
+			break;
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o}", "type", name, "soft",
+						   enc_u64(rl->soft), "hard", enc_u64(rl->hard)));
+	}
+	return a;
+}
+
+static json_t *enc_process(struct enc *e, const struct guest_config *gc)
+{
+	json_t *p = json_object();
+
+	if (!p)
+		return NULL;
+	put(e, p, "args", enc_strv(e, "process.args", gc->args, gc->nr_args));
+	if (gc->nr_env)
+		put(e, p, "env", enc_strv(e, "process.env", gc->env, gc->nr_env));
+	put(e, p, "cwd", enc_string(e, "process.cwd", gc->cwd));
+	if (gc->terminal)
+		put(e, p, "terminal", json_true());
+	put(e, p, "uid", json_integer(gc->uid));
+	put(e, p, "gid", json_integer(gc->gid));
+	if (gc->nr_additional_gids) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; a && i < gc->nr_additional_gids; i++)
+			json_array_append_new(a, json_integer(gc->additional_gids[i]));
+		put(e, p, "additionalGids", a);
+	}
+	if (gc->has_umask)
+		put(e, p, "umask", json_integer(gc->umask));
+	if (gc->has_caps)
+		put(e, p, "capabilities", enc_caps(e, gc));
+	if (gc->nr_rlimits)
+		put(e, p, "rlimits", enc_rlimits(e, gc));
+	if (gc->no_new_privileges)
+		put(e, p, "noNewPrivileges", json_true());
+	if (gc->has_oom_score_adj)
+		put(e, p, "oomScoreAdj", json_integer(gc->oom_score_adj));
+	return p;
+}
+
+static json_t *enc_sc_rule(struct enc *e, const struct gc_seccomp_rule *rule, size_t idx)
+{
+	char path[PATH_LEN];
+	json_t *o = json_object(), *args;
+
+	if (!o)
+		return NULL;
+	snprintf(path, sizeof(path), "seccomp.syscalls[%zu].names", idx);
+	put(e, o, "names", enc_strv(e, path, rule->names, rule->nr_names));
+	put(e, o, "action", json_string(hy_seccomp_action_name(rule->action)));
+	if (rule->has_errno_ret)
+		put(e, o, "errnoRet", json_integer(rule->errno_ret));
+	if (!rule->nr_args)
+		return o;
+	args = json_array();
+	for (size_t i = 0; args && i < rule->nr_args; i++) {
+		const struct gc_seccomp_arg *a = &rule->args[i];
+
+		json_array_append_new(
+		    args, json_pack("{s:I, s:o, s:o, s:s}", "index", (json_int_t)a->index, "value",
+				    enc_u64(a->value), "valueTwo", enc_u64(a->value_two), "op",
+				    hy_seccomp_op_name(a->op)));
+	}
+	put(e, o, "args", args);
+	return o;
+}
+
+static json_t *enc_seccomp(struct enc *e, const struct gc_seccomp *sc)
+{
+	json_t *o = json_object(), *rules;
+
+	if (!o)
+		return NULL;
+	put(e, o, "defaultAction", json_string(hy_seccomp_action_name(sc->default_action)));
+	if (sc->has_default_errno_ret)
+		put(e, o, "defaultErrnoRet", json_integer(sc->default_errno_ret));
+	if (sc->nr_architectures)
+		put(e, o, "architectures",
+		    enc_strv(e, "seccomp.architectures", sc->architectures, sc->nr_architectures));
+	rules = json_array();
+	for (size_t i = 0; rules && i < sc->nr_syscalls; i++)
+		json_array_append_new(rules, enc_sc_rule(e, &sc->syscalls[i], i));
+	put(e, o, "syscalls", rules);
+	return o;
+}
+
+static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
+{
+	json_t *doc = json_object();
+
+	if (!doc)
+		return NULL;
+	put(e, doc, "version", json_integer(GUEST_CONFIG_VERSION));
+	if (gc->hostname)
+		put(e, doc, "hostname", enc_string(e, "hostname", gc->hostname));
+	if (gc->has_root)
+		put(e, doc, "root",
+		    json_pack("{s:o, s:b}", "share", enc_string(e, "root.share", gc->root_share),
+			      "readonly", gc->root_readonly));
+	if (gc->nr_mounts) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; a && i < gc->nr_mounts; i++)
+			json_array_append_new(a, enc_mount(e, &gc->mounts[i], i));
+		put(e, doc, "mounts", a);
+	}
+	put(e, doc, "process", enc_process(e, gc));
+	if (gc->nr_sysctl) {
+		json_t *o = json_object();
+
+		for (size_t i = 0; o && i < gc->nr_sysctl; i++)
+			put(e, o, gc->sysctl[i].key ? gc->sysctl[i].key : "",
+			    enc_string(e, "sysctl", gc->sysctl[i].value));
+		put(e, doc, "sysctl", o);
+	}
+	if (gc->seccomp)
+		put(e, doc, "seccomp", enc_seccomp(e, gc->seccomp));
+	return doc;
+}
+
+/*
+ * The text is decoded again before it is handed out, so that what hyrun-init
+ * would refuse (a relative cwd, a bind mount without a share) fails here,
+ * with the same message, in the runtime.
+ */
+char *guest_config_encode(const struct guest_config *gc, char *err, size_t errlen)
+{
+	struct enc e = {.err = err, .errlen = errlen};
+	json_t *doc = enc_doc(&e, gc);
+	struct guest_config check;
+	char *text = NULL;
+
+	if (!doc && !e.r)
+		e.r = hy_err(err, errlen, -ENOMEM, "guest configuration: out of memory");
+	if (!e.r) {
+		text = json_dumps(doc, JSON_COMPACT);
+		if (!text)
+			e.r = hy_err(err, errlen, -ENOMEM, "guest configuration: out of memory");
+	}
+	json_decref(doc);
+	if (e.r)
+		return NULL;
+	if (guest_config_decode(&check, text, strlen(text), err, errlen) < 0) {
+		free(text);
+		return NULL;
+	}
+	guest_config_free(&check);
+	return text;
+}
+
+/* --- the default --------------------------------------------------------------- */
+
+#define OPTS(...)                                                                                  \
+	(const char *const[]){__VA_ARGS__}, ARRAY_SIZE(((const char *const[]){__VA_ARGS__}))
+
+/* `runc spec`'s mounts. cgroup2 and mqueue are made where the guest kernel has them. */
+static const struct gc_mount default_mounts[] = {
+    {.destination = "/proc", .type = "proc", .source = "proc"},
+    {.destination = "/dev",
+     .type = "tmpfs",
+     .source = "tmpfs",
+     .options = OPTS("nosuid", "strictatime", "mode=755", "size=65536k")},
+    {.destination = "/dev/pts",
+     .type = "devpts",
+     .source = "devpts",
+     .options = OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")},
+    {.destination = "/dev/shm",
+     .type = "tmpfs",
+     .source = "shm",
+     .options = OPTS("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")},
+    {.destination = "/dev/mqueue",
+     .type = "mqueue",
+     .source = "mqueue",
+     .options = OPTS("nosuid", "noexec", "nodev")},
+    {.destination = "/sys",
+     .type = "sysfs",
+     .source = "sysfs",
+     .options = OPTS("nosuid", "noexec", "nodev", "ro")},
+    {.destination = "/sys/fs/cgroup",
+     .type = "cgroup2",
+     .source = "cgroup",
+     .options = OPTS("nosuid", "noexec", "nodev", "relatime", "ro")},
+};
+
+static const char *const default_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME=/root",
+    NULL,
+};
+
+void guest_config_default(struct guest_config *gc, const char *const *args, size_t nr_args)
+{
+	memset(gc, 0, sizeof(*gc));
+	gc->has_root = true;
+	gc->root_share = HY_SHARE_ROOTFS;
+	gc->mounts = default_mounts;
+	gc->nr_mounts = ARRAY_SIZE(default_mounts);
+	gc->args = args;
+	gc->nr_args = nr_args;
+	gc->env = default_env;
+	gc->nr_env = ARRAY_SIZE(default_env) - 1;
+	gc->cwd = "/";
+}

@@ -1,0 +1,85 @@
+/* init.h: the PID 1 internals shared by init.c (boot), child.c and supervise.c. */
+#ifndef HYRUN_ROOTFS_INIT_INIT_H
+#define HYRUN_ROOTFS_INIT_INIT_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "common/agent_proto.h"
+#include "common/guest_config.h"
+
+/*
+ * INIT_ERROR code for a failure of the guest's own setup (mounts, console
+ * ports, fork). 125 is what docker/podman return when the runtime, not the
+ * command, failed; it stays apart from 126/127 (command not executable /
+ * not found) and from 128+N (killed by signal N).
+ */
+#define STATUS_SETUP_FAILED HY_INIT_STATUS_SETUP
+#define STATUS_NOT_EXECUTABLE HY_INIT_STATUS_NOEXEC
+#define STATUS_NOT_FOUND HY_INIT_STATUS_NOTFOUND
+
+/* The environment of a workload run without a guest configuration. */
+#define WORKLOAD_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define WORKLOAD_HOME "/root"
+
+struct init_state {
+	/*
+	 * Self-test mode (not PID 1, HYRUN_INIT_TEST_ROOT set): guest paths
+	 * resolve under root, and nothing touches mounts, modules, I/O ports
+	 * or power state. In a VM root is "".
+	 */
+	bool test;
+	const char *root;
+	const char *test_shares; /* HYRUN_INIT_TEST_SHARES: share tag T is <dir>/T */
+	bool debug;
+	bool wait_start; /* flag wait_start=1: hold the prepared workload until START */
+	/* flag terminal=1, or the guest configuration's process.terminal: the
+	 * workload's stdio is a pty */
+	bool terminal;
+	bool ports;  /* ioperm() succeeded: hyrun-vmm is listening */
+	int console; /* diagnostics; -1 = fd 2 */
+	int modules_failed;
+	long port_timeout_ms;
+	long control_grace_ms;
+	unsigned ports_found;
+	char port_dev[HY_CONSOLE_NR_PORTS][PATH_MAX];
+	/* HY_INIT_CONFIG, decoded: the workload runs in its container root.
+	 * NULL: HY_INIT_ARGV in the initramfs. */
+	const struct guest_config *gc;
+};
+
+extern struct init_state init;
+
+/*
+ * From the workload child to PID 1, over a SOCK_SEQPACKET pair that is
+ * close-on-exec in the child: end of file there means the execve()
+ * succeeded. PID 1 answers CHILD_PREPARED with one byte: go.
+ */
+enum child_msg_kind {
+	CHILD_FAILED = 1, /* status: INIT_ERROR code to report; err: errno of the step */
+	CHILD_PREPARED,	  /* wait_start: everything but the execve() is done */
+	CHILD_TTY,	  /* terminal: the pty's master comes with it (SCM_RIGHTS) */
+};
+
+struct child_msg {
+	int kind;
+	int status;
+	int err;
+};
+
+/* init.c: messages on hyrun-init's console, the host's ports, the way out. */
+void init_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void init_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void __attribute__((noreturn, format(printf, 1, 2))) init_die(const char *fmt, ...);
+void init_boot_mark(enum hy_boot_mark mark);
+
+/* child.c: in the forked child, with stdio[] the stdin, stdout and stderr
+ * ports and chan its end of the pair to PID 1. Execs the workload or exits. */
+void __attribute__((noreturn)) child_run(char **argv, const int stdio[3], int chan);
+
+/* supervise.c: runs the workload (argv, or init.gc) to its end and returns
+ * its exit report (HY_EXIT_VALUE). waitset: the signals PID 1 has blocked. */
+unsigned supervise_workload(char **argv, const sigset_t *waitset);
+
+#endif

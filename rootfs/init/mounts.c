@@ -1,0 +1,490 @@
+/* mounts.c: the workload's root and mounts, in the child's own mount namespace. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include "common/agent_proto.h"
+#include "common/cleanup.h"
+#include "common/strv.h"
+#include "rootfs/init/container_int.h"
+
+/* Where the root is assembled, inside the child's own mount namespace. */
+#define STAGE_DIR HY_INIT_DIR "/root"
+
+static const char *gpath(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "%s%s", container_opts->root, path);
+	return buf;
+}
+
+/* --- paths inside the new root ----------------------------------------------- */
+
+/*
+ * Lookups below the new root are confined to it with RESOLVE_IN_ROOT: a
+ * symlink in the image ("/proc" -> "/") cannot put a mount outside. The VM
+ * is the security boundary, but mounting over the guest's own tree would
+ * still break hyrun-init.
+ */
+int root_open(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* mkdir -p of `path` (relative to the root), the last component a directory
+ * or an empty file. Returns an O_PATH fd of it, or -1 with errno. */
+int root_make(int rootfd, const char *path, bool file, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n;
+	int fd;
+
+	fd = root_open(rootfd, path, O_PATH);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	n = strlen(path);
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		char saved = buf[i], *slash;
+		bool last;
+		int dirfd, r;
+
+		if ((saved != '/' && saved != '\0') || buf[i - 1] == '/')
+			continue;
+		last = buf[i + strspn(buf + i, "/")] == '\0';
+		buf[i] = '\0';
+		fd = root_open(rootfd, buf, O_PATH);
+		if (fd >= 0) {
+			close(fd);
+			buf[i] = saved;
+			continue;
+		}
+		if (errno != ENOENT)
+			return -1;
+		slash = strrchr(buf, '/');
+		*slash = '\0';
+		dirfd = root_open(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
+		*slash = '/';
+		if (dirfd < 0)
+			return -1;
+		if (last && file) {
+			r = openat(dirfd, slash + 1, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				   0644);
+			if (r >= 0)
+				close(r);
+		} else {
+			r = mkdirat(dirfd, slash + 1, mode);
+		}
+		if (r < 0 && errno != EEXIST) {
+			int err = errno;
+
+			close(dirfd);
+			errno = err;
+			return -1;
+		}
+		close(dirfd);
+		buf[i] = saved;
+	}
+	return root_open(rootfd, path, O_PATH);
+}
+
+static const char *fd_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* --- mount options -------------------------------------------------------------- */
+
+struct mount_opts {
+	unsigned long flags; /* MS_* for mount() */
+	unsigned long clear; /* set by default, cleared by an option (MS_NOATIME...) */
+	unsigned long propagation;
+	bool rec_bind;
+	char data[1024];
+};
+
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+} flag_options[] = {
+    {"ro", false, MS_RDONLY},
+    {"rro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"remount", false, MS_REMOUNT},
+    {"bind", false, MS_BIND},
+    {"rbind", false, MS_BIND | MS_REC},
+};
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} propagation_options[] = {
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+/* Options other runtimes interpret themselves (copy-up, relabelling, id
+ * mapping): not mount data, and nothing hyrun does in the guest. */
+static const char *const ignored_options[] = {
+    "tmpcopyup", "notmpcopyup", "copy-symlink", "z", "Z", "U", "idmap", "ridmap",
+};
+
+static void parse_options(const struct gc_mount *m, struct mount_opts *mo)
+{
+	size_t used = 0;
+
+	memset(mo, 0, sizeof(*mo));
+	for (size_t i = 0; i < m->nr_options; i++) {
+		const char *o = m->options[i];
+		size_t k;
+		bool done = false;
+
+		for (k = 0; !done && k < ARRAY_SIZE(flag_options); k++) {
+			if (strcmp(o, flag_options[k].name) != 0)
+				continue;
+			if (flag_options[k].clear) {
+				mo->flags &= ~flag_options[k].flag;
+				mo->clear |= flag_options[k].flag;
+			} else {
+				mo->flags |= flag_options[k].flag;
+			}
+			done = true;
+		}
+		for (k = 0; !done && k < ARRAY_SIZE(propagation_options); k++) {
+			if (strcmp(o, propagation_options[k].name) == 0) {
+				mo->propagation = propagation_options[k].flag;
+				done = true;
+			}
+		}
+		for (k = 0; !done && k < ARRAY_SIZE(ignored_options); k++)
+			done = strcmp(o, ignored_options[k]) == 0;
+		if (done)
+			continue;
+		/* Anything else is filesystem data ("mode=755", "size=65536k"). */
+		used += (size_t)snprintf(mo->data + used, sizeof(mo->data) - used, "%s%s",
+					 used ? "," : "", o);
+		if (used >= sizeof(mo->data))
+			used = sizeof(mo->data) - 1;
+	}
+	mo->rec_bind = (mo->flags & (MS_BIND | MS_REC)) == (MS_BIND | MS_REC);
+	mo->flags &= ~MS_REC;
+}
+
+/* Whether an option "key" or "key=..." is among the mount's options. */
+static bool has_option_key(const struct gc_mount *m, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; i < m->nr_options; i++)
+		if (strncmp(m->options[i], key, n) == 0 &&
+		    (m->options[i][n] == '\0' || m->options[i][n] == '='))
+			return true;
+	return false;
+}
+
+static void add_data_option(struct mount_opts *mo, const char *opt)
+{
+	size_t used = strlen(mo->data);
+
+	snprintf(mo->data + used, sizeof(mo->data) - used, "%s%s", used ? "," : "", opt);
+}
+
+/* --- mounts ---------------------------------------------------------------------- */
+
+#define BIND_FLAGS                                                                                 \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
+	 MS_STRICTATIME)
+
+/* Bind mounts ignore most flags on the first call: they take a remount. */
+static int remount_bind(const char *target, unsigned long flags)
+{
+	if (!(flags & BIND_FLAGS))
+		return 0;
+	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | (flags & BIND_FLAGS), NULL);
+}
+
+/* Mount share `tag` at `target`: virtiofs with `flags` in a VM; in self-test
+ * mode a bind of the test directory, whose flags need remount_bind(). */
+static int mount_share(const char *tag, const char *target, unsigned long flags)
+{
+	char path[PATH_MAX];
+
+	if (!container_opts->test)
+		return mount(tag, target, "virtiofs", flags & ~(MS_BIND | MS_REMOUNT), NULL);
+	if (!container_opts->test_shares) {
+		errno = ENODEV;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", container_opts->test_shares, tag);
+	return mount(path, target, NULL, MS_BIND | MS_REC, NULL);
+}
+
+static bool best_effort_type(const char *type)
+{
+	/* cgroup v1/v2 and mqueue depend on the guest kernel's configuration;
+	 * a workload rarely needs them, so their absence is not fatal. */
+	return strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0 ||
+	       strcmp(type, "mqueue") == 0;
+}
+
+static int do_mount(int rootfd, const struct gc_mount *m, size_t idx, struct container_error *e)
+{
+	char tpath[64], src[PATH_MAX];
+	struct mount_opts mo;
+	bool file = m->file != NULL, remount = false;
+	int fd, r;
+
+	parse_options(m, &mo);
+	/* The decoder refuses these; a check that costs nothing. */
+	if (m->bind && !m->share && !m->file)
+		return container_fail(e, HY_INIT_STATUS_SETUP, EINVAL,
+				      "mounts[%zu] (%s): a bind mount the VMM did not share", idx,
+				      m->destination);
+	fd = root_make(rootfd, m->destination, file, 0755);
+	if (fd < 0) {
+		if (!m->bind && best_effort_type(m->type)) {
+			container_dbg("hyrun-init: mounts[%zu] (%s) skipped: %s", idx,
+				      m->destination, strerror(errno));
+			return 0;
+		}
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "mounts[%zu]: cannot create the mount point '%s': %s", idx,
+				      m->destination, strerror(errno));
+	}
+	fd_path(tpath, sizeof(tpath), fd);
+	if (m->share) {
+		r = mount_share(m->share, tpath, mo.flags);
+		remount = container_opts->test;
+	} else if (m->file) {
+		/* A copy made when the VM started: later changes on the host are
+		 * not seen (podman's /etc/hosts, /etc/resolv.conf...). */
+		snprintf(src, sizeof(src), "%s%s/%s", container_opts->root, HY_INIT_FILES, m->file);
+		r = mount(src, tpath, NULL, MS_BIND, NULL);
+		remount = true;
+	} else {
+		if (strcmp(m->type, "devpts") == 0) {
+			/* A private instance, with a ptmx anyone may open. */
+			if (!hy_strv_contains(m->options, m->nr_options, "newinstance"))
+				add_data_option(&mo, "newinstance");
+			if (!has_option_key(m, "ptmxmode"))
+				add_data_option(&mo, "ptmxmode=0666");
+		}
+		r = mount(m->source ? m->source : m->type, tpath, m->type, mo.flags & ~MS_BIND,
+			  mo.data[0] ? mo.data : NULL);
+		if (r < 0 && best_effort_type(m->type)) {
+			container_dbg("hyrun-init: mounts[%zu] (%s on %s) skipped: %s", idx,
+				      m->type, m->destination, strerror(errno));
+			close(fd);
+			return 0;
+		}
+	}
+	/* fd is the mount point below the new mount: what follows must name
+	 * the new mount itself. */
+	if (!r && (remount || mo.propagation)) {
+		close(fd);
+		fd = root_open(rootfd, m->destination, O_PATH);
+		if (fd < 0)
+			return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+					      "mounts[%zu]: '%s': %s", idx, m->destination,
+					      strerror(errno));
+		fd_path(tpath, sizeof(tpath), fd);
+		if (remount)
+			r = remount_bind(tpath, mo.flags);
+		if (!r && mo.propagation)
+			r = mount(NULL, tpath, NULL, mo.propagation, NULL);
+	}
+	if (r < 0) {
+		int err = errno;
+
+		close(fd);
+		return container_fail(e, HY_INIT_STATUS_SETUP, err,
+				      "mounts[%zu]: mount %s on '%s': %s", idx,
+				      m->share	? "virtiofs"
+				      : m->bind ? "bind"
+						: m->type,
+				      m->destination, strerror(err));
+	}
+	container_dbg("hyrun-init: mounted %s on %s",
+		      m->share	? m->share
+		      : m->file ? m->file
+				: m->type,
+		      m->destination);
+	close(fd);
+	return 0;
+}
+
+/* The device nodes and links every container finds in /dev (as runc makes them). */
+static void populate_dev(int rootfd)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {
+	    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+	    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+	};
+	static const char *const links[][2] = {
+	    {"/proc/self/fd", "fd"},	   {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"/proc/kcore", "core"},
+	};
+	int dev = root_open(rootfd, "/dev", O_PATH | O_DIRECTORY);
+	struct stat st;
+
+	if (dev < 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666,
+			    makedev(nodes[i].maj, nodes[i].min)) < 0 &&
+		    errno != EEXIST)
+			container_dbg("hyrun-init: mknod /dev/%s: %s", nodes[i].name,
+				      strerror(errno));
+		else
+			fchmodat(dev, nodes[i].name, 0666, 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
+			container_dbg("hyrun-init: symlink /dev/%s: %s", links[i][1],
+				      strerror(errno));
+	/* With a private devpts, /dev/ptmx must be its ptmx. */
+	if (fstatat(dev, "pts/ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		unlinkat(dev, "ptmx", 0);
+		if (symlinkat("pts/ptmx", dev, "ptmx") < 0)
+			container_dbg("hyrun-init: symlink /dev/ptmx: %s", strerror(errno));
+	}
+	close(dev);
+}
+
+/* A mount namespace of the child's own. */
+static int private_namespace(struct container_error *e)
+{
+	if (unshare(CLONE_NEWNS | (container_opts->test ? CLONE_NEWUTS : 0)) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "unshare: %s",
+				      strerror(errno));
+	/* Nothing mounted below may leak back into PID 1's view. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "making / private: %s",
+				      strerror(errno));
+	return 0;
+}
+
+/* The configuration's mounts, below rootfd. */
+static int make_mounts(int rootfd, const struct guest_config *gc, struct container_error *e)
+{
+	bool dev_mounted = false;
+
+	for (size_t i = 0; i < gc->nr_mounts; i++) {
+		if (do_mount(rootfd, &gc->mounts[i], i, e) < 0)
+			return -1;
+		/* Only into a /dev of the configuration's own: never write
+		 * nodes and links into the image on the host. */
+		if (strcmp(gc->mounts[i].destination, "/dev") == 0)
+			dev_mounted = true;
+	}
+	if (dev_mounted)
+		populate_dev(rootfd);
+	return 0;
+}
+
+static int open_dir(const char *path, int *fd, struct container_error *e)
+{
+	*fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "open '%s': %s", path,
+				      strerror(errno));
+	return 0;
+}
+
+/*
+ * The root: the root's share mounted at STAGE_DIR, the configuration's
+ * mounts made inside it, then moved onto "/" and entered with chroot(), as
+ * switch_root does. pivot_root(2) cannot be used: the initramfs is the
+ * namespace's root mount (rootfs), which pivot_root refuses to move
+ * (EINVAL). Inside the child's own mount namespace the initramfs stays
+ * reachable only through PID 1's /proc/1/root, and the VM is the boundary
+ * around it all. Without a root the workload stays in the initramfs, and
+ * the mounts are made there.
+ */
+int mounts_build_root(const struct guest_config *gc, struct container_error *e)
+{
+	char stage[PATH_MAX];
+	int rootfd, r;
+
+	if (private_namespace(e) < 0)
+		return -1;
+	if (!gc->has_root) {
+		if (open_dir(gpath(stage, sizeof(stage), "/"), &rootfd, e) < 0)
+			return -1;
+		r = make_mounts(rootfd, gc, e);
+		close(rootfd);
+		return r;
+	}
+	gpath(stage, sizeof(stage), STAGE_DIR);
+	if (mkdir(stage, 0755) < 0 && errno != EEXIST)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "mkdir '%s': %s", stage,
+				      strerror(errno));
+	if (mount_share(gc->root_share, stage, 0) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "mounting the root (virtio-fs tag '%s'): %s", gc->root_share,
+				      strerror(errno));
+	if (open_dir(stage, &rootfd, e) < 0)
+		return -1;
+	r = make_mounts(rootfd, gc, e);
+	close(rootfd);
+	if (r < 0)
+		return -1;
+	if (chdir(stage) < 0 || mount(stage, "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "entering the root: %s",
+				      strerror(errno));
+	if (gc->root_readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "root.readonly: remounting / read-only: %s", strerror(errno));
+	return 0;
+}

@@ -1,0 +1,310 @@
+/* process.c: the workload's process: sysctls, rlimits, user, caps, cwd, execve(). */
+#include "rootfs/init/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/agent_proto.h"
+#include "common/fdio.h"
+#include "rootfs/init/container_int.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_UMASK 0022
+
+const struct container_opts *container_opts;
+
+void container_dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!container_opts->debug)
+		return;
+	va_start(ap, fmt);
+	/* When this fails there is nowhere to say it. */
+	hy_vwrite_line(container_opts->log_fd >= 0 ? container_opts->log_fd : STDERR_FILENO, fmt,
+		       ap);
+	va_end(ap);
+}
+
+int container_fail(struct container_error *e, int status, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(e->msg, sizeof(e->msg), "hyrun-init: ");
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	e->status = status;
+	e->err = err;
+	return -1;
+}
+
+static int apply_sysctl(const struct guest_config *gc, struct container_error *e)
+{
+	for (size_t i = 0; i < gc->nr_sysctl; i++) {
+		char path[PATH_MAX];
+		size_t len = strlen(gc->sysctl[i].value);
+		int fd;
+
+		if (container_opts->test) {
+			container_dbg("hyrun-init: self-test: sysctl %s not set",
+				      gc->sysctl[i].key);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/sys/%s", gc->sysctl[i].key);
+		for (char *p = path + strlen("/proc/sys/"); *p; p++)
+			if (*p == '.')
+				*p = '/';
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, gc->sysctl[i].value, len) != (ssize_t)len) {
+			int err = errno;
+
+			if (fd >= 0)
+				close(fd);
+			return container_fail(
+			    e, HY_INIT_STATUS_SETUP, err, "linux.sysctl: cannot set %s to '%s': %s",
+			    gc->sysctl[i].key, gc->sysctl[i].value, strerror(err));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int apply_rlimits(const struct guest_config *gc, struct container_error *e)
+{
+	for (size_t i = 0; i < gc->nr_rlimits; i++) {
+		const struct gc_rlimit *rl = &gc->rlimits[i];
+		struct rlimit lim = {
+		    .rlim_cur = rl->soft == UINT64_MAX ? RLIM_INFINITY : rl->soft,
+		    .rlim_max = rl->hard == UINT64_MAX ? RLIM_INFINITY : rl->hard,
+		};
+
+		if (setrlimit((__rlimit_resource_t)rl->resource, &lim) < 0)
+			return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+					      "process.rlimits: setting %s: %s",
+					      hy_rlimit_name(rl->resource), strerror(errno));
+	}
+	return 0;
+}
+
+static int apply_oom_score_adj(const struct guest_config *gc, struct container_error *e)
+{
+	char buf[16];
+	int fd, n;
+
+	if (!gc->has_oom_score_adj)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%d", gc->oom_score_adj);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return container_fail(e, HY_INIT_STATUS_SETUP, err, "process.oomScoreAdj: %s",
+				      strerror(err));
+	}
+	close(fd);
+	return 0;
+}
+
+static int set_user_and_caps(const struct guest_config *gc, struct container_error *e)
+{
+	unsigned last = (unsigned)cap_max_bits() - 1;
+	cap_t caps;
+
+	if (gc->has_caps) {
+		/* Bounding first, while CAP_SETPCAP is still there. Caps the
+		 * kernel knows and the spec cannot name are dropped too. */
+		for (unsigned c = 0; c <= last; c++) {
+			if (c <= hy_cap_last() && (gc->caps[HY_CAP_BOUNDING] >> c & 1))
+				continue;
+			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+				return container_fail(
+				    e, HY_INIT_STATUS_SETUP, errno,
+				    "process.capabilities.bounding: dropping %s: %s",
+				    hy_cap_name(c) ? hy_cap_name(c) : "?", strerror(errno));
+		}
+		/* Keep the permitted set across the switch to a non-zero uid. */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return container_fail(e, HY_INIT_STATUS_SETUP, errno, "PR_SET_KEEPCAPS: %s",
+					      strerror(errno));
+	}
+	if (setgroups(gc->nr_additional_gids, gc->additional_gids) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "process.user.additionalGids: setgroups: %s",
+				      strerror(errno));
+	if (setresgid(gc->gid, gc->gid, gc->gid) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "process.user.gid %u: %s",
+				      gc->gid, strerror(errno));
+	if (setresuid(gc->uid, gc->uid, gc->uid) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "process.user.uid %u: %s",
+				      gc->uid, strerror(errno));
+	if (!gc->has_caps)
+		return 0;
+
+	caps = cap_init();
+	if (!caps)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "cap_init: %s",
+				      strerror(errno));
+	for (unsigned c = 0; c <= hy_cap_last() && c <= last; c++) {
+		cap_value_t v = (cap_value_t)c;
+
+		if (gc->caps[HY_CAP_EFFECTIVE] >> c & 1)
+			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+		if (gc->caps[HY_CAP_PERMITTED] >> c & 1)
+			cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
+		if (gc->caps[HY_CAP_INHERITABLE] >> c & 1)
+			cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+	}
+	if (cap_set_proc(caps) < 0) {
+		int err = errno;
+
+		cap_free(caps);
+		return container_fail(e, HY_INIT_STATUS_SETUP, err,
+				      "process.capabilities: setting effective, permitted and "
+				      "inheritable: %s",
+				      strerror(err));
+	}
+	cap_free(caps);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	/* The kernel takes an ambient capability only when it is permitted and
+	 * inheritable as well; one that is not is left out, as runc and crun do
+	 * (runtime-spec configs commonly list ambient without inheritable). */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (unsigned c = 0; c <= hy_cap_last() && c <= last; c++) {
+		if (!(gc->caps[HY_CAP_AMBIENT] >> c & 1))
+			continue;
+		if (!(gc->caps[HY_CAP_PERMITTED] >> c & 1 && gc->caps[HY_CAP_INHERITABLE] >> c & 1))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+					      "process.capabilities.ambient: raising %s: %s",
+					      hy_cap_name(c), strerror(errno));
+	}
+	return 0;
+}
+
+static const char *env_path(const struct guest_config *gc)
+{
+	for (size_t i = 0; i < gc->nr_env; i++)
+		if (strncmp(gc->env[i], "PATH=", 5) == 0)
+			return gc->env[i] + 5;
+	return DEFAULT_PATH;
+}
+
+/*
+ * args[0] looked up in the PATH of process.env (not hyrun-init's own), in
+ * the new root and as the workload's user. Returns 0 with the path in buf.
+ */
+static int resolve_exec(const struct guest_config *gc, char *buf, size_t len,
+			struct container_error *e)
+{
+	const char *name = gc->args[0], *p = env_path(gc);
+	bool denied = false;
+
+	if (strchr(name, '/')) {
+		snprintf(buf, len, "%s", name);
+		return 0;
+	}
+	while (p) {
+		const char *end = strchr(p, ':');
+		size_t dlen = end ? (size_t)(end - p) : strlen(p);
+		struct stat st;
+
+		if (dlen == 0)
+			snprintf(buf, len, "%s", name); /* an empty entry is "." */
+		else
+			snprintf(buf, len, "%.*s/%s", (int)dlen, p, name);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			denied = true;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	if (denied)
+		return container_fail(e, HY_INIT_STATUS_NOEXEC, EACCES, "exec '%s': %s", name,
+				      strerror(EACCES));
+	return container_fail(e, HY_INIT_STATUS_NOTFOUND, ENOENT,
+			      "exec '%s': executable file not found in $PATH", name);
+}
+
+static int exec_status(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? HY_INIT_STATUS_NOTFOUND : HY_INIT_STATUS_NOEXEC;
+}
+
+void container_exec(const struct guest_config *gc, const struct container_opts *o,
+		    struct container_error *e)
+{
+	char exe[PATH_MAX];
+	struct stat st;
+
+	container_opts = o;
+	memset(e, 0, sizeof(*e));
+	if (gc->hostname && !container_opts->test &&
+	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
+		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
+			       strerror(errno));
+		return;
+	}
+	if (apply_sysctl(gc, e) < 0 || apply_oom_score_adj(gc, e) < 0 || apply_rlimits(gc, e) < 0 ||
+	    mounts_build_root(gc, e) < 0)
+		return;
+	/* In self-test mode the child has a UTS namespace of its own by now. */
+	if (gc->hostname && container_opts->test &&
+	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
+		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
+			       strerror(errno));
+		return;
+	}
+	if (o->setup_terminal && o->setup_terminal(e) < 0)
+		return;
+	/* Created as root, like runc does; entered below as the workload's user. */
+	if (stat(gc->cwd, &st) < 0 && errno == ENOENT) {
+		int fd = root_make(AT_FDCWD, gc->cwd, false, 0755);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	if (o->before_seccomp)
+		o->before_seccomp();
+	if (gc->seccomp && !gc->no_new_privileges && container_load_seccomp(gc, e) < 0)
+		return;
+	if (set_user_and_caps(gc, e) < 0)
+		return;
+	umask(gc->has_umask ? gc->umask : DEFAULT_UMASK);
+	if (chdir(gc->cwd) < 0) {
+		container_fail(e, HY_INIT_STATUS_SETUP, errno,
+			       "chdir to cwd (\"%s\") set in config.json failed: %s", gc->cwd,
+			       strerror(errno));
+		return;
+	}
+	if (gc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		container_fail(e, HY_INIT_STATUS_SETUP, errno, "process.noNewPrivileges: %s",
+			       strerror(errno));
+		return;
+	}
+	if (resolve_exec(gc, exe, sizeof(exe), e) < 0)
+		return;
+	/* Last, so the filter sees only execve() of what set-up made. */
+	if (gc->seccomp && gc->no_new_privileges && container_load_seccomp(gc, e) < 0)
+		return;
+	if (o->before_exec)
+		o->before_exec();
+	execve(exe, (char *const *)gc->args,
+	       (char *const *)(gc->env ? gc->env : (const char *[]){NULL}));
+	container_fail(e, exec_status(errno), errno, "exec '%s': %s", gc->args[0], strerror(errno));
+}

@@ -1,0 +1,127 @@
+/* fuzz_guest_config.c: guest_config_decode() on the input, then an encode/decode round trip.
+ *
+ * hyrun-init decodes what the runtime encoded; a configuration that decodes
+ * must be internally consistent (what hyrun-init relies on without checking
+ * again), encode, and decode again to the same values.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/guest_config.h"
+#include "tests/fuzz/fuzz.h"
+
+static void check_strv(const char *const *v, size_t n, bool terminated)
+{
+	FUZZ_CHECK(v || n == 0);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_CHECK(v[i]);
+	if (terminated && v)
+		FUZZ_CHECK(v[n] == NULL);
+}
+
+static void check_mount(const struct gc_mount *m)
+{
+	FUZZ_CHECK(m->destination && m->destination[0] == '/');
+	check_strv(m->options, m->nr_options, true);
+	FUZZ_CHECK(!(m->share && m->file));
+	if (m->bind)
+		FUZZ_CHECK(m->share || m->file);
+	else
+		FUZZ_CHECK(m->type && !m->share && !m->file);
+	if (m->file)
+		FUZZ_CHECK(m->file[0] && !strchr(m->file, '/'));
+}
+
+static void check_config(const struct guest_config *gc)
+{
+	FUZZ_CHECK(gc->priv);
+	FUZZ_CHECK(!gc->has_root || (gc->root_share && gc->root_share[0]));
+	for (size_t i = 0; i < gc->nr_mounts; i++)
+		check_mount(&gc->mounts[i]);
+	FUZZ_CHECK(gc->nr_args > 0);
+	check_strv(gc->args, gc->nr_args, true);
+	check_strv(gc->env, gc->nr_env, true);
+	FUZZ_CHECK(gc->cwd && gc->cwd[0] == '/');
+	FUZZ_CHECK(!gc->has_umask || gc->umask <= 07777);
+	for (unsigned s = 0; s < HY_CAP_NR_SETS; s++)
+		FUZZ_CHECK(!(gc->caps[s] >> hy_cap_last() >> 1));
+	for (size_t i = 0; i < gc->nr_rlimits; i++)
+		FUZZ_CHECK(hy_rlimit_name(gc->rlimits[i].resource));
+	for (size_t i = 0; i < gc->nr_sysctl; i++)
+		FUZZ_CHECK(gc->sysctl[i].key[0] && !strchr(gc->sysctl[i].key, '/') &&
+			   gc->sysctl[i].value);
+	if (!gc->seccomp)
+		return;
+	check_strv(gc->seccomp->architectures, gc->seccomp->nr_architectures, true);
+	for (size_t i = 0; i < gc->seccomp->nr_syscalls; i++) {
+		const struct gc_seccomp_rule *r = &gc->seccomp->syscalls[i];
+
+		FUZZ_CHECK(r->nr_names > 0);
+		check_strv(r->names, r->nr_names, true);
+		FUZZ_CHECK(!r->has_errno_ret || r->errno_ret <= 0xffff);
+		for (size_t j = 0; j < r->nr_args; j++)
+			FUZZ_CHECK(r->args[j].index <= 5);
+	}
+}
+
+static void check_same(const struct guest_config *a, const struct guest_config *b)
+{
+	FUZZ_CHECK(a->nr_args == b->nr_args && a->nr_env == b->nr_env);
+	FUZZ_CHECK(a->nr_mounts == b->nr_mounts && a->nr_rlimits == b->nr_rlimits);
+	FUZZ_CHECK(a->nr_sysctl == b->nr_sysctl);
+	FUZZ_CHECK(a->uid == b->uid && a->gid == b->gid && a->terminal == b->terminal);
+	FUZZ_CHECK(a->has_caps == b->has_caps && !memcmp(a->caps, b->caps, sizeof(a->caps)));
+	FUZZ_CHECK(a->has_root == b->has_root && a->root_readonly == b->root_readonly);
+	FUZZ_CHECK((a->seccomp == NULL) == (b->seccomp == NULL));
+	for (size_t i = 0; i < a->nr_args; i++)
+		FUZZ_CHECK(!strcmp(a->args[i], b->args[i]));
+	for (size_t i = 0; i < a->nr_mounts; i++) {
+		FUZZ_CHECK(!strcmp(a->mounts[i].destination, b->mounts[i].destination));
+		FUZZ_CHECK(a->mounts[i].bind == b->mounts[i].bind);
+		FUZZ_CHECK(a->mounts[i].nr_options == b->mounts[i].nr_options);
+	}
+	for (size_t i = 0; i < a->nr_rlimits; i++)
+		FUZZ_CHECK(a->rlimits[i].resource == b->rlimits[i].resource &&
+			   a->rlimits[i].hard == b->rlimits[i].hard &&
+			   a->rlimits[i].soft == b->rlimits[i].soft);
+	if (a->seccomp) {
+		FUZZ_CHECK(a->seccomp->default_action == b->seccomp->default_action);
+		FUZZ_CHECK(a->seccomp->nr_syscalls == b->seccomp->nr_syscalls);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct guest_config gc, again;
+	char err[512], *text;
+	int ret;
+
+	err[0] = 0;
+	ret = guest_config_decode(&gc, (const char *)data, size, err, sizeof(err));
+	FUZZ_CHECK(memchr(err, 0, sizeof(err)));
+	if (ret) {
+		FUZZ_CHECK(ret == -EINVAL || ret == -ENOMEM);
+		FUZZ_CHECK(err[0]);
+		FUZZ_CHECK(gc.priv == NULL);
+		return 0;
+	}
+	check_config(&gc);
+
+	text = guest_config_encode(&gc, err, sizeof(err));
+	if (!text)
+		fprintf(stderr, "a decoded configuration does not encode: %s\n", err);
+	FUZZ_CHECK(text);
+	ret = guest_config_decode(&again, text, strlen(text), err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "the encoding does not decode: %s\n%s\n", err, text);
+	FUZZ_CHECK(ret == 0);
+	check_same(&gc, &again);
+	guest_config_free(&again);
+	free(text);
+	guest_config_free(&gc);
+	FUZZ_CHECK(gc.priv == NULL);
+	return 0;
+}

@@ -1,0 +1,453 @@
+/* test_common_guest_config.c: the guest configuration's encoder, decoder and defaults. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "common/agent_proto.h"
+#include "common/guest_config.h"
+
+static const char *const args[] = {"/bin/sh", "-c", "echo hi", NULL};
+static const char *const env[] = {"PATH=/usr/bin:/bin", "TERM=xterm", NULL};
+static const char *const proc_opts[] = {"nosuid", "noexec"};
+static const char *const bind_opts[] = {"rbind", "ro"};
+static const uint32_t gids[] = {5, 6};
+static const struct gc_mount mounts[] = {
+    {.destination = "/proc",
+     .type = "proc",
+     .source = "proc",
+     .options = proc_opts,
+     .nr_options = 2},
+    {.destination = "/data",
+     .type = "bind",
+     .source = "/srv/data",
+     .options = bind_opts,
+     .nr_options = 2,
+     .share = "m1"},
+    {.destination = "/etc/hosts",
+     .options = (const char *const[]){"bind"},
+     .nr_options = 1,
+     .file = "3"},
+};
+static const struct gc_rlimit rlimits[] = {
+    {.resource = RLIMIT_NOFILE, .soft = 512, .hard = 1024},
+    {.resource = RLIMIT_CORE, .soft = 0, .hard = UINT64_MAX},
+};
+static const struct gc_sysctl sysctls[] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "9"}};
+static const char *const arches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"};
+static const char *const names_rw[] = {"read", "write"};
+static const char *const names_kill[] = {"kill"};
+static const struct gc_seccomp_arg kill_args[] = {
+    {.index = 1, .value = 9, .value_two = 0, .op = HY_SECCOMP_OP_EQ},
+    {.index = 0, .value = UINT64_MAX, .value_two = 0xff, .op = HY_SECCOMP_OP_MASKED_EQ},
+};
+static const struct gc_seccomp_rule rules[] = {
+    {.names = names_rw, .nr_names = 2, .action = HY_SECCOMP_ALLOW},
+    {.names = names_kill,
+     .nr_names = 1,
+     .action = HY_SECCOMP_ERRNO,
+     .has_errno_ret = true,
+     .errno_ret = 38,
+     .args = kill_args,
+     .nr_args = 2},
+};
+static const struct gc_seccomp seccomp = {
+    .default_action = HY_SECCOMP_KILL_PROCESS,
+    .has_default_errno_ret = true,
+    .default_errno_ret = 1,
+    .architectures = arches,
+    .nr_architectures = 2,
+    .syscalls = rules,
+    .nr_syscalls = 2,
+};
+
+static struct guest_config full(void)
+{
+	struct guest_config gc = {
+	    .hostname = "box",
+	    .has_root = true,
+	    .root_share = "rootfs",
+	    .root_readonly = true,
+	    .mounts = mounts,
+	    .nr_mounts = 3,
+	    .args = args,
+	    .nr_args = 3,
+	    .env = env,
+	    .nr_env = 2,
+	    .cwd = "/work",
+	    .terminal = true,
+	    .uid = 1000,
+	    .gid = 100,
+	    .additional_gids = gids,
+	    .nr_additional_gids = 2,
+	    .has_umask = true,
+	    .umask = 027,
+	    .has_caps = true,
+	    .rlimits = rlimits,
+	    .nr_rlimits = 2,
+	    .no_new_privileges = true,
+	    .has_oom_score_adj = true,
+	    .oom_score_adj = -500,
+	    .sysctl = sysctls,
+	    .nr_sysctl = 2,
+	    .seccomp = &seccomp,
+	};
+
+	gc.caps[HY_CAP_BOUNDING] = 1ull << 0 | 1ull << 5 | 1ull << hy_cap_last();
+	gc.caps[HY_CAP_EFFECTIVE] = 1ull << 5;
+	gc.caps[HY_CAP_PERMITTED] = 1ull << 5 | 1ull << 10;
+	gc.caps[HY_CAP_INHERITABLE] = 1ull << 10;
+	gc.caps[HY_CAP_AMBIENT] = 1ull << 10;
+	return gc;
+}
+
+static void same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		cr_assert_eq(a, b);
+	else
+		cr_assert_str_eq(a, b);
+}
+
+static void same_strv(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	cr_assert_eq(na, nb);
+	for (size_t i = 0; i < na; i++)
+		cr_assert_str_eq(a[i], b[i]);
+}
+
+static void check_same(const struct guest_config *a, const struct guest_config *b)
+{
+	same_str(a->hostname, b->hostname);
+	cr_assert_eq(a->has_root, b->has_root);
+	same_str(a->root_share, b->root_share);
+	cr_assert_eq(a->root_readonly, b->root_readonly);
+	cr_assert_eq(a->nr_mounts, b->nr_mounts);
+	for (size_t i = 0; i < a->nr_mounts; i++) {
+		const struct gc_mount *x = &a->mounts[i], *y = &b->mounts[i];
+
+		same_str(x->destination, y->destination);
+		same_str(x->type, y->type);
+		same_str(x->source, y->source);
+		same_strv(x->options, x->nr_options, y->options, y->nr_options);
+		same_str(x->share, y->share);
+		same_str(x->file, y->file);
+	}
+	same_strv(a->args, a->nr_args, b->args, b->nr_args);
+	same_strv(a->env, a->nr_env, b->env, b->nr_env);
+	same_str(a->cwd, b->cwd);
+	cr_assert_eq(a->terminal, b->terminal);
+	cr_assert_eq(a->uid, b->uid);
+	cr_assert_eq(a->gid, b->gid);
+	cr_assert_eq(a->nr_additional_gids, b->nr_additional_gids);
+	for (size_t i = 0; i < a->nr_additional_gids; i++)
+		cr_assert_eq(a->additional_gids[i], b->additional_gids[i]);
+	cr_assert_eq(a->has_umask, b->has_umask);
+	cr_assert_eq(a->umask, b->umask);
+	cr_assert_eq(a->has_caps, b->has_caps);
+	for (int s = 0; s < HY_CAP_NR_SETS; s++)
+		cr_assert_eq(a->caps[s], b->caps[s], "set %d", s);
+	cr_assert_eq(a->nr_rlimits, b->nr_rlimits);
+	for (size_t i = 0; i < a->nr_rlimits; i++) {
+		cr_assert_eq(a->rlimits[i].resource, b->rlimits[i].resource);
+		cr_assert_eq(a->rlimits[i].soft, b->rlimits[i].soft);
+		cr_assert_eq(a->rlimits[i].hard, b->rlimits[i].hard);
+	}
+	cr_assert_eq(a->no_new_privileges, b->no_new_privileges);
+	cr_assert_eq(a->has_oom_score_adj, b->has_oom_score_adj);
+	cr_assert_eq(a->oom_score_adj, b->oom_score_adj);
+	cr_assert_eq(a->nr_sysctl, b->nr_sysctl);
+	for (size_t i = 0; i < a->nr_sysctl; i++) {
+		cr_assert_str_eq(a->sysctl[i].key, b->sysctl[i].key);
+		cr_assert_str_eq(a->sysctl[i].value, b->sysctl[i].value);
+	}
+	cr_assert_eq(a->seccomp == NULL, b->seccomp == NULL);
+	if (!a->seccomp)
+		return;
+	cr_assert_eq(a->seccomp->default_action, b->seccomp->default_action);
+	cr_assert_eq(a->seccomp->has_default_errno_ret, b->seccomp->has_default_errno_ret);
+	cr_assert_eq(a->seccomp->default_errno_ret, b->seccomp->default_errno_ret);
+	same_strv(a->seccomp->architectures, a->seccomp->nr_architectures,
+		  b->seccomp->architectures, b->seccomp->nr_architectures);
+	cr_assert_eq(a->seccomp->nr_syscalls, b->seccomp->nr_syscalls);
+	for (size_t i = 0; i < a->seccomp->nr_syscalls; i++) {
+		const struct gc_seccomp_rule *x = &a->seccomp->syscalls[i];
+		const struct gc_seccomp_rule *y = &b->seccomp->syscalls[i];
+
+		same_strv(x->names, x->nr_names, y->names, y->nr_names);
+		cr_assert_eq(x->action, y->action);
+		cr_assert_eq(x->has_errno_ret, y->has_errno_ret);
+		cr_assert_eq(x->errno_ret, y->errno_ret);
+		cr_assert_eq(x->nr_args, y->nr_args);
+		for (size_t j = 0; j < x->nr_args; j++) {
+			cr_assert_eq(x->args[j].index, y->args[j].index);
+			cr_assert_eq(x->args[j].value, y->args[j].value);
+			cr_assert_eq(x->args[j].value_two, y->args[j].value_two);
+			cr_assert_eq(x->args[j].op, y->args[j].op);
+		}
+	}
+}
+
+static void round_trip(const struct guest_config *gc, struct guest_config *out)
+{
+	char err[256] = "";
+	char *text = guest_config_encode(gc, err, sizeof(err));
+
+	cr_assert(text, "encode: %s", err);
+	cr_assert_eq(guest_config_decode(out, text, strlen(text), err, sizeof(err)), 0,
+		     "decode: %s\n%s", err, text);
+	cr_assert(out->priv);
+	check_same(gc, out);
+	free(text);
+}
+
+Test(guest_config, full_round_trip)
+{
+	struct guest_config gc = full(), out;
+
+	round_trip(&gc, &out);
+	/* Decoded, not encoded. */
+	cr_assert(!out.mounts[0].bind);
+	cr_assert(out.mounts[1].bind);
+	cr_assert(out.mounts[2].bind);
+	cr_assert_null(out.args[out.nr_args]);
+	cr_assert_null(out.env[out.nr_env]);
+	cr_assert_eq(out.rlimits[1].hard, RLIM_INFINITY);
+	guest_config_free(&out);
+	cr_assert_null(out.priv);
+	cr_assert_null(out.args);
+}
+
+Test(guest_config, minimal_round_trip)
+{
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "/"}, out;
+
+	round_trip(&gc, &out);
+	cr_assert(!out.has_root && !out.has_caps && !out.seccomp && !out.env);
+	guest_config_free(&out);
+}
+
+Test(guest_config, default_round_trip)
+{
+	struct guest_config gc, out;
+
+	guest_config_default(&gc, args, 3);
+	cr_assert(gc.has_root);
+	cr_assert_str_eq(gc.root_share, HY_SHARE_ROOTFS);
+	cr_assert(!gc.root_readonly && !gc.has_caps && !gc.seccomp);
+	cr_assert_eq(gc.nr_mounts, 7);
+	cr_assert_str_eq(gc.mounts[0].destination, "/proc");
+	cr_assert_str_eq(gc.mounts[6].destination, "/sys/fs/cgroup");
+	cr_assert_str_eq(gc.mounts[6].type, "cgroup2");
+	cr_assert_str_eq(gc.env[0],
+			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	cr_assert_str_eq(gc.env[1], "HOME=/root");
+	cr_assert_null(gc.env[2]);
+	cr_assert_str_eq(gc.cwd, "/");
+	cr_assert_eq(gc.uid, 0);
+	cr_assert_null(gc.priv);
+	round_trip(&gc, &out);
+	guest_config_free(&out);
+}
+
+Test(guest_config, encode_compact_and_versioned)
+{
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "/"};
+	char err[256], *text = guest_config_encode(&gc, err, sizeof(err));
+
+	cr_assert(text, "%s", err);
+	cr_assert_str_eq(text, "{\"version\":1,\"process\":{\"args\":[\"/bin/sh\"],\"cwd\":\"/\","
+			       "\"uid\":0,\"gid\":0}}");
+	free(text);
+}
+
+/* decode_fails(TEXT, MESSAGE-PART) */
+static void decode_fails(const char *text, const char *want)
+{
+	struct guest_config gc;
+	char err[256] = "";
+	int r = guest_config_decode(&gc, text, strlen(text), err, sizeof(err));
+
+	cr_assert_eq(r, -EINVAL, "accepted: %s", text);
+	cr_assert(strstr(err, want), "message '%s' lacks '%s' (%s)", err, want, text);
+	cr_assert_null(gc.priv);
+}
+
+#define PROC "\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0}"
+#define DOC(s) "{\"version\":1," s "}"
+
+Test(guest_config, decode_minimal_document)
+{
+	static const char text[] = DOC(PROC);
+	struct guest_config gc;
+	char err[256];
+
+	cr_assert_eq(guest_config_decode(&gc, text, strlen(text), err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(gc.args[0], "/bin/true");
+	guest_config_free(&gc);
+}
+
+Test(guest_config, bad_process)
+{
+	decode_fails(DOC("\"process\":{\"cwd\":\"/\",\"uid\":0,\"gid\":0}"),
+		     "process.args: must be a non-empty array of strings");
+	decode_fails(DOC("\"process\":{\"args\":[],\"cwd\":\"/\",\"uid\":0,\"gid\":0}"),
+		     "process.args: must be a non-empty array of strings");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\",1],\"cwd\":\"/\",\"uid\":0,\"gid\":0}"),
+		     "process.args: must be a non-empty array of strings");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"work\",\"uid\":0,\"gid\":0}"),
+		     "process.cwd: must be an absolute path");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"gid\":0}"),
+		     "process.uid: must be an integer");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":-1,\"gid\":0}"),
+		     "process.uid: must be an integer from 0 to 4294967295");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":\"0\"}"),
+		     "process.gid: must be an integer");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"terminal\":1}"),
+		     "process.terminal: must be true or false");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"umask\":4096}"),
+		     "process.umask: must be an integer from 0 to 4095");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"oomScoreAdj\":1001}"),
+		     "process.oomScoreAdj");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"additionalGids\":[1,\"x\"]}"),
+		     "process.additionalGids[1]: must be an integer");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"env\":\"PATH=/bin\"}"),
+		     "process.env: must be an array of strings");
+	decode_fails(DOC("\"process\":[]"), "process: must be an object");
+	decode_fails(DOC("\"hostname\":\"x\""), "process: required");
+}
+
+Test(guest_config, bad_names)
+{
+	decode_fails(DOC(PROC ",\"process\":{}"), "duplicate");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_FLY\"]}}"),
+		     "process.capabilities.bounding: unknown capability \"CAP_FLY\"");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"capabilities\":{\"everything\":[]}}"),
+		     "process.capabilities: unknown member \"everything\"");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"rlimits\":[{\"type\":\"RLIMIT_FUN\",\"soft\":1,\"hard\":1}]}"),
+		     "process.rlimits[0].type: unknown rlimit \"RLIMIT_FUN\"");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":1}]}"),
+		     "process.rlimits[0].hard: must be an integer");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_PANIC\"}"),
+		     "seccomp.defaultAction: unknown action \"SCMP_ACT_PANIC\"");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			      "\"architectures\":[\"SCMP_ARCH_Z80\"]}"),
+		     "seccomp.architectures: unknown architecture \"SCMP_ARCH_Z80\"");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			      "\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\","
+			      "\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}"),
+		     "seccomp.syscalls[0].args[0].index: must be an integer from 0 to 5");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			      "\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\","
+			      "\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_ABOUT\"}]}]}"),
+		     "seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ABOUT\"");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			      "\"syscalls\":[{\"names\":[],\"action\":\"SCMP_ACT_ERRNO\"}]}"),
+		     "seccomp.syscalls[0].names: must be a non-empty array of strings");
+	decode_fails(DOC(PROC ",\"sysctl\":{\"net/../../x\":\"1\"}"),
+		     "sysctl.net/../../x: not a sysctl name");
+	decode_fails(DOC(PROC ",\"sysctl\":{\"net.x\":1}"), "sysctl.net.x: must be a string");
+}
+
+Test(guest_config, unknown_members)
+{
+	decode_fails(DOC(PROC ",\"linux\":{}"), "guest configuration: unknown member \"linux\"");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"user\":{}}"),
+		     "process: unknown member \"user\"");
+	decode_fails(DOC(PROC ",\"root\":{\"share\":\"rootfs\",\"path\":\"/x\"}"),
+		     "root: unknown member \"path\"");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\","
+			      "\"hyrun.share\":\"a\"}]"),
+		     "mounts[0]: unknown member \"hyrun.share\"");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[]}"),
+		     "seccomp: unknown member \"flags\"");
+}
+
+Test(guest_config, bad_mounts)
+{
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"proc\",\"type\":\"proc\"}]"),
+		     "mounts[0].destination: must be an absolute path");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"type\":\"proc\"}]"),
+		     "mounts[0].destination: must be an absolute path");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/p\",\"type\":\"proc\"},"
+			      "{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/x\"}]"),
+		     "mounts[1]: a bind mount needs \"share\" or \"file\"");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"none\","
+			      "\"options\":[\"rbind\"]}]"),
+		     "mounts[0]: a bind mount needs \"share\" or \"file\"");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"tmpfs\","
+			      "\"share\":\"m0\"}]"),
+		     "mounts[0]: \"share\" is only for a bind mount");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\","
+			      "\"share\":\"m0\",\"file\":\"1\"}]"),
+		     "mounts[0]: \"share\" and \"file\" exclude each other");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\","
+			      "\"file\":\"../etc/shadow\"}]"),
+		     "mounts[0].file: must be a file name");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/d\",\"options\":[\"ro\"]}]"),
+		     "mounts[0]: \"type\" is required");
+	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"tmpfs\","
+			      "\"options\":[\"ro\",7]}]"),
+		     "mounts[0].options: must be an array of strings");
+	decode_fails(DOC(PROC ",\"mounts\":{}"), "mounts: must be an array of objects");
+	decode_fails(DOC(PROC ",\"root\":{\"readonly\":true}"),
+		     "root.share: must be a non-empty string");
+}
+
+Test(guest_config, bad_documents)
+{
+	decode_fails("{\"version\":1,", "invalid JSON at line 1");
+	decode_fails("[]", "guest configuration: must be an object");
+	decode_fails("{" PROC "}", "version: must be an integer");
+	decode_fails("{\"version\":2," PROC "}", "version: 2");
+	decode_fails(DOC(PROC ",\"hostname\":\"\""), "hostname: must be a non-empty string");
+}
+
+Test(guest_config, encode_refuses)
+{
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "rel"};
+	struct gc_mount m = {.destination = "/d", .type = "bind"};
+	struct gc_rlimit rl = {.resource = 999};
+	char err[256];
+
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.cwd: must be an absolute path"), "%s", err);
+	gc.cwd = "/";
+	gc.nr_args = 0;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.args"), "%s", err);
+	gc.nr_args = 1;
+	gc.mounts = &m;
+	gc.nr_mounts = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "mounts[0]: a bind mount needs"), "%s", err);
+	m.destination = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "mounts[0].destination: missing"), "%s", err);
+	gc.nr_mounts = 0;
+	gc.rlimits = &rl;
+	gc.nr_rlimits = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.rlimits: unknown resource 999"), "%s", err);
+	gc.nr_rlimits = 0;
+	gc.has_caps = true;
+	gc.caps[HY_CAP_AMBIENT] = 1ull << 63;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.capabilities: no name for capability 63"), "%s", err);
+	gc.caps[HY_CAP_AMBIENT] = 0;
+	gc.cwd = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.cwd: missing"), "%s", err);
+}
