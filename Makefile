@@ -28,6 +28,7 @@ COMMON_OBJS := \
 	common/names.o \
 	common/plan.o \
 	common/control_proto.o \
+	common/guest_config.o \
 	common/strv.o
 
 # The OCI config.json parser: in the host library and, built again, in hyrun-init.
@@ -70,7 +71,7 @@ RUNTIME_OBJS := \
 	runtime/hooks.o \
 	runtime/console.o \
 	runtime/sizing.o \
-	runtime/vmconfig.o \
+	runtime/plan.o \
 	runtime/create.o \
 	runtime/start.o \
 	runtime/run.o \
@@ -80,7 +81,8 @@ RUNTIME_OBJS := \
 	runtime/ps.o \
 	runtime/pause.o \
 	runtime/spec.o \
-	runtime/features.o
+	runtime/features.o \
+	runtime/plan_cmd.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
@@ -105,7 +107,6 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_serial.o \
 	tests/unit/test_i8042.o \
 	tests/unit/test_spec.o \
-	tests/unit/test_bundle.o \
 	tests/unit/test_fuse.o \
 	tests/unit/test_passthrough.o \
 	tests/unit/test_vmm_seccomp.o \
@@ -115,7 +116,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_state.o \
 	tests/unit/test_runtime_signals.o \
 	tests/unit/test_runtime_sizing.o \
-	tests/unit/test_runtime_vmconfig.o \
+	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_hooks.o
 
 LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o oci/linux.o oci/state.o $(VMM_OBJS)

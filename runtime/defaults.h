@@ -59,12 +59,13 @@
 #define HY_JAIL_KERNEL "/kernel"
 #define HY_JAIL_INITRD "/initrd"
 #define HY_JAIL_ROOTFS "/rootfs"
-#define HY_JAIL_CONFIG "/config.json"
+#define HY_JAIL_GUEST_CONFIG "/guest-config.json"
 #define HY_JAIL_BINDS "/.hyrun-binds"
 
 /* Files in a container's state directory <root>/<id>/. */
 #define HY_STATE_FILE "state.json"
 #define HY_CONFIG_FILE "config.json"
+#define HY_GUEST_CONFIG_FILE "guest-config.json"
 #define HY_CONTROL_SOCKET "ctl.sock"
 
 #endif

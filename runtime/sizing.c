@@ -11,7 +11,7 @@
 
 #include "runtime/defaults.h"
 #include "runtime/runtime.h"
-#include "vmm/layout.h"
+#include "common/plan.h"
 
 const char *sizing_annotation(const struct oci_spec *spec, const char *key)
 {
@@ -44,7 +44,7 @@ static unsigned vcpus_from_resources(const struct oci_resources *res)
 		uint64_t period = res->cpu_period ? res->cpu_period : 100000;
 		uint64_t q = ((uint64_t)res->cpu_quota + period - 1) / period;
 
-		n = q > HY_MAX_VCPUS ? HY_MAX_VCPUS : (unsigned)q;
+		n = q > PLAN_MAX_VCPUS ? PLAN_MAX_VCPUS : (unsigned)q;
 	}
 	if (res->cpus) {
 		int c = oci_cpuset_count(res->cpus);
@@ -52,8 +52,8 @@ static unsigned vcpus_from_resources(const struct oci_resources *res)
 		if (c > 0 && (!n || (unsigned)c < n))
 			n = (unsigned)c;
 	}
-	if (n > HY_MAX_VCPUS)
-		n = HY_MAX_VCPUS;
+	if (n > PLAN_MAX_VCPUS)
+		n = PLAN_MAX_VCPUS;
 	return n ? n : HY_VCPUS_DEFAULT;
 }
 
@@ -66,11 +66,11 @@ int sizing_compute(const struct oci_spec *spec, const struct oci_linux *l, struc
 	const uint64_t mib = 1ULL << 20;
 
 	if (a_cpus) {
-		if (parse_uint(a_cpus, 1, HY_MAX_VCPUS, &out->vcpus))
+		if (parse_uint(a_cpus, 1, PLAN_MAX_VCPUS, &out->vcpus))
 			return errf(err, errlen,
 				    "annotations." HY_ANNOTATION_VCPUS
 				    ": \"%s\" is not a number from 1 to %d",
-				    a_cpus, HY_MAX_VCPUS);
+				    a_cpus, PLAN_MAX_VCPUS);
 	} else {
 		out->vcpus = vcpus_from_resources(&l->res);
 	}
