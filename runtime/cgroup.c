@@ -350,9 +350,9 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 	fclose(f);
 	if (!r && !seen) {
 		hy_err(err, errlen, 0,
-			  "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
-			  "mounted (/proc/self/mountinfo)",
-			  CG_ROOT);
+		       "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
+		       "mounted (/proc/self/mountinfo)",
+		       CG_ROOT);
 		r = -ENOENT;
 	}
 	return r;
@@ -399,8 +399,7 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 	r = cgroup_resolve(path, id, cg->path, sizeof(cg->path));
 	if (r < 0) {
 		hy_err(err, errlen, 0, "cgroup: invalid path '%s' (id '%s'): %s", path ? path : "",
-			  id ? id : "",
-			  r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
+		       id ? id : "", r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
 		free(cg);
 		return r;
 	}
@@ -446,7 +445,7 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 		n = cg_read(dir, files[i], val, sizeof(val));
 		if (n < 0) {
 			hy_err(err, errlen, 0, "cgroup: read '%s/%s': %s", dir, files[i],
-				  strerror((int)-n));
+			       strerror((int)-n));
 			return (int)n;
 		}
 		if (n > 0)
@@ -454,7 +453,7 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 		n = cg_read(parent, files[i], val, sizeof(val));
 		if (n < 0) {
 			hy_err(err, errlen, 0, "cgroup: read '%s/%s': %s", parent, files[i],
-				  strerror((int)-n));
+			       strerror((int)-n));
 			return (int)n;
 		}
 		r = cg_write(dir, files[i], val, err, errlen);
@@ -498,13 +497,13 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 	n = cg_read(dir, "cgroup.controllers", avail, sizeof(avail));
 	if (n < 0) {
 		hy_err(err, errlen, 0, "cgroup: read '%s/cgroup.controllers': %s", dir,
-			  strerror((int)-n));
+		       strerror((int)-n));
 		return (int)n;
 	}
 	n = cg_read(dir, "cgroup.subtree_control", enabled, sizeof(enabled));
 	if (n < 0) {
 		hy_err(err, errlen, 0, "cgroup: read '%s/cgroup.subtree_control': %s", dir,
-			  strerror((int)-n));
+		       strerror((int)-n));
 		return (int)n;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(v2ctrls); i++) {
@@ -515,7 +514,8 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 		if (!has_word(avail, v2ctrls[i].name)) {
 			if (!(required & bit))
 				continue;
-			hy_err(err, errlen, 0,
+			hy_err(
+			    err, errlen, 0,
 			    "cgroup: the %s controller is not available in '%s/cgroup.controllers'",
 			    v2ctrls[i].name, dir);
 			return -ENOTSUP;
@@ -584,7 +584,7 @@ static int need_hier(struct cgroup *cg, unsigned ctrl, const char *name, const c
 	if (*out)
 		return 0;
 	hy_err(err, errlen, 0, "cgroup: %s needs the %s controller, which is not mounted", what,
-		  name);
+	       name);
 	return -ENOTSUP;
 }
 
@@ -656,9 +656,9 @@ static int apply_v2(struct cgroup *cg, const struct cg_limits *lim, char *err, s
 	if (lim->memory_swap >= 0 && cg_has_file(h->dir, "memory.swap.max")) {
 		if (cgroup_swap_v2(lim->memory_limit, lim->memory_swap, &swap) < 0) {
 			hy_err(err, errlen, 0,
-				  "cgroup: memory+swap limit %" PRId64
-				  " needs a memory limit not above it (memory limit %" PRId64 ")",
-				  lim->memory_swap, lim->memory_limit);
+			       "cgroup: memory+swap limit %" PRId64
+			       " needs a memory limit not above it (memory limit %" PRId64 ")",
+			       lim->memory_swap, lim->memory_limit);
 			return -EINVAL;
 		}
 		r = cg_write_i64(h->dir, "memory.swap.max", swap, err, errlen);
@@ -751,9 +751,9 @@ int cgroup_create(struct cgroup **out, const char *path, const char *id,
 	if (lim->memory_swap >= 0 &&
 	    (lim->memory_limit < 0 || lim->memory_swap < lim->memory_limit)) {
 		hy_err(err, errlen, 0,
-			  "cgroup: memory+swap limit %" PRId64
-			  " needs a memory limit not above it (memory limit %" PRId64 ")",
-			  lim->memory_swap, lim->memory_limit);
+		       "cgroup: memory+swap limit %" PRId64
+		       " needs a memory limit not above it (memory limit %" PRId64 ")",
+		       lim->memory_swap, lim->memory_limit);
 		return -EINVAL;
 	}
 	r = cg_setup(&cg, path, id, err, errlen);
@@ -918,7 +918,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 		r = read_frozen(h);
 		if (r < 0) {
 			hy_err(err, errlen, 0, "cgroup: read the state of '%s': %s", h->dir,
-				  strerror(-r));
+			       strerror(-r));
 			return r;
 		}
 		if (r == frozen)
@@ -929,7 +929,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 		delay = delay < 16 ? delay * 2 : delay;
 	}
 	hy_err(err, errlen, 0, "cgroup: '%s/%s' did not become %s within %d ms", h->dir, file,
-		  frozen ? "frozen" : "thawed", CG_WAIT_MS);
+	       frozen ? "frozen" : "thawed", CG_WAIT_MS);
 	if (frozen)
 		cg_write(h->dir, file, h->v2 ? "0" : "THAWED", NULL, 0);
 	return -ETIMEDOUT;

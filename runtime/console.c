@@ -1,6 +1,8 @@
 /* console.c: openpty + SCM_RIGHTS of the master to the console socket. */
 #include "runtime/console.h"
 
+#include "common/err.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -85,26 +87,26 @@ int console_send_pty(const char *socket_path, char *err, size_t errlen)
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
 	    ptsname_r(master, name, sizeof(name)) != 0) {
-		errf(err, errlen, "allocating a pty: %s", strerror(errno));
+		hy_err(err, errlen, -errno, "allocating a pty: %s", strerror(errno));
 		goto fail;
 	}
 	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0) {
-		errf(err, errlen, "open '%s': %s", name, strerror(errno));
+		hy_err(err, errlen, -errno, "open '%s': %s", name, strerror(errno));
 		goto fail;
 	}
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0) {
-		errf(err, errlen, "socket: %s", strerror(errno));
+		hy_err(err, errlen, -errno, "socket: %s", strerror(errno));
 		goto fail;
 	}
 	if ((r = connect_path(sock, socket_path)) < 0) {
-		errf(err, errlen, "--console-socket '%s': %s", socket_path, strerror(-r));
+		hy_err(err, errlen, r, "--console-socket '%s': %s", socket_path, strerror(-r));
 		goto fail;
 	}
 	if ((r = console_send_fd(sock, name, master)) < 0) {
-		errf(err, errlen, "--console-socket '%s': sending the pty: %s", socket_path,
-		     strerror(-r));
+		hy_err(err, errlen, -EINVAL, "--console-socket '%s': sending the pty: %s",
+		       socket_path, strerror(-r));
 		goto fail;
 	}
 	close(sock);

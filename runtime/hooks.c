@@ -1,6 +1,8 @@
 /* hooks.c: one hook = fork, exec with the state on stdin, collect its output, wait (timeout). */
 #include "runtime/hooks.h"
 
+#include "common/err.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -78,18 +80,18 @@ static int run_one(const struct oci_hook *h, const char *what, const char *state
 	 * EPIPE, which must not kill the caller with SIGPIPE. */
 	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		errf(err, errlen, "%s: pipe: %s", what, strerror(errno));
+		hy_err(err, errlen, -errno, "%s: pipe: %s", what, strerror(errno));
 		goto out;
 	}
 	in[0] = above_stdio(in[0]);
 	out[1] = above_stdio(out[1]);
 	if (in[0] < 0 || out[1] < 0) {
-		errf(err, errlen, "%s: fcntl: %s", what, strerror(errno));
+		hy_err(err, errlen, -errno, "%s: fcntl: %s", what, strerror(errno));
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		errf(err, errlen, "%s: fork: %s", what, strerror(errno));
+		hy_err(err, errlen, -errno, "%s: fork: %s", what, strerror(errno));
 		goto out;
 	}
 	if (pid == 0)
@@ -123,7 +125,8 @@ static int run_one(const struct oci_hook *h, const char *what, const char *state
 			if (left <= 0) {
 				kill(pid, SIGKILL);
 				waitpid(pid, NULL, 0);
-				errf(err, errlen, "%s: timed out after %u s", what, h->timeout);
+				hy_err(err, errlen, -EINVAL, "%s: timed out after %u s", what,
+				       h->timeout);
 				goto out;
 			}
 			if (left < wait_ms)
@@ -131,7 +134,7 @@ static int run_one(const struct oci_hook *h, const char *what, const char *state
 		}
 		n_ready = poll(p, (nfds_t)np, wait_ms);
 		if (n_ready < 0 && errno != EINTR) {
-			errf(err, errlen, "%s: poll: %s", what, strerror(errno));
+			hy_err(err, errlen, -errno, "%s: poll: %s", what, strerror(errno));
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			goto out;
@@ -182,11 +185,11 @@ static int run_one(const struct oci_hook *h, const char *what, const char *state
 			rt_debug("%s: %s", what, output);
 		r = 0;
 	} else if (WIFEXITED(status)) {
-		errf(err, errlen, "%s: exit status %d%s%s", what, WEXITSTATUS(status),
-		     out_len ? ": " : "", output);
+		hy_err(err, errlen, -EINVAL, "%s: exit status %d%s%s", what, WEXITSTATUS(status),
+		       out_len ? ": " : "", output);
 	} else {
-		errf(err, errlen, "%s: killed by signal %d%s%s", what, WTERMSIG(status),
-		     out_len ? ": " : "", output);
+		hy_err(err, errlen, -EINVAL, "%s: killed by signal %d%s%s", what, WTERMSIG(status),
+		       out_len ? ": " : "", output);
 	}
 out:
 	for (int i = 0; i < 2; i++) {
@@ -214,7 +217,7 @@ int hooks_run(const struct oci_linux *l, enum oci_hook_kind k, const struct oci_
 	state = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (!state)
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < l->nr_hooks[k]; i++) {
 		const struct oci_hook *h = &l->hooks[k][i];
 		char what[256], msg[RT_ERRLEN];
@@ -228,7 +231,7 @@ int hooks_run(const struct oci_linux *l, enum oci_hook_kind k, const struct oci_
 			rt_warn("%s", msg);
 			continue;
 		}
-		errf(err, errlen, "%s", msg);
+		hy_err(err, errlen, -EINVAL, "%s", msg);
 		r = -1;
 		break;
 	}

@@ -609,17 +609,17 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < cfg->nr_binds; i++) {
 		if (!cfg->binds[i].source || !valid_target(cfg->binds[i].target)) {
 			hy_err(err, errlen, 0,
-				  "jail: bind '%s': the target must be an absolute path without "
-				  "'.' or '..', and the source set",
-				  cfg->binds[i].target ? cfg->binds[i].target : "(null)");
+			       "jail: bind '%s': the target must be an absolute path without "
+			       "'.' or '..', and the source set",
+			       cfg->binds[i].target ? cfg->binds[i].target : "(null)");
 			return -EINVAL;
 		}
 	}
 	for (size_t i = 0; i < cfg->nr_keep_fds; i++) {
 		if (cfg->keep_fds[i] < 3 || fcntl(cfg->keep_fds[i], F_GETFD) < 0) {
 			hy_err(err, errlen, 0, "jail: fd %d to pass on: %s", cfg->keep_fds[i],
-				  cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
-						       : strerror(errno));
+			       cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
+						    : strerror(errno));
 			return -EBADF;
 		}
 	}
@@ -633,7 +633,7 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->setsid_tty && !isatty(0)) {
 		hy_err(err, errlen, 0,
-			  "jail: fd 0 is not a terminal, so it cannot be the controlling one");
+		       "jail: fd 0 is not a terminal, so it cannot be the controlling one");
 		return -ENOTTY;
 	}
 	return 0;
@@ -680,7 +680,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 		nsfd[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
 		if (nsfd[i] < 0) {
 			hy_err(err, errlen, 0, "jail: %s namespace: open '%s': %s", ns_info[i].name,
-				  cfg->ns[i].path, strerror(errno));
+			       cfg->ns[i].path, strerror(errno));
 			goto fail_fds;
 		}
 	}
@@ -741,7 +741,7 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
 			break;
 		} else {
 			hy_err(err, errlen, 0, "jail: reading from the child: %s",
-				  r < 0 ? strerror(-r) : "unexpected message");
+			       r < 0 ? strerror(-r) : "unexpected message");
 			goto fail_child;
 		}
 	}

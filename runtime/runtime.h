@@ -38,9 +38,6 @@ void rt_log(enum log_level level, const char *fmt, ...) __attribute__((format(pr
 #define rt_info(...) rt_log(LOG_INFO, __VA_ARGS__)
 #define rt_debug(...) rt_log(LOG_DEBUG, __VA_ARGS__)
 
-/* snprintf into an error buffer; returns -EINVAL (or `code` from errf_code). */
-int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* The verbs. */
 int cmd_create(struct rt_global *g, int argc, char **argv);
 int cmd_start(struct rt_global *g, int argc, char **argv);

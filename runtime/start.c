@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/control_proto.h"
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
@@ -48,7 +49,8 @@ int container_start(struct rt_global *g, const char *id)
 		kill(c->st.pid, SIGKILL);
 		goto out;
 	}
-	if (container_control(c, "start", err, sizeof(err))) {
+	if (container_control(c, &(struct control_request){.op = CONTROL_START}, err,
+			      sizeof(err))) {
 		rt_error("start: %s", err);
 		goto out;
 	}
