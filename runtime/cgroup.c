@@ -1,5 +1,4 @@
 /* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd. */
-#include "common/err.h"
 #include "runtime/cgroup.h"
 
 #include <errno.h>
@@ -18,6 +17,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
+#include "common/time.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_UNIFIED CG_ROOT "/unified"
@@ -57,14 +58,6 @@ static const struct {
     {"cpu", CG_CTRL_CPU},	{"cpuacct", CG_CTRL_CPUACCT}, {"cpuset", CG_CTRL_CPUSET},
     {"memory", CG_CTRL_MEMORY}, {"pids", CG_CTRL_PIDS},	      {"freezer", CG_CTRL_FREEZER},
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -909,7 +902,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 	val = h->v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
 	if (h->v2 && frozen)
 		evict_kernel_threads(h);
-	deadline = now_ms() + CG_WAIT_MS;
+	deadline = hy_now_ms() + CG_WAIT_MS;
 	for (;;) {
 		/* v1 may stay FREEZING while a task is busy: asking again retries it. */
 		r = cg_write(h->dir, file, val, err, errlen);
@@ -923,7 +916,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 		}
 		if (r == frozen)
 			return 0;
-		if (now_ms() >= deadline)
+		if (hy_now_ms() >= deadline)
 			break;
 		sleep_ms(delay);
 		delay = delay < 16 ? delay * 2 : delay;
@@ -1028,8 +1021,8 @@ int cgroup_destroy(struct cgroup *cg)
 	cgroup_kill_all(cg, SIGKILL);
 	if (hier_freezer(cg) && access(hier_freezer(cg)->dir, F_OK) == 0)
 		cgroup_freeze(cg, false, NULL, 0);
-	deadline = now_ms() + CG_WAIT_MS;
-	while (!cg_empty(cg) && now_ms() < deadline) {
+	deadline = hy_now_ms() + CG_WAIT_MS;
+	while (!cg_empty(cg) && hy_now_ms() < deadline) {
 		cgroup_kill_all(cg, SIGKILL);
 		sleep_ms(5);
 	}
@@ -1042,7 +1035,7 @@ int cgroup_destroy(struct cgroup *cg)
 				remove_default_parents(cg, h);
 				break;
 			}
-			if (errno != EBUSY || now_ms() >= deadline) {
+			if (errno != EBUSY || hy_now_ms() >= deadline) {
 				if (!r)
 					r = -errno;
 				break;

@@ -1,8 +1,6 @@
 /* console.c: openpty + SCM_RIGHTS of the master to the console socket. */
 #include "runtime/console.h"
 
-#include "common/err.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -14,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "runtime/runtime.h"
 
 int console_send_fd(int sock, const char *name, int fd)

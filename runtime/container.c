@@ -1,10 +1,6 @@
 /* container.c: state directories, their locks, state.json and the computed status. */
 #include "runtime/container.h"
 
-#include "common/control_proto.h"
-#include "common/err.h"
-#include "common/fdio.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +19,9 @@
 
 #include <jansson.h>
 
+#include "common/control_proto.h"
+#include "common/err.h"
+#include "common/fdio.h"
 #include "runtime/cgroup.h"
 #include "runtime/defaults.h"
 #include "runtime/runtime.h"

@@ -582,7 +582,8 @@ static void undo_vmm(struct creating *k)
 
 static int run_hooks(struct creating *k, enum oci_hook_kind kind)
 {
-	return hooks_run(&k->l, kind, &k->c->st, OCI_STATUS_CREATING, false, k->err, sizeof(k->err))
+	return hooks_run(&k->l, kind, &k->c->st, OCI_STATUS_CREATING, false, rt_log_msg, k->err,
+			 sizeof(k->err))
 		   ? -1
 		   : 0;
 }

@@ -1,5 +1,4 @@
 /* jail.c: starts hyrun-vmm in its namespaces, cgroup and private root, with few capabilities. */
-#include "common/err.h"
 #include "runtime/jail.h"
 
 #include <dirent.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
 #include "runtime/cgroup.h"
 
 extern char **environ;

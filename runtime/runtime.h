@@ -33,6 +33,8 @@ struct rt_global {
 int rt_log_open(const char *path, bool json, char *err, size_t errlen);
 void rt_log_set_level(enum log_level level);
 void rt_log(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One message as it is, for a module that hands its messages to the caller. */
+void rt_log_msg(enum log_level level, const char *msg);
 #define rt_error(...) rt_log(LOG_ERROR, __VA_ARGS__)
 #define rt_warn(...) rt_log(LOG_WARN, __VA_ARGS__)
 #define rt_info(...) rt_log(LOG_INFO, __VA_ARGS__)

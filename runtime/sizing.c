@@ -1,8 +1,6 @@
 /* sizing.c: VM size from the spec, and the kernel, initramfs and VMM to use. */
 #include "runtime/sizing.h"
 
-#include "common/err.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/err.h"
+#include "common/plan.h"
 #include "runtime/defaults.h"
 #include "runtime/runtime.h"
-#include "common/plan.h"
 
 const char *sizing_annotation(const struct oci_spec *spec, const char *key)
 {

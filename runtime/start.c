@@ -42,8 +42,8 @@ int container_start(struct rt_global *g, const char *id)
 		rt_error("%s", err);
 		goto out;
 	}
-	if (hooks_run(&l, OCI_HOOK_START_CONTAINER, &c->st, OCI_STATUS_CREATED, false, err,
-		      sizeof(err))) {
+	if (hooks_run(&l, OCI_HOOK_START_CONTAINER, &c->st, OCI_STATUS_CREATED, false, rt_log_msg,
+		      err, sizeof(err))) {
 		/* runtime-spec: a failed startContainer hook stops the container. */
 		rt_error("%s", err);
 		kill(c->st.pid, SIGKILL);
@@ -59,7 +59,9 @@ int container_start(struct rt_global *g, const char *id)
 		rt_error("%s", err);
 		goto out;
 	}
-	hooks_run(&l, OCI_HOOK_POSTSTART, &c->st, OCI_STATUS_RUNNING, true, err, sizeof(err));
+	if (hooks_run(&l, OCI_HOOK_POSTSTART, &c->st, OCI_STATUS_RUNNING, true, rt_log_msg, err,
+		      sizeof(err)))
+		rt_warn("%s", err);
 	r = 0;
 out:
 	oci_linux_free(&l);

@@ -102,6 +102,11 @@ void rt_log(enum log_level level, const char *fmt, ...)
 	}
 }
 
+void rt_log_msg(enum log_level level, const char *msg)
+{
+	rt_log(level, "%s", msg);
+}
+
 int rt_want_args(const char *verb, int argc, int optind_, int want)
 {
 	if (argc - optind_ == want)
