@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/err.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SPEC_FILE_MAX (16u << 20)
 
@@ -138,40 +140,16 @@ const char *oci_seccomp_action_name(enum oci_seccomp_action a)
 
 struct ctx {
 	char *err;
-	size_t err_len;
+	size_t errlen;
 	unsigned flags;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(struct ctx *c, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!c->err_len)
-		return -EINVAL;
-	n = snprintf(c->err, c->err_len, "%s: ", path);
-	if (n < 0 || (size_t)n >= c->err_len)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->err_len - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static int nomem(struct ctx *c)
-{
-	if (c->err_len)
-		snprintf(c->err, c->err_len, "out of memory");
-	return -ENOMEM;
-}
 
 /* --- typed getters -------------------------------------------------------- */
 
 static int get_string(struct ctx *c, json_t *v, const char *path, const char **out)
 {
 	if (!json_is_string(v))
-		return fail(c, path, "must be a string");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", path);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -179,7 +157,7 @@ static int get_string(struct ctx *c, json_t *v, const char *path, const char **o
 static int get_bool(struct ctx *c, json_t *v, const char *path, bool *out)
 {
 	if (!json_is_boolean(v))
-		return fail(c, path, "must be true or false");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be true or false", path);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -196,7 +174,8 @@ static int get_u64(struct ctx *c, json_t *v, const char *path, uint64_t max, uin
 		*out = (uint64_t)json_integer_value(v);
 		return 0;
 	}
-	return fail(c, path, "must be an integer from 0 to %llu", (unsigned long long)max);
+	return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an integer from 0 to %llu", path,
+		      (unsigned long long)max);
 }
 
 static int get_u32(struct ctx *c, json_t *v, const char *path, uint32_t *out)
@@ -219,16 +198,17 @@ static int get_strv(struct ctx *c, json_t *v, const char *path, bool non_empty, 
 	size_t i, n;
 
 	if (!json_is_array(v))
-		return fail(c, path, "%s", what);
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: %s", path, what);
 	n = json_array_size(v);
 	if (non_empty && n == 0)
-		return fail(c, path, "%s", what);
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: %s", path, what);
 	for (i = 0; i < n; i++)
 		if (!json_is_string(json_array_get(v, i)))
-			return fail(c, path, "%s (element %zu is not a string)", what, i);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: %s (element %zu is not a string)", path, what, i);
 	vec = calloc(n + 1, sizeof(*vec));
 	if (!vec)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		vec[i] = json_string_value(json_array_get(v, i));
 	free(*out);
@@ -239,7 +219,9 @@ static int get_strv(struct ctx *c, json_t *v, const char *path, bool non_empty, 
 
 static int get_object(struct ctx *c, json_t *v, const char *path)
 {
-	return json_is_object(v) ? 0 : fail(c, path, "must be an object");
+	return json_is_object(v)
+		   ? 0
+		   : hy_err(c->err, c->errlen, -EINVAL, "%s: must be an object", path);
 }
 
 static bool absolute(const char *p)
@@ -258,11 +240,11 @@ static int parse_root(struct ctx *c, struct oci_spec *s, json_t *root)
 		return r;
 	v = json_object_get(root, "path");
 	if (!v)
-		return fail(c, "root.path", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "root.path: required");
 	if ((r = get_string(c, v, "root.path", &s->root_path)))
 		return r;
 	if (!s->root_path[0])
-		return fail(c, "root.path", "must not be empty");
+		return hy_err(c->err, c->errlen, -EINVAL, "root.path: must not be empty");
 	if ((v = json_object_get(root, "readonly")) &&
 	    (r = get_bool(c, v, "root.readonly", &s->root_readonly)))
 		return r;
@@ -282,11 +264,11 @@ static int parse_user(struct ctx *c, struct oci_spec *s, json_t *user)
 	if ((r = get_object(c, user, "process.user")))
 		return r;
 	if (!(v = json_object_get(user, "uid")))
-		return fail(c, "process.user.uid", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "process.user.uid: required");
 	if ((r = get_u32(c, v, "process.user.uid", &s->uid)))
 		return r;
 	if (!(v = json_object_get(user, "gid")))
-		return fail(c, "process.user.gid", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "process.user.gid: required");
 	if ((r = get_u32(c, v, "process.user.gid", &s->gid)))
 		return r;
 	if ((v = json_object_get(user, "umask"))) {
@@ -299,12 +281,12 @@ static int parse_user(struct ctx *c, struct oci_spec *s, json_t *user)
 	}
 	if ((v = json_object_get(user, "additionalGids"))) {
 		if (!json_is_array(v))
-			return fail(c, "process.user.additionalGids",
-				    "must be an array of integers");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "process.user.additionalGids: must be an array of integers");
 		s->nr_additional_gids = json_array_size(v);
 		s->additional_gids = calloc(s->nr_additional_gids + 1, sizeof(uint32_t));
 		if (!s->additional_gids)
-			return nomem(c);
+			return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 		for (i = 0; i < s->nr_additional_gids; i++) {
 			snprintf(path, sizeof(path), "process.user.additionalGids[%zu]", i);
 			if ((r = get_u32(c, json_array_get(v, i), path, &s->additional_gids[i])))
@@ -331,7 +313,8 @@ static int parse_caps(struct ctx *c, struct oci_spec *s, json_t *caps)
 			continue;
 		snprintf(path, sizeof(path), "process.capabilities.%s", cap_set_names[set]);
 		if (!json_is_array(v))
-			return fail(c, path, "must be an array of strings");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of strings",
+				      path);
 		for (i = 0; i < json_array_size(v); i++) {
 			json_t *e = json_array_get(v, i);
 			int cap;
@@ -339,11 +322,13 @@ static int parse_caps(struct ctx *c, struct oci_spec *s, json_t *caps)
 			snprintf(path, sizeof(path), "process.capabilities.%s[%zu]",
 				 cap_set_names[set], i);
 			if (!json_is_string(e))
-				return fail(c, path, "must be a string");
+				return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string",
+					      path);
 			cap = oci_cap_from_name(json_string_value(e));
 			if (cap < 0)
-				return fail(c, path, "unknown capability \"%s\"",
-					    json_string_value(e));
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "%s: unknown capability \"%s\"", path,
+					      json_string_value(e));
 			s->caps[set] |= 1ULL << cap;
 		}
 	}
@@ -356,11 +341,12 @@ static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
 	int r;
 
 	if (!json_is_array(arr))
-		return fail(c, "process.rlimits", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "process.rlimits: must be an array of objects");
 	s->nr_rlimits = json_array_size(arr);
 	s->rlimits = calloc(s->nr_rlimits + 1, sizeof(*s->rlimits));
 	if (!s->rlimits)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->nr_rlimits; i++) {
 		json_t *e = json_array_get(arr, i), *v;
 		struct oci_rlimit *rl = &s->rlimits[i];
@@ -371,30 +357,33 @@ static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
 			return r;
 		snprintf(path, sizeof(path), "process.rlimits[%zu].type", i);
 		if (!(v = json_object_get(e, "type")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &rl->type)))
 			return r;
 		for (k = 0; k < ARRAY_LEN(rlimit_names); k++)
 			if (strcmp(rlimit_names[k].name, rl->type) == 0)
 				break;
 		if (k == ARRAY_LEN(rlimit_names))
-			return fail(c, path, "unknown resource \"%s\"", rl->type);
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown resource \"%s\"",
+				      path, rl->type);
 		rl->resource = rlimit_names[k].resource;
 		for (unsigned j = 0; j < i; j++)
 			if (s->rlimits[j].resource == rl->resource)
-				return fail(c, path, "\"%s\" given twice", rl->type);
+				return hy_err(c->err, c->errlen, -EINVAL, "%s: \"%s\" given twice",
+					      path, rl->type);
 		snprintf(path, sizeof(path), "process.rlimits[%zu].hard", i);
 		if (!(v = json_object_get(e, "hard")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, UINT64_MAX, &rl->hard)))
 			return r;
 		snprintf(path, sizeof(path), "process.rlimits[%zu].soft", i);
 		if (!(v = json_object_get(e, "soft")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, UINT64_MAX, &rl->soft)))
 			return r;
 		if (rl->soft > rl->hard)
-			return fail(c, path, "larger than the hard limit");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: larger than the hard limit",
+				      path);
 	}
 	return 0;
 }
@@ -417,22 +406,25 @@ static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 		if ((r = get_strv(c, v, "process.args", true, &s->args, &s->nr_args)))
 			return r;
 	} else if (!(c->flags & OCI_SPEC_ARGS_OPTIONAL)) {
-		return fail(c, "process.args", "required (a non-empty array of strings)");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "process.args: required (a non-empty array of strings)");
 	}
 	if ((v = json_object_get(p, "env"))) {
 		if ((r = get_strv(c, v, "process.env", false, &s->env, &s->nr_env)))
 			return r;
 		for (size_t i = 0; i < s->nr_env; i++)
 			if (!strchr(s->env[i], '=') || s->env[i][0] == '=')
-				return fail(c, "process.env",
-					    "element %zu (\"%s\") is not NAME=VALUE", i, s->env[i]);
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "process.env: element %zu (\"%s\") is not NAME=VALUE",
+					      i, s->env[i]);
 	}
 	s->cwd = "/";
 	if ((v = json_object_get(p, "cwd"))) {
 		if ((r = get_string(c, v, "process.cwd", &s->cwd)))
 			return r;
 		if (!absolute(s->cwd))
-			return fail(c, "process.cwd", "must be an absolute path");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "process.cwd: must be an absolute path");
 	}
 	if ((v = json_object_get(p, "capabilities")) && (r = parse_caps(c, s, v)))
 		return r;
@@ -444,8 +436,8 @@ static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 	if ((v = json_object_get(p, "oomScoreAdj"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < -1000 ||
 		    json_integer_value(v) > 1000)
-			return fail(c, "process.oomScoreAdj",
-				    "must be an integer from -1000 to 1000");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "process.oomScoreAdj: must be an integer from -1000 to 1000");
 		s->has_oom_score_adj = true;
 		s->oom_score_adj = (int)json_integer_value(v);
 	}
@@ -466,11 +458,11 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 	int r;
 
 	if (!json_is_array(arr))
-		return fail(c, "mounts", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL, "mounts: must be an array of objects");
 	s->nr_mounts = json_array_size(arr);
 	s->mounts = calloc(s->nr_mounts + 1, sizeof(*s->mounts));
 	if (!s->mounts)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->nr_mounts; i++) {
 		struct oci_mount *m = &s->mounts[i];
 		json_t *e = json_array_get(arr, i), *v;
@@ -481,11 +473,13 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 		m->json = e;
 		snprintf(path, sizeof(path), "mounts[%zu].destination", i);
 		if (!(v = json_object_get(e, "destination")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &m->destination)))
 			return r;
 		if (!absolute(m->destination))
-			return fail(c, path, "must be an absolute path (\"%s\")", m->destination);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: must be an absolute path (\"%s\")", path,
+				      m->destination);
 		snprintf(path, sizeof(path), "mounts[%zu].type", i);
 		if ((v = json_object_get(e, "type")) && (r = get_string(c, v, path, &m->type)))
 			return r;
@@ -508,11 +502,13 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 			  has_option(m, "rbind");
 		if (m->bind && !m->source) {
 			snprintf(path, sizeof(path), "mounts[%zu].source", i);
-			return fail(c, path, "required for a bind mount");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required for a bind mount",
+				      path);
 		}
 		if (!m->bind && !m->type) {
 			snprintf(path, sizeof(path), "mounts[%zu].type", i);
-			return fail(c, path, "required unless the mount is a bind mount");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: required unless the mount is a bind mount", path);
 		}
 	}
 	return 0;
@@ -524,7 +520,7 @@ static int lookup(struct ctx *c, const char *path, const char *name, const char 
 	for (size_t i = 0; i < n; i++)
 		if (names[i] && strcmp(names[i], name) == 0)
 			return (int)i;
-	return fail(c, path, "unknown %s \"%s\"", what, name);
+	return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown %s \"%s\"", path, what, name);
 }
 
 static int parse_action(struct ctx *c, json_t *v, const char *path, enum oci_seccomp_action *out)
@@ -565,11 +561,11 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 
 	snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args", si);
 	if (!json_is_array(arr))
-		return fail(c, path, "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of objects", path);
 	rule->nr_args = json_array_size(arr);
 	rule->args = calloc(rule->nr_args + 1, sizeof(*rule->args));
 	if (!rule->args)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < rule->nr_args; i++) {
 		struct oci_seccomp_arg *a = &rule->args[i];
 		json_t *e = json_array_get(arr, i), *v;
@@ -581,13 +577,13 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].index", si, i);
 		if (!(v = json_object_get(e, "index")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, 5, &idx)))
 			return r;
 		a->index = (unsigned)idx;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].value", si, i);
 		if (!(v = json_object_get(e, "value")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, UINT64_MAX, &a->value)))
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].valueTwo", si,
@@ -597,7 +593,7 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].op", si, i);
 		if (!(v = json_object_get(e, "op")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &op)))
 			return r;
 		r = lookup(c, path, op, op_names, ARRAY_LEN(op_names), "operator");
@@ -619,9 +615,9 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 		return r;
 	sc = s->seccomp = calloc(1, sizeof(*sc));
 	if (!sc)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	if (!(v = json_object_get(obj, "defaultAction")))
-		return fail(c, "linux.seccomp.defaultAction", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "linux.seccomp.defaultAction: required");
 	if ((r = parse_action(c, v, "linux.seccomp.defaultAction", &sc->default_action)))
 		return r;
 	if ((r = parse_errno_ret(c, obj, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet",
@@ -642,11 +638,12 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 	if (!(v = json_object_get(obj, "syscalls")))
 		return 0;
 	if (!json_is_array(v))
-		return fail(c, "linux.seccomp.syscalls", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.seccomp.syscalls: must be an array of objects");
 	sc->nr_syscalls = json_array_size(v);
 	sc->syscalls = calloc(sc->nr_syscalls + 1, sizeof(*sc->syscalls));
 	if (!sc->syscalls)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < sc->nr_syscalls; i++) {
 		struct oci_seccomp_rule *rule = &sc->syscalls[i];
 		json_t *e = json_array_get(v, i), *m;
@@ -656,12 +653,12 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].names", i);
 		if (!(m = json_object_get(e, "names")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_strv(c, m, path, true, &rule->names, &rule->nr_names)))
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].action", i);
 		if (!(m = json_object_get(e, "action")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = parse_action(c, m, path, &rule->action)))
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].errnoRet", i);
@@ -684,16 +681,17 @@ static int parse_string_map(struct ctx *c, json_t *obj, const char *path, void *
 	size_t i = 0;
 
 	if (!json_is_object(obj))
-		return fail(c, path, "must be an object with string values");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "%s: must be an object with string values", path);
 	kv = calloc(json_object_size(obj) + 1, sizeof(*kv));
 	if (!kv)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	*out = kv;
 	json_object_foreach(obj, key, v)
 	{
 		if (!json_is_string(v)) {
 			snprintf(epath, sizeof(epath), "%s.%s", path, key);
-			return fail(c, epath, "must be a string");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", epath);
 		}
 		kv[i].key = key;
 		kv[i].value = json_string_value(v);
@@ -722,8 +720,8 @@ static int parse_linux(struct ctx *c, struct oci_spec *s, json_t *l)
 		for (size_t i = 0; i < s->nr_sysctl; i++)
 			if (!s->sysctl[i].key[0] || strstr(s->sysctl[i].key, "..") ||
 			    strchr(s->sysctl[i].key, '/'))
-				return fail(c, "linux.sysctl", "invalid key \"%s\"",
-					    s->sysctl[i].key);
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "linux.sysctl: invalid key \"%s\"", s->sysctl[i].key);
 	}
 	return 0;
 }
@@ -734,9 +732,9 @@ static int parse_doc(struct ctx *c, struct oci_spec *s)
 	int r;
 
 	if (!json_is_object(doc))
-		return fail(c, "(document)", "must be a JSON object");
+		return hy_err(c->err, c->errlen, -EINVAL, "(document): must be a JSON object");
 	if (!(v = json_object_get(doc, "ociVersion")))
-		return fail(c, "ociVersion", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "ociVersion: required");
 	if ((r = get_string(c, v, "ociVersion", &s->oci_version)))
 		return r;
 	if ((v = json_object_get(doc, "root")) && (r = parse_root(c, s, v)))
@@ -746,7 +744,7 @@ static int parse_doc(struct ctx *c, struct oci_spec *s)
 		if ((r = parse_process(c, s, v)))
 			return r;
 	} else if (!(c->flags & OCI_SPEC_ARGS_OPTIONAL)) {
-		return fail(c, "process", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "process: required");
 	}
 	if ((v = json_object_get(doc, "hostname")) &&
 	    (r = get_string(c, v, "hostname", &s->hostname)))
@@ -799,13 +797,13 @@ void oci_spec_free(struct oci_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int oci_spec_from_json(struct oci_spec *s, json_t *json, unsigned flags, char *err, size_t err_len)
+int oci_spec_from_json(struct oci_spec *s, json_t *json, unsigned flags, char *err, size_t errlen)
 {
-	struct ctx c = {.err = err, .err_len = err_len, .flags = flags};
+	struct ctx c = {.err = err, .errlen = errlen, .flags = flags};
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (err_len)
+	if (errlen)
 		err[0] = '\0';
 	s->json = json;
 	r = parse_doc(&c, s);
@@ -874,7 +872,7 @@ static char *widen_big_integers(const char *t, size_t len, size_t *out_len)
 }
 
 int oci_spec_parse(struct oci_spec *s, const char *text, size_t len, unsigned flags, char *err,
-		   size_t err_len)
+		   size_t errlen)
 {
 	json_error_t jerr;
 	json_t *json;
@@ -891,15 +889,15 @@ int oci_spec_parse(struct oci_spec *s, const char *text, size_t len, unsigned fl
 		free(copy);
 	}
 	if (!json) {
-		if (err_len)
-			snprintf(err, err_len, "invalid JSON at line %d, column %d: %s", jerr.line,
+		if (errlen)
+			snprintf(err, errlen, "invalid JSON at line %d, column %d: %s", jerr.line,
 				 jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	return oci_spec_from_json(s, json, flags, err, err_len);
+	return oci_spec_from_json(s, json, flags, err, errlen);
 }
 
-int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *err, size_t err_len)
+int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *err, size_t errlen)
 {
 	char *buf = NULL, msg[512];
 	size_t len = 0;
@@ -910,19 +908,19 @@ int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *er
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
-		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > SPEC_FILE_MAX) {
 		r = -EINVAL;
-		snprintf(err, err_len, "%s: %s", path,
+		snprintf(err, errlen, "%s: %s", path,
 			 S_ISREG(st.st_mode) ? "too large" : "not a regular file");
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		r = -ENOMEM;
-		snprintf(err, err_len, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	while (len < (size_t)st.st_size) {
@@ -936,7 +934,7 @@ int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *er
 	}
 	r = oci_spec_parse(s, buf, len, flags, msg, sizeof(msg));
 	if (r)
-		snprintf(err, err_len, "%s: %s", path, msg);
+		snprintf(err, errlen, "%s: %s", path, msg);
 out:
 	if (fd >= 0)
 		close(fd);

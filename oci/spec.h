@@ -163,14 +163,14 @@ enum {
  * into err.
  */
 int oci_spec_parse(struct oci_spec *spec, const char *text, size_t len, unsigned flags, char *err,
-		   size_t err_len);
+		   size_t errlen);
 /* The same from a JSON value; takes over the caller's reference to `json`
  * (it is released on failure too). */
 int oci_spec_from_json(struct oci_spec *spec, json_t *json, unsigned flags, char *err,
-		       size_t err_len);
+		       size_t errlen);
 /* Read and parse a file; errors are prefixed with its path. */
 int oci_spec_load(struct oci_spec *spec, const char *path, unsigned flags, char *err,
-		  size_t err_len);
+		  size_t errlen);
 void oci_spec_free(struct oci_spec *spec);
 
 /* Replace process.args (in the document too). Returns 0, -EINVAL or -ENOMEM. */
