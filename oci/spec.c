@@ -12,129 +12,10 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/names.h"
+#include "common/strv.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SPEC_FILE_MAX (16u << 20)
-
-/* Capability numbers are the kernel's (linux/capability.h); the names are
- * the ones the runtime-spec uses. */
-static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
-static const char *const cap_set_names[OCI_CAP_NR_SETS] = {
-    [OCI_CAP_BOUNDING] = "bounding",	   [OCI_CAP_EFFECTIVE] = "effective",
-    [OCI_CAP_INHERITABLE] = "inheritable", [OCI_CAP_PERMITTED] = "permitted",
-    [OCI_CAP_AMBIENT] = "ambient",
-};
-
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},		  {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_DATA", RLIMIT_DATA},	  {"RLIMIT_STACK", RLIMIT_STACK},
-    {"RLIMIT_CORE", RLIMIT_CORE},	  {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},	  {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},	  {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},	  {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},	  {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-};
-
-static const char *const action_names[] = {
-    [OCI_SECCOMP_KILL] = "SCMP_ACT_KILL",
-    [OCI_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-    [OCI_SECCOMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-    [OCI_SECCOMP_TRAP] = "SCMP_ACT_TRAP",
-    [OCI_SECCOMP_ERRNO] = "SCMP_ACT_ERRNO",
-    [OCI_SECCOMP_TRACE] = "SCMP_ACT_TRACE",
-    [OCI_SECCOMP_ALLOW] = "SCMP_ACT_ALLOW",
-    [OCI_SECCOMP_LOG] = "SCMP_ACT_LOG",
-    [OCI_SECCOMP_NOTIFY] = "SCMP_ACT_NOTIFY",
-};
-
-static const char *const op_names[] = {
-    [OCI_SECCOMP_OP_NE] = "SCMP_CMP_NE",
-    [OCI_SECCOMP_OP_LT] = "SCMP_CMP_LT",
-    [OCI_SECCOMP_OP_LE] = "SCMP_CMP_LE",
-    [OCI_SECCOMP_OP_EQ] = "SCMP_CMP_EQ",
-    [OCI_SECCOMP_OP_GE] = "SCMP_CMP_GE",
-    [OCI_SECCOMP_OP_GT] = "SCMP_CMP_GT",
-    [OCI_SECCOMP_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
-};
-
-/* The runtime-spec's list; hyrun-init resolves them with libseccomp. */
-static const char *const arch_names[] = {
-    "SCMP_ARCH_X86",	 "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",		"SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",	"SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",	 "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",	 "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",	"SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",	 "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
-};
-
-int oci_cap_from_name(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
-		if (strcmp(cap_names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *oci_cap_name(unsigned cap)
-{
-	return cap < ARRAY_LEN(cap_names) ? cap_names[cap] : NULL;
-}
-
-unsigned oci_cap_last(void)
-{
-	return ARRAY_LEN(cap_names) - 1;
-}
-
-const char *oci_seccomp_action_name(enum oci_seccomp_action a)
-{
-	return (unsigned)a < ARRAY_LEN(action_names) ? action_names[a] : "?";
-}
 
 /* --- errors ----------------------------------------------------------------- */
 
@@ -304,14 +185,14 @@ static int parse_caps(struct ctx *c, struct oci_spec *s, json_t *caps)
 	if ((r = get_object(c, caps, "process.capabilities")))
 		return r;
 	s->has_caps = true;
-	for (unsigned set = 0; set < OCI_CAP_NR_SETS; set++) {
-		json_t *v = json_object_get(caps, cap_set_names[set]);
+	for (unsigned set = 0; set < HY_CAP_NR_SETS; set++) {
+		json_t *v = json_object_get(caps, hy_cap_set_name(set));
 		size_t i;
 
 		/* A set that is absent is empty, as with runc and crun. */
 		if (!v)
 			continue;
-		snprintf(path, sizeof(path), "process.capabilities.%s", cap_set_names[set]);
+		snprintf(path, sizeof(path), "process.capabilities.%s", hy_cap_set_name(set));
 		if (!json_is_array(v))
 			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of strings",
 				      path);
@@ -320,11 +201,11 @@ static int parse_caps(struct ctx *c, struct oci_spec *s, json_t *caps)
 			int cap;
 
 			snprintf(path, sizeof(path), "process.capabilities.%s[%zu]",
-				 cap_set_names[set], i);
+				 hy_cap_set_name(set), i);
 			if (!json_is_string(e))
 				return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string",
 					      path);
-			cap = oci_cap_from_name(json_string_value(e));
+			cap = hy_cap_from_name(json_string_value(e));
 			if (cap < 0)
 				return hy_err(c->err, c->errlen, -EINVAL,
 					      "%s: unknown capability \"%s\"", path,
@@ -350,7 +231,6 @@ static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
 	for (size_t i = 0; i < s->nr_rlimits; i++) {
 		json_t *e = json_array_get(arr, i), *v;
 		struct oci_rlimit *rl = &s->rlimits[i];
-		size_t k;
 
 		snprintf(path, sizeof(path), "process.rlimits[%zu]", i);
 		if ((r = get_object(c, e, path)))
@@ -360,13 +240,10 @@ static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
 			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &rl->type)))
 			return r;
-		for (k = 0; k < ARRAY_LEN(rlimit_names); k++)
-			if (strcmp(rlimit_names[k].name, rl->type) == 0)
-				break;
-		if (k == ARRAY_LEN(rlimit_names))
+		rl->resource = hy_rlimit_from_name(rl->type);
+		if (rl->resource < 0)
 			return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown resource \"%s\"",
 				      path, rl->type);
-		rl->resource = rlimit_names[k].resource;
 		for (unsigned j = 0; j < i; j++)
 			if (s->rlimits[j].resource == rl->resource)
 				return hy_err(c->err, c->errlen, -EINVAL, "%s: \"%s\" given twice",
@@ -444,14 +321,6 @@ static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 	return 0;
 }
 
-static bool has_option(const struct oci_mount *m, const char *opt)
-{
-	for (size_t i = 0; i < m->nr_options; i++)
-		if (strcmp(m->options[i], opt) == 0)
-			return true;
-	return false;
-}
-
 static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 {
 	char path[96];
@@ -498,8 +367,9 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 		if ((v = json_object_get(e, OCI_HYRUN_FILE)) &&
 		    (r = get_string(c, v, path, &m->hyrun_file)))
 			return r;
-		m->bind = (m->type && strcmp(m->type, "bind") == 0) || has_option(m, "bind") ||
-			  has_option(m, "rbind");
+		m->bind = (m->type && strcmp(m->type, "bind") == 0) ||
+			  hy_strv_contains(m->options, m->nr_options, "bind") ||
+			  hy_strv_contains(m->options, m->nr_options, "rbind");
 		if (m->bind && !m->source) {
 			snprintf(path, sizeof(path), "mounts[%zu].source", i);
 			return hy_err(c->err, c->errlen, -EINVAL, "%s: required for a bind mount",
@@ -514,26 +384,29 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 	return 0;
 }
 
-static int lookup(struct ctx *c, const char *path, const char *name, const char *const *names,
-		  size_t n, const char *what)
+/* A name's number (from names.h's from_name), or an error naming the member. */
+static int lookup(struct ctx *c, const char *path, const char *name, int (*from_name)(const char *),
+		  const char *what)
 {
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], name) == 0)
-			return (int)i;
-	return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown %s \"%s\"", path, what, name);
+	int r = from_name(name);
+
+	if (r < 0)
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown %s \"%s\"", path, what,
+			      name);
+	return r;
 }
 
-static int parse_action(struct ctx *c, json_t *v, const char *path, enum oci_seccomp_action *out)
+static int parse_action(struct ctx *c, json_t *v, const char *path, enum hy_seccomp_action *out)
 {
 	const char *name = NULL;
 	int r = get_string(c, v, path, &name);
 
 	if (r)
 		return r;
-	r = lookup(c, path, name, action_names, ARRAY_LEN(action_names), "seccomp action");
+	r = lookup(c, path, name, hy_seccomp_action_from_name, "seccomp action");
 	if (r < 0)
 		return r;
-	*out = (enum oci_seccomp_action)r;
+	*out = (enum hy_seccomp_action)r;
 	return 0;
 }
 
@@ -596,10 +469,10 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &op)))
 			return r;
-		r = lookup(c, path, op, op_names, ARRAY_LEN(op_names), "operator");
+		r = lookup(c, path, op, hy_seccomp_op_from_name, "operator");
 		if (r < 0)
 			return r;
-		a->op = (enum oci_seccomp_op)r;
+		a->op = (enum hy_seccomp_op)r;
 	}
 	return 0;
 }
@@ -629,10 +502,10 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 			return r;
 		for (size_t i = 0; i < sc->nr_architectures; i++) {
 			snprintf(path, sizeof(path), "linux.seccomp.architectures[%zu]", i);
-			r = lookup(c, path, sc->architectures[i], arch_names, ARRAY_LEN(arch_names),
-				   "architecture");
-			if (r < 0)
-				return r;
+			if (!hy_seccomp_arch_known(sc->architectures[i]))
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "%s: unknown architecture \"%s\"", path,
+					      sc->architectures[i]);
 		}
 	}
 	if (!(v = json_object_get(obj, "syscalls")))
