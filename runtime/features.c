@@ -99,8 +99,8 @@ static json_t *features(void)
 		json_array_append_new(hooks, json_string(oci_hook_kind_name(k)));
 	for (unsigned t = 0; t < OCI_NS_NR; t++)
 		json_array_append_new(ns, json_string(oci_ns_name(t)));
-	for (unsigned c = 0; c <= oci_cap_last(); c++)
-		json_array_append_new(caps, json_string(oci_cap_name(c)));
+	for (unsigned c = 0; c <= hy_cap_last(); c++)
+		json_array_append_new(caps, json_string(hy_cap_name(c)));
 	snprintf(seccomp_ver, sizeof(seccomp_ver), "%u.%u.%u", sv ? sv->major : 0,
 		 sv ? sv->minor : 0, sv ? sv->micro : 0);
 	if (asprintf(&desc_vcpus,

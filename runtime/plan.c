@@ -177,7 +177,7 @@ static int plan_seccomp(struct container_plan *p, const struct oci_seccomp *s)
 		p->rules[i] = (struct gc_seccomp_rule){
 		    .names = r->names,
 		    .nr_names = r->nr_names,
-		    .action = (enum hy_seccomp_action)r->action,
+		    .action = r->action,
 		    .has_errno_ret = r->has_errno_ret,
 		    .errno_ret = r->errno_ret,
 		    .args = p->args + k,
@@ -188,11 +188,11 @@ static int plan_seccomp(struct container_plan *p, const struct oci_seccomp *s)
 			    .index = r->args[j].index,
 			    .value = r->args[j].value,
 			    .value_two = r->args[j].value_two,
-			    .op = (enum hy_seccomp_op)r->args[j].op,
+			    .op = r->args[j].op,
 			};
 	}
 	p->seccomp = (struct gc_seccomp){
-	    .default_action = (enum hy_seccomp_action)s->default_action,
+	    .default_action = s->default_action,
 	    .has_default_errno_ret = s->has_default_errno_ret,
 	    .default_errno_ret = s->default_errno_ret,
 	    .architectures = s->architectures,
