@@ -106,14 +106,15 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_control.o \
 	tests/unit/test_serial.o \
 	tests/unit/test_i8042.o \
-	tests/unit/test_spec.o \
+	tests/unit/test_oci_spec.o \
 	tests/unit/test_fuse.o \
 	tests/unit/test_passthrough.o \
 	tests/unit/test_vmm_seccomp.o \
-	tests/unit/test_cgroup.o \
-	tests/unit/test_jail.o \
-	tests/unit/test_runtime_linux.o \
-	tests/unit/test_runtime_state.o \
+	tests/unit/test_runtime_cgroup.o \
+	tests/unit/test_runtime_jail.o \
+	tests/unit/test_oci_linux.o \
+	tests/unit/test_oci_state.o \
+	tests/unit/test_runtime_container.o \
 	tests/unit/test_runtime_signals.o \
 	tests/unit/test_runtime_sizing.o \
 	tests/unit/test_runtime_plan.o \

@@ -1,4 +1,12 @@
-/* spec.c: OCI runtime-spec config.json -> struct oci_spec, with errors that name the member. */
+/* spec.c: OCI runtime-spec config.json -> struct oci_spec, with errors that name the member.
+ *
+ * One file on purpose, though it is long: it is one recursive-descent reader
+ * of one document, its sections (root, process, mounts, seccomp, sysctl)
+ * share the typed getters and the error context at the top, and each is
+ * short; split by section, every file would need the same getters exported.
+ * The runtime-spec's names (capabilities, rlimits, seccomp) live in
+ * common/names.c; linux.* for the host side is oci/linux.c.
+ */
 #include "oci/spec.h"
 
 #include <errno.h>

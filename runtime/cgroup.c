@@ -1,4 +1,15 @@
-/* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd. */
+/* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd.
+ *
+ * One file on purpose, though it is long: a host is v2, v1 or hybrid (v1
+ * controllers beside a v2 mount that may hold some of them, as on the build
+ * machines), so one container's group is a set of hierarchies (struct
+ * cg_hier), and every operation (create, apply the limits, enter, freeze,
+ * kill, destroy) walks that set and picks per hierarchy. Split into a v1 and
+ * a v2 file, each operation would be cut in two and hybrid mode would live
+ * in neither. The seams inside are the sections below: pure helpers
+ * (unit-tested), cgroupfs files, hierarchies, creation and limits, the
+ * freezer and processes.
+ */
 #include "runtime/cgroup.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* test_spec.c: OCI config.json parsing, validation messages and the hyrun additions. */
+/* test_oci_spec.c: OCI config.json parsing, validation messages and the hyrun additions. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
