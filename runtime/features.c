@@ -7,7 +7,6 @@
  */
 #include "runtime/runtime.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -140,23 +139,11 @@ int cmd_features(struct rt_global *g, int argc, char **argv)
 	char *s;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h",
-				(const struct option[]){
-				    {"help", no_argument, NULL, 'h'},
-				    {NULL, 0, NULL, 0},
-				},
-				NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: hyrun features\n\n"
+	c = rt_parse_help_only("features", argc, argv, 0,
+			       "Usage: hyrun features\n\n"
 			       "Print the OCI features document: what this runtime supports.\n");
-			return 0;
-		}
-		rt_error("features: unknown option '%s'", argv[optind - 1]);
-		return 1;
-	}
-	if (rt_want_args("features", argc, optind, 0))
-		return 1;
+	if (c)
+		return c < 0;
 	doc = features();
 	s = doc ? json_dumps(doc, JSON_INDENT(4)) : NULL;
 	json_decref(doc);

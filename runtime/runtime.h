@@ -61,6 +61,14 @@ int cmd_plan(struct rt_global *g, int argc, char **argv);
  * argument(s)"). Returns 0 or reports and returns -1.
  */
 int rt_want_args(const char *verb, int argc, int optind_, int want);
+/*
+ * The options of a verb that takes only --help, then exactly `want`
+ * arguments (at argv[optind]): 0 to go on, 1 after printing usage (the verb
+ * exits 0), -1 after reporting the error (it exits 1).
+ */
+int rt_parse_help_only(const char *verb, int argc, char **argv, int want, const char *usage);
+/* --format table|json (list, ps): *json set. Returns 0 or reports and returns -1. */
+int rt_parse_format(const char *arg, bool *json);
 
 /* Write a whole buffer to a file atomically: a temporary file beside it, then rename. */
 int rt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, char *err,

@@ -72,24 +72,12 @@ out:
 
 int cmd_start(struct rt_global *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	int r = rt_parse_help_only("start", argc, argv, 1,
+				   "Usage: hyrun start CONTAINER_ID\n\n"
+				   "Start a created container: run the workload the guest has "
+				   "prepared.\n");
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: hyrun start CONTAINER_ID\n\n"
-			       "Start a created container: run the workload the guest has "
-			       "prepared.\n");
-			return 0;
-		}
-		rt_error("start: unknown option '%s'", argv[optind - 1]);
-		return 1;
-	}
-	if (rt_want_args("start", argc, optind, 1))
-		return 1;
+	if (r)
+		return r < 0;
 	return container_start(g, argv[optind]) ? 1 : 0;
 }
