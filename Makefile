@@ -66,6 +66,7 @@ RUNTIME_OBJS := \
 	runtime/cgroup.o \
 	runtime/jail.o \
 	runtime/util.o \
+	runtime/cli.o \
 	runtime/container.o \
 	runtime/signals.o \
 	runtime/hooks.o \

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/agent_proto.h"
+#include "common/strv.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -54,14 +55,6 @@ static json_t *default_spec(const char *root)
 	    "destination", "/sys/fs/cgroup", "type", "cgroup2", "source", "cgroup", "options",
 	    "nosuid", "noexec", "nodev", "relatime", "ro");
 	/* clang-format on */
-}
-
-static bool mount_has_option(const struct oci_mount *m, const char *opt)
-{
-	for (size_t i = 0; i < m->nr_options; i++)
-		if (strcmp(m->options[i], opt) == 0)
-			return true;
-	return false;
 }
 
 /* `path` relative to `base` unless absolute, resolved to an existing path. */
@@ -149,7 +142,8 @@ static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t
 
 			snprintf(sh->tag, sizeof(sh->tag), "m%zu", i);
 			sh->host_dir = host;
-			sh->readonly = mount_has_option(m, "ro") || mount_has_option(m, "rro");
+			sh->readonly = hy_strv_contains(m->options, m->nr_options, "ro") ||
+				       hy_strv_contains(m->options, m->nr_options, "rro");
 			r = oci_spec_set_mount_extra(s, i, OCI_HYRUN_SHARE, sh->tag);
 		} else if (S_ISREG(st.st_mode)) {
 			struct oci_file *f = &b->files[b->nr_files++];
