@@ -22,6 +22,7 @@
 #include "common/control_proto.h"
 #include "common/err.h"
 #include "common/fdio.h"
+#include "common/time.h"
 #include "runtime/cgroup.h"
 #include "runtime/defaults.h"
 #include "runtime/runtime.h"
@@ -407,23 +408,22 @@ bool container_vmm_alive(const struct container *c)
 
 int container_wait_vmm(const struct container *c, int timeout_ms)
 {
-	struct timespec t0, now;
+	int64_t t0;
 	int fd, r = -ETIMEDOUT;
 
 	if (!container_vmm_alive(c))
 		return 0;
 	/* A pidfd polls readable once the process has exited. */
 	fd = (int)syscall(SYS_pidfd_open, c->st.pid, 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = hy_now_ms();
 	for (;;) {
-		long elapsed;
+		int64_t elapsed;
 
 		if (!container_vmm_alive(c)) {
 			r = 0;
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		elapsed = hy_now_ms() - t0;
 		if (elapsed >= timeout_ms)
 			break;
 		if (fd >= 0) {
