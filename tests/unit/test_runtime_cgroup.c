@@ -1,4 +1,4 @@
-/* test_runtime_cgroup.c: cgroup paths and values, and real groups where /sys/fs/cgroup is writable. */
+/* test_runtime_cgroup.c: cgroup paths and values; real groups where /sys/fs/cgroup is writable. */
 #include <criterion/criterion.h>
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* test_runtime_jail.c: jail_spawn runs build/probe in the jail and checks what it sees and leaves. */
+/* test_runtime_jail.c: jail_spawn runs build/probe in the jail, checks what it sees and leaves. */
 #include <criterion/criterion.h>
 
 #include <dirent.h>
