@@ -87,6 +87,7 @@ struct creating {
 	struct rt_global *g;
 	const struct create_opts *o;
 	char bundle[PATH_MAX];
+	char guest_config[PATH_MAX]; /* in the state directory; the plan binds it */
 	struct oci_spec spec;
 	struct oci_linux l;
 	struct vm_files files;
@@ -345,13 +346,17 @@ static int load_spec(struct creating *k)
 /* 2. The plan, with the guest configuration where make_state will write it. */
 static int plan_vm(struct creating *k)
 {
-	char path[PATH_MAX], msg[RT_ERRLEN];
-	struct plan_request req = {.base = k->bundle, .jail = true, .files = &k->files};
+	struct plan_request req = {
+	    .base = k->bundle,
+	    .jail = true,
+	    .files = &k->files,
+	    .guest_config_path = k->guest_config,
+	};
+	char msg[RT_ERRLEN];
 
-	if (snprintf(path, sizeof(path), "%s/%s/%s", k->g->root, k->o->id, HY_GUEST_CONFIG_FILE) >=
-	    (int)sizeof(path))
+	if (snprintf(k->guest_config, sizeof(k->guest_config), "%s/%s/%s", k->g->root, k->o->id,
+		     HY_GUEST_CONFIG_FILE) >= (int)sizeof(k->guest_config))
 		return failf(k, "--root '%s': path too long", k->g->root);
-	req.guest_config_path = path;
 	if (plan_build(&k->plan, &k->spec, &req, msg, sizeof(msg)))
 		return failf(k, "%s/config.json: %s", k->bundle, msg);
 	return 0;

@@ -62,7 +62,8 @@ struct container_plan {
 };
 
 /*
- * Plan the VM of `spec`. Every source must exist: the root a directory, a
+ * Plan the VM of `spec`. The plan points into spec and req's strings (and
+ * req->files'), which must outlive it. Every source must exist: the root a directory, a
  * bind source a directory or a regular file. Returns 0, or a negative errno
  * with a message naming the member ("mounts[2].source: '/x': No such file or
  * directory") in err. Free with plan_free() either way.
