@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "common/control_proto.h"
 #include "oci/state.h"
 #include "runtime/container.h"
 
@@ -194,4 +197,68 @@ Test(runtime_container, exclusive_lock_waits, .init = make_root, .fini = remove_
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
 	snprintf(path, sizeof(path), "%s/x/state.json", root);
 	cr_assert_eq(access(path, F_OK), 0);
+}
+
+/* A VMM's control socket that answers one connection with `reply` and exits 0
+ * when the request was `want`. */
+static pid_t control_server(const char *dir, const char *want, const char *reply)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/ctl.sock", dir);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	pid = fork();
+	if (pid == 0) {
+		char buf[256] = {0};
+		int c = accept(fd, NULL, NULL);
+		ssize_t n = c < 0 ? -1 : read(c, buf, sizeof(buf) - 1);
+
+		if (n > 0 && write(c, reply, strlen(reply)) < 0)
+			_exit(3);
+		_exit(n > 0 && strcmp(buf, want) == 0 ? 0 : 2);
+	}
+	close(fd);
+	return pid;
+}
+
+static void control_round(struct container *c, const struct control_request *req, const char *want,
+			  const char *reply, int expect, const char *msg)
+{
+	char err[256] = "";
+	int status;
+	pid_t pid;
+
+	unlinkat(c->dirfd, "ctl.sock", 0);
+	pid = control_server(c->dir, want, reply);
+	cr_assert_eq(container_control(c, req, err, sizeof(err)), expect, "%s", err);
+	/* "~TEXT": err contains TEXT. */
+	if (msg && msg[0] == '~')
+		cr_assert(strstr(err, msg + 1), "%s", err);
+	else if (msg)
+		cr_assert_str_eq(err, msg);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the request was not '%s'", want);
+}
+
+Test(runtime_container, control_requests_and_replies, .init = make_root, .fini = remove_root)
+{
+	struct control_request start = {.op = CONTROL_START};
+	struct control_request kill_all = {.op = CONTROL_KILL, .sig = 15, .all = true};
+	struct container *c;
+	char err[256];
+
+	cr_assert_eq(container_make(root, "ctl", &c, err, sizeof(err)), 0, "%s", err);
+	control_round(c, &start, "start\n", "ok\n", 0, NULL);
+	control_round(c, &kill_all, "kill 15 all\n", "error: no such process\n", -EIO,
+		      "no such process");
+	/* Closed without a word: what was asked is named. */
+	control_round(c, &start, "start\n", "", -EIO, "~\"start\": ");
+	unlinkat(c->dirfd, "ctl.sock", 0);
+	cr_assert_eq(container_control(c, &start, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "control socket"), "%s", err);
+	container_close(c);
 }
