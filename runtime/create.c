@@ -104,18 +104,6 @@ struct creating {
 	char err[RT_ERRLEN];
 };
 
-/* A failure: the message for the verb to print once. */
-static int failf(struct creating *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int failf(struct creating *k, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hy_verr(k->err, sizeof(k->err), -1, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Wait for the VMM (our child, or reparented to us as subreaper) to exit; its wait
  * status, or -1 when it did not within timeout_ms. */
 static int reap(pid_t pid, int timeout_ms)
@@ -308,36 +296,44 @@ static int load_spec(struct creating *k)
 	char path[PATH_MAX], dir[PATH_MAX];
 
 	if (!container_id_valid(o->id))
-		return failf(k, "invalid container id format: \"%s\"", o->id);
+		return hy_err(k->err, sizeof(k->err), -EINVAL,
+			      "invalid container id format: \"%s\"", o->id);
 	if (!realpath(o->bundle ? o->bundle : ".", k->bundle))
-		return failf(k, "bundle '%s': %s", o->bundle ? o->bundle : ".", strerror(errno));
+		return hy_err(k->err, sizeof(k->err), -errno, "bundle '%s': %s",
+			      o->bundle ? o->bundle : ".", strerror(errno));
 	if (snprintf(path, sizeof(path), "%s/config.json", k->bundle) >= (int)sizeof(path))
-		return failf(k, "bundle '%s': path too long", k->bundle);
+		return hy_err(k->err, sizeof(k->err), -ENAMETOOLONG, "bundle '%s': path too long",
+			      k->bundle);
 	if (lifecycle_load_spec(path, &k->spec, &k->l, k->err, sizeof(k->err)))
 		return -1;
 	if (k->spec.terminal && !o->console_socket && !o->own_tty)
-		return failf(k, "process.terminal is true but no --console-socket was given: "
-				"cannot allocate a tty for a container that runs detached (hyrun "
-				"run uses its own terminal when it has one)");
+		return hy_err(k->err, sizeof(k->err), -EINVAL,
+			      "process.terminal is true but no --console-socket was given: "
+			      "cannot allocate a tty for a container that runs detached (hyrun "
+			      "run uses its own terminal when it has one)");
 	if (!k->spec.terminal && o->console_socket)
-		return failf(
-		    k, "--console-socket given but process.terminal is false: no tty to hand over");
+		return hy_err(
+		    k->err, sizeof(k->err), -EINVAL,
+		    "--console-socket given but process.terminal is false: no tty to hand over");
 	if (sizing_compute(&k->spec, &k->l, &k->size, k->err, sizeof(k->err)))
 		return -1;
 	if (self_dir(dir, sizeof(dir)) < 0)
-		return failf(k, "cannot find hyrun's own directory: %s", strerror(errno));
+		return hy_err(k->err, sizeof(k->err), -errno,
+			      "cannot find hyrun's own directory: %s", strerror(errno));
 	if (vm_files_resolve(
 		&k->files, dir, getenv(HY_ENV_VMM), getenv(HY_ENV_KERNEL), getenv(HY_ENV_INITRD),
 		sizing_annotation(&k->spec, HY_ANNOTATION_KERNEL), k->err, sizeof(k->err)))
 		return -1;
 	if (o->preserve_fds > 64)
-		return failf(k, "--preserve-fds %u: at most 64", o->preserve_fds);
+		return hy_err(k->err, sizeof(k->err), -EINVAL, "--preserve-fds %u: at most 64",
+			      o->preserve_fds);
 	for (unsigned i = 0; i < o->preserve_fds; i++) {
 		int fd = STDERR_FILENO + 1 + (int)i;
 
 		if (fcntl(fd, F_GETFD) < 0)
-			return failf(k, "--preserve-fds %u: descriptor %d is not open",
-				     o->preserve_fds, fd);
+			return hy_err(k->err, sizeof(k->err), -EINVAL,
+				      "--preserve-fds %u: descriptor %d is not open",
+				      o->preserve_fds, fd);
 		k->keep[k->nkeep++] = fd;
 	}
 	return 0;
@@ -353,12 +349,15 @@ static int plan_vm(struct creating *k)
 	    .guest_config_path = k->guest_config,
 	};
 	char msg[RT_ERRLEN];
+	int r;
 
 	if (snprintf(k->guest_config, sizeof(k->guest_config), "%s/%s/%s", k->g->root, k->o->id,
 		     HY_GUEST_CONFIG_FILE) >= (int)sizeof(k->guest_config))
-		return failf(k, "--root '%s': path too long", k->g->root);
-	if (plan_build(&k->plan, &k->spec, &req, msg, sizeof(msg)))
-		return failf(k, "%s/config.json: %s", k->bundle, msg);
+		return hy_err(k->err, sizeof(k->err), -ENAMETOOLONG, "--root '%s': path too long",
+			      k->g->root);
+	r = plan_build(&k->plan, &k->spec, &req, msg, sizeof(msg));
+	if (r)
+		return hy_err(k->err, sizeof(k->err), r, "%s/config.json: %s", k->bundle, msg);
 	return 0;
 }
 
@@ -388,7 +387,7 @@ static int make_state(struct creating *k)
 	if (!st->bundle || !st->created || !st->rootfs || !text ||
 	    (l->cgroups_path && !st->cgroups_path)) {
 		free(text);
-		return failf(k, "out of memory");
+		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
 	}
 	r = rt_write_at_atomic(k->c->dirfd, HY_CONFIG_FILE, text, strlen(text), 0600, k->err,
 			       sizeof(k->err));
@@ -417,16 +416,18 @@ static int make_cgroup(struct creating *k)
 {
 	struct cg_limits lim;
 	char msg[RT_ERRLEN];
+	int r;
 
 	limits_from(&k->l.res, &lim);
-	if (cgroup_create(&k->cg, k->l.cgroups_path, k->o->id, &lim, msg, sizeof(msg))) {
+	r = cgroup_create(&k->cg, k->l.cgroups_path, k->o->id, &lim, msg, sizeof(msg));
+	if (r) {
 		k->cg = NULL;
-		return failf(k, "cgroup: %s", msg);
+		return hy_err(k->err, sizeof(k->err), r < 0 ? r : -EINVAL, "cgroup: %s", msg);
 	}
 	free(k->c->st.cgroup);
 	k->c->st.cgroup = strdup(cgroup_path(k->cg));
 	if (!k->c->st.cgroup)
-		return failf(k, "out of memory");
+		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
 	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
 }
 
@@ -460,7 +461,7 @@ static int make_jail(struct creating *k)
 		return -1;
 	if (pipe2(k->ready, O_CLOEXEC) < 0 ||
 	    (k->ready[1] = inheritable(k->ready[1], k->min_fd)) < 0)
-		return failf(k, "ready pipe: %s", strerror(errno));
+		return hy_err(k->err, sizeof(k->err), -errno, "ready pipe: %s", strerror(errno));
 	k->keep[k->nkeep++] = k->ctl;
 	k->keep[k->nkeep++] = k->ready[1];
 
@@ -472,7 +473,8 @@ static int make_jail(struct creating *k)
 	k->plan.vm.debug = k->g->debug;
 	k->argv = plan_to_argv(&k->plan.vm, HY_VMM_NAME);
 	if (!k->argv)
-		return failf(k, "hyrun-vmm's options: %s", strerror(errno));
+		return hy_err(k->err, sizeof(k->err), -errno, "hyrun-vmm's options: %s",
+			      strerror(errno));
 
 	for (unsigned t = 0; t < OCI_NS_NR; t++) {
 		jc->ns[ns_map[t]].enabled = l->ns[t].enabled;
@@ -562,13 +564,13 @@ static int start_vmm(struct creating *k)
 	close_fd(&k->ready[1]);
 	close_fd(&k->slave);
 	if (!stdio_ok)
-		return failf(k, "pty: %s", strerror(errno));
+		return hy_err(k->err, sizeof(k->err), -errno, "pty: %s", strerror(errno));
 	if (k->pid <= 0) {
 		char msg[RT_ERRLEN];
 
 		k->pid = -1;
 		snprintf(msg, sizeof(msg), "%s", k->err);
-		return failf(k, "starting hyrun-vmm: %s", msg);
+		return hy_err(k->err, sizeof(k->err), -EINVAL, "starting hyrun-vmm: %s", msg);
 	}
 	k->c->st.pid = k->pid;
 	k->c->st.start_time = start_time(k->pid);
@@ -608,8 +610,9 @@ static int wait_ready(struct creating *k)
 		describe_exit(st, k->spec.args[0], k->err, sizeof(k->err));
 		return -1;
 	default:
-		return failf(k, "the microVM did not get ready within %d s ($%s sets the limit)",
-			     timeout, HY_ENV_CREATE_TIMEOUT);
+		return hy_err(k->err, sizeof(k->err), -ETIMEDOUT,
+			      "the microVM did not get ready within %d s ($%s sets the limit)",
+			      timeout, HY_ENV_CREATE_TIMEOUT);
 	}
 }
 
