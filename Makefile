@@ -120,6 +120,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_sizing.o \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
+	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o
 
 LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o oci/linux.o oci/state.o $(VMM_OBJS)
