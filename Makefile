@@ -66,12 +66,13 @@ RUNTIME_OBJS := \
 	runtime/cgroup.o \
 	runtime/jail.o \
 	runtime/util.o \
+	runtime/cli.o \
 	runtime/container.o \
 	runtime/signals.o \
 	runtime/hooks.o \
 	runtime/console.o \
 	runtime/sizing.o \
-	runtime/vmconfig.o \
+	runtime/plan.o \
 	runtime/create.o \
 	runtime/start.o \
 	runtime/run.o \
@@ -81,7 +82,8 @@ RUNTIME_OBJS := \
 	runtime/ps.o \
 	runtime/pause.o \
 	runtime/spec.o \
-	runtime/features.o
+	runtime/features.o \
+	runtime/plan_cmd.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
@@ -117,19 +119,21 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_control.o \
 	tests/unit/test_serial.o \
 	tests/unit/test_i8042.o \
-	tests/unit/test_spec.o \
+	tests/unit/test_oci_spec.o \
 	tests/unit/test_common_guest_config.o \
-	tests/unit/test_bundle.o \
 	tests/unit/test_fuse.o \
 	tests/unit/test_passthrough.o \
 	tests/unit/test_vmm_seccomp.o \
-	tests/unit/test_cgroup.o \
-	tests/unit/test_jail.o \
-	tests/unit/test_runtime_linux.o \
-	tests/unit/test_runtime_state.o \
+	tests/unit/test_runtime_cgroup.o \
+	tests/unit/test_runtime_jail.o \
+	tests/unit/test_oci_linux.o \
+	tests/unit/test_oci_state.o \
+	tests/unit/test_runtime_container.o \
 	tests/unit/test_runtime_signals.o \
 	tests/unit/test_runtime_sizing.o \
-	tests/unit/test_runtime_vmconfig.o \
+	tests/unit/test_runtime_plan.o \
+	tests/unit/test_runtime_create.o \
+	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o
 
 LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o oci/linux.o oci/state.o $(VMM_OBJS)

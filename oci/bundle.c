@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/agent_proto.h"
+#include "common/strv.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -56,14 +57,6 @@ static json_t *default_spec(const char *root)
 	/* clang-format on */
 }
 
-static bool mount_has_option(const struct oci_mount *m, const char *opt)
-{
-	for (size_t i = 0; i < m->nr_options; i++)
-		if (strcmp(m->options[i], opt) == 0)
-			return true;
-	return false;
-}
-
 /* `path` relative to `base` unless absolute, resolved to an existing path. */
 static char *resolve(const char *base, const char *path)
 {
@@ -79,7 +72,7 @@ static char *resolve(const char *base, const char *path)
 	return realpath(path, NULL);
 }
 
-static int read_small_file(const char *path, struct oci_file *f, char *err, size_t err_len,
+static int read_small_file(const char *path, struct oci_file *f, char *err, size_t errlen,
 			   const char *what)
 {
 	struct stat st;
@@ -89,19 +82,19 @@ static int read_small_file(const char *path, struct oci_file *f, char *err, size
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
-		snprintf(err, err_len, "%s: cannot read '%s': %s", what, path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot read '%s': %s", what, path, strerror(errno));
 		goto out;
 	}
 	if (st.st_size > OCI_BUNDLE_FILE_MAX) {
 		r = -EFBIG;
-		snprintf(err, err_len, "%s: '%s' is larger than %u MiB, too large to copy", what,
+		snprintf(err, errlen, "%s: '%s' is larger than %u MiB, too large to copy", what,
 			 path, OCI_BUNDLE_FILE_MAX >> 20);
 		goto out;
 	}
 	f->data = malloc((size_t)st.st_size + 1);
 	if (!f->data) {
 		r = -ENOMEM;
-		snprintf(err, err_len, "%s: out of memory", what);
+		snprintf(err, errlen, "%s: out of memory", what);
 		goto out;
 	}
 	while (done < (size_t)st.st_size) {
@@ -123,7 +116,7 @@ out:
 
 /* Bind mounts of host paths: a directory becomes a share of its own, a
  * regular file a copy in the per-VM archive. */
-static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t err_len)
+static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t errlen)
 {
 	struct oci_spec *s = &b->spec;
 	char what[64];
@@ -140,7 +133,7 @@ static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t
 		host = resolve(base, m->source);
 		if (!host || stat(host, &st) < 0) {
 			r = -errno;
-			snprintf(err, err_len, "%s: '%s': %s", what, m->source, strerror(errno));
+			snprintf(err, errlen, "%s: '%s': %s", what, m->source, strerror(errno));
 			free(host);
 			return r;
 		}
@@ -149,19 +142,20 @@ static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t
 
 			snprintf(sh->tag, sizeof(sh->tag), "m%zu", i);
 			sh->host_dir = host;
-			sh->readonly = mount_has_option(m, "ro") || mount_has_option(m, "rro");
+			sh->readonly = hy_strv_contains(m->options, m->nr_options, "ro") ||
+				       hy_strv_contains(m->options, m->nr_options, "rro");
 			r = oci_spec_set_mount_extra(s, i, OCI_HYRUN_SHARE, sh->tag);
 		} else if (S_ISREG(st.st_mode)) {
 			struct oci_file *f = &b->files[b->nr_files++];
 
 			snprintf(f->guest_path, sizeof(f->guest_path), HY_INIT_FILES "/%zu", i);
-			r = read_small_file(host, f, err, err_len, what);
+			r = read_small_file(host, f, err, errlen, what);
 			free(host);
 			if (r)
 				return r;
 			r = oci_spec_set_mount_extra(s, i, OCI_HYRUN_FILE, f->guest_path);
 		} else {
-			snprintf(err, err_len,
+			snprintf(err, errlen,
 				 "%s: '%s' is neither a directory nor a regular file; only those "
 				 "can be bind-mounted into the VM",
 				 what, m->source);
@@ -169,7 +163,7 @@ static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t
 			return -EINVAL;
 		}
 		if (r) {
-			snprintf(err, err_len, "out of memory");
+			snprintf(err, errlen, "out of memory");
 			return r;
 		}
 	}
@@ -177,7 +171,7 @@ static int plan_mounts(struct oci_bundle *b, const char *base, char *err, size_t
 }
 
 int oci_bundle_load(struct oci_bundle *b, const char *spec_path, const char *rootfs_dir,
-		    char *const *argv, char *err, size_t err_len)
+		    char *const *argv, char *err, size_t errlen)
 {
 	char msg[768], *base = NULL, *root = NULL;
 	const char *where = spec_path ? spec_path : "--rootfs";
@@ -186,12 +180,12 @@ int oci_bundle_load(struct oci_bundle *b, const char *spec_path, const char *roo
 
 	memset(b, 0, sizeof(*b));
 	if (!spec_path && !rootfs_dir) {
-		snprintf(err, err_len, "neither a spec nor a root directory");
+		snprintf(err, errlen, "neither a spec nor a root directory");
 		return -EINVAL;
 	}
 	if (spec_path) {
 		r = oci_spec_load(&b->spec, spec_path, argv ? OCI_SPEC_ARGS_OPTIONAL : 0, err,
-				  err_len);
+				  errlen);
 		if (r)
 			return r;
 		/* The bundle directory: what root.path is relative to. */
@@ -212,29 +206,29 @@ int oci_bundle_load(struct oci_bundle *b, const char *spec_path, const char *roo
 		}
 		r = oci_spec_from_json(&b->spec, def, 0, msg, sizeof(msg));
 		if (r) {
-			snprintf(err, err_len, "the default spec: %s", msg);
+			snprintf(err, errlen, "the default spec: %s", msg);
 			return r;
 		}
 	}
 	if (argv && (r = oci_spec_set_args(&b->spec, argv))) {
-		snprintf(err, err_len, "the command: %s",
+		snprintf(err, errlen, "the command: %s",
 			 r == -EINVAL ? "not valid UTF-8" : "out of memory");
 		goto fail;
 	}
 	if (!b->spec.has_process) {
-		snprintf(err, err_len, "%s: process: required (or a command after --)", where);
+		snprintf(err, errlen, "%s: process: required (or a command after --)", where);
 		r = -EINVAL;
 		goto fail;
 	}
 	if (!rootfs_dir && !b->spec.root_path) {
-		snprintf(err, err_len, "%s: root.path: required", where);
+		snprintf(err, errlen, "%s: root.path: required", where);
 		r = -EINVAL;
 		goto fail;
 	}
 	root = resolve(rootfs_dir ? NULL : base, rootfs_dir ? rootfs_dir : b->spec.root_path);
 	if (!root || stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		r = root ? -ENOTDIR : -errno;
-		snprintf(err, err_len, "%s: the root '%s': %s", rootfs_dir ? "--rootfs" : spec_path,
+		snprintf(err, errlen, "%s: the root '%s': %s", rootfs_dir ? "--rootfs" : spec_path,
 			 rootfs_dir ? rootfs_dir : b->spec.root_path, strerror(-r));
 		goto fail;
 	}
@@ -263,14 +257,14 @@ int oci_bundle_load(struct oci_bundle *b, const char *spec_path, const char *roo
 	}
 	r = plan_mounts(b, base, msg, sizeof(msg));
 	if (r) {
-		snprintf(err, err_len, "%s: %s", where, msg);
+		snprintf(err, errlen, "%s: %s", where, msg);
 		goto fail;
 	}
 	free(base);
 	return 0;
 
 nomem:
-	snprintf(err, err_len, "out of memory");
+	snprintf(err, errlen, "out of memory");
 fail:
 	free(base);
 	free(root);

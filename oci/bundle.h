@@ -45,7 +45,7 @@ struct oci_bundle {
  * naming the file and member in err.
  */
 int oci_bundle_load(struct oci_bundle *b, const char *spec_path, const char *rootfs_dir,
-		    char *const *argv, char *err, size_t err_len);
+		    char *const *argv, char *err, size_t errlen);
 void oci_bundle_free(struct oci_bundle *b);
 
 /* The spec as the guest gets it (with the hyrun.* members), malloc'd. */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const ns_names[OCI_NS_NR] = {
@@ -36,38 +38,15 @@ const char *oci_hook_kind_name(enum oci_hook_kind k)
 
 struct ctx {
 	char *err;
-	size_t err_len;
+	size_t errlen;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(struct ctx *c, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!c->err_len)
-		return -EINVAL;
-	n = snprintf(c->err, c->err_len, "%s: ", path);
-	if (n < 0 || (size_t)n >= c->err_len)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->err_len - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static int nomem(struct ctx *c)
-{
-	if (c->err_len)
-		snprintf(c->err, c->err_len, "out of memory");
-	return -ENOMEM;
-}
 
 static int get_u32(struct ctx *c, json_t *v, const char *path, uint32_t *out)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > (json_int_t)UINT32_MAX)
-		return fail(c, path, "must be an integer from 0 to %u", UINT32_MAX);
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an integer from 0 to %u",
+			      path, UINT32_MAX);
 	*out = (uint32_t)json_integer_value(v);
 	return 0;
 }
@@ -75,7 +54,7 @@ static int get_u32(struct ctx *c, json_t *v, const char *path, uint32_t *out)
 static int get_i64(struct ctx *c, json_t *v, const char *path, int64_t *out)
 {
 	if (!json_is_integer(v))
-		return fail(c, path, "must be an integer");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an integer", path);
 	*out = (int64_t)json_integer_value(v);
 	return 0;
 }
@@ -83,7 +62,8 @@ static int get_i64(struct ctx *c, json_t *v, const char *path, int64_t *out)
 static int get_u64(struct ctx *c, json_t *v, const char *path, uint64_t *out)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return fail(c, path, "must be a non-negative integer");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a non-negative integer",
+			      path);
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
@@ -95,15 +75,17 @@ static int get_strv(struct ctx *c, json_t *v, const char *path, const char ***ou
 	size_t n;
 
 	if (!json_is_array(v))
-		return fail(c, path, "must be an array of strings");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of strings", path);
 	n = json_array_size(v);
 	for (size_t i = 0; i < n; i++)
 		if (!json_is_string(json_array_get(v, i)))
-			return fail(c, path,
-				    "must be an array of strings (element %zu is not a string)", i);
+			return hy_err(
+			    c->err, c->errlen, -EINVAL,
+			    "%s: must be an array of strings (element %zu is not a string)", path,
+			    i);
 	vec = calloc(n + 1, sizeof(*vec));
 	if (!vec)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		vec[i] = json_string_value(json_array_get(v, i));
 	*out = vec;
@@ -118,7 +100,8 @@ static int parse_namespaces(struct ctx *c, struct oci_linux *l, json_t *arr)
 	char path[64];
 
 	if (!json_is_array(arr))
-		return fail(c, "linux.namespaces", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.namespaces: must be an array of objects");
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i), *v;
 		const char *type;
@@ -126,35 +109,41 @@ static int parse_namespaces(struct ctx *c, struct oci_linux *l, json_t *arr)
 
 		snprintf(path, sizeof(path), "linux.namespaces[%zu]", i);
 		if (!json_is_object(e))
-			return fail(c, path, "must be an object");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an object", path);
 		snprintf(path, sizeof(path), "linux.namespaces[%zu].type", i);
 		v = json_object_get(e, "type");
 		if (!v)
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if (!json_is_string(v))
-			return fail(c, path, "must be a string");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", path);
 		type = json_string_value(v);
 		for (t = 0; t < OCI_NS_NR; t++)
 			if (strcmp(ns_names[t], type) == 0)
 				break;
 		if (t == OCI_NS_NR) {
 			if (strcmp(type, "time") == 0)
-				return fail(c, path,
-					    "\"time\" is not supported: the microVM has its own "
-					    "clocks");
-			return fail(c, path, "unknown namespace type \"%s\"", type);
+				return hy_err(
+				    c->err, c->errlen, -EINVAL,
+				    "%s: \"time\" is not supported: the microVM has its own "
+				    "clocks",
+				    path);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: unknown namespace type \"%s\"", path, type);
 		}
 		if (l->ns[t].enabled)
-			return fail(c, path, "\"%s\" is listed twice", type);
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: \"%s\" is listed twice",
+				      path, type);
 		l->ns[t].enabled = true;
 		if ((v = json_object_get(e, "path"))) {
 			snprintf(path, sizeof(path), "linux.namespaces[%zu].path", i);
 			if (!json_is_string(v))
-				return fail(c, path, "must be a string");
+				return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string",
+					      path);
 			l->ns[t].path = json_string_value(v);
 			if (l->ns[t].path[0] != '/')
-				return fail(c, path, "must be an absolute path (\"%s\")",
-					    l->ns[t].path);
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "%s: must be an absolute path (\"%s\")", path,
+					      l->ns[t].path);
 		}
 	}
 	return 0;
@@ -169,11 +158,11 @@ static int parse_idmaps(struct ctx *c, json_t *arr, const char *name, struct oci
 	int r;
 
 	if (!json_is_array(arr))
-		return fail(c, name, "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of objects", name);
 	n = json_array_size(arr);
 	*out = calloc(n + 1, sizeof(**out));
 	if (!*out)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	*nr = n;
 	for (size_t i = 0; i < n; i++) {
 		static const char *const keys[] = {"containerID", "hostID", "size"};
@@ -182,17 +171,17 @@ static int parse_idmaps(struct ctx *c, json_t *arr, const char *name, struct oci
 
 		snprintf(path, sizeof(path), "%s[%zu]", name, i);
 		if (!json_is_object(e))
-			return fail(c, path, "must be an object");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an object", path);
 		for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
 			snprintf(path, sizeof(path), "%s[%zu].%s", name, i, keys[k]);
 			if (!(v = json_object_get(e, keys[k])))
-				return fail(c, path, "required");
+				return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 			if ((r = get_u32(c, v, path, &vals[k])))
 				return r;
 		}
 		if (vals[2] == 0) {
 			snprintf(path, sizeof(path), "%s[%zu].size", name, i);
-			return fail(c, path, "must be at least 1");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be at least 1", path);
 		}
 		(*out)[i] = (struct oci_idmap){vals[0], vals[1], vals[2]};
 	}
@@ -242,7 +231,8 @@ static int parse_memory(struct ctx *c, struct oci_resources *res, json_t *m)
 	int r;
 
 	if (!json_is_object(m))
-		return fail(c, "linux.resources.memory", "must be an object");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.resources.memory: must be an object");
 	if ((v = json_object_get(m, "limit"))) {
 		if ((r = get_i64(c, v, "linux.resources.memory.limit", &res->memory_limit)))
 			return r;
@@ -250,8 +240,9 @@ static int parse_memory(struct ctx *c, struct oci_resources *res, json_t *m)
 		if (res->memory_limit == 0)
 			res->memory_limit = -1;
 		if (res->memory_limit < -1)
-			return fail(c, "linux.resources.memory.limit",
-				    "must be a positive number of bytes, or -1 for none");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.memory.limit: must be a positive number of "
+				      "bytes, or -1 for none");
 	}
 	if ((v = json_object_get(m, "swap"))) {
 		if ((r = get_i64(c, v, "linux.resources.memory.swap", &res->memory_swap)))
@@ -259,16 +250,19 @@ static int parse_memory(struct ctx *c, struct oci_resources *res, json_t *m)
 		if (res->memory_swap == 0)
 			res->memory_swap = -1;
 		if (res->memory_swap < -1)
-			return fail(c, "linux.resources.memory.swap",
-				    "must be a positive number of bytes, or -1 for unlimited");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.memory.swap: must be a positive number of "
+				      "bytes, or -1 for unlimited");
 		if (res->memory_swap > 0 && res->memory_limit > 0 &&
 		    res->memory_swap < res->memory_limit)
-			return fail(c, "linux.resources.memory.swap",
-				    "%lld is below memory.limit (%lld): it counts memory plus swap",
-				    (long long)res->memory_swap, (long long)res->memory_limit);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.memory.swap: %lld is below memory.limit "
+				      "(%lld): it counts memory plus swap",
+				      (long long)res->memory_swap, (long long)res->memory_limit);
 		if (res->memory_swap > 0 && res->memory_limit <= 0)
-			return fail(c, "linux.resources.memory.swap",
-				    "needs linux.resources.memory.limit as well");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.memory.swap: needs "
+				      "linux.resources.memory.limit as well");
 		res->has_memory_swap = true;
 	}
 	return 0;
@@ -280,12 +274,13 @@ static int parse_cpu(struct ctx *c, struct oci_resources *res, json_t *cpu)
 	int r;
 
 	if (!json_is_object(cpu))
-		return fail(c, "linux.resources.cpu", "must be an object");
+		return hy_err(c->err, c->errlen, -EINVAL, "linux.resources.cpu: must be an object");
 	if ((v = json_object_get(cpu, "shares"))) {
 		if ((r = get_u64(c, v, "linux.resources.cpu.shares", &res->cpu_shares)))
 			return r;
 		if (res->cpu_shares != 0 && (res->cpu_shares < 2 || res->cpu_shares > 262144))
-			return fail(c, "linux.resources.cpu.shares", "must be from 2 to 262144");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.cpu.shares: must be from 2 to 262144");
 	}
 	if ((v = json_object_get(cpu, "quota"))) {
 		if ((r = get_i64(c, v, "linux.resources.cpu.quota", &res->cpu_quota)))
@@ -293,32 +288,37 @@ static int parse_cpu(struct ctx *c, struct oci_resources *res, json_t *cpu)
 		if (res->cpu_quota == 0)
 			res->cpu_quota = -1;
 		if (res->cpu_quota < -1 || (res->cpu_quota > 0 && res->cpu_quota < 1000))
-			return fail(c, "linux.resources.cpu.quota",
-				    "must be at least 1000 (microseconds), or -1 for none");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.cpu.quota: must be at least 1000 "
+				      "(microseconds), or -1 for none");
 	}
 	if ((v = json_object_get(cpu, "period"))) {
 		if ((r = get_u64(c, v, "linux.resources.cpu.period", &res->cpu_period)))
 			return r;
 		if (res->cpu_period != 0 && (res->cpu_period < 1000 || res->cpu_period > 1000000))
-			return fail(c, "linux.resources.cpu.period",
-				    "must be from 1000 to 1000000 (microseconds)");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.cpu.period: must be from 1000 to 1000000 "
+				      "(microseconds)");
 	}
 	if ((v = json_object_get(cpu, "cpus")) && !(json_is_string(v) && !json_string_length(v))) {
 		if (!json_is_string(v) || oci_cpuset_count(json_string_value(v)) < 0)
-			return fail(c, "linux.resources.cpu.cpus",
-				    "must be a list of CPUs such as \"0-3,6\"");
+			return hy_err(
+			    c->err, c->errlen, -EINVAL,
+			    "linux.resources.cpu.cpus: must be a list of CPUs such as \"0-3,6\"");
 		res->cpus = json_string_value(v);
 	}
 	if ((v = json_object_get(cpu, "mems")) && !(json_is_string(v) && !json_string_length(v))) {
 		if (!json_is_string(v) || oci_cpuset_count(json_string_value(v)) < 0)
-			return fail(c, "linux.resources.cpu.mems",
-				    "must be a list of memory nodes such as \"0-1\"");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.cpu.mems: must be a list of memory nodes "
+				      "such as \"0-1\"");
 		res->mems = json_string_value(v);
 	}
 	v = json_object_get(cpu, "realtimeRuntime");
 	if (v && !(json_is_integer(v) && json_integer_value(v) == 0))
-		return fail(c, "linux.resources.cpu.realtimeRuntime",
-			    "real-time scheduling is not supported");
+		return hy_err(
+		    c->err, c->errlen, -EINVAL,
+		    "linux.resources.cpu.realtimeRuntime: real-time scheduling is not supported");
 	return 0;
 }
 
@@ -328,7 +328,7 @@ static int parse_resources(struct ctx *c, struct oci_resources *res, json_t *obj
 	int r;
 
 	if (!json_is_object(obj))
-		return fail(c, "linux.resources", "must be an object");
+		return hy_err(c->err, c->errlen, -EINVAL, "linux.resources: must be an object");
 	if ((v = json_object_get(obj, "memory")) && (r = parse_memory(c, res, v)))
 		return r;
 	if ((v = json_object_get(obj, "cpu")) && (r = parse_cpu(c, res, v)))
@@ -337,7 +337,8 @@ static int parse_resources(struct ctx *c, struct oci_resources *res, json_t *obj
 		json_t *lim;
 
 		if (!json_is_object(v))
-			return fail(c, "linux.resources.pids", "must be an object");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.pids: must be an object");
 		if ((lim = json_object_get(v, "limit"))) {
 			if ((r = get_i64(c, lim, "linux.resources.pids.limit", &res->pids_limit)))
 				return r;
@@ -358,7 +359,7 @@ static int parse_hook_list(struct ctx *c, struct oci_linux *l, enum oci_hook_kin
 
 	l->hooks[k] = calloc(n + 1, sizeof(struct oci_hook));
 	if (!l->hooks[k])
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	l->nr_hooks[k] = n;
 	for (size_t i = 0; i < n; i++) {
 		struct oci_hook *h = &l->hooks[k][i];
@@ -366,15 +367,16 @@ static int parse_hook_list(struct ctx *c, struct oci_linux *l, enum oci_hook_kin
 
 		snprintf(path, sizeof(path), "hooks.%s[%zu]", hook_names[k], i);
 		if (!json_is_object(e))
-			return fail(c, path, "must be an object");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an object", path);
 		snprintf(path, sizeof(path), "hooks.%s[%zu].path", hook_names[k], i);
 		if (!(v = json_object_get(e, "path")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if (!json_is_string(v))
-			return fail(c, path, "must be a string");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", path);
 		h->path = json_string_value(v);
 		if (h->path[0] != '/')
-			return fail(c, path, "must be an absolute path (\"%s\")", h->path);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: must be an absolute path (\"%s\")", path, h->path);
 		if ((v = json_object_get(e, "args"))) {
 			snprintf(path, sizeof(path), "hooks.%s[%zu].args", hook_names[k], i);
 			if ((r = get_strv(c, v, path, &h->args, &h->nr_args)))
@@ -386,19 +388,21 @@ static int parse_hook_list(struct ctx *c, struct oci_linux *l, enum oci_hook_kin
 				return r;
 			for (size_t j = 0; j < h->nr_env; j++)
 				if (!strchr(h->env[j], '=') || h->env[j][0] == '=')
-					return fail(c, path,
-						    "element %zu (\"%s\") is not NAME=VALUE", j,
-						    h->env[j]);
+					return hy_err(c->err, c->errlen, -EINVAL,
+						      "%s: element %zu (\"%s\") is not NAME=VALUE",
+						      path, j, h->env[j]);
 		} else {
 			h->env = calloc(1, sizeof(*h->env));
 			if (!h->env)
-				return nomem(c);
+				return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 		}
 		if ((v = json_object_get(e, "timeout"))) {
 			snprintf(path, sizeof(path), "hooks.%s[%zu].timeout", hook_names[k], i);
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 86400)
-				return fail(c, path, "must be a number of seconds from 1 to 86400");
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "%s: must be a number of seconds from 1 to 86400",
+					      path);
 			h->timeout = (unsigned)json_integer_value(v);
 		}
 	}
@@ -410,7 +414,7 @@ static int parse_hooks(struct ctx *c, struct oci_linux *l, json_t *obj)
 	int r;
 
 	if (!json_is_object(obj))
-		return fail(c, "hooks", "must be an object");
+		return hy_err(c->err, c->errlen, -EINVAL, "hooks: must be an object");
 	for (unsigned k = 0; k < OCI_HOOK_NR; k++) {
 		json_t *v = json_object_get(obj, hook_names[k]);
 		char path[48];
@@ -419,7 +423,8 @@ static int parse_hooks(struct ctx *c, struct oci_linux *l, json_t *obj)
 			continue;
 		snprintf(path, sizeof(path), "hooks.%s", hook_names[k]);
 		if (!json_is_array(v))
-			return fail(c, path, "must be an array of objects");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of objects",
+				      path);
 		if ((r = parse_hook_list(c, l, k, v)))
 			return r;
 	}
@@ -434,7 +439,7 @@ static int parse_linux(struct ctx *c, struct oci_linux *l, json_t *lx)
 	int r;
 
 	if (!json_is_object(lx))
-		return fail(c, "linux", "must be an object");
+		return hy_err(c->err, c->errlen, -EINVAL, "linux: must be an object");
 	if ((v = json_object_get(lx, "namespaces")) && (r = parse_namespaces(c, l, v)))
 		return r;
 	if ((v = json_object_get(lx, "uidMappings")) &&
@@ -445,17 +450,18 @@ static int parse_linux(struct ctx *c, struct oci_linux *l, json_t *lx)
 		return r;
 	if ((v = json_object_get(lx, "cgroupsPath"))) {
 		if (!json_is_string(v))
-			return fail(c, "linux.cgroupsPath", "must be a string");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.cgroupsPath: must be a string");
 		if (json_string_length(v))
 			l->cgroups_path = json_string_value(v);
 	}
 	if ((v = json_object_get(lx, "resources")) && (r = parse_resources(c, &l->res, v)))
 		return r;
 	if ((v = json_object_get(lx, "timeOffsets")) && json_object_size(v))
-		return fail(c, "linux.timeOffsets",
-			    "not supported: the microVM has its own clocks");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.timeOffsets: not supported: the microVM has its own clocks");
 	if ((v = json_object_get(lx, "intelRdt")) && !json_is_null(v))
-		return fail(c, "linux.intelRdt", "not supported");
+		return hy_err(c->err, c->errlen, -EINVAL, "linux.intelRdt: not supported");
 	return 0;
 }
 
@@ -464,34 +470,39 @@ static int check_consistency(struct ctx *c, struct oci_linux *l)
 	const struct oci_namespace *user = &l->ns[OCI_NS_USER];
 
 	if ((l->nr_uid_mappings || l->nr_gid_mappings) && !user->enabled)
-		return fail(c, "linux.uidMappings",
-			    "id mappings need a \"user\" entry in linux.namespaces");
+		return hy_err(
+		    c->err, c->errlen, -EINVAL,
+		    "linux.uidMappings: id mappings need a \"user\" entry in linux.namespaces");
 	if (user->enabled && !user->path && (!l->nr_uid_mappings || !l->nr_gid_mappings))
-		return fail(c, "linux.uidMappings",
-			    "a new user namespace needs both uidMappings and gidMappings");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.uidMappings: a new user namespace needs both uidMappings and "
+			      "gidMappings");
 	if (user->enabled && user->path && (l->nr_uid_mappings || l->nr_gid_mappings))
-		return fail(c, "linux.uidMappings",
-			    "id mappings cannot be given when joining a user namespace by path");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.uidMappings: id mappings cannot be given when joining a user "
+			      "namespace by path");
 	if (l->cgroups_path && strchr(l->cgroups_path, ':') && l->cgroups_path[0] != '/')
-		return fail(c, "linux.cgroupsPath",
-			    "\"%s\" is a systemd path (slice:prefix:name); hyrun manages cgroups "
-			    "with cgroupfs only: give a path such as \"/hyrun/<id>\"",
-			    l->cgroups_path);
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.cgroupsPath: \"%s\" is a systemd path (slice:prefix:name); "
+			      "hyrun manages cgroups "
+			      "with cgroupfs only: give a path such as \"/hyrun/<id>\"",
+			      l->cgroups_path);
 	if (l->cgroups_path) {
 		const char *p = l->cgroups_path;
 
 		while ((p = strstr(p, "..")) != NULL) {
 			if ((p == l->cgroups_path || p[-1] == '/') && (p[2] == '/' || !p[2]))
-				return fail(c, "linux.cgroupsPath", "must not contain \"..\"");
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "linux.cgroupsPath: must not contain \"..\"");
 			p += 2;
 		}
 	}
 	return 0;
 }
 
-int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t err_len)
+int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t errlen)
 {
-	struct ctx c = {.err = err, .err_len = err_len};
+	struct ctx c = {.err = err, .errlen = errlen};
 	json_t *v;
 	int r;
 
@@ -500,10 +511,10 @@ int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t err_len)
 	l->res.memory_swap = -1;
 	l->res.cpu_quota = -1;
 	l->res.pids_limit = -1;
-	if (err_len)
+	if (errlen)
 		err[0] = '\0';
 	if (!json_is_object(doc))
-		return fail(&c, "(document)", "must be a JSON object");
+		return hy_err(c.err, c.errlen, -EINVAL, "(document): must be a JSON object");
 	if ((v = json_object_get(doc, "linux")) && (r = parse_linux(&c, l, v)))
 		return r;
 	if ((v = json_object_get(doc, "hooks")) && (r = parse_hooks(&c, l, v)))

@@ -86,7 +86,7 @@ struct oci_linux {
  * ("linux.namespaces[2].type: \"time\" is not supported"). `l` is always
  * safe to pass to oci_linux_free() afterwards.
  */
-int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t err_len);
+int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t errlen);
 void oci_linux_free(struct oci_linux *l);
 
 /* "pid", "network", ... as the runtime-spec spells them. */

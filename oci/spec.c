@@ -1,4 +1,12 @@
-/* spec.c: OCI runtime-spec config.json -> struct oci_spec, with errors that name the member. */
+/* spec.c: OCI runtime-spec config.json -> struct oci_spec, with errors that name the member.
+ *
+ * One file on purpose, though it is long: it is one recursive-descent reader
+ * of one document, its sections (root, process, mounts, seccomp, sysctl)
+ * share the typed getters and the error context at the top, and each is
+ * short; split by section, every file would need the same getters exported.
+ * The runtime-spec's names (capabilities, rlimits, seccomp) live in
+ * common/names.c; linux.* for the host side is oci/linux.c.
+ */
 #include "oci/spec.h"
 
 #include <errno.h>
@@ -11,167 +19,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "common/err.h"
+#include "common/names.h"
+#include "common/strv.h"
+
 #define SPEC_FILE_MAX (16u << 20)
-
-/* Capability numbers are the kernel's (linux/capability.h); the names are
- * the ones the runtime-spec uses. */
-static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
-static const char *const cap_set_names[OCI_CAP_NR_SETS] = {
-    [OCI_CAP_BOUNDING] = "bounding",	   [OCI_CAP_EFFECTIVE] = "effective",
-    [OCI_CAP_INHERITABLE] = "inheritable", [OCI_CAP_PERMITTED] = "permitted",
-    [OCI_CAP_AMBIENT] = "ambient",
-};
-
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},		  {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_DATA", RLIMIT_DATA},	  {"RLIMIT_STACK", RLIMIT_STACK},
-    {"RLIMIT_CORE", RLIMIT_CORE},	  {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},	  {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},	  {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},	  {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},	  {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-};
-
-static const char *const action_names[] = {
-    [OCI_SECCOMP_KILL] = "SCMP_ACT_KILL",
-    [OCI_SECCOMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-    [OCI_SECCOMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-    [OCI_SECCOMP_TRAP] = "SCMP_ACT_TRAP",
-    [OCI_SECCOMP_ERRNO] = "SCMP_ACT_ERRNO",
-    [OCI_SECCOMP_TRACE] = "SCMP_ACT_TRACE",
-    [OCI_SECCOMP_ALLOW] = "SCMP_ACT_ALLOW",
-    [OCI_SECCOMP_LOG] = "SCMP_ACT_LOG",
-    [OCI_SECCOMP_NOTIFY] = "SCMP_ACT_NOTIFY",
-};
-
-static const char *const op_names[] = {
-    [OCI_SECCOMP_OP_NE] = "SCMP_CMP_NE",
-    [OCI_SECCOMP_OP_LT] = "SCMP_CMP_LT",
-    [OCI_SECCOMP_OP_LE] = "SCMP_CMP_LE",
-    [OCI_SECCOMP_OP_EQ] = "SCMP_CMP_EQ",
-    [OCI_SECCOMP_OP_GE] = "SCMP_CMP_GE",
-    [OCI_SECCOMP_OP_GT] = "SCMP_CMP_GT",
-    [OCI_SECCOMP_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
-};
-
-/* The runtime-spec's list; hyrun-init resolves them with libseccomp. */
-static const char *const arch_names[] = {
-    "SCMP_ARCH_X86",	 "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",		"SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",	"SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",	 "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",	 "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",	"SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",	 "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
-};
-
-int oci_cap_from_name(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
-		if (strcmp(cap_names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *oci_cap_name(unsigned cap)
-{
-	return cap < ARRAY_LEN(cap_names) ? cap_names[cap] : NULL;
-}
-
-unsigned oci_cap_last(void)
-{
-	return ARRAY_LEN(cap_names) - 1;
-}
-
-const char *oci_seccomp_action_name(enum oci_seccomp_action a)
-{
-	return (unsigned)a < ARRAY_LEN(action_names) ? action_names[a] : "?";
-}
 
 /* --- errors ----------------------------------------------------------------- */
 
 struct ctx {
 	char *err;
-	size_t err_len;
+	size_t errlen;
 	unsigned flags;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(struct ctx *c, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!c->err_len)
-		return -EINVAL;
-	n = snprintf(c->err, c->err_len, "%s: ", path);
-	if (n < 0 || (size_t)n >= c->err_len)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->err_len - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static int nomem(struct ctx *c)
-{
-	if (c->err_len)
-		snprintf(c->err, c->err_len, "out of memory");
-	return -ENOMEM;
-}
 
 /* --- typed getters -------------------------------------------------------- */
 
 static int get_string(struct ctx *c, json_t *v, const char *path, const char **out)
 {
 	if (!json_is_string(v))
-		return fail(c, path, "must be a string");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", path);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -179,7 +46,7 @@ static int get_string(struct ctx *c, json_t *v, const char *path, const char **o
 static int get_bool(struct ctx *c, json_t *v, const char *path, bool *out)
 {
 	if (!json_is_boolean(v))
-		return fail(c, path, "must be true or false");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be true or false", path);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -196,7 +63,8 @@ static int get_u64(struct ctx *c, json_t *v, const char *path, uint64_t max, uin
 		*out = (uint64_t)json_integer_value(v);
 		return 0;
 	}
-	return fail(c, path, "must be an integer from 0 to %llu", (unsigned long long)max);
+	return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an integer from 0 to %llu", path,
+		      (unsigned long long)max);
 }
 
 static int get_u32(struct ctx *c, json_t *v, const char *path, uint32_t *out)
@@ -219,16 +87,17 @@ static int get_strv(struct ctx *c, json_t *v, const char *path, bool non_empty, 
 	size_t i, n;
 
 	if (!json_is_array(v))
-		return fail(c, path, "%s", what);
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: %s", path, what);
 	n = json_array_size(v);
 	if (non_empty && n == 0)
-		return fail(c, path, "%s", what);
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: %s", path, what);
 	for (i = 0; i < n; i++)
 		if (!json_is_string(json_array_get(v, i)))
-			return fail(c, path, "%s (element %zu is not a string)", what, i);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: %s (element %zu is not a string)", path, what, i);
 	vec = calloc(n + 1, sizeof(*vec));
 	if (!vec)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		vec[i] = json_string_value(json_array_get(v, i));
 	free(*out);
@@ -239,7 +108,9 @@ static int get_strv(struct ctx *c, json_t *v, const char *path, bool non_empty, 
 
 static int get_object(struct ctx *c, json_t *v, const char *path)
 {
-	return json_is_object(v) ? 0 : fail(c, path, "must be an object");
+	return json_is_object(v)
+		   ? 0
+		   : hy_err(c->err, c->errlen, -EINVAL, "%s: must be an object", path);
 }
 
 static bool absolute(const char *p)
@@ -258,11 +129,11 @@ static int parse_root(struct ctx *c, struct oci_spec *s, json_t *root)
 		return r;
 	v = json_object_get(root, "path");
 	if (!v)
-		return fail(c, "root.path", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "root.path: required");
 	if ((r = get_string(c, v, "root.path", &s->root_path)))
 		return r;
 	if (!s->root_path[0])
-		return fail(c, "root.path", "must not be empty");
+		return hy_err(c->err, c->errlen, -EINVAL, "root.path: must not be empty");
 	if ((v = json_object_get(root, "readonly")) &&
 	    (r = get_bool(c, v, "root.readonly", &s->root_readonly)))
 		return r;
@@ -282,11 +153,11 @@ static int parse_user(struct ctx *c, struct oci_spec *s, json_t *user)
 	if ((r = get_object(c, user, "process.user")))
 		return r;
 	if (!(v = json_object_get(user, "uid")))
-		return fail(c, "process.user.uid", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "process.user.uid: required");
 	if ((r = get_u32(c, v, "process.user.uid", &s->uid)))
 		return r;
 	if (!(v = json_object_get(user, "gid")))
-		return fail(c, "process.user.gid", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "process.user.gid: required");
 	if ((r = get_u32(c, v, "process.user.gid", &s->gid)))
 		return r;
 	if ((v = json_object_get(user, "umask"))) {
@@ -299,12 +170,12 @@ static int parse_user(struct ctx *c, struct oci_spec *s, json_t *user)
 	}
 	if ((v = json_object_get(user, "additionalGids"))) {
 		if (!json_is_array(v))
-			return fail(c, "process.user.additionalGids",
-				    "must be an array of integers");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "process.user.additionalGids: must be an array of integers");
 		s->nr_additional_gids = json_array_size(v);
 		s->additional_gids = calloc(s->nr_additional_gids + 1, sizeof(uint32_t));
 		if (!s->additional_gids)
-			return nomem(c);
+			return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 		for (i = 0; i < s->nr_additional_gids; i++) {
 			snprintf(path, sizeof(path), "process.user.additionalGids[%zu]", i);
 			if ((r = get_u32(c, json_array_get(v, i), path, &s->additional_gids[i])))
@@ -322,28 +193,31 @@ static int parse_caps(struct ctx *c, struct oci_spec *s, json_t *caps)
 	if ((r = get_object(c, caps, "process.capabilities")))
 		return r;
 	s->has_caps = true;
-	for (unsigned set = 0; set < OCI_CAP_NR_SETS; set++) {
-		json_t *v = json_object_get(caps, cap_set_names[set]);
+	for (unsigned set = 0; set < HY_CAP_NR_SETS; set++) {
+		json_t *v = json_object_get(caps, hy_cap_set_name(set));
 		size_t i;
 
 		/* A set that is absent is empty, as with runc and crun. */
 		if (!v)
 			continue;
-		snprintf(path, sizeof(path), "process.capabilities.%s", cap_set_names[set]);
+		snprintf(path, sizeof(path), "process.capabilities.%s", hy_cap_set_name(set));
 		if (!json_is_array(v))
-			return fail(c, path, "must be an array of strings");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of strings",
+				      path);
 		for (i = 0; i < json_array_size(v); i++) {
 			json_t *e = json_array_get(v, i);
 			int cap;
 
 			snprintf(path, sizeof(path), "process.capabilities.%s[%zu]",
-				 cap_set_names[set], i);
+				 hy_cap_set_name(set), i);
 			if (!json_is_string(e))
-				return fail(c, path, "must be a string");
-			cap = oci_cap_from_name(json_string_value(e));
+				return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string",
+					      path);
+			cap = hy_cap_from_name(json_string_value(e));
 			if (cap < 0)
-				return fail(c, path, "unknown capability \"%s\"",
-					    json_string_value(e));
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "%s: unknown capability \"%s\"", path,
+					      json_string_value(e));
 			s->caps[set] |= 1ULL << cap;
 		}
 	}
@@ -356,45 +230,45 @@ static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
 	int r;
 
 	if (!json_is_array(arr))
-		return fail(c, "process.rlimits", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "process.rlimits: must be an array of objects");
 	s->nr_rlimits = json_array_size(arr);
 	s->rlimits = calloc(s->nr_rlimits + 1, sizeof(*s->rlimits));
 	if (!s->rlimits)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->nr_rlimits; i++) {
 		json_t *e = json_array_get(arr, i), *v;
 		struct oci_rlimit *rl = &s->rlimits[i];
-		size_t k;
 
 		snprintf(path, sizeof(path), "process.rlimits[%zu]", i);
 		if ((r = get_object(c, e, path)))
 			return r;
 		snprintf(path, sizeof(path), "process.rlimits[%zu].type", i);
 		if (!(v = json_object_get(e, "type")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &rl->type)))
 			return r;
-		for (k = 0; k < ARRAY_LEN(rlimit_names); k++)
-			if (strcmp(rlimit_names[k].name, rl->type) == 0)
-				break;
-		if (k == ARRAY_LEN(rlimit_names))
-			return fail(c, path, "unknown resource \"%s\"", rl->type);
-		rl->resource = rlimit_names[k].resource;
+		rl->resource = hy_rlimit_from_name(rl->type);
+		if (rl->resource < 0)
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown resource \"%s\"",
+				      path, rl->type);
 		for (unsigned j = 0; j < i; j++)
 			if (s->rlimits[j].resource == rl->resource)
-				return fail(c, path, "\"%s\" given twice", rl->type);
+				return hy_err(c->err, c->errlen, -EINVAL, "%s: \"%s\" given twice",
+					      path, rl->type);
 		snprintf(path, sizeof(path), "process.rlimits[%zu].hard", i);
 		if (!(v = json_object_get(e, "hard")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, UINT64_MAX, &rl->hard)))
 			return r;
 		snprintf(path, sizeof(path), "process.rlimits[%zu].soft", i);
 		if (!(v = json_object_get(e, "soft")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, UINT64_MAX, &rl->soft)))
 			return r;
 		if (rl->soft > rl->hard)
-			return fail(c, path, "larger than the hard limit");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: larger than the hard limit",
+				      path);
 	}
 	return 0;
 }
@@ -417,22 +291,25 @@ static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 		if ((r = get_strv(c, v, "process.args", true, &s->args, &s->nr_args)))
 			return r;
 	} else if (!(c->flags & OCI_SPEC_ARGS_OPTIONAL)) {
-		return fail(c, "process.args", "required (a non-empty array of strings)");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "process.args: required (a non-empty array of strings)");
 	}
 	if ((v = json_object_get(p, "env"))) {
 		if ((r = get_strv(c, v, "process.env", false, &s->env, &s->nr_env)))
 			return r;
 		for (size_t i = 0; i < s->nr_env; i++)
 			if (!strchr(s->env[i], '=') || s->env[i][0] == '=')
-				return fail(c, "process.env",
-					    "element %zu (\"%s\") is not NAME=VALUE", i, s->env[i]);
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "process.env: element %zu (\"%s\") is not NAME=VALUE",
+					      i, s->env[i]);
 	}
 	s->cwd = "/";
 	if ((v = json_object_get(p, "cwd"))) {
 		if ((r = get_string(c, v, "process.cwd", &s->cwd)))
 			return r;
 		if (!absolute(s->cwd))
-			return fail(c, "process.cwd", "must be an absolute path");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "process.cwd: must be an absolute path");
 	}
 	if ((v = json_object_get(p, "capabilities")) && (r = parse_caps(c, s, v)))
 		return r;
@@ -444,20 +321,12 @@ static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 	if ((v = json_object_get(p, "oomScoreAdj"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < -1000 ||
 		    json_integer_value(v) > 1000)
-			return fail(c, "process.oomScoreAdj",
-				    "must be an integer from -1000 to 1000");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "process.oomScoreAdj: must be an integer from -1000 to 1000");
 		s->has_oom_score_adj = true;
 		s->oom_score_adj = (int)json_integer_value(v);
 	}
 	return 0;
-}
-
-static bool has_option(const struct oci_mount *m, const char *opt)
-{
-	for (size_t i = 0; i < m->nr_options; i++)
-		if (strcmp(m->options[i], opt) == 0)
-			return true;
-	return false;
 }
 
 static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
@@ -466,11 +335,11 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 	int r;
 
 	if (!json_is_array(arr))
-		return fail(c, "mounts", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL, "mounts: must be an array of objects");
 	s->nr_mounts = json_array_size(arr);
 	s->mounts = calloc(s->nr_mounts + 1, sizeof(*s->mounts));
 	if (!s->mounts)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->nr_mounts; i++) {
 		struct oci_mount *m = &s->mounts[i];
 		json_t *e = json_array_get(arr, i), *v;
@@ -481,11 +350,13 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 		m->json = e;
 		snprintf(path, sizeof(path), "mounts[%zu].destination", i);
 		if (!(v = json_object_get(e, "destination")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &m->destination)))
 			return r;
 		if (!absolute(m->destination))
-			return fail(c, path, "must be an absolute path (\"%s\")", m->destination);
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: must be an absolute path (\"%s\")", path,
+				      m->destination);
 		snprintf(path, sizeof(path), "mounts[%zu].type", i);
 		if ((v = json_object_get(e, "type")) && (r = get_string(c, v, path, &m->type)))
 			return r;
@@ -504,40 +375,46 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 		if ((v = json_object_get(e, OCI_HYRUN_FILE)) &&
 		    (r = get_string(c, v, path, &m->hyrun_file)))
 			return r;
-		m->bind = (m->type && strcmp(m->type, "bind") == 0) || has_option(m, "bind") ||
-			  has_option(m, "rbind");
+		m->bind = (m->type && strcmp(m->type, "bind") == 0) ||
+			  hy_strv_contains(m->options, m->nr_options, "bind") ||
+			  hy_strv_contains(m->options, m->nr_options, "rbind");
 		if (m->bind && !m->source) {
 			snprintf(path, sizeof(path), "mounts[%zu].source", i);
-			return fail(c, path, "required for a bind mount");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required for a bind mount",
+				      path);
 		}
 		if (!m->bind && !m->type) {
 			snprintf(path, sizeof(path), "mounts[%zu].type", i);
-			return fail(c, path, "required unless the mount is a bind mount");
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: required unless the mount is a bind mount", path);
 		}
 	}
 	return 0;
 }
 
-static int lookup(struct ctx *c, const char *path, const char *name, const char *const *names,
-		  size_t n, const char *what)
+/* A name's number (from names.h's from_name), or an error naming the member. */
+static int lookup(struct ctx *c, const char *path, const char *name, int (*from_name)(const char *),
+		  const char *what)
 {
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], name) == 0)
-			return (int)i;
-	return fail(c, path, "unknown %s \"%s\"", what, name);
+	int r = from_name(name);
+
+	if (r < 0)
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown %s \"%s\"", path, what,
+			      name);
+	return r;
 }
 
-static int parse_action(struct ctx *c, json_t *v, const char *path, enum oci_seccomp_action *out)
+static int parse_action(struct ctx *c, json_t *v, const char *path, enum hy_seccomp_action *out)
 {
 	const char *name = NULL;
 	int r = get_string(c, v, path, &name);
 
 	if (r)
 		return r;
-	r = lookup(c, path, name, action_names, ARRAY_LEN(action_names), "seccomp action");
+	r = lookup(c, path, name, hy_seccomp_action_from_name, "seccomp action");
 	if (r < 0)
 		return r;
-	*out = (enum oci_seccomp_action)r;
+	*out = (enum hy_seccomp_action)r;
 	return 0;
 }
 
@@ -565,11 +442,11 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 
 	snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args", si);
 	if (!json_is_array(arr))
-		return fail(c, path, "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of objects", path);
 	rule->nr_args = json_array_size(arr);
 	rule->args = calloc(rule->nr_args + 1, sizeof(*rule->args));
 	if (!rule->args)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < rule->nr_args; i++) {
 		struct oci_seccomp_arg *a = &rule->args[i];
 		json_t *e = json_array_get(arr, i), *v;
@@ -581,13 +458,13 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].index", si, i);
 		if (!(v = json_object_get(e, "index")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, 5, &idx)))
 			return r;
 		a->index = (unsigned)idx;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].value", si, i);
 		if (!(v = json_object_get(e, "value")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_u64(c, v, path, UINT64_MAX, &a->value)))
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].valueTwo", si,
@@ -597,13 +474,13 @@ static int parse_seccomp_args(struct ctx *c, struct oci_seccomp_rule *rule, json
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].args[%zu].op", si, i);
 		if (!(v = json_object_get(e, "op")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_string(c, v, path, &op)))
 			return r;
-		r = lookup(c, path, op, op_names, ARRAY_LEN(op_names), "operator");
+		r = lookup(c, path, op, hy_seccomp_op_from_name, "operator");
 		if (r < 0)
 			return r;
-		a->op = (enum oci_seccomp_op)r;
+		a->op = (enum hy_seccomp_op)r;
 	}
 	return 0;
 }
@@ -619,9 +496,9 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 		return r;
 	sc = s->seccomp = calloc(1, sizeof(*sc));
 	if (!sc)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	if (!(v = json_object_get(obj, "defaultAction")))
-		return fail(c, "linux.seccomp.defaultAction", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "linux.seccomp.defaultAction: required");
 	if ((r = parse_action(c, v, "linux.seccomp.defaultAction", &sc->default_action)))
 		return r;
 	if ((r = parse_errno_ret(c, obj, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet",
@@ -633,20 +510,21 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 			return r;
 		for (size_t i = 0; i < sc->nr_architectures; i++) {
 			snprintf(path, sizeof(path), "linux.seccomp.architectures[%zu]", i);
-			r = lookup(c, path, sc->architectures[i], arch_names, ARRAY_LEN(arch_names),
-				   "architecture");
-			if (r < 0)
-				return r;
+			if (!hy_seccomp_arch_known(sc->architectures[i]))
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "%s: unknown architecture \"%s\"", path,
+					      sc->architectures[i]);
 		}
 	}
 	if (!(v = json_object_get(obj, "syscalls")))
 		return 0;
 	if (!json_is_array(v))
-		return fail(c, "linux.seccomp.syscalls", "must be an array of objects");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.seccomp.syscalls: must be an array of objects");
 	sc->nr_syscalls = json_array_size(v);
 	sc->syscalls = calloc(sc->nr_syscalls + 1, sizeof(*sc->syscalls));
 	if (!sc->syscalls)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < sc->nr_syscalls; i++) {
 		struct oci_seccomp_rule *rule = &sc->syscalls[i];
 		json_t *e = json_array_get(v, i), *m;
@@ -656,12 +534,12 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].names", i);
 		if (!(m = json_object_get(e, "names")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = get_strv(c, m, path, true, &rule->names, &rule->nr_names)))
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].action", i);
 		if (!(m = json_object_get(e, "action")))
-			return fail(c, path, "required");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 		if ((r = parse_action(c, m, path, &rule->action)))
 			return r;
 		snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].errnoRet", i);
@@ -684,16 +562,17 @@ static int parse_string_map(struct ctx *c, json_t *obj, const char *path, void *
 	size_t i = 0;
 
 	if (!json_is_object(obj))
-		return fail(c, path, "must be an object with string values");
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "%s: must be an object with string values", path);
 	kv = calloc(json_object_size(obj) + 1, sizeof(*kv));
 	if (!kv)
-		return nomem(c);
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
 	*out = kv;
 	json_object_foreach(obj, key, v)
 	{
 		if (!json_is_string(v)) {
 			snprintf(epath, sizeof(epath), "%s.%s", path, key);
-			return fail(c, epath, "must be a string");
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", epath);
 		}
 		kv[i].key = key;
 		kv[i].value = json_string_value(v);
@@ -722,8 +601,8 @@ static int parse_linux(struct ctx *c, struct oci_spec *s, json_t *l)
 		for (size_t i = 0; i < s->nr_sysctl; i++)
 			if (!s->sysctl[i].key[0] || strstr(s->sysctl[i].key, "..") ||
 			    strchr(s->sysctl[i].key, '/'))
-				return fail(c, "linux.sysctl", "invalid key \"%s\"",
-					    s->sysctl[i].key);
+				return hy_err(c->err, c->errlen, -EINVAL,
+					      "linux.sysctl: invalid key \"%s\"", s->sysctl[i].key);
 	}
 	return 0;
 }
@@ -734,9 +613,9 @@ static int parse_doc(struct ctx *c, struct oci_spec *s)
 	int r;
 
 	if (!json_is_object(doc))
-		return fail(c, "(document)", "must be a JSON object");
+		return hy_err(c->err, c->errlen, -EINVAL, "(document): must be a JSON object");
 	if (!(v = json_object_get(doc, "ociVersion")))
-		return fail(c, "ociVersion", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "ociVersion: required");
 	if ((r = get_string(c, v, "ociVersion", &s->oci_version)))
 		return r;
 	if ((v = json_object_get(doc, "root")) && (r = parse_root(c, s, v)))
@@ -746,7 +625,7 @@ static int parse_doc(struct ctx *c, struct oci_spec *s)
 		if ((r = parse_process(c, s, v)))
 			return r;
 	} else if (!(c->flags & OCI_SPEC_ARGS_OPTIONAL)) {
-		return fail(c, "process", "required");
+		return hy_err(c->err, c->errlen, -EINVAL, "process: required");
 	}
 	if ((v = json_object_get(doc, "hostname")) &&
 	    (r = get_string(c, v, "hostname", &s->hostname)))
@@ -799,13 +678,13 @@ void oci_spec_free(struct oci_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int oci_spec_from_json(struct oci_spec *s, json_t *json, unsigned flags, char *err, size_t err_len)
+int oci_spec_from_json(struct oci_spec *s, json_t *json, unsigned flags, char *err, size_t errlen)
 {
-	struct ctx c = {.err = err, .err_len = err_len, .flags = flags};
+	struct ctx c = {.err = err, .errlen = errlen, .flags = flags};
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (err_len)
+	if (errlen)
 		err[0] = '\0';
 	s->json = json;
 	r = parse_doc(&c, s);
@@ -874,7 +753,7 @@ static char *widen_big_integers(const char *t, size_t len, size_t *out_len)
 }
 
 int oci_spec_parse(struct oci_spec *s, const char *text, size_t len, unsigned flags, char *err,
-		   size_t err_len)
+		   size_t errlen)
 {
 	json_error_t jerr;
 	json_t *json;
@@ -891,15 +770,15 @@ int oci_spec_parse(struct oci_spec *s, const char *text, size_t len, unsigned fl
 		free(copy);
 	}
 	if (!json) {
-		if (err_len)
-			snprintf(err, err_len, "invalid JSON at line %d, column %d: %s", jerr.line,
+		if (errlen)
+			snprintf(err, errlen, "invalid JSON at line %d, column %d: %s", jerr.line,
 				 jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	return oci_spec_from_json(s, json, flags, err, err_len);
+	return oci_spec_from_json(s, json, flags, err, errlen);
 }
 
-int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *err, size_t err_len)
+int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *err, size_t errlen)
 {
 	char *buf = NULL, msg[512];
 	size_t len = 0;
@@ -910,19 +789,19 @@ int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *er
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
-		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > SPEC_FILE_MAX) {
 		r = -EINVAL;
-		snprintf(err, err_len, "%s: %s", path,
+		snprintf(err, errlen, "%s: %s", path,
 			 S_ISREG(st.st_mode) ? "too large" : "not a regular file");
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		r = -ENOMEM;
-		snprintf(err, err_len, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	while (len < (size_t)st.st_size) {
@@ -936,7 +815,7 @@ int oci_spec_load(struct oci_spec *s, const char *path, unsigned flags, char *er
 	}
 	r = oci_spec_parse(s, buf, len, flags, msg, sizeof(msg));
 	if (r)
-		snprintf(err, err_len, "%s: %s", path, msg);
+		snprintf(err, errlen, "%s: %s", path, msg);
 out:
 	if (fd >= 0)
 		close(fd);

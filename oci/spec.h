@@ -1,15 +1,14 @@
 /* spec.h: the OCI runtime-spec config.json, parsed and validated into C structs.
  *
- * Used twice: by hyrun-vmm, which reads a bundle's config.json (or builds a
- * minimal one), checks it and passes it on, and by hyrun-init, which applies
- * it inside the guest. Only the parts hyrun acts on are decoded; unknown
+ * Read by the runtime (hyrun create, and hyrun plan for hand use), which
+ * plans the VM from it (runtime/plan.h). Only the parts hyrun acts on are decoded; unknown
  * members are ignored, as the runtime-spec asks of a runtime. Every error
  * names the member it is about, e.g. "process.args: must be a non-empty
  * array of strings".
  *
  * Strings in the structs point into the JSON document the spec keeps
  * (spec->json): they live as long as the spec and change only through the
- * oci_spec_* setters below.
+ * oci_spec_set_* setters below.
  */
 #ifndef HYRUN_OCI_SPEC_H
 #define HYRUN_OCI_SPEC_H
@@ -20,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "common/names.h"
+
 /*
  * Members hyrun adds to the document it hands to the guest (agent_proto.h):
  * root and bind mounts served by a virtio-fs share carry the share's tag, a
@@ -27,37 +28,6 @@
  */
 #define OCI_HYRUN_SHARE "hyrun.share"
 #define OCI_HYRUN_FILE "hyrun.file"
-
-enum oci_cap_set {
-	OCI_CAP_BOUNDING,
-	OCI_CAP_EFFECTIVE,
-	OCI_CAP_INHERITABLE,
-	OCI_CAP_PERMITTED,
-	OCI_CAP_AMBIENT,
-	OCI_CAP_NR_SETS,
-};
-
-enum oci_seccomp_action {
-	OCI_SECCOMP_KILL, /* SCMP_ACT_KILL, the same as KILL_THREAD */
-	OCI_SECCOMP_KILL_PROCESS,
-	OCI_SECCOMP_KILL_THREAD,
-	OCI_SECCOMP_TRAP,
-	OCI_SECCOMP_ERRNO,
-	OCI_SECCOMP_TRACE,
-	OCI_SECCOMP_ALLOW,
-	OCI_SECCOMP_LOG,
-	OCI_SECCOMP_NOTIFY,
-};
-
-enum oci_seccomp_op {
-	OCI_SECCOMP_OP_NE,
-	OCI_SECCOMP_OP_LT,
-	OCI_SECCOMP_OP_LE,
-	OCI_SECCOMP_OP_EQ,
-	OCI_SECCOMP_OP_GE,
-	OCI_SECCOMP_OP_GT,
-	OCI_SECCOMP_OP_MASKED_EQ,
-};
 
 struct oci_rlimit {
 	const char *type; /* "RLIMIT_NOFILE" */
@@ -81,13 +51,13 @@ struct oci_mount {
 struct oci_seccomp_arg {
 	unsigned index;
 	uint64_t value, value_two;
-	enum oci_seccomp_op op;
+	enum hy_seccomp_op op;
 };
 
 struct oci_seccomp_rule {
 	const char **names;
 	size_t nr_names;
-	enum oci_seccomp_action action;
+	enum hy_seccomp_action action;
 	bool has_errno_ret;
 	unsigned errno_ret;
 	struct oci_seccomp_arg *args;
@@ -95,7 +65,7 @@ struct oci_seccomp_rule {
 };
 
 struct oci_seccomp {
-	enum oci_seccomp_action default_action;
+	enum hy_seccomp_action default_action;
 	bool has_default_errno_ret;
 	unsigned default_errno_ret;
 	const char **architectures; /* "SCMP_ARCH_X86_64", ... */
@@ -133,7 +103,7 @@ struct oci_spec {
 	size_t nr_env;
 	const char *cwd;
 	bool has_caps; /* process.capabilities present; otherwise keep what there is */
-	uint64_t caps[OCI_CAP_NR_SETS];
+	uint64_t caps[HY_CAP_NR_SETS]; /* bit N: capability N (names.h) */
 	struct oci_rlimit *rlimits;
 	size_t nr_rlimits;
 	bool no_new_privileges;
@@ -163,14 +133,14 @@ enum {
  * into err.
  */
 int oci_spec_parse(struct oci_spec *spec, const char *text, size_t len, unsigned flags, char *err,
-		   size_t err_len);
+		   size_t errlen);
 /* The same from a JSON value; takes over the caller's reference to `json`
  * (it is released on failure too). */
 int oci_spec_from_json(struct oci_spec *spec, json_t *json, unsigned flags, char *err,
-		       size_t err_len);
+		       size_t errlen);
 /* Read and parse a file; errors are prefixed with its path. */
 int oci_spec_load(struct oci_spec *spec, const char *path, unsigned flags, char *err,
-		  size_t err_len);
+		  size_t errlen);
 void oci_spec_free(struct oci_spec *spec);
 
 /* Replace process.args (in the document too). Returns 0, -EINVAL or -ENOMEM. */
@@ -181,11 +151,5 @@ int oci_spec_set_root_extra(struct oci_spec *spec, const char *key, const char *
 int oci_spec_set_mount_extra(struct oci_spec *spec, size_t i, const char *key, const char *value);
 /* The document as compact JSON, malloc'd; NULL when out of memory. */
 char *oci_spec_dump(const struct oci_spec *spec);
-
-/* Name <-> number helpers, exported for hyrun-init and the tests. */
-int oci_cap_from_name(const char *name); /* "CAP_CHOWN" -> 0, -1 if unknown */
-const char *oci_cap_name(unsigned cap);	 /* NULL beyond the last one known */
-unsigned oci_cap_last(void);		 /* highest capability number known */
-const char *oci_seccomp_action_name(enum oci_seccomp_action a);
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/err.h"
+
 static const char *const status_names[] = {
     [OCI_STATUS_CREATING] = "creating", [OCI_STATUS_CREATED] = "created",
     [OCI_STATUS_RUNNING] = "running",	[OCI_STATUS_STOPPED] = "stopped",
@@ -82,84 +84,76 @@ fail:
 	return NULL;
 }
 
-static int bad(char *err, size_t err_len, const char *member, const char *what)
-{
-	snprintf(err, err_len, "%s: %s", member, what);
-	return -EINVAL;
-}
-
 static int dup_string(json_t *obj, const char *key, bool required, char **out, char *err,
-		      size_t err_len)
+		      size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
 
 	if (!v || json_is_null(v)) {
 		if (required)
-			return bad(err, err_len, key, "required");
+			return hy_err(err, errlen, -EINVAL, "%s: required", key);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return bad(err, err_len, key, "must be a string");
+		return hy_err(err, errlen, -EINVAL, "%s: must be a string", key);
 	*out = strdup(json_string_value(v));
-	if (!*out) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
+	if (!*out)
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	return 0;
 }
 
-int oci_state_from_json(struct oci_state *st, json_t *doc, char *err, size_t err_len)
+int oci_state_from_json(struct oci_state *st, json_t *doc, char *err, size_t errlen)
 {
 	json_t *v, *h;
 	int r, s;
 
 	memset(st, 0, sizeof(*st));
 	if (!json_is_object(doc))
-		return bad(err, err_len, "(document)", "must be a JSON object");
-	if ((r = dup_string(doc, "id", true, &st->id, err, err_len)) ||
-	    (r = dup_string(doc, "bundle", true, &st->bundle, err, err_len)) ||
-	    (r = dup_string(doc, "rootfs", false, &st->rootfs, err, err_len)) ||
-	    (r = dup_string(doc, "created", false, &st->created, err, err_len)) ||
-	    (r = dup_string(doc, "owner", false, &st->owner, err, err_len)))
+		return hy_err(err, errlen, -EINVAL, "(document): must be a JSON object");
+	if ((r = dup_string(doc, "id", true, &st->id, err, errlen)) ||
+	    (r = dup_string(doc, "bundle", true, &st->bundle, err, errlen)) ||
+	    (r = dup_string(doc, "rootfs", false, &st->rootfs, err, errlen)) ||
+	    (r = dup_string(doc, "created", false, &st->created, err, errlen)) ||
+	    (r = dup_string(doc, "owner", false, &st->owner, err, errlen)))
 		goto fail;
 	v = json_object_get(doc, "status");
 	if (!json_is_string(v) || (s = oci_status_from_name(json_string_value(v))) < 0) {
-		r = bad(err, err_len, "status", "must be a known status");
+		r = hy_err(err, errlen, -EINVAL, "status: must be a known status");
 		goto fail;
 	}
 	st->status = (enum oci_status)s;
 	v = json_object_get(doc, "pid");
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > 0x7fffffff) {
-		r = bad(err, err_len, "pid", "must be a process id");
+		r = hy_err(err, errlen, -EINVAL, "pid: must be a process id");
 		goto fail;
 	}
 	st->pid = (pid_t)json_integer_value(v);
 	v = json_object_get(doc, "annotations");
 	if (v && !json_is_object(v)) {
-		r = bad(err, err_len, "annotations", "must be an object");
+		r = hy_err(err, errlen, -EINVAL, "annotations: must be an object");
 		goto fail;
 	}
 	st->annotations = v ? json_incref(v) : NULL;
 	h = json_object_get(doc, "hyrun");
 	if (!json_is_object(h)) {
-		r = bad(err, err_len, "hyrun", "required (an object)");
+		r = hy_err(err, errlen, -EINVAL, "hyrun: required (an object)");
 		goto fail;
 	}
 	v = json_object_get(h, "startTime");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		r = bad(err, err_len, "hyrun.startTime", "must be a non-negative integer");
+		r = hy_err(err, errlen, -EINVAL, "hyrun.startTime: must be a non-negative integer");
 		goto fail;
 	}
 	st->start_time = (uint64_t)json_integer_value(v);
 	v = json_object_get(h, "paused");
 	if (v && !json_is_boolean(v)) {
-		r = bad(err, err_len, "hyrun.paused", "must be true or false");
+		r = hy_err(err, errlen, -EINVAL, "hyrun.paused: must be true or false");
 		goto fail;
 	}
 	st->paused = json_is_true(v);
-	if ((r = dup_string(h, "cgroupsPath", false, &st->cgroups_path, err, err_len)) ||
-	    (r = dup_string(h, "cgroup", false, &st->cgroup, err, err_len)))
+	if ((r = dup_string(h, "cgroupsPath", false, &st->cgroups_path, err, errlen)) ||
+	    (r = dup_string(h, "cgroup", false, &st->cgroup, err, errlen)))
 		goto fail;
 	return 0;
 fail:

@@ -58,7 +58,7 @@ json_t *oci_state_to_json(const struct oci_state *st, enum oci_status status, bo
 json_t *oci_state_hook_json(const struct oci_state *st, enum oci_status status);
 /* Parse state.json (as written with internal = true). Returns 0 or -EINVAL / -ENOMEM with a
  * message naming the member. */
-int oci_state_from_json(struct oci_state *st, json_t *doc, char *err, size_t err_len);
+int oci_state_from_json(struct oci_state *st, json_t *doc, char *err, size_t errlen);
 void oci_state_free(struct oci_state *st);
 
 /* Format a CLOCK_REALTIME time as RFC 3339 in UTC with nanoseconds into buf (>= 40 bytes). */

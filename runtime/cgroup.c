@@ -1,5 +1,15 @@
-/* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd. */
-#include "common/err.h"
+/* cgroup.c: the container's control group on cgroupfs (v2, v1 and hybrid), no systemd.
+ *
+ * One file on purpose, though it is long: a host is v2, v1 or hybrid (v1
+ * controllers beside a v2 mount that may hold some of them, as on the build
+ * machines), so one container's group is a set of hierarchies (struct
+ * cg_hier), and every operation (create, apply the limits, enter, freeze,
+ * kill, destroy) walks that set and picks per hierarchy. Split into a v1 and
+ * a v2 file, each operation would be cut in two and hybrid mode would live
+ * in neither. The seams inside are the sections below: pure helpers
+ * (unit-tested), cgroupfs files, hierarchies, creation and limits, the
+ * freezer and processes.
+ */
 #include "runtime/cgroup.h"
 
 #include <errno.h>
@@ -18,6 +28,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
+#include "common/time.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_UNIFIED CG_ROOT "/unified"
@@ -57,14 +69,6 @@ static const struct {
     {"cpu", CG_CTRL_CPU},	{"cpuacct", CG_CTRL_CPUACCT}, {"cpuset", CG_CTRL_CPUSET},
     {"memory", CG_CTRL_MEMORY}, {"pids", CG_CTRL_PIDS},	      {"freezer", CG_CTRL_FREEZER},
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -350,9 +354,9 @@ static int add_v1_hiers(struct cgroup *cg, char *err, size_t errlen)
 	fclose(f);
 	if (!r && !seen) {
 		hy_err(err, errlen, 0,
-			  "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
-			  "mounted (/proc/self/mountinfo)",
-			  CG_ROOT);
+		       "cgroup: '%s' is not cgroup2 and no cgroup v1 controller is "
+		       "mounted (/proc/self/mountinfo)",
+		       CG_ROOT);
 		r = -ENOENT;
 	}
 	return r;
@@ -399,8 +403,7 @@ static int cg_setup(struct cgroup **out, const char *path, const char *id, char 
 	r = cgroup_resolve(path, id, cg->path, sizeof(cg->path));
 	if (r < 0) {
 		hy_err(err, errlen, 0, "cgroup: invalid path '%s' (id '%s'): %s", path ? path : "",
-			  id ? id : "",
-			  r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
+		       id ? id : "", r == -EINVAL ? "empty, '.' or '..' component" : strerror(-r));
 		free(cg);
 		return r;
 	}
@@ -446,7 +449,7 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 		n = cg_read(dir, files[i], val, sizeof(val));
 		if (n < 0) {
 			hy_err(err, errlen, 0, "cgroup: read '%s/%s': %s", dir, files[i],
-				  strerror((int)-n));
+			       strerror((int)-n));
 			return (int)n;
 		}
 		if (n > 0)
@@ -454,7 +457,7 @@ static int cpuset_fill(const char *dir, const char *parent, char *err, size_t er
 		n = cg_read(parent, files[i], val, sizeof(val));
 		if (n < 0) {
 			hy_err(err, errlen, 0, "cgroup: read '%s/%s': %s", parent, files[i],
-				  strerror((int)-n));
+			       strerror((int)-n));
 			return (int)n;
 		}
 		r = cg_write(dir, files[i], val, err, errlen);
@@ -498,13 +501,13 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 	n = cg_read(dir, "cgroup.controllers", avail, sizeof(avail));
 	if (n < 0) {
 		hy_err(err, errlen, 0, "cgroup: read '%s/cgroup.controllers': %s", dir,
-			  strerror((int)-n));
+		       strerror((int)-n));
 		return (int)n;
 	}
 	n = cg_read(dir, "cgroup.subtree_control", enabled, sizeof(enabled));
 	if (n < 0) {
 		hy_err(err, errlen, 0, "cgroup: read '%s/cgroup.subtree_control': %s", dir,
-			  strerror((int)-n));
+		       strerror((int)-n));
 		return (int)n;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(v2ctrls); i++) {
@@ -515,7 +518,8 @@ static int v2_enable(const char *dir, unsigned required, unsigned wanted, char *
 		if (!has_word(avail, v2ctrls[i].name)) {
 			if (!(required & bit))
 				continue;
-			hy_err(err, errlen, 0,
+			hy_err(
+			    err, errlen, 0,
 			    "cgroup: the %s controller is not available in '%s/cgroup.controllers'",
 			    v2ctrls[i].name, dir);
 			return -ENOTSUP;
@@ -584,7 +588,7 @@ static int need_hier(struct cgroup *cg, unsigned ctrl, const char *name, const c
 	if (*out)
 		return 0;
 	hy_err(err, errlen, 0, "cgroup: %s needs the %s controller, which is not mounted", what,
-		  name);
+	       name);
 	return -ENOTSUP;
 }
 
@@ -656,9 +660,9 @@ static int apply_v2(struct cgroup *cg, const struct cg_limits *lim, char *err, s
 	if (lim->memory_swap >= 0 && cg_has_file(h->dir, "memory.swap.max")) {
 		if (cgroup_swap_v2(lim->memory_limit, lim->memory_swap, &swap) < 0) {
 			hy_err(err, errlen, 0,
-				  "cgroup: memory+swap limit %" PRId64
-				  " needs a memory limit not above it (memory limit %" PRId64 ")",
-				  lim->memory_swap, lim->memory_limit);
+			       "cgroup: memory+swap limit %" PRId64
+			       " needs a memory limit not above it (memory limit %" PRId64 ")",
+			       lim->memory_swap, lim->memory_limit);
 			return -EINVAL;
 		}
 		r = cg_write_i64(h->dir, "memory.swap.max", swap, err, errlen);
@@ -751,9 +755,9 @@ int cgroup_create(struct cgroup **out, const char *path, const char *id,
 	if (lim->memory_swap >= 0 &&
 	    (lim->memory_limit < 0 || lim->memory_swap < lim->memory_limit)) {
 		hy_err(err, errlen, 0,
-			  "cgroup: memory+swap limit %" PRId64
-			  " needs a memory limit not above it (memory limit %" PRId64 ")",
-			  lim->memory_swap, lim->memory_limit);
+		       "cgroup: memory+swap limit %" PRId64
+		       " needs a memory limit not above it (memory limit %" PRId64 ")",
+		       lim->memory_swap, lim->memory_limit);
 		return -EINVAL;
 	}
 	r = cg_setup(&cg, path, id, err, errlen);
@@ -909,7 +913,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 	val = h->v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
 	if (h->v2 && frozen)
 		evict_kernel_threads(h);
-	deadline = now_ms() + CG_WAIT_MS;
+	deadline = hy_now_ms() + CG_WAIT_MS;
 	for (;;) {
 		/* v1 may stay FREEZING while a task is busy: asking again retries it. */
 		r = cg_write(h->dir, file, val, err, errlen);
@@ -918,18 +922,18 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, char *err, size_t errlen)
 		r = read_frozen(h);
 		if (r < 0) {
 			hy_err(err, errlen, 0, "cgroup: read the state of '%s': %s", h->dir,
-				  strerror(-r));
+			       strerror(-r));
 			return r;
 		}
 		if (r == frozen)
 			return 0;
-		if (now_ms() >= deadline)
+		if (hy_now_ms() >= deadline)
 			break;
 		sleep_ms(delay);
 		delay = delay < 16 ? delay * 2 : delay;
 	}
 	hy_err(err, errlen, 0, "cgroup: '%s/%s' did not become %s within %d ms", h->dir, file,
-		  frozen ? "frozen" : "thawed", CG_WAIT_MS);
+	       frozen ? "frozen" : "thawed", CG_WAIT_MS);
 	if (frozen)
 		cg_write(h->dir, file, h->v2 ? "0" : "THAWED", NULL, 0);
 	return -ETIMEDOUT;
@@ -1028,8 +1032,8 @@ int cgroup_destroy(struct cgroup *cg)
 	cgroup_kill_all(cg, SIGKILL);
 	if (hier_freezer(cg) && access(hier_freezer(cg)->dir, F_OK) == 0)
 		cgroup_freeze(cg, false, NULL, 0);
-	deadline = now_ms() + CG_WAIT_MS;
-	while (!cg_empty(cg) && now_ms() < deadline) {
+	deadline = hy_now_ms() + CG_WAIT_MS;
+	while (!cg_empty(cg) && hy_now_ms() < deadline) {
 		cgroup_kill_all(cg, SIGKILL);
 		sleep_ms(5);
 	}
@@ -1042,7 +1046,7 @@ int cgroup_destroy(struct cgroup *cg)
 				remove_default_parents(cg, h);
 				break;
 			}
-			if (errno != EBUSY || now_ms() >= deadline) {
+			if (errno != EBUSY || hy_now_ms() >= deadline) {
 				if (!r)
 					r = -errno;
 				break;

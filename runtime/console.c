@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "runtime/runtime.h"
 
 int console_send_fd(int sock, const char *name, int fd)
@@ -85,26 +86,27 @@ int console_send_pty(const char *socket_path, char *err, size_t errlen)
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
 	    ptsname_r(master, name, sizeof(name)) != 0) {
-		errf(err, errlen, "allocating a pty: %s", strerror(errno));
+		r = hy_err(err, errlen, errno ? -errno : -EIO, "allocating a pty: %s",
+			   strerror(errno));
 		goto fail;
 	}
 	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0) {
-		errf(err, errlen, "open '%s': %s", name, strerror(errno));
+		r = hy_err(err, errlen, -errno, "open '%s': %s", name, strerror(errno));
 		goto fail;
 	}
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0) {
-		errf(err, errlen, "socket: %s", strerror(errno));
+		r = hy_err(err, errlen, -errno, "socket: %s", strerror(errno));
 		goto fail;
 	}
 	if ((r = connect_path(sock, socket_path)) < 0) {
-		errf(err, errlen, "--console-socket '%s': %s", socket_path, strerror(-r));
+		r = hy_err(err, errlen, r, "--console-socket '%s': %s", socket_path, strerror(-r));
 		goto fail;
 	}
 	if ((r = console_send_fd(sock, name, master)) < 0) {
-		errf(err, errlen, "--console-socket '%s': sending the pty: %s", socket_path,
-		     strerror(-r));
+		r = hy_err(err, errlen, r, "--console-socket '%s': sending the pty: %s",
+			   socket_path, strerror(-r));
 		goto fail;
 	}
 	close(sock);
@@ -117,5 +119,5 @@ fail:
 		close(slave);
 	if (master >= 0)
 		close(master);
-	return -1;
+	return r;
 }

@@ -12,7 +12,8 @@
 
 #include <stddef.h>
 
-/* Returns the slave's fd (O_CLOEXEC) after sending the master, or -1 with err set. */
+/* Returns the slave's fd (O_CLOEXEC) after sending the master, or a negative errno
+ * with err set. */
 int console_send_pty(const char *socket_path, char *err, size_t errlen);
 
 /* Send fd with SCM_RIGHTS and `name` as data on a connected socket. 0 or -errno. */

@@ -19,6 +19,10 @@
 
 #include <jansson.h>
 
+#include "common/control_proto.h"
+#include "common/err.h"
+#include "common/fdio.h"
+#include "common/time.h"
 #include "runtime/cgroup.h"
 #include "runtime/defaults.h"
 #include "runtime/runtime.h"
@@ -52,17 +56,17 @@ static int mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
 	char buf[4096], *p;
 
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return errf(err, errlen, "--root '%s': path too long", path);
+		return hy_err(err, errlen, -EINVAL, "--root '%s': path too long", path);
 	for (p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return errf(err, errlen, "mkdir '%s': %s", buf, strerror(errno));
+			return hy_err(err, errlen, -errno, "mkdir '%s': %s", buf, strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return errf(err, errlen, "mkdir '%s': %s", buf, strerror(errno));
+		return hy_err(err, errlen, -errno, "mkdir '%s': %s", buf, strerror(errno));
 	return 0;
 }
 
@@ -104,25 +108,25 @@ int container_make(const char *root, const char *id, struct container **out, cha
 	int r;
 
 	if (!container_id_valid(id))
-		return errf(err, errlen, "invalid container id format: \"%s\"", id);
+		return hy_err(err, errlen, -EINVAL, "invalid container id format: \"%s\"", id);
 	if ((r = mkdir_p(root, 0711, err, errlen)))
 		return r;
 	c = container_alloc(root, id);
 	if (!c)
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	if (mkdir(c->dir, 0711) < 0) {
 		r = errno == EEXIST ? -EEXIST : -errno;
 		if (r == -EEXIST)
-			errf(err, errlen, "container with id exists: %s", id);
+			hy_err(err, errlen, -EEXIST, "container with id exists: %s", id);
 		else
-			errf(err, errlen, "mkdir '%s': %s", c->dir, strerror(-r));
+			hy_err(err, errlen, r, "mkdir '%s': %s", c->dir, strerror(-r));
 		container_close(c);
 		return r;
 	}
 	c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0 || flock(c->dirfd, LOCK_EX) < 0) {
 		r = -errno;
-		errf(err, errlen, "lock '%s': %s", c->dir, strerror(errno));
+		hy_err(err, errlen, -errno, "lock '%s': %s", c->dir, strerror(errno));
 		rmdir(c->dir);
 		container_close(c);
 		return r;
@@ -131,7 +135,7 @@ int container_make(const char *root, const char *id, struct container **out, cha
 	if (!c->st.id) {
 		rmdir(c->dir);
 		container_close(c);
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	}
 	owner_name(c);
 	*out = c;
@@ -150,17 +154,17 @@ static int read_state(struct container *c, char *err, size_t errlen)
 		r = -errno;
 		if (r == -ENOENT)
 			return r;
-		return errf(err, errlen, "%s/%s: %s", c->dir, HY_STATE_FILE, strerror(-r));
+		return hy_err(err, errlen, r, "%s/%s: %s", c->dir, HY_STATE_FILE, strerror(-r));
 	}
 	doc = json_loadfd(fd, 0, &jerr);
 	close(fd);
 	if (!doc)
-		return errf(err, errlen, "%s/%s: invalid JSON: %s", c->dir, HY_STATE_FILE,
-			    jerr.text);
+		return hy_err(err, errlen, -EINVAL, "%s/%s: invalid JSON: %s", c->dir,
+			      HY_STATE_FILE, jerr.text);
 	r = oci_state_from_json(&c->st, doc, msg, sizeof(msg));
 	json_decref(doc);
 	if (r)
-		return errf(err, errlen, "%s/%s: %s", c->dir, HY_STATE_FILE, msg);
+		return hy_err(err, errlen, -EINVAL, "%s/%s: %s", c->dir, HY_STATE_FILE, msg);
 	owner_name(c);
 	return 0;
 }
@@ -172,17 +176,17 @@ int container_open(const char *root, const char *id, enum container_lock lock,
 	int r;
 
 	if (!container_id_valid(id))
-		return errf(err, errlen, "invalid container id format: \"%s\"", id);
+		return hy_err(err, errlen, -EINVAL, "invalid container id format: \"%s\"", id);
 	c = container_alloc(root, id);
 	if (!c)
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
 		r = -errno;
 		if (r == -ENOENT || r == -ENOTDIR)
-			errf(err, errlen, "container does not exist");
+			hy_err(err, errlen, -ENOENT, "container does not exist");
 		else
-			errf(err, errlen, "open '%s': %s", c->dir, strerror(-r));
+			hy_err(err, errlen, r, "open '%s': %s", c->dir, strerror(-r));
 		container_close(c);
 		return r == -ENOTDIR ? -ENOENT : r;
 	}
@@ -198,7 +202,7 @@ int container_open(const char *root, const char *id, enum container_lock lock,
 	}
 	if (r < 0) {
 		r = -errno;
-		errf(err, errlen, "lock '%s': %s", c->dir, strerror(errno));
+		hy_err(err, errlen, -errno, "lock '%s': %s", c->dir, strerror(errno));
 		container_close(c);
 		return r;
 	}
@@ -206,7 +210,7 @@ int container_open(const char *root, const char *id, enum container_lock lock,
 	 * or a delete that removed it while we waited for the lock. */
 	r = read_state(c, err, errlen);
 	if (r == -ENOENT)
-		errf(err, errlen, "container does not exist");
+		hy_err(err, errlen, -ENOENT, "container does not exist");
 	if (r) {
 		container_close(c);
 		return r;
@@ -247,7 +251,7 @@ int container_save(struct container *c, char *err, size_t errlen)
 
 	json_decref(doc);
 	if (!text)
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	r = rt_write_at_atomic(c->dirfd, HY_STATE_FILE, text, strlen(text), 0600, err, errlen);
 	free(text);
 	return r;
@@ -263,18 +267,18 @@ int container_remove(struct container *c, char *err, size_t errlen)
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return errf(err, errlen, "open '%s': %s", c->dir, strerror(errno));
+		return hy_err(err, errlen, -errno, "open '%s': %s", c->dir, strerror(errno));
 	}
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (unlinkat(c->dirfd, e->d_name, 0) < 0 && errno != ENOENT && !r)
-			r = errf(err, errlen, "remove '%s/%s': %s", c->dir, e->d_name,
-				 strerror(errno));
+			r = hy_err(err, errlen, -errno, "remove '%s/%s': %s", c->dir, e->d_name,
+				   strerror(errno));
 	}
 	closedir(d);
 	if (rmdir(c->dir) < 0 && errno != ENOENT && !r)
-		r = errf(err, errlen, "remove '%s': %s", c->dir, strerror(errno));
+		r = hy_err(err, errlen, -errno, "remove '%s': %s", c->dir, strerror(errno));
 	return r;
 }
 
@@ -404,23 +408,22 @@ bool container_vmm_alive(const struct container *c)
 
 int container_wait_vmm(const struct container *c, int timeout_ms)
 {
-	struct timespec t0, now;
+	int64_t t0;
 	int fd, r = -ETIMEDOUT;
 
 	if (!container_vmm_alive(c))
 		return 0;
 	/* A pidfd polls readable once the process has exited. */
 	fd = (int)syscall(SYS_pidfd_open, c->st.pid, 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = hy_now_ms();
 	for (;;) {
-		long elapsed;
+		int64_t elapsed;
 
 		if (!container_vmm_alive(c)) {
 			r = 0;
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		elapsed = hy_now_ms() - t0;
 		if (elapsed >= timeout_ms)
 			break;
 		if (fd >= 0) {
@@ -451,7 +454,7 @@ int container_list(const char *root, char ***ids, size_t *n, char *err, size_t e
 	DIR *d;
 
 	if (!v)
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	d = opendir(root);
 	if (!d) {
 		if (errno == ENOENT) {
@@ -460,7 +463,7 @@ int container_list(const char *root, char ***ids, size_t *n, char *err, size_t e
 			return 0;
 		}
 		free(v);
-		return errf(err, errlen, "open '%s': %s", root, strerror(errno));
+		return hy_err(err, errlen, -errno, "open '%s': %s", root, strerror(errno));
 	}
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
@@ -491,19 +494,22 @@ nomem:
 	for (size_t i = 0; i < count; i++)
 		free(v[i]);
 	free(v);
-	return errf(err, errlen, "out of memory");
+	return hy_err(err, errlen, -ENOMEM, "out of memory");
 }
 
 /* --- the control socket ------------------------------------------------------------ */
 
-int container_control(struct container *c, const char *request, char *err, size_t errlen)
+int container_control(struct container *c, const struct control_request *req, char *err,
+		      size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char reply[512];
-	size_t len = 0, rlen = strlen(request);
-	char line[256];
-	int fd, r;
+	char line[CONTROL_LINE_MAX + 1], reply[CONTROL_LINE_MAX + 1];
+	size_t len = 0;
+	int fd, r, n;
 
+	n = control_request_format(req, line, sizeof(line));
+	if (n < 0)
+		return hy_err(err, errlen, n, "a control request out of range");
 	/* The state directory may be deeper than sun_path allows: go through the fd. */
 	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_CONTROL_SOCKET) >=
 	    (int)sizeof(addr.sun_path))
@@ -511,54 +517,46 @@ int container_control(struct container *c, const char *request, char *err, size_
 			 HY_CONTROL_SOCKET);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return hy_err(err, errlen, -errno, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		r = -errno;
-		errf(err, errlen, "the VMM's control socket: %s", strerror(errno));
+		r = hy_err(err, errlen, -errno, "the VMM's control socket: %s", strerror(errno));
 		close(fd);
 		return r;
 	}
-	snprintf(line, sizeof(line), "%s\n", request);
-	rlen = strlen(line);
-	if (send(fd, line, rlen, MSG_NOSIGNAL) != (ssize_t)rlen) {
-		r = -errno;
-		errf(err, errlen, "the VMM's control socket: %s", strerror(errno));
+	r = hy_write_all(fd, line, (size_t)n);
+	if (r) {
 		close(fd);
-		return r ? r : -EIO;
+		return hy_err(err, errlen, r, "the VMM's control socket: %s", strerror(-r));
 	}
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t n;
+		ssize_t got;
 
 		r = poll(&p, 1, HY_CONTROL_TIMEOUT_S * 1000);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0) {
 			close(fd);
-			errf(err, errlen, "the VMM did not answer \"%s\" within %d s", request,
-			     HY_CONTROL_TIMEOUT_S);
-			return -ETIMEDOUT;
+			return hy_err(err, errlen, -ETIMEDOUT,
+				      "the VMM did not answer \"%.*s\" within %d s", n - 1, line,
+				      HY_CONTROL_TIMEOUT_S);
 		}
-		n = read(fd, reply + len, sizeof(reply) - 1 - len);
-		if (n < 0 && errno == EINTR)
+		got = read(fd, reply + len, sizeof(reply) - 1 - len);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (got <= 0)
 			break;
-		len += (size_t)n;
+		len += (size_t)got;
 		if (memchr(reply, '\n', len) || len == sizeof(reply) - 1)
 			break;
 	}
 	close(fd);
-	reply[len] = '\0';
-	reply[strcspn(reply, "\n")] = '\0';
-	if (strcmp(reply, "ok") == 0)
-		return 0;
-	if (strncmp(reply, "error: ", 7) == 0)
-		errf(err, errlen, "%s", reply + 7);
-	else if (!len)
-		errf(err, errlen, "the VMM closed the control socket without answering \"%s\"",
-		     request);
-	else
-		errf(err, errlen, "the VMM answered \"%s\" to \"%s\"", reply, request);
-	return -EIO;
+	r = control_reply_parse(reply, len, err, errlen);
+	if (r == -EPROTO) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		hy_err(err, errlen, -EIO, "\"%.*s\": %s", n - 1, line, msg);
+	}
+	return r ? -EIO : 0;
 }

@@ -76,12 +76,14 @@ bool container_vmm_alive(const struct container *c);
 int container_list(const char *root, char ***ids, size_t *n, char *err, size_t errlen);
 
 /*
- * One request on the VMM's control socket ("start", "kill 15", "kill 15 all"):
- * the reply line without its newline in reply. Returns 0 when the VMM
- * answered "ok", -EIO with the VMM's "error: ..." text in err otherwise, or
- * -errno when it could not be reached.
+ * One request on the VMM's control socket (common/control_proto.h). Returns 0
+ * when the VMM answered "ok", -EIO with the VMM's "error: ..." text (or what
+ * was wrong with its reply) in err otherwise, or -errno when it could not be
+ * reached.
  */
-int container_control(struct container *c, const char *request, char *err, size_t errlen);
+struct control_request;
+int container_control(struct container *c, const struct control_request *req, char *err,
+		      size_t errlen);
 
 /* Wait until the VMM is gone (exited or reaped) for up to `timeout_ms`; 0 when gone. */
 int container_wait_vmm(const struct container *c, int timeout_ms);

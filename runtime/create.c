@@ -1,18 +1,22 @@
 /* create.c: `hyrun create`: the jail, hyrun-vmm, the guest booted up to the workload's exec.
  *
- * Order (each step undone if a later one fails):
- *   1. validate: the id, the bundle's config.json, the console choice, the VM
+ * Steps, each a function below with its own undo (a later failure undoes the
+ * earlier steps in reverse order):
+ *   1. load_spec: the id, the bundle's config.json, the console choice, the VM
  *      size and files; nothing exists yet
- *   2. <root>/<id>/ made (mkdir: a duplicate id fails here) and locked;
- *      state.json "creating"; the config.json rewritten for the jail
- *   3. the cgroup, with the spec's limits
- *   4. the pty, its master sent over --console-socket (process.terminal)
- *   5. ctl.sock (listening) and the ready pipe, inherited by the VMM
- *   6. jail_spawn(hyrun-vmm --control-fd --ready-fd [--tty] ...)
- *   7. prestart and createRuntime hooks
- *   8. wait until the VMM writes "ready" (the guest has prepared the
- *      workload) or fails: its exit status is turned into a message
- *   9. createContainer hooks; state.json "created"; --pid-file
+ *   2. plan_vm: the VM plan (runtime/plan.h): the jail's binds, hyrun-vmm's
+ *      shares and files, the guest configuration
+ *   3. make_state: <root>/<id>/ made (mkdir: a duplicate id fails here) and
+ *      locked; state.json "creating"; config.json (for the hooks of start and
+ *      delete) and guest-config.json written there
+ *   4. make_cgroup: the cgroup, with the spec's limits
+ *   5. make_jail: the pty (its master sent over --console-socket), ctl.sock
+ *      (listening) and the ready pipe, inherited by the VMM; the jail's config
+ *   6. start_vmm: jail_spawn(hyrun-vmm with the plan's options)
+ *   7. wait_ready, between the prestart/createRuntime hooks and the
+ *      createContainer hooks: the VMM writes "ready" once the guest has
+ *      prepared the workload, or fails and its exit status becomes a message
+ *   8. finish: state.json "created"; --pid-file
  */
 #include "runtime/lifecycle.h"
 
@@ -35,14 +39,16 @@
 #include <unistd.h>
 
 #include "common/agent_proto.h"
+#include "common/err.h"
+#include "common/time.h"
 #include "runtime/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
 #include "runtime/jail.h"
+#include "runtime/plan.h"
 #include "runtime/sizing.h"
-#include "runtime/vmconfig.h"
 
 /* What virtio-fs passthrough needs of the VMM's capabilities; all others are dropped. */
 #define VMM_KEEP_CAPS                                                                              \
@@ -69,25 +75,41 @@ int lifecycle_load_spec(const char *path, struct oci_spec *spec, struct oci_linu
 		return r;
 	r = oci_linux_parse(l, spec->json, msg, sizeof(msg));
 	if (r) {
-		errf(err, errlen, "%s: %s", path, msg);
+		hy_err(err, errlen, r, "%s: %s", path, msg);
 		oci_linux_free(l);
 		oci_spec_free(spec);
 	}
 	return r;
 }
 
-/* Everything made so far, for the clean-up. */
+/* Everything made so far, for the next step and for the clean-up. */
 struct creating {
+	struct rt_global *g;
+	const struct create_opts *o;
+	char bundle[PATH_MAX];
+	char guest_config[PATH_MAX]; /* in the state directory; the plan binds it */
+	struct oci_spec spec;
+	struct oci_linux l;
+	struct vm_files files;
+	struct vm_size size;
+	struct container_plan plan;
 	struct container *c;
 	struct cgroup *cg;
+	struct jail_config jc;
+	char **argv;
+	int keep[3 + 64], nkeep;
+	int slave, ctl, ready[2];
+	int min_fd;
 	pid_t pid;
+	char err[RT_ERRLEN];
 };
 
 /* Wait for the VMM (our child, or reparented to us as subreaper) to exit; its wait
  * status, or -1 when it did not within timeout_ms. */
 static int reap(pid_t pid, int timeout_ms)
 {
-	int status, waited = 0;
+	int64_t deadline = hy_now_ms() + timeout_ms;
+	int status;
 
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
@@ -99,31 +121,9 @@ static int reap(pid_t pid, int timeout_ms)
 		/* ECHILD: an intermediate process of the jail has not exited yet. */
 		if (r < 0 && errno == ECHILD && kill(pid, 0) < 0)
 			return -1;
-		if (waited >= timeout_ms)
+		if (hy_now_ms() >= deadline)
 			return -1;
 		usleep(5000);
-		waited += 5;
-	}
-}
-
-static void undo(struct creating *k)
-{
-	char err[RT_ERRLEN];
-
-	if (k->pid > 0) {
-		kill(k->pid, SIGKILL);
-		if (reap(k->pid, HY_KILL_WAIT_S * 1000) == -1)
-			rt_warn("hyrun-vmm (pid %d) did not exit after SIGKILL", (int)k->pid);
-	}
-	if (k->cg) {
-		if (cgroup_destroy(k->cg) < 0)
-			rt_warn("removing the cgroup %s failed", cgroup_path(k->cg));
-		cgroup_free(k->cg);
-	}
-	if (k->c) {
-		if (container_remove(k->c, err, sizeof(err)))
-			rt_warn("%s", err);
-		container_close(k->c);
 	}
 }
 
@@ -181,7 +181,7 @@ static int inheritable(int fd, int min_fd)
 static int control_socket(struct container *c, int min_fd, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	int fd, r;
 
 	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_CONTROL_SOCKET) >=
 	    (int)sizeof(addr.sun_path))
@@ -189,15 +189,15 @@ static int control_socket(struct container *c, int min_fd, char *err, size_t err
 			 HY_CONTROL_SOCKET);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
-		errf(err, errlen, "control socket %s/%s: %s", c->dir, HY_CONTROL_SOCKET,
-		     strerror(errno));
+		r = hy_err(err, errlen, -errno, "control socket %s/%s: %s", c->dir,
+			   HY_CONTROL_SOCKET, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return r;
 	}
 	fd = inheritable(fd, min_fd);
 	if (fd < 0)
-		errf(err, errlen, "control socket: %s", strerror(errno));
+		return hy_err(err, errlen, -errno, "control socket: %s", strerror(errno));
 	return fd;
 }
 
@@ -219,22 +219,18 @@ static int create_timeout_s(void)
 }
 
 /* 1: "ready" came; 0: the pipe closed without it; -1: timed out. */
-static int wait_ready(int fd, int timeout_s)
+static int read_ready(int fd, int timeout_s)
 {
-	struct timespec t0, now;
+	int64_t deadline = hy_now_ms() + (int64_t)timeout_s * 1000;
 	char buf[16];
 	size_t len = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		long left;
+		int64_t left = deadline - hy_now_ms();
 		ssize_t n;
 		int r;
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (long)timeout_s * 1000 -
-		       ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0)
 			return -1;
 		r = poll(&p, 1, (int)left);
@@ -293,323 +289,379 @@ static int write_pid_file(const char *path, pid_t pid, char *err, size_t errlen)
 	return rt_write_file_atomic(path, buf, (size_t)n, 0644, err, errlen);
 }
 
-int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vmm_pid)
+/* 1. Validate, before anything exists. */
+static int load_spec(struct creating *k)
 {
-	struct creating k = {.pid = -1};
-	struct oci_spec spec = {0};
-	struct oci_linux l = {0};
-	struct vm_files files = {0};
-	struct vm_plan plan = {0};
-	struct vm_size size;
-	struct jail_config jc;
-	struct cg_limits lim;
-	struct timespec now;
-	char err[RT_ERRLEN], msg[RT_ERRLEN], bundle[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
-	char created[48], mem_arg[24], cpus_arg[16], ctl_arg[16], ready_arg[16];
-	char *argv[24], *text = NULL;
-	int keep[3 + 64], nkeep = 0, argc = 0;
-	int slave = -1, ctl = -1, ready[2] = {-1, -1}, saved_stdio[2] = {-1, -1};
-	int min_fd = STDERR_FILENO + 1 + (int)o->preserve_fds, r = -1, st;
-	bool tty = false, setsid_tty = false;
+	const struct create_opts *o = k->o;
+	char path[PATH_MAX], dir[PATH_MAX];
 
-	/* 1. Validate, before anything exists. */
-	if (!container_id_valid(o->id)) {
-		rt_error("invalid container id format: \"%s\"", o->id);
+	if (!container_id_valid(o->id))
+		return hy_err(k->err, sizeof(k->err), -EINVAL,
+			      "invalid container id format: \"%s\"", o->id);
+	if (!realpath(o->bundle ? o->bundle : ".", k->bundle))
+		return hy_err(k->err, sizeof(k->err), -errno, "bundle '%s': %s",
+			      o->bundle ? o->bundle : ".", strerror(errno));
+	if (snprintf(path, sizeof(path), "%s/config.json", k->bundle) >= (int)sizeof(path))
+		return hy_err(k->err, sizeof(k->err), -ENAMETOOLONG, "bundle '%s': path too long",
+			      k->bundle);
+	if (lifecycle_load_spec(path, &k->spec, &k->l, k->err, sizeof(k->err)))
 		return -1;
-	}
-	if (!realpath(o->bundle ? o->bundle : ".", bundle)) {
-		rt_error("bundle '%s': %s", o->bundle ? o->bundle : ".", strerror(errno));
-		return -1;
-	}
-	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path)) {
-		rt_error("bundle '%s': path too long", bundle);
-		return -1;
-	}
-	if (lifecycle_load_spec(path, &spec, &l, err, sizeof(err))) {
-		rt_error("%s", err);
-		return -1;
-	}
-	if (spec.terminal && !o->console_socket && !o->own_tty) {
-		rt_error("process.terminal is true but no --console-socket was given: cannot "
-			 "allocate a tty for a container that runs detached (hyrun run uses its "
-			 "own terminal when it has one)");
-		goto out;
-	}
-	if (!spec.terminal && o->console_socket) {
-		rt_error(
+	if (k->spec.terminal && !o->console_socket && !o->own_tty)
+		return hy_err(k->err, sizeof(k->err), -EINVAL,
+			      "process.terminal is true but no --console-socket was given: "
+			      "cannot allocate a tty for a container that runs detached (hyrun "
+			      "run uses its own terminal when it has one)");
+	if (!k->spec.terminal && o->console_socket)
+		return hy_err(
+		    k->err, sizeof(k->err), -EINVAL,
 		    "--console-socket given but process.terminal is false: no tty to hand over");
-		goto out;
-	}
-	if (sizing_compute(&spec, &l, &size, err, sizeof(err))) {
-		rt_error("%s", err);
-		goto out;
-	}
-	if (self_dir(dir, sizeof(dir)) < 0) {
-		rt_error("cannot find hyrun's own directory: %s", strerror(errno));
-		goto out;
-	}
-	if (vm_files_resolve(&files, dir, getenv(HY_ENV_VMM), getenv(HY_ENV_KERNEL),
-			     getenv(HY_ENV_INITRD), sizing_annotation(&spec, HY_ANNOTATION_KERNEL),
-			     err, sizeof(err))) {
-		rt_error("%s", err);
-		goto out;
-	}
-	if (o->preserve_fds > 64) {
-		rt_error("--preserve-fds %u: at most 64", o->preserve_fds);
-		goto out;
-	}
+	if (sizing_compute(&k->spec, &k->l, &k->size, k->err, sizeof(k->err)))
+		return -1;
+	if (self_dir(dir, sizeof(dir)) < 0)
+		return hy_err(k->err, sizeof(k->err), -errno,
+			      "cannot find hyrun's own directory: %s", strerror(errno));
+	if (vm_files_resolve(
+		&k->files, dir, getenv(HY_ENV_VMM), getenv(HY_ENV_KERNEL), getenv(HY_ENV_INITRD),
+		sizing_annotation(&k->spec, HY_ANNOTATION_KERNEL), k->err, sizeof(k->err)))
+		return -1;
+	if (o->preserve_fds > 64)
+		return hy_err(k->err, sizeof(k->err), -EINVAL, "--preserve-fds %u: at most 64",
+			      o->preserve_fds);
 	for (unsigned i = 0; i < o->preserve_fds; i++) {
 		int fd = STDERR_FILENO + 1 + (int)i;
 
-		if (fcntl(fd, F_GETFD) < 0) {
-			rt_error("--preserve-fds %u: descriptor %d is not open", o->preserve_fds,
-				 fd);
-			goto out;
-		}
-		keep[nkeep++] = fd;
+		if (fcntl(fd, F_GETFD) < 0)
+			return hy_err(k->err, sizeof(k->err), -EINVAL,
+				      "--preserve-fds %u: descriptor %d is not open",
+				      o->preserve_fds, fd);
+		k->keep[k->nkeep++] = fd;
 	}
+	return 0;
+}
 
-	/* The binds, and the config.json as the VMM will read it from the state directory. */
-	if (snprintf(path, sizeof(path), "%s/%s/%s", g->root, o->id, HY_CONFIG_FILE) >=
-	    (int)sizeof(path)) {
-		rt_error("--root '%s': path too long", g->root);
-		goto out;
-	}
-	if (vm_plan_make(&plan, &spec, bundle, &files, path, err, sizeof(err))) {
-		rt_error("%s/config.json: %s", bundle, err);
-		goto out;
-	}
+/* 2. The plan, with the guest configuration where make_state will write it. */
+static int plan_vm(struct creating *k)
+{
+	struct plan_request req = {
+	    .base = k->bundle,
+	    .jail = true,
+	    .files = &k->files,
+	    .guest_config_path = k->guest_config,
+	};
+	char msg[RT_ERRLEN];
+	int r;
 
-	/* 2. The state directory. */
-	if (container_make(g->root, o->id, &k.c, err, sizeof(err))) {
-		rt_error("%s", err);
-		goto out;
-	}
+	if (snprintf(k->guest_config, sizeof(k->guest_config), "%s/%s/%s", k->g->root, k->o->id,
+		     HY_GUEST_CONFIG_FILE) >= (int)sizeof(k->guest_config))
+		return hy_err(k->err, sizeof(k->err), -ENAMETOOLONG, "--root '%s': path too long",
+			      k->g->root);
+	r = plan_build(&k->plan, &k->spec, &req, msg, sizeof(msg));
+	if (r)
+		return hy_err(k->err, sizeof(k->err), r, "%s/config.json: %s", k->bundle, msg);
+	return 0;
+}
+
+/* 3. The state directory. */
+static int make_state(struct creating *k)
+{
+	const struct oci_linux *l = &k->l;
+	struct oci_state *st;
+	struct timespec now;
+	char created[48];
+	char *text;
+	int r;
+
+	if (container_make(k->g->root, k->o->id, &k->c, k->err, sizeof(k->err)))
+		return -1;
+	st = &k->c->st;
 	clock_gettime(CLOCK_REALTIME, &now);
 	oci_time_rfc3339(created, sizeof(created), &now);
-	k.c->st.status = OCI_STATUS_CREATING;
-	k.c->st.bundle = strdup(bundle);
-	k.c->st.created = strdup(created);
-	k.c->st.annotations = json_incref(json_object_get(spec.json, "annotations"));
-	if (l.cgroups_path)
-		k.c->st.cgroups_path = strdup(l.cgroups_path);
-	if (!k.c->st.bundle || !k.c->st.created || (l.cgroups_path && !k.c->st.cgroups_path)) {
-		rt_error("out of memory");
-		goto fail;
+	st->status = OCI_STATUS_CREATING;
+	st->bundle = strdup(k->bundle);
+	st->created = strdup(created);
+	st->rootfs = strdup(k->plan.rootfs);
+	st->annotations = json_incref(json_object_get(k->spec.json, "annotations"));
+	if (l->cgroups_path)
+		st->cgroups_path = strdup(l->cgroups_path);
+	text = json_dumps(k->spec.json, JSON_COMPACT);
+	if (!st->bundle || !st->created || !st->rootfs || !text ||
+	    (l->cgroups_path && !st->cgroups_path)) {
+		free(text);
+		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
 	}
-	k.c->st.rootfs = strdup(plan.rootfs);
-	text = json_dumps(plan.config, JSON_COMPACT);
-	if (!k.c->st.rootfs || !text) {
-		rt_error("out of memory");
-		goto fail;
-	}
-	if (rt_write_at_atomic(k.c->dirfd, HY_CONFIG_FILE, text, strlen(text), 0600, err,
-			       sizeof(err)) ||
-	    container_save(k.c, err, sizeof(err))) {
-		rt_error("%s", err);
-		goto fail;
-	}
+	r = rt_write_at_atomic(k->c->dirfd, HY_CONFIG_FILE, text, strlen(text), 0600, k->err,
+			       sizeof(k->err));
+	free(text);
+	if (r ||
+	    rt_write_at_atomic(k->c->dirfd, HY_GUEST_CONFIG_FILE, k->plan.guest_config_text,
+			       strlen(k->plan.guest_config_text), 0600, k->err, sizeof(k->err)))
+		return -1;
+	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
+}
 
-	/* 3. The cgroup. */
-	limits_from(&l.res, &lim);
-	if (cgroup_create(&k.cg, l.cgroups_path, o->id, &lim, err, sizeof(err))) {
-		k.cg = NULL;
-		rt_error("cgroup: %s", err);
-		goto fail;
-	}
-	free(k.c->st.cgroup);
-	k.c->st.cgroup = strdup(cgroup_path(k.cg));
-	if (container_save(k.c, err, sizeof(err))) {
-		rt_error("%s", err);
-		goto fail;
-	}
+static void undo_state(struct creating *k)
+{
+	char err[RT_ERRLEN];
 
-	/* 4. The terminal. */
-	if (spec.terminal && o->console_socket) {
-		slave = console_send_pty(o->console_socket, err, sizeof(err));
-		if (slave < 0) {
-			rt_error("%s", err);
-			goto fail;
-		}
-		tty = setsid_tty = true;
-	} else if (spec.terminal) {
+	if (!k->c)
+		return;
+	if (container_remove(k->c, err, sizeof(err)))
+		rt_warn("%s", err);
+	container_close(k->c);
+	k->c = NULL;
+}
+
+/* 4. The cgroup. */
+static int make_cgroup(struct creating *k)
+{
+	struct cg_limits lim;
+	char msg[RT_ERRLEN];
+	int r;
+
+	limits_from(&k->l.res, &lim);
+	r = cgroup_create(&k->cg, k->l.cgroups_path, k->o->id, &lim, msg, sizeof(msg));
+	if (r) {
+		k->cg = NULL;
+		return hy_err(k->err, sizeof(k->err), r < 0 ? r : -EINVAL, "cgroup: %s", msg);
+	}
+	free(k->c->st.cgroup);
+	k->c->st.cgroup = strdup(cgroup_path(k->cg));
+	if (!k->c->st.cgroup)
+		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
+	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
+}
+
+static void undo_cgroup(struct creating *k)
+{
+	if (!k->cg)
+		return;
+	if (cgroup_destroy(k->cg) < 0)
+		rt_warn("removing the cgroup %s failed", cgroup_path(k->cg));
+	cgroup_free(k->cg);
+	k->cg = NULL;
+}
+
+/* 5. What the VMM inherits besides its stdio, and the jail around it. */
+static int make_jail(struct creating *k)
+{
+	struct jail_config *jc = &k->jc;
+	const struct oci_linux *l = &k->l;
+	bool tty = false;
+
+	if (k->spec.terminal && k->o->console_socket) {
+		k->slave = console_send_pty(k->o->console_socket, k->err, sizeof(k->err));
+		if (k->slave < 0)
+			return -1;
+		tty = jc->setsid_tty = true;
+	} else if (k->spec.terminal) {
 		tty = true; /* run in the foreground: hyrun's own terminal */
 	}
+	k->ctl = control_socket(k->c, k->min_fd, k->err, sizeof(k->err));
+	if (k->ctl < 0)
+		return -1;
+	if (pipe2(k->ready, O_CLOEXEC) < 0 ||
+	    (k->ready[1] = inheritable(k->ready[1], k->min_fd)) < 0)
+		return hy_err(k->err, sizeof(k->err), -errno, "ready pipe: %s", strerror(errno));
+	k->keep[k->nkeep++] = k->ctl;
+	k->keep[k->nkeep++] = k->ready[1];
 
-	/* 5. What the VMM inherits besides its stdio. */
-	ctl = control_socket(k.c, min_fd, err, sizeof(err));
-	if (ctl < 0) {
-		rt_error("%s", err);
-		goto fail;
-	}
-	if (pipe2(ready, O_CLOEXEC) < 0 || (ready[1] = inheritable(ready[1], min_fd)) < 0) {
-		rt_error("ready pipe: %s", strerror(errno));
-		goto fail;
-	}
-	keep[nkeep++] = ctl;
-	keep[nkeep++] = ready[1];
+	k->plan.vm.mem = (uint64_t)k->size.mem_mib << 20;
+	k->plan.vm.cpus = k->size.vcpus;
+	k->plan.vm.control_fd = k->ctl;
+	k->plan.vm.ready_fd = k->ready[1];
+	k->plan.vm.tty = tty;
+	k->plan.vm.debug = k->g->debug;
+	k->argv = plan_to_argv(&k->plan.vm, HY_VMM_NAME);
+	if (!k->argv)
+		return hy_err(k->err, sizeof(k->err), -errno, "hyrun-vmm's options: %s",
+			      strerror(errno));
 
-	snprintf(mem_arg, sizeof(mem_arg), "%uM", size.mem_mib);
-	snprintf(cpus_arg, sizeof(cpus_arg), "%u", size.vcpus);
-	snprintf(ctl_arg, sizeof(ctl_arg), "%d", ctl);
-	snprintf(ready_arg, sizeof(ready_arg), "%d", ready[1]);
-	argv[argc++] = HY_VMM_NAME;
-	argv[argc++] = "--kernel";
-	argv[argc++] = HY_JAIL_KERNEL;
-	argv[argc++] = "--initrd";
-	argv[argc++] = HY_JAIL_INITRD;
-	argv[argc++] = "--mem";
-	argv[argc++] = mem_arg;
-	argv[argc++] = "--cpus";
-	argv[argc++] = cpus_arg;
-	argv[argc++] = "--spec";
-	argv[argc++] = HY_JAIL_CONFIG;
-	argv[argc++] = "--control-fd";
-	argv[argc++] = ctl_arg;
-	argv[argc++] = "--ready-fd";
-	argv[argc++] = ready_arg;
-	if (tty)
-		argv[argc++] = "--tty";
-	if (g->debug)
-		argv[argc++] = "--debug";
-	argv[argc] = NULL;
-
-	memset(&jc, 0, sizeof(jc));
 	for (unsigned t = 0; t < OCI_NS_NR; t++) {
-		jc.ns[ns_map[t]].enabled = l.ns[t].enabled;
-		jc.ns[ns_map[t]].path = l.ns[t].path;
+		jc->ns[ns_map[t]].enabled = l->ns[t].enabled;
+		jc->ns[ns_map[t]].path = l->ns[t].path;
 	}
 	/* struct oci_idmap and struct jail_idmap are the same three numbers. */
 	_Static_assert(sizeof(struct oci_idmap) == sizeof(struct jail_idmap), "idmap layout");
-	jc.uid_map = (struct jail_idmap *)l.uid_mappings;
-	jc.nr_uid_map = l.nr_uid_mappings;
-	jc.gid_map = (struct jail_idmap *)l.gid_mappings;
-	jc.nr_gid_map = l.nr_gid_mappings;
-	jc.binds = plan.binds;
-	jc.nr_binds = plan.nr_binds;
-	jc.vmm_path = files.vmm;
-	jc.vmm_argv = argv;
-	jc.keep_fds = keep;
-	jc.nr_keep_fds = (size_t)nkeep;
-	jc.cgroup = k.cg;
-	jc.setsid_tty = setsid_tty;
-	if (l.ns[OCI_NS_UTS].enabled && !l.ns[OCI_NS_UTS].path)
-		jc.hostname = spec.hostname;
-	jc.keep_caps = VMM_KEEP_CAPS;
+	jc->uid_map = (struct jail_idmap *)l->uid_mappings;
+	jc->nr_uid_map = l->nr_uid_mappings;
+	jc->gid_map = (struct jail_idmap *)l->gid_mappings;
+	jc->nr_gid_map = l->nr_gid_mappings;
+	jc->binds = k->plan.binds;
+	jc->nr_binds = k->plan.nr_binds;
+	jc->vmm_path = k->files.vmm;
+	jc->vmm_argv = k->argv;
+	jc->keep_fds = k->keep;
+	jc->nr_keep_fds = (size_t)k->nkeep;
+	jc->cgroup = k->cg;
+	if (l->ns[OCI_NS_UTS].enabled && !l->ns[OCI_NS_UTS].path)
+		jc->hostname = k->spec.hostname;
+	jc->keep_caps = VMM_KEEP_CAPS;
+	return 0;
+}
 
-	/* 6. The VMM. As subreaper, hyrun can reap it on failure even when the jail
-	 * put it in a pid namespace behind an intermediate process. */
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void undo_jail(struct creating *k)
+{
+	close_fd(&k->slave);
+	close_fd(&k->ctl);
+	close_fd(&k->ready[0]);
+	close_fd(&k->ready[1]);
+	free(k->argv);
+	k->argv = NULL;
+}
+
+static uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024], pstate;
+	uint64_t start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f) || proc_stat_parse(buf, &pstate, &start) < 0)
+		start = 0;
+	fclose(f);
+	return start;
+}
+
+/* 6. The VMM. As subreaper, hyrun can reap it on failure even when the jail put it
+ * in a pid namespace behind an intermediate process. */
+static int start_vmm(struct creating *k)
+{
+	int saved[2] = {-1, -1};
+	bool stdio_ok = true;
+
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (slave >= 0) {
-		saved_stdio[0] = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, min_fd);
-		saved_stdio[1] = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, min_fd);
-		if (saved_stdio[0] < 0 || saved_stdio[1] < 0 || dup2(slave, STDIN_FILENO) < 0 ||
-		    dup2(slave, STDOUT_FILENO) < 0) {
-			rt_error("pty: %s", strerror(errno));
-			goto fail;
-		}
+	if (k->slave >= 0) {
+		saved[0] = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, k->min_fd);
+		saved[1] = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, k->min_fd);
+		stdio_ok = saved[0] >= 0 && saved[1] >= 0 && dup2(k->slave, STDIN_FILENO) >= 0 &&
+			   dup2(k->slave, STDOUT_FILENO) >= 0;
 	}
-	rt_debug("starting %s with %u vCPU(s), %u MiB, kernel %s", files.vmm, size.vcpus,
-		 size.mem_mib, files.kernel);
-	k.pid = jail_spawn(&jc, err, sizeof(err));
-	if (slave >= 0) {
-		dup2(saved_stdio[0], STDIN_FILENO);
-		dup2(saved_stdio[1], STDOUT_FILENO);
+	if (stdio_ok) {
+		rt_debug("starting %s with %u vCPU(s), %u MiB, kernel %s", k->files.vmm,
+			 k->size.vcpus, k->size.mem_mib, k->files.kernel);
+		k->pid = jail_spawn(&k->jc, k->err, sizeof(k->err));
 	}
-	close(ctl);
-	close(ready[1]);
-	ctl = ready[1] = -1;
-	if (slave >= 0)
-		close(slave);
-	slave = -1;
-	if (k.pid <= 0) {
-		k.pid = -1;
-		rt_error("starting hyrun-vmm: %s", err);
-		goto fail;
+	if (k->slave >= 0) {
+		if (saved[0] >= 0)
+			dup2(saved[0], STDIN_FILENO);
+		if (saved[1] >= 0)
+			dup2(saved[1], STDOUT_FILENO);
+		close_fd(&saved[0]);
+		close_fd(&saved[1]);
 	}
-	k.c->st.pid = k.pid;
-	{
-		char pstate;
-		uint64_t start = 0;
-		char statpath[64], buf[1024];
-		FILE *f;
+	/* Only the VMM keeps its ends. */
+	close_fd(&k->ctl);
+	close_fd(&k->ready[1]);
+	close_fd(&k->slave);
+	if (!stdio_ok)
+		return hy_err(k->err, sizeof(k->err), -errno, "pty: %s", strerror(errno));
+	if (k->pid <= 0) {
+		char msg[RT_ERRLEN];
 
-		snprintf(statpath, sizeof(statpath), "/proc/%d/stat", (int)k.pid);
-		f = fopen(statpath, "re");
-		if (f && fgets(buf, sizeof(buf), f) && proc_stat_parse(buf, &pstate, &start) == 0)
-			k.c->st.start_time = start;
-		if (f)
-			fclose(f);
+		k->pid = -1;
+		snprintf(msg, sizeof(msg), "%s", k->err);
+		return hy_err(k->err, sizeof(k->err), -EINVAL, "starting hyrun-vmm: %s", msg);
 	}
-	if (container_save(k.c, err, sizeof(err))) {
-		rt_error("%s", err);
-		goto fail;
-	}
+	k->c->st.pid = k->pid;
+	k->c->st.start_time = start_time(k->pid);
+	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
+}
 
-	/* 7. Hooks that run once the VMM exists. */
-	if (hooks_run(&l, OCI_HOOK_PRESTART, &k.c->st, OCI_STATUS_CREATING, false, err,
-		      sizeof(err)) ||
-	    hooks_run(&l, OCI_HOOK_CREATE_RUNTIME, &k.c->st, OCI_STATUS_CREATING, false, err,
-		      sizeof(err))) {
-		rt_error("%s", err);
-		goto fail;
-	}
+static void undo_vmm(struct creating *k)
+{
+	if (k->pid <= 0)
+		return;
+	kill(k->pid, SIGKILL);
+	if (reap(k->pid, HY_KILL_WAIT_S * 1000) == -1)
+		rt_warn("hyrun-vmm (pid %d) did not exit after SIGKILL", (int)k->pid);
+	k->pid = -1;
+}
 
-	/* 8. The guest prepares the workload. */
-	switch (wait_ready(ready[0], create_timeout_s())) {
+static int run_hooks(struct creating *k, enum oci_hook_kind kind)
+{
+	return hooks_run(&k->l, kind, &k->c->st, OCI_STATUS_CREATING, false, rt_log_msg, k->err,
+			 sizeof(k->err))
+		   ? -1
+		   : 0;
+}
+
+/* 7. The guest prepares the workload. */
+static int wait_ready(struct creating *k)
+{
+	int timeout = create_timeout_s(), st;
+
+	switch (read_ready(k->ready[0], timeout)) {
 	case 1:
-		break;
+		return 0;
 	case 0:
-		st = reap(k.pid, HY_KILL_WAIT_S * 1000);
+		st = reap(k->pid, HY_KILL_WAIT_S * 1000);
 		if (st != -1)
-			k.pid = -1;
-		describe_exit(st, spec.args[0], msg, sizeof(msg));
-		rt_error("%s", msg);
-		goto fail;
+			k->pid = -1;
+		describe_exit(st, k->spec.args[0], k->err, sizeof(k->err));
+		return -1;
 	default:
-		rt_error("the microVM did not get ready within %d s ($%s sets the limit)",
-			 create_timeout_s(), HY_ENV_CREATE_TIMEOUT);
-		goto fail;
+		return hy_err(k->err, sizeof(k->err), -ETIMEDOUT,
+			      "the microVM did not get ready within %d s ($%s sets the limit)",
+			      timeout, HY_ENV_CREATE_TIMEOUT);
 	}
+}
 
-	/* 9. Created. */
-	if (hooks_run(&l, OCI_HOOK_CREATE_CONTAINER, &k.c->st, OCI_STATUS_CREATING, false, err,
-		      sizeof(err))) {
-		rt_error("%s", err);
-		goto fail;
+/* 8. Created. */
+static int finish(struct creating *k)
+{
+	k->c->st.status = OCI_STATUS_CREATED;
+	if (container_save(k->c, k->err, sizeof(k->err)) ||
+	    (k->o->pid_file && write_pid_file(k->o->pid_file, k->pid, k->err, sizeof(k->err))))
+		return -1;
+	return 0;
+}
+
+int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vmm_pid)
+{
+	struct creating *k = calloc(1, sizeof(*k));
+	int r = -1;
+
+	if (!k) {
+		rt_error("out of memory");
+		return -1;
 	}
-	k.c->st.status = OCI_STATUS_CREATED;
-	if (container_save(k.c, err, sizeof(err)) ||
-	    (o->pid_file && write_pid_file(o->pid_file, k.pid, err, sizeof(err)))) {
-		rt_error("%s", err);
-		goto fail;
+	k->g = g;
+	k->o = o;
+	k->pid = -1;
+	k->slave = k->ctl = k->ready[0] = k->ready[1] = -1;
+	k->min_fd = STDERR_FILENO + 1 + (int)o->preserve_fds;
+
+	if (load_spec(k) || plan_vm(k) || make_state(k) || make_cgroup(k) || make_jail(k) ||
+	    start_vmm(k) || run_hooks(k, OCI_HOOK_PRESTART) ||
+	    run_hooks(k, OCI_HOOK_CREATE_RUNTIME) || wait_ready(k) ||
+	    run_hooks(k, OCI_HOOK_CREATE_CONTAINER) || finish(k)) {
+		rt_error("%s", k->err);
+		undo_vmm(k);
+		undo_cgroup(k);
+		undo_state(k);
+		goto out;
 	}
-	*vmm_pid = k.pid;
-	container_close(k.c);
-	k.c = NULL;
-	cgroup_free(k.cg);
-	k.cg = NULL;
+	*vmm_pid = k->pid;
+	container_close(k->c);
+	cgroup_free(k->cg);
 	r = 0;
-	goto out;
-
-fail:
-	undo(&k);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (saved_stdio[i] >= 0)
-			close(saved_stdio[i]);
-		if (ready[i] >= 0)
-			close(ready[i]);
-	}
-	if (ctl >= 0)
-		close(ctl);
-	if (slave >= 0)
-		close(slave);
-	free(text);
-	vm_plan_free(&plan);
-	vm_files_free(&files);
-	oci_linux_free(&l);
-	oci_spec_free(&spec);
+	undo_jail(k);
+	plan_free(&k->plan);
+	vm_files_free(&k->files);
+	oci_linux_free(&k->l);
+	oci_spec_free(&k->spec);
+	free(k);
 	return r;
 }
 
@@ -637,7 +689,23 @@ static void create_usage(FILE *f)
 	    "  -h, --help               show this help\n");
 }
 
-int parse_preserve_fds(const char *s, unsigned *out)
+static void run_usage(FILE *f)
+{
+	fprintf(f, "Usage: hyrun run [OPTIONS] CONTAINER_ID\n"
+		   "\n"
+		   "Create and start a container, wait for it, delete it and exit with\n"
+		   "the workload's status (128+N when a signal N ended it).\n"
+		   "SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun\n"
+		   "run are passed on to the workload.\n"
+		   "\n"
+		   "Options: those of create, and\n"
+		   "  -d, --detach   return once the container is started\n"
+		   "  --keep         do not delete the container when it exits\n"
+		   "A process.terminal container without --console-socket uses hyrun's\n"
+		   "own terminal (in the foreground only).\n");
+}
+
+static int parse_preserve_fds(const char *s, unsigned *out)
 {
 	char *end;
 	long v;
@@ -652,61 +720,84 @@ int parse_preserve_fds(const char *s, unsigned *out)
 	return 0;
 }
 
-int cmd_create(struct rt_global *g, int argc, char **argv)
+int create_parse_args(struct rt_global *g, bool run, int argc, char **argv, struct create_opts *o)
 {
 	static const struct option opts[] = {
 	    {"bundle", required_argument, NULL, 'b'},
 	    {"pid-file", required_argument, NULL, 'p'},
 	    {"console-socket", required_argument, NULL, 'c'},
 	    {"preserve-fds", required_argument, NULL, 'f'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"keep", no_argument, NULL, 'K'},
 	    {"no-pivot", no_argument, NULL, 'n'},
 	    {"no-new-keyring", no_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct create_opts o = {0};
-	pid_t pid;
+	const char *verb = run ? "run" : "create";
 	int c;
 
+	memset(o, 0, sizeof(*o));
 	if (g->systemd_cgroup) {
 		rt_error("--systemd-cgroup: the systemd cgroup manager is not supported; use the "
 			 "cgroupfs manager (Podman: cgroup_manager = \"cgroupfs\"; containerd: "
 			 "SystemdCgroup = false)");
-		return 1;
+		return -1;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+:b:dh" : "+:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			o.bundle = optarg;
+			o->bundle = optarg;
 			break;
 		case 'p':
-			o.pid_file = optarg;
+			o->pid_file = optarg;
 			break;
 		case 'c':
-			o.console_socket = optarg;
+			o->console_socket = optarg;
 			break;
 		case 'f':
-			if (parse_preserve_fds(optarg, &o.preserve_fds))
-				return 1;
+			if (parse_preserve_fds(optarg, &o->preserve_fds))
+				return -1;
+			break;
+		case 'd':
+		case 'K':
+			if (!run)
+				goto unknown;
+			if (c == 'd')
+				o->detach = true;
+			else
+				o->keep = true;
 			break;
 		case 'n':
 		case 'k':
 			break;
 		case 'h':
-			create_usage(stdout);
-			return 0;
+			(run ? run_usage : create_usage)(stdout);
+			return 1;
 		case ':':
-			rt_error("create: option '%s' needs an argument", argv[optind - 1]);
-			return 1;
+			rt_error("%s: option '%s' needs an argument", verb, argv[optind - 1]);
+			return -1;
 		default:
-			rt_error("create: unknown option '%s' (see hyrun create --help)",
-				 argv[optind - 1]);
-			return 1;
+		unknown:
+			rt_error("%s: unknown option '%s' (see hyrun %s --help)", verb,
+				 argv[optind - 1], verb);
+			return -1;
 		}
 	}
-	if (rt_want_args("create", argc, optind, 1))
-		return 1;
-	o.id = argv[optind];
+	if (rt_want_args(verb, argc, optind, 1))
+		return -1;
+	o->id = argv[optind];
+	return 0;
+}
+
+int cmd_create(struct rt_global *g, int argc, char **argv)
+{
+	struct create_opts o;
+	pid_t pid;
+	int r = create_parse_args(g, false, argc, argv, &o);
+
+	if (r)
+		return r < 0;
 	return container_create(g, &o, &pid) ? 1 : 0;
 }

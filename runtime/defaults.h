@@ -59,12 +59,15 @@
 #define HY_JAIL_KERNEL "/kernel"
 #define HY_JAIL_INITRD "/initrd"
 #define HY_JAIL_ROOTFS "/rootfs"
-#define HY_JAIL_CONFIG "/config.json"
+#define HY_JAIL_GUEST_CONFIG "/guest-config.json"
 #define HY_JAIL_BINDS "/.hyrun-binds"
 
-/* Files in a container's state directory <root>/<id>/. */
+/* Files in a container's state directory <root>/<id>/: its state; the bundle's
+ * config.json as create read it (start and delete run its hooks); the guest
+ * configuration (bound into the jail at HY_JAIL_GUEST_CONFIG); the control socket. */
 #define HY_STATE_FILE "state.json"
 #define HY_CONFIG_FILE "config.json"
+#define HY_GUEST_CONFIG_FILE "guest-config.json"
 #define HY_CONTROL_SOCKET "ctl.sock"
 
 #endif

@@ -73,8 +73,9 @@ int container_delete(struct rt_global *g, const char *id, bool force)
 		r = -1;
 	}
 	if (have_hooks)
-		hooks_run(&l, OCI_HOOK_POSTSTOP, &c->st, OCI_STATUS_STOPPED, true, err,
-			  sizeof(err));
+		if (hooks_run(&l, OCI_HOOK_POSTSTOP, &c->st, OCI_STATUS_STOPPED, true, rt_log_msg,
+			      err, sizeof(err)))
+			rt_warn("%s", err);
 	oci_linux_free(&l);
 	oci_spec_free(&spec);
 	container_close(c);

@@ -7,7 +7,6 @@
  */
 #include "runtime/runtime.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -99,8 +98,8 @@ static json_t *features(void)
 		json_array_append_new(hooks, json_string(oci_hook_kind_name(k)));
 	for (unsigned t = 0; t < OCI_NS_NR; t++)
 		json_array_append_new(ns, json_string(oci_ns_name(t)));
-	for (unsigned c = 0; c <= oci_cap_last(); c++)
-		json_array_append_new(caps, json_string(oci_cap_name(c)));
+	for (unsigned c = 0; c <= hy_cap_last(); c++)
+		json_array_append_new(caps, json_string(hy_cap_name(c)));
 	snprintf(seccomp_ver, sizeof(seccomp_ver), "%u.%u.%u", sv ? sv->major : 0,
 		 sv ? sv->minor : 0, sv ? sv->micro : 0);
 	if (asprintf(&desc_vcpus,
@@ -140,23 +139,11 @@ int cmd_features(struct rt_global *g, int argc, char **argv)
 	char *s;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h",
-				(const struct option[]){
-				    {"help", no_argument, NULL, 'h'},
-				    {NULL, 0, NULL, 0},
-				},
-				NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: hyrun features\n\n"
+	c = rt_parse_help_only("features", argc, argv, 0,
+			       "Usage: hyrun features\n\n"
 			       "Print the OCI features document: what this runtime supports.\n");
-			return 0;
-		}
-		rt_error("features: unknown option '%s'", argv[optind - 1]);
-		return 1;
-	}
-	if (rt_want_args("features", argc, optind, 0))
-		return 1;
+	if (c)
+		return c < 0;
 	doc = features();
 	s = doc ? json_dumps(doc, JSON_INDENT(4)) : NULL;
 	json_decref(doc);

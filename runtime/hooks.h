@@ -15,7 +15,7 @@
  *   poststop                 in delete, once the VM and its cgroup are gone (state "stopped")
  * A failure of one of the first four stops the lifecycle: the container is
  * destroyed and the command fails. poststart and poststop failures are
- * warnings, and the remaining hooks still run.
+ * warnings (the verb prints them), and the remaining hooks still run.
  */
 #ifndef HYRUN_RUNTIME_HOOKS_H
 #define HYRUN_RUNTIME_HOOKS_H
@@ -23,16 +23,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/log.h"
 #include "oci/linux.h"
 #include "oci/state.h"
 
 /*
- * Run the hooks of kind k in order. With warn_only, a failing hook is
- * logged as a warning and the others still run, and 0 is returned;
- * otherwise the first failure stops and returns -1 with the reason in err
- * ("hooks.prestart[1] (/usr/bin/x): exit status 3: <its output>").
+ * Run the hooks of kind k in order. Returns 0, or a negative errno with the
+ * reason in err ("hooks.prestart[1] (/usr/bin/x): exit status 3: <its
+ * output>"; -ECANCELED for a hook that failed, -ETIMEDOUT for one killed at
+ * its timeout). The first failure stops, unless keep_going: then every hook
+ * runs and err holds every failure, separated by "; ". log, when not NULL,
+ * receives what is not an error, at LOG_DEBUG: each hook as it starts, and
+ * the output of one that succeeded.
  */
 int hooks_run(const struct oci_linux *l, enum oci_hook_kind k, const struct oci_state *st,
-	      enum oci_status status, bool warn_only, char *err, size_t errlen);
+	      enum oci_status status, bool keep_going,
+	      void (*log)(enum log_level level, const char *msg), char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,4 @@
 /* jail.c: starts hyrun-vmm in its namespaces, cgroup and private root, with few capabilities. */
-#include "common/err.h"
 #include "runtime/jail.h"
 
 #include <dirent.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
 #include "runtime/cgroup.h"
 
 extern char **environ;
@@ -328,22 +328,12 @@ static char **jail_env(void)
 }
 
 /* Mount namespace, private root with the binds, pivot_root; then the process settings; exec. */
-static void child_exec(const struct jail_config *cfg, int sock)
+/* The VMM, opened before the old root goes. */
+static int open_vmm(const struct jail_config *cfg, int sock)
 {
-	size_t nr = 0;
-	struct jail_mount *m = calloc(cfg->nr_binds + ARRAY_SIZE(jail_devices), sizeof(*m));
-	const char *base = NULL;
-	char src[64], dst[64];
 	struct stat st;
-	int vmm, root;
-	char **env;
+	int vmm = open(cfg->vmm_path, O_PATH | O_CLOEXEC);
 
-	if (!m)
-		child_fail(sock, "out of memory");
-	/* Nothing mounted from here on may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		child_fail(sock, "make the mount namespace private");
-	vmm = open(cfg->vmm_path, O_PATH | O_CLOEXEC);
 	if (vmm < 0)
 		child_fail(sock, "open the VMM '%s'", cfg->vmm_path);
 	if (fstat(vmm, &st) < 0)
@@ -352,7 +342,16 @@ static void child_exec(const struct jail_config *cfg, int sock)
 		errno = 0;
 		child_fail(sock, "the VMM '%s' is not a regular file", cfg->vmm_path);
 	}
-	/* Sources are opened now: the tmpfs below may hide them (e.g. under /tmp). */
+	return vmm;
+}
+
+/* What the jail's root will hold: the binds and the devices not bound by them.
+ * Sources are opened now: the tmpfs below may hide them (e.g. under /tmp). */
+static size_t open_sources(const struct jail_config *cfg, int sock, struct jail_mount *m)
+{
+	struct stat st;
+	size_t nr = 0;
+
 	for (size_t i = 0; i < cfg->nr_binds; i++) {
 		m[nr] = (struct jail_mount){.source = cfg->binds[i].source,
 					    .target = cfg->binds[i].target,
@@ -382,6 +381,16 @@ static void child_exec(const struct jail_config *cfg, int sock)
 			child_fail(sock, "stat '%s'", m[i].source);
 		m[i].dir = S_ISDIR(st.st_mode);
 	}
+	return nr;
+}
+
+/* A small tmpfs that becomes the jail's root; its fd. */
+static int private_root(int sock)
+{
+	const char *base = NULL;
+	struct stat st;
+	int root;
+
 	for (size_t i = 0; i < ARRAY_SIZE(jail_root_dirs) && !base; i++)
 		if (stat(jail_root_dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
 			base = jail_root_dirs[i];
@@ -395,6 +404,13 @@ static void child_exec(const struct jail_config *cfg, int sock)
 	root = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		child_fail(sock, "open the private root");
+	return root;
+}
+
+static void bind_all(int root, struct jail_mount *m, size_t nr, int sock)
+{
+	char src[64], dst[64];
+
 	/* All mount points first, so that none is created inside a bound host directory. */
 	for (size_t i = 0; i < nr; i++)
 		if (make_target(root, m[i].target, m[i].dir) < 0)
@@ -420,7 +436,11 @@ static void child_exec(const struct jail_config *cfg, int sock)
 		}
 		close(m[i].fd);
 	}
-	free(m);
+}
+
+/* pivot_root into the private root, the old one detached; the root made read-only. */
+static void enter_root(const struct jail_config *cfg, int sock, int root, int vmm)
+{
 	if (fchdir(root) < 0)
 		child_fail(sock, "enter the private root");
 	close(root);
@@ -436,6 +456,26 @@ static void child_exec(const struct jail_config *cfg, int sock)
 	if (mount(NULL, "/", NULL,
 		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(sock, "make the private root read-only");
+}
+
+static void child_exec(const struct jail_config *cfg, int sock)
+{
+	struct jail_mount *m = calloc(cfg->nr_binds + ARRAY_SIZE(jail_devices), sizeof(*m));
+	int vmm, root;
+	size_t nr;
+	char **env;
+
+	if (!m)
+		child_fail(sock, "out of memory");
+	/* Nothing mounted from here on may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		child_fail(sock, "make the mount namespace private");
+	vmm = open_vmm(cfg, sock);
+	nr = open_sources(cfg, sock, m);
+	root = private_root(sock);
+	bind_all(root, m, nr, sock);
+	free(m);
+	enter_root(cfg, sock, root, vmm);
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		child_fail(sock, "set the hostname '%s'", cfg->hostname);
 	if (cfg->setsid_tty) {
@@ -609,17 +649,17 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < cfg->nr_binds; i++) {
 		if (!cfg->binds[i].source || !valid_target(cfg->binds[i].target)) {
 			hy_err(err, errlen, 0,
-				  "jail: bind '%s': the target must be an absolute path without "
-				  "'.' or '..', and the source set",
-				  cfg->binds[i].target ? cfg->binds[i].target : "(null)");
+			       "jail: bind '%s': the target must be an absolute path without "
+			       "'.' or '..', and the source set",
+			       cfg->binds[i].target ? cfg->binds[i].target : "(null)");
 			return -EINVAL;
 		}
 	}
 	for (size_t i = 0; i < cfg->nr_keep_fds; i++) {
 		if (cfg->keep_fds[i] < 3 || fcntl(cfg->keep_fds[i], F_GETFD) < 0) {
 			hy_err(err, errlen, 0, "jail: fd %d to pass on: %s", cfg->keep_fds[i],
-				  cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
-						       : strerror(errno));
+			       cfg->keep_fds[i] < 3 ? "0, 1 and 2 are always passed on"
+						    : strerror(errno));
 			return -EBADF;
 		}
 	}
@@ -633,7 +673,7 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->setsid_tty && !isatty(0)) {
 		hy_err(err, errlen, 0,
-			  "jail: fd 0 is not a terminal, so it cannot be the controlling one");
+		       "jail: fd 0 is not a terminal, so it cannot be the controlling one");
 		return -ENOTTY;
 	}
 	return 0;
@@ -660,128 +700,153 @@ static void describe_status(int st, char *buf, size_t len)
 		snprintf(buf, len, "ended");
 }
 
-pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
+/* The namespaces to join, opened before anything changes. */
+static int open_namespaces(const struct jail_config *cfg, int *nsfd, char *err, size_t errlen)
 {
-	int nsfd[JAIL_NS_NR], sv[2] = {-1, -1};
-	pid_t child, vmm = -1;
-	bool child_reaped = false, exec_started = false;
-	struct jail_msg m;
-	char how[64];
-	int r, st;
-
-	for (int i = 0; i < JAIL_NS_NR; i++)
-		nsfd[i] = -1;
-	if (check_config(cfg, err, errlen) < 0)
-		return -1;
-	/* All namespace paths are opened before anything changes. */
 	for (int i = 0; i < JAIL_NS_NR; i++) {
 		if (!cfg->ns[i].enabled || !cfg->ns[i].path)
 			continue;
 		nsfd[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
-		if (nsfd[i] < 0) {
-			hy_err(err, errlen, 0, "jail: %s namespace: open '%s': %s", ns_info[i].name,
-				  cfg->ns[i].path, strerror(errno));
-			goto fail_fds;
-		}
+		if (nsfd[i] < 0)
+			return hy_err(err, errlen, -errno, "jail: %s namespace: open '%s': %s",
+				      ns_info[i].name, cfg->ns[i].path, strerror(errno));
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		hy_err(err, errlen, 0, "jail: socketpair: %s", strerror(errno));
-		goto fail_fds;
-	}
-	/* With 0-2 closed in the caller, the pair would pass as the VMM's stdio. */
+	return 0;
+}
+
+/* The socket pair to the child, both ends above 0-2: with 0-2 closed in the
+ * caller, the pair would pass as the VMM's stdio. */
+static int child_socket(int *sv, char *err, size_t errlen)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return hy_err(err, errlen, -errno, "jail: socketpair: %s", strerror(errno));
 	for (int i = 0; i < 2; i++) {
 		if (sv[i] < 3) {
 			int fd = fcntl(sv[i], F_DUPFD_CLOEXEC, 3);
 
-			if (fd < 0) {
-				hy_err(err, errlen, 0, "jail: dup: %s", strerror(errno));
-				goto fail_fds;
-			}
+			if (fd < 0)
+				return hy_err(err, errlen, -errno, "jail: dup: %s",
+					      strerror(errno));
 			close(sv[i]);
 			sv[i] = fd;
 		}
 	}
-	child = fork();
-	if (child < 0) {
-		hy_err(err, errlen, 0, "jail: fork: %s", strerror(errno));
-		goto fail_fds;
-	}
-	if (child == 0) {
-		close(sv[0]);
-		child_main(cfg, sv[1], nsfd);
-		_exit(1);
-	}
-	close(sv[1]);
-	sv[1] = -1;
-	for (int i = 0; i < JAIL_NS_NR; i++) {
-		if (nsfd[i] >= 0)
-			close(nsfd[i]);
-		nsfd[i] = -1;
-	}
-	/* In the cgroup before it does anything, so everything it forks is in it too. */
-	if (cfg->cgroup && cgroup_enter(cfg->cgroup, child, err, errlen) < 0)
-		goto fail_child;
-	send_msg(sv[0], 'G', 0, NULL);
+	return 0;
+}
+
+struct spawning {
+	pid_t child, vmm;
+	bool child_reaped, exec_started;
+};
+
+/* Answer the child (id maps) until it has exec'd the VMM or failed. */
+static int talk_to_child(const struct jail_config *cfg, int sock, struct spawning *sp, char *err,
+			 size_t errlen)
+{
+	struct jail_msg m;
+	char how[64];
+	int r, st;
+
+	send_msg(sock, 'G', 0, NULL);
 	for (;;) {
-		r = recv_msg(sv[0], &m);
+		r = recv_msg(sock, &m);
 		if (r == 'U') {
-			if (write_maps(cfg, child, err, errlen) < 0)
-				goto fail_child;
-			send_msg(sv[0], 'M', 0, NULL);
+			if (write_maps(cfg, sp->child, err, errlen) < 0)
+				return -1;
+			send_msg(sock, 'M', 0, NULL);
 		} else if (r == 'P') {
-			vmm = m.pid;
-			reap(child);
-			child_reaped = true;
+			sp->vmm = m.pid;
+			reap(sp->child);
+			sp->child_reaped = true;
 		} else if (r == 'X') {
-			exec_started = true;
+			sp->exec_started = true;
 		} else if (r == 'E') {
-			hy_err(err, errlen, 0, "%s", m.text);
-			goto fail_child;
+			return hy_err(err, errlen, -1, "%s", m.text);
 		} else if (r == 0) {
 			break;
 		} else {
-			hy_err(err, errlen, 0, "jail: reading from the child: %s",
-				  r < 0 ? strerror(-r) : "unexpected message");
-			goto fail_child;
+			return hy_err(err, errlen, -1, "jail: reading from the child: %s",
+				      r < 0 ? strerror(-r) : "unexpected message");
 		}
 	}
-	if (!exec_started) {
+	if (!sp->exec_started) {
 		/* Died without a word, e.g. killed. */
-		pid_t who = child_reaped ? vmm : child;
+		pid_t who = sp->child_reaped ? sp->vmm : sp->child;
 
 		st = reap(who);
-		if (who == child)
-			child_reaped = true;
+		if (who == sp->child)
+			sp->child_reaped = true;
 		if (st < 0)
 			snprintf(how, sizeof(how), "ended");
 		else
 			describe_status(st, how, sizeof(how));
-		hy_err(err, errlen, 0, "jail: the VMM's process %s before exec", how);
-		goto fail_child;
+		return hy_err(err, errlen, -1, "jail: the VMM's process %s before exec", how);
 	}
-	close(sv[0]);
-	return vmm > 0 ? vmm : child;
+	return 0;
+}
 
-fail_child:
-	if (!child_reaped) {
-		kill(child, SIGKILL);
-		reap(child);
+static void undo_child(struct spawning *sp)
+{
+	int st;
+
+	if (!sp->child_reaped) {
+		kill(sp->child, SIGKILL);
+		reap(sp->child);
 	}
 	/*
 	 * The pid namespace's process stops on its own after an error. It is ours
 	 * to kill and reap only as our child (PR_SET_CHILD_SUBREAPER); otherwise
 	 * init reaps it and its pid may already be someone else's.
 	 */
-	if (vmm > 0 && waitpid(vmm, &st, WNOHANG | __WALL) == 0) {
-		kill(vmm, SIGKILL);
-		reap(vmm);
+	if (sp->vmm > 0 && waitpid(sp->vmm, &st, WNOHANG | __WALL) == 0) {
+		kill(sp->vmm, SIGKILL);
+		reap(sp->vmm);
 	}
-fail_fds:
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen)
+{
+	int nsfd[JAIL_NS_NR], sv[2] = {-1, -1};
+	struct spawning sp = {.vmm = -1};
+
 	for (int i = 0; i < JAIL_NS_NR; i++)
-		if (nsfd[i] >= 0)
-			close(nsfd[i]);
-	for (int i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			close(sv[i]);
+		nsfd[i] = -1;
+	if (check_config(cfg, err, errlen) < 0)
+		return -1;
+	if (open_namespaces(cfg, nsfd, err, errlen) < 0 || child_socket(sv, err, errlen) < 0)
+		goto fail_fds;
+	sp.child = fork();
+	if (sp.child < 0) {
+		hy_err(err, errlen, 0, "jail: fork: %s", strerror(errno));
+		goto fail_fds;
+	}
+	if (sp.child == 0) {
+		close(sv[0]);
+		child_main(cfg, sv[1], nsfd);
+		_exit(1);
+	}
+	close_all(&sv[1], 1);
+	close_all(nsfd, JAIL_NS_NR);
+	/* In the cgroup before it does anything, so everything it forks is in it too. */
+	if ((cfg->cgroup && cgroup_enter(cfg->cgroup, sp.child, err, errlen) < 0) ||
+	    talk_to_child(cfg, sv[0], &sp, err, errlen) < 0) {
+		undo_child(&sp);
+		goto fail_fds;
+	}
+	close(sv[0]);
+	return sp.vmm > 0 ? sp.vmm : sp.child;
+
+fail_fds:
+	close_all(nsfd, JAIL_NS_NR);
+	close_all(sv, 2);
 	return -1;
 }

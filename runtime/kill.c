@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/control_proto.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/signals.h"
@@ -29,7 +30,8 @@ static int thaw(struct container *c, char *err, size_t errlen)
 static int do_kill(struct rt_global *g, const char *id, int sig, bool all)
 {
 	struct container *c;
-	char err[RT_ERRLEN], req[32];
+	struct control_request req;
+	char err[RT_ERRLEN];
 	enum oci_status status;
 	int r = -1;
 
@@ -59,8 +61,8 @@ static int do_kill(struct rt_global *g, const char *id, int sig, bool all)
 			 signal_name(sig) ? signal_name(sig) : "the signal");
 		goto out;
 	}
-	snprintf(req, sizeof(req), "kill %d%s", sig, all ? " all" : "");
-	if (container_control(c, req, err, sizeof(err))) {
+	req = (struct control_request){.op = CONTROL_KILL, .sig = sig, .all = all};
+	if (container_control(c, &req, err, sizeof(err))) {
 		/* The VMM may have exited between the status check and now. */
 		if (!container_vmm_alive(c))
 			rt_error("container not running");

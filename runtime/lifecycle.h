@@ -18,7 +18,15 @@ struct create_opts {
 	/* `run` in the foreground: a process.terminal container may use hyrun's own
 	 * terminal (stdin and stdout) instead of a console socket. */
 	bool own_tty;
+	/* `run` only. */
+	bool detach, keep;
 };
+
+/*
+ * The options of create (run: false) and run (run: true), and the container
+ * id: 0, 1 after printing the help, or -1 after reporting the error.
+ */
+int create_parse_args(struct rt_global *g, bool run, int argc, char **argv, struct create_opts *o);
 
 /*
  * Everything `create` does (see create.c). On success the container is
@@ -34,9 +42,6 @@ int container_start(struct rt_global *g, const char *id);
 /* `delete`: 0, or -1 after reporting. With force a running container is killed first, and a
  * missing one is no error. */
 int container_delete(struct rt_global *g, const char *id, bool force);
-
-/* --preserve-fds N (0..64); reports and returns -1 when malformed. */
-int parse_preserve_fds(const char *s, unsigned *out);
 
 /* Load a config.json and its host-side members. Errors are prefixed with the path. */
 int lifecycle_load_spec(const char *path, struct oci_spec *spec, struct oci_linux *l, char *err,

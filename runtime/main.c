@@ -29,6 +29,7 @@ static const struct command {
     {"resume", cmd_resume, "thaw a paused container"},
     {"spec", cmd_spec, "write a starting config.json"},
     {"features", cmd_features, "print the OCI features this runtime supports"},
+    {"plan", cmd_plan, "plan a config.json's VM by hand: hyrun-vmm's options, no jail"},
 };
 
 static void usage(FILE *f)

@@ -51,27 +51,15 @@ out:
 
 static int verb(struct rt_global *g, int argc, char **argv, bool frozen)
 {
-	const char *name = frozen ? "pause" : "resume";
-	int ch;
+	int r =
+	    rt_parse_help_only(frozen ? "pause" : "resume", argc, argv, 1,
+			       frozen ? "Usage: hyrun pause CONTAINER_ID\n\n"
+					"Freeze the container's cgroup: the whole microVM stops.\n"
+				      : "Usage: hyrun resume CONTAINER_ID\n\n"
+					"Thaw a paused container: the microVM continues.\n");
 
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h",
-				 (const struct option[]){
-				     {"help", no_argument, NULL, 'h'},
-				     {NULL, 0, NULL, 0},
-				 },
-				 NULL)) != -1) {
-		if (ch == 'h') {
-			printf("Usage: hyrun %s CONTAINER_ID\n\n%s\n", name,
-			       frozen ? "Freeze the container's cgroup: the whole microVM stops."
-				      : "Thaw a paused container: the microVM continues.");
-			return 0;
-		}
-		rt_error("%s: unknown option '%s'", name, argv[optind - 1]);
-		return 1;
-	}
-	if (rt_want_args(name, argc, optind, 1))
-		return 1;
+	if (r)
+		return r < 0;
 	return set_frozen(g, argv[optind], frozen) ? 1 : 0;
 }
 

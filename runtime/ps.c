@@ -76,12 +76,8 @@ int cmd_ps(struct rt_global *g, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "table") != 0) {
-				rt_error("invalid format option \"%s\": table or json", optarg);
+			if (rt_parse_format(optarg, &json))
 				return 1;
-			}
 			break;
 		case 'h':
 			printf("Usage: hyrun ps [--format table|json] CONTAINER_ID\n\n"

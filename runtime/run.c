@@ -2,7 +2,6 @@
 #include "runtime/lifecycle.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,82 +50,14 @@ done:
 
 int cmd_run(struct rt_global *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"bundle", required_argument, NULL, 'b'},
-	    {"pid-file", required_argument, NULL, 'p'},
-	    {"console-socket", required_argument, NULL, 'c'},
-	    {"preserve-fds", required_argument, NULL, 'f'},
-	    {"detach", no_argument, NULL, 'd'},
-	    {"keep", no_argument, NULL, 'K'},
-	    {"no-pivot", no_argument, NULL, 'n'},
-	    {"no-new-keyring", no_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct create_opts o = {0};
-	bool detach = false, keep = false;
+	struct create_opts o;
 	sigset_t set, old;
 	pid_t vmm;
-	int c, status;
+	int status, r = create_parse_args(g, true, argc, argv, &o);
 
-	if (g->systemd_cgroup) {
-		rt_error("--systemd-cgroup: the systemd cgroup manager is not supported; use the "
-			 "cgroupfs manager");
-		return 1;
-	}
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:b:dh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o.bundle = optarg;
-			break;
-		case 'p':
-			o.pid_file = optarg;
-			break;
-		case 'c':
-			o.console_socket = optarg;
-			break;
-		case 'f':
-			if (parse_preserve_fds(optarg, &o.preserve_fds))
-				return 1;
-			break;
-		case 'd':
-			detach = true;
-			break;
-		case 'K':
-			keep = true;
-			break;
-		case 'n':
-		case 'k':
-			break;
-		case 'h':
-			printf(
-			    "Usage: hyrun run [OPTIONS] CONTAINER_ID\n"
-			    "\n"
-			    "Create and start a container, wait for it, delete it and exit with\n"
-			    "the workload's status (128+N when a signal N ended it).\n"
-			    "SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun\n"
-			    "run are passed on to the workload.\n"
-			    "\n"
-			    "Options: those of create, and\n"
-			    "  -d, --detach   return once the container is started\n"
-			    "  --keep         do not delete the container when it exits\n"
-			    "A process.terminal container without --console-socket uses hyrun's\n"
-			    "own terminal (in the foreground only).\n");
-			return 0;
-		case ':':
-			rt_error("run: option '%s' needs an argument", argv[optind - 1]);
-			return 1;
-		default:
-			rt_error("run: unknown option '%s' (see hyrun run --help)",
-				 argv[optind - 1]);
-			return 1;
-		}
-	}
-	if (rt_want_args("run", argc, optind, 1))
-		return 1;
-	o.id = argv[optind];
-	o.own_tty = !detach && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (r)
+		return r < 0;
+	o.own_tty = !o.detach && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 
 	/* The VMM must become our child even behind the jail's pid namespace. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -136,18 +67,18 @@ int cmd_run(struct rt_global *g, int argc, char **argv)
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&set, forwarded[i]);
-	if (!detach)
+	if (!o.detach)
 		sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	if (container_start(g, o.id)) {
 		container_delete(g, o.id, true);
 		return 1;
 	}
-	if (detach)
+	if (o.detach)
 		return 0;
 	status = wait_vmm(vmm, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (!keep && container_delete(g, o.id, true))
+	if (!o.keep && container_delete(g, o.id, true))
 		return 1;
 	if (status == -1)
 		return 1;

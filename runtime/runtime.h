@@ -33,13 +33,12 @@ struct rt_global {
 int rt_log_open(const char *path, bool json, char *err, size_t errlen);
 void rt_log_set_level(enum log_level level);
 void rt_log(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One message as it is, for a module that hands its messages to the caller. */
+void rt_log_msg(enum log_level level, const char *msg);
 #define rt_error(...) rt_log(LOG_ERROR, __VA_ARGS__)
 #define rt_warn(...) rt_log(LOG_WARN, __VA_ARGS__)
 #define rt_info(...) rt_log(LOG_INFO, __VA_ARGS__)
 #define rt_debug(...) rt_log(LOG_DEBUG, __VA_ARGS__)
-
-/* snprintf into an error buffer; returns -EINVAL (or `code` from errf_code). */
-int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The verbs. */
 int cmd_create(struct rt_global *g, int argc, char **argv);
@@ -54,6 +53,7 @@ int cmd_pause(struct rt_global *g, int argc, char **argv);
 int cmd_resume(struct rt_global *g, int argc, char **argv);
 int cmd_spec(struct rt_global *g, int argc, char **argv);
 int cmd_features(struct rt_global *g, int argc, char **argv);
+int cmd_plan(struct rt_global *g, int argc, char **argv);
 
 /*
  * Argument checks shared by the verbs: `want` positional arguments exactly
@@ -61,6 +61,14 @@ int cmd_features(struct rt_global *g, int argc, char **argv);
  * argument(s)"). Returns 0 or reports and returns -1.
  */
 int rt_want_args(const char *verb, int argc, int optind_, int want);
+/*
+ * The options of a verb that takes only --help, then exactly `want`
+ * arguments (at argv[optind]): 0 to go on, 1 after printing usage (the verb
+ * exits 0), -1 after reporting the error (it exits 1).
+ */
+int rt_parse_help_only(const char *verb, int argc, char **argv, int want, const char *usage);
+/* --format table|json (list, ps): *json set. Returns 0 or reports and returns -1. */
+int rt_parse_format(const char *arg, bool *json);
 
 /* Write a whole buffer to a file atomically: a temporary file beside it, then rename. */
 int rt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, char *err,

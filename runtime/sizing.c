@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/err.h"
+#include "common/plan.h"
 #include "runtime/defaults.h"
 #include "runtime/runtime.h"
-#include "vmm/layout.h"
 
 const char *sizing_annotation(const struct oci_spec *spec, const char *key)
 {
@@ -44,7 +45,7 @@ static unsigned vcpus_from_resources(const struct oci_resources *res)
 		uint64_t period = res->cpu_period ? res->cpu_period : 100000;
 		uint64_t q = ((uint64_t)res->cpu_quota + period - 1) / period;
 
-		n = q > HY_MAX_VCPUS ? HY_MAX_VCPUS : (unsigned)q;
+		n = q > PLAN_MAX_VCPUS ? PLAN_MAX_VCPUS : (unsigned)q;
 	}
 	if (res->cpus) {
 		int c = oci_cpuset_count(res->cpus);
@@ -52,8 +53,8 @@ static unsigned vcpus_from_resources(const struct oci_resources *res)
 		if (c > 0 && (!n || (unsigned)c < n))
 			n = (unsigned)c;
 	}
-	if (n > HY_MAX_VCPUS)
-		n = HY_MAX_VCPUS;
+	if (n > PLAN_MAX_VCPUS)
+		n = PLAN_MAX_VCPUS;
 	return n ? n : HY_VCPUS_DEFAULT;
 }
 
@@ -66,36 +67,37 @@ int sizing_compute(const struct oci_spec *spec, const struct oci_linux *l, struc
 	const uint64_t mib = 1ULL << 20;
 
 	if (a_cpus) {
-		if (parse_uint(a_cpus, 1, HY_MAX_VCPUS, &out->vcpus))
-			return errf(err, errlen,
-				    "annotations." HY_ANNOTATION_VCPUS
-				    ": \"%s\" is not a number from 1 to %d",
-				    a_cpus, HY_MAX_VCPUS);
+		if (parse_uint(a_cpus, 1, PLAN_MAX_VCPUS, &out->vcpus))
+			return hy_err(err, errlen, -EINVAL,
+				      "annotations." HY_ANNOTATION_VCPUS
+				      ": \"%s\" is not a number from 1 to %d",
+				      a_cpus, PLAN_MAX_VCPUS);
 	} else {
 		out->vcpus = vcpus_from_resources(&l->res);
 	}
 
 	if (limit > 0 && (uint64_t)limit < (uint64_t)(HY_MEM_MIN_MIB + HY_MEM_OVERHEAD_MIB) * mib)
-		return errf(
-		    err, errlen,
+		return hy_err(
+		    err, errlen, -EINVAL,
 		    "linux.resources.memory.limit: %lld bytes is too small for a microVM: "
 		    "it needs at least %d MiB (%d MiB of guest RAM and %d MiB for hyrun-vmm)",
 		    (long long)limit, HY_MEM_MIN_MIB + HY_MEM_OVERHEAD_MIB, HY_MEM_MIN_MIB,
 		    HY_MEM_OVERHEAD_MIB);
 	if (a_mem) {
 		if (parse_uint(a_mem, HY_MEM_MIN_MIB, HY_MEM_MAX_MIB, &out->mem_mib))
-			return errf(err, errlen,
-				    "annotations." HY_ANNOTATION_MEMORY
-				    ": \"%s\" is not a number of MiB from %d to %d",
-				    a_mem, HY_MEM_MIN_MIB, HY_MEM_MAX_MIB);
+			return hy_err(err, errlen, -EINVAL,
+				      "annotations." HY_ANNOTATION_MEMORY
+				      ": \"%s\" is not a number of MiB from %d to %d",
+				      a_mem, HY_MEM_MIN_MIB, HY_MEM_MAX_MIB);
 		if (limit > 0 &&
 		    ((uint64_t)out->mem_mib + HY_MEM_OVERHEAD_MIB) * mib > (uint64_t)limit)
-			return errf(err, errlen,
-				    "annotations." HY_ANNOTATION_MEMORY
-				    ": %u MiB of guest RAM and %d MiB for hyrun-vmm do not fit in "
-				    "linux.resources.memory.limit (%llu MiB)",
-				    out->mem_mib, HY_MEM_OVERHEAD_MIB,
-				    (unsigned long long)((uint64_t)limit / mib));
+			return hy_err(
+			    err, errlen, -EINVAL,
+			    "annotations." HY_ANNOTATION_MEMORY
+			    ": %u MiB of guest RAM and %d MiB for hyrun-vmm do not fit in "
+			    "linux.resources.memory.limit (%llu MiB)",
+			    out->mem_mib, HY_MEM_OVERHEAD_MIB,
+			    (unsigned long long)((uint64_t)limit / mib));
 	} else if (limit > 0) {
 		uint64_t m = (uint64_t)limit / mib - HY_MEM_OVERHEAD_MIB;
 
@@ -112,17 +114,20 @@ static int check_file(const char *path, bool exec, const char *what, const char 
 	struct stat st;
 
 	if (path[0] != '/')
-		return errf(err, errlen, "%s '%s' (%s): must be an absolute path", what, path,
-			    from);
+		return hy_err(err, errlen, -EINVAL, "%s '%s' (%s): must be an absolute path", what,
+			      path, from);
 	if (stat(path, &st) < 0)
-		return errf(err, errlen, "%s '%s' (%s): %s", what, path, from, strerror(errno));
+		return hy_err(err, errlen, -errno, "%s '%s' (%s): %s", what, path, from,
+			      strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return errf(err, errlen, "%s '%s' (%s): not a regular file", what, path, from);
+		return hy_err(err, errlen, -EINVAL, "%s '%s' (%s): not a regular file", what, path,
+			      from);
 	if (access(path, exec ? X_OK : R_OK) < 0)
-		return errf(err, errlen, "%s '%s' (%s): %s", what, path, from, strerror(errno));
+		return hy_err(err, errlen, -errno, "%s '%s' (%s): %s", what, path, from,
+			      strerror(errno));
 	*out = strdup(path);
 	if (!*out)
-		return errf(err, errlen, "out of memory");
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -143,7 +148,7 @@ static int pick(const char *self_dir, const char *env_value, const char *env_nam
 		snprintf(from, sizeof(from), "next to hyrun; $%s overrides", env_name);
 		return check_file(path, exec, what, from, err, errlen, out);
 	}
-	return errf(err, errlen, "no %s", what);
+	return hy_err(err, errlen, -EINVAL, "no %s", what);
 }
 
 int vm_files_resolve(struct vm_files *f, const char *self_dir, const char *env_vmm,

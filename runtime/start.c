@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/control_proto.h"
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
@@ -41,14 +42,15 @@ int container_start(struct rt_global *g, const char *id)
 		rt_error("%s", err);
 		goto out;
 	}
-	if (hooks_run(&l, OCI_HOOK_START_CONTAINER, &c->st, OCI_STATUS_CREATED, false, err,
-		      sizeof(err))) {
+	if (hooks_run(&l, OCI_HOOK_START_CONTAINER, &c->st, OCI_STATUS_CREATED, false, rt_log_msg,
+		      err, sizeof(err))) {
 		/* runtime-spec: a failed startContainer hook stops the container. */
 		rt_error("%s", err);
 		kill(c->st.pid, SIGKILL);
 		goto out;
 	}
-	if (container_control(c, "start", err, sizeof(err))) {
+	if (container_control(c, &(struct control_request){.op = CONTROL_START}, err,
+			      sizeof(err))) {
 		rt_error("start: %s", err);
 		goto out;
 	}
@@ -57,7 +59,9 @@ int container_start(struct rt_global *g, const char *id)
 		rt_error("%s", err);
 		goto out;
 	}
-	hooks_run(&l, OCI_HOOK_POSTSTART, &c->st, OCI_STATUS_RUNNING, true, err, sizeof(err));
+	if (hooks_run(&l, OCI_HOOK_POSTSTART, &c->st, OCI_STATUS_RUNNING, true, rt_log_msg, err,
+		      sizeof(err)))
+		rt_warn("%s", err);
 	r = 0;
 out:
 	oci_linux_free(&l);
@@ -68,24 +72,12 @@ out:
 
 int cmd_start(struct rt_global *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	int r = rt_parse_help_only("start", argc, argv, 1,
+				   "Usage: hyrun start CONTAINER_ID\n\n"
+				   "Start a created container: run the workload the guest has "
+				   "prepared.\n");
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: hyrun start CONTAINER_ID\n\n"
-			       "Start a created container: run the workload the guest has "
-			       "prepared.\n");
-			return 0;
-		}
-		rt_error("start: unknown option '%s'", argv[optind - 1]);
-		return 1;
-	}
-	if (rt_want_args("start", argc, optind, 1))
-		return 1;
+	if (r)
+		return r < 0;
 	return container_start(g, argv[optind]) ? 1 : 0;
 }

@@ -40,27 +40,16 @@ static int print_json(json_t *o, size_t flags)
 
 int cmd_state(struct rt_global *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct container *c;
 	char err[RT_ERRLEN];
 	json_t *o;
-	int r, ch;
+	int r;
 
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			printf("Usage: hyrun state CONTAINER_ID\n\n"
+	r = rt_parse_help_only("state", argc, argv, 1,
+			       "Usage: hyrun state CONTAINER_ID\n\n"
 			       "Print the container's state as JSON.\n");
-			return 0;
-		}
-		rt_error("state: unknown option '%s'", argv[optind - 1]);
-		return 1;
-	}
-	if (rt_want_args("state", argc, optind, 1))
-		return 1;
+	if (r)
+		return r < 0;
 	if (container_open(g->root, argv[optind], CONTAINER_LOCK_READ, &c, err, sizeof(err))) {
 		rt_error("%s", err);
 		return 1;
@@ -96,12 +85,8 @@ int cmd_list(struct rt_global *g, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "table") != 0) {
-				rt_error("invalid format option \"%s\": table or json", optarg);
+			if (rt_parse_format(optarg, &json))
 				return 1;
-			}
 			break;
 		case 'q':
 			quiet = true;

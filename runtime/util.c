@@ -1,5 +1,4 @@
-/* util.c: the runtime's logging (stderr and --log, text or JSON), error buffers, atomic writes. */
-#include "common/err.h"
+/* util.c: the runtime's logging (stderr and --log, text or JSON) and atomic writes. */
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -14,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "common/err.h"
+#include "common/fdio.h"
 #include "oci/state.h"
 
 static int log_fd = -1;
@@ -25,7 +26,7 @@ int rt_log_open(const char *path, bool json, char *err, size_t errlen)
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0)
-		return errf(err, errlen, "--log '%s': %s", path, strerror(errno));
+		return hy_err(err, errlen, -errno, "--log '%s': %s", path, strerror(errno));
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = fd;
@@ -36,20 +37,6 @@ int rt_log_open(const char *path, bool json, char *err, size_t errlen)
 void rt_log_set_level(enum log_level level)
 {
 	log_level = level;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
 }
 
 static void log_to_file(enum log_level level, const char *msg)
@@ -83,7 +70,7 @@ static void log_to_file(enum log_level level, const char *msg)
 		free(s);
 	}
 	if (n > 0)
-		write_all(log_fd, line, (size_t)n);
+		hy_write_all(log_fd, line, (size_t)n);
 	free(line);
 }
 
@@ -111,52 +98,29 @@ void rt_log(enum log_level level, const char *fmt, ...)
 			     msg);
 		if (n > (int)sizeof(line) - 1)
 			n = (int)sizeof(line) - 1;
-		write_all(STDERR_FILENO, line, (size_t)n);
+		hy_write_all(STDERR_FILENO, line, (size_t)n);
 	}
 }
 
-int errf(char *err, size_t errlen, const char *fmt, ...)
+void rt_log_msg(enum log_level level, const char *msg)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	hy_verr(err, errlen, 0, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-int rt_want_args(const char *verb, int argc, int optind_, int want)
-{
-	if (argc - optind_ == want)
-		return 0;
-	rt_error("\"%s\" requires exactly %d argument(s) (see hyrun %s --help)", verb, want, verb);
-	return -1;
+	rt_log(level, "%s", msg);
 }
 
 int rt_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, unsigned mode,
 		       char *err, size_t errlen)
 {
 	char tmp[4096];
-	const char *p = data;
 	int fd, saved;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", name, (int)getpid()) >= (int)sizeof(tmp))
-		return errf(err, errlen, "'%s': path too long", name);
+		return hy_err(err, errlen, -ENAMETOOLONG, "'%s': path too long", name);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
-		return errf(err, errlen, "create '%s': %s", tmp, strerror(errno));
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			saved = n < 0 ? errno : EIO;
-			goto fail;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+		return hy_err(err, errlen, -errno, "create '%s': %s", tmp, strerror(errno));
+	saved = -hy_write_all(fd, data, len);
+	if (saved)
+		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
 		saved = errno;
@@ -172,7 +136,7 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlinkat(dirfd, tmp, 0);
-	return errf(err, errlen, "write '%s': %s", name, strerror(saved));
+	return hy_err(err, errlen, -saved, "write '%s': %s", name, strerror(saved));
 }
 
 int rt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, char *err,

@@ -40,8 +40,8 @@ static void check_spec(const struct oci_spec *s, unsigned flags)
 		for (size_t i = 0; i < s->seccomp->nr_syscalls; i++)
 			for (size_t j = 0; j < s->seccomp->syscalls[i].nr_names; j++)
 				FUZZ_CHECK(s->seccomp->syscalls[i].names[j]);
-	for (unsigned c = 0; c < OCI_CAP_NR_SETS; c++)
-		FUZZ_CHECK(!(s->caps[c] >> oci_cap_last() >> 1));
+	for (unsigned c = 0; c < HY_CAP_NR_SETS; c++)
+		FUZZ_CHECK(!(s->caps[c] >> hy_cap_last() >> 1));
 }
 
 /* What hyrun-init relies on after the round trip. */

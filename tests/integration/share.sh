@@ -19,6 +19,7 @@ DEBIAN_TAR=$ROOT/build/rootfs/debian.tar
 FUSE_SUPER_MAGIC=0x65735546
 TMPFS_MAGIC=0x1021994
 
+HYRUN=${HYRUN:-$ROOT/build/hyrun}
 SDIR=''	# the test's scratch directory on tmpfs (removed when the test ends)
 XNS=''	# an xattr namespace SDIR's file system supports: user, else trusted
 B=''	# the OCI bundle of a spec test: $B/config.json, $B/rootfs
@@ -51,7 +52,7 @@ busybox_root() {
 }
 
 # vmfs [VMM OPTION...] [-- CMD [ARG]...]: hyrun-vmm with $KFS, the initramfs, 256M, 2
-# vCPUs and the options given (--rootfs DIR, --spec FILE); no "--" is added.
+# vCPUs and the options given (--rootfs DIR, or a plan's options); no "--" is added.
 vmfs() {
 	need_file kernel "$KFS" "run hack/setup, or make kernel"
 	need_file initramfs "$I" "run make"
@@ -122,7 +123,7 @@ spec_defaults() {
 
 # spec_bundle: $SDIR with a bundle $B whose rootfs is the busybox test root.
 spec_bundle() {
-	need_vmm_option --spec
+	need_vmm_option --guest-config
 	scratch
 	B=$SDIR/bundle
 	busybox_root "$B/rootfs"
@@ -168,8 +169,27 @@ spec_write() {
 	EOF
 }
 
+# vmplan FILE [--rootfs DIR] [-- CMD [ARG]...]: `hyrun plan` makes hyrun-vmm's options
+# (shares, files, the guest configuration in $TDIR/plan) from the config.json FILE, with
+# --rootfs replacing root.path and CMD process.args; vmfs runs them. When the plan fails,
+# its status and messages are the result (ST, OUT, ERR), as a VM's would be.
+vmplan() {
+	local spec=$1 opts=() cmd=() plan=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || cmd=("$@")
+	[ -x "$HYRUN" ] || fail "$HYRUN is missing (run make)"
+	vm_raw "$HYRUN" plan --spec "$spec" "${opts[@]}" --out "$TDIR/plan" "${cmd[@]}"
+	[ "$ST" = 0 ] || return 0
+	mapfile -t plan <<<"$OUT"
+	vmfs "${plan[@]}"
+}
+
 # vmspec [-- CMD [ARG]...]: write the bundle's config.json and run it.
 vmspec() {
 	spec_write
-	vmfs --spec "$B/config.json" "$@"
+	vmplan "$B/config.json" "$@"
 }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2016,SC2034,SC2012  # guests' shell code single-quoted; SP_* read by spec_write
-# tests/integration/spec.sh: hyrun-vmm --spec FILE (an OCI config.json) applied inside the
-# guest, observed with the probe; sourced by run. Each test writes its own bundle.
+# tests/integration/spec.sh: an OCI config.json planned by `hyrun plan` and applied inside
+# the guest, observed with the probe; sourced by run. Each test writes its own bundle.
 
 test_spec_env() {
 	spec_bundle
@@ -197,24 +197,24 @@ test_spec_bad_cwd() {
 test_spec_malformed_json() {
 	spec_bundle
 	printf '{"ociVersion": "1.0.2", "process": {"args": ["/probe"' >"$B/config.json"
-	vmfs --spec "$B/config.json"
-	expect_status 125
+	vmplan "$B/config.json"
+	# hyrun plan refuses it, as hyrun create would (runc's status for its errors).
+	expect_status 1
 	expect_stderr_has "config.json"
 	expect_stdout ""
 	# Well-formed JSON, wrong type: the message names the field.
 	spec_defaults
 	SP_ARGS='"/probe env"'
 	spec_write
-	vmfs --spec "$B/config.json"
-	expect_status 125
+	vmplan "$B/config.json"
+	expect_status 1
 	expect_stderr_has "args"
 	expect_stdout ""
 }
 
 test_spec_missing_file() {
-	need_vmm_option --spec
-	vmfs --spec "$TDIR/no-such-config.json"
-	expect_status 125
+	vmplan "$TDIR/no-such-config.json"
+	expect_status 1
 	expect_stderr_has "$TDIR/no-such-config.json"
 }
 
@@ -222,12 +222,12 @@ test_spec_root_missing() {
 	spec_bundle
 	SP_ROOT='{"path": "no-such-rootfs"}'
 	vmspec
-	expect_status 125
+	expect_status 1
 	expect_stderr_has "no-such-rootfs"
 	expect_stdout ""
 }
 
-# --rootfs DIR given with --spec replaces root.path.
+# hyrun plan --rootfs DIR replaces root.path.
 test_spec_rootfs_option() {
 	spec_bundle
 	busybox_root "$SDIR/other"
@@ -235,7 +235,7 @@ test_spec_rootfs_option() {
 	SP_ROOT='{"path": "no-such-rootfs"}'
 	SP_ARGS='["/bin/cat", "/etc/hostname"]'
 	spec_write
-	vmfs --spec "$B/config.json" --rootfs "$SDIR/other"
+	vmplan "$B/config.json" --rootfs "$SDIR/other"
 	expect_status 0
 	expect_stdout other-root
 }

@@ -186,12 +186,12 @@ Test(runtime_sizing, files_missing, .init = make_dir, .fini = remove_dir)
 
 	cr_assert_eq(
 	    vm_files_resolve(&f, dir, NULL, "/no/such/kernel", NULL, NULL, err, sizeof(err)),
-	    -EINVAL);
+	    -ENOENT);
 	cr_assert_str_eq(err, "kernel '/no/such/kernel' (from $HYRUN_KERNEL): No such file or "
 			      "directory");
 	cr_assert_null(f.vmm, "nothing left allocated");
 	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, "/no/k", err, sizeof(err)),
-		     -EINVAL);
+		     -ENOENT);
 	cr_assert_str_eq(err, "kernel '/no/k' (annotation io.hyrun.kernel): No such file or "
 			      "directory");
 	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, "rel/k", err, sizeof(err)),
@@ -203,11 +203,11 @@ Test(runtime_sizing, files_missing, .init = make_dir, .fini = remove_dir)
 	cr_assert_eq(chmod(path, 0644), 0);
 	if (geteuid() != 0) {
 		cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, err, sizeof(err)),
-			     -EINVAL);
+			     -EACCES);
 		cr_assert(strstr(err, "Permission denied"), "%s", err);
 	}
 	cr_assert_eq(unlink(path), 0);
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "hyrun-vmm '") && strstr(err, "next to hyrun; $HYRUN_VMM overrides"),
 		  "%s", err);
 }

@@ -1,4 +1,4 @@
-/* test_runtime_linux.c: linux.namespaces, id mappings, cgroupsPath, resources and hooks. */
+/* test_oci_linux.c: linux.namespaces, id mappings, cgroupsPath, resources and hooks. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -34,9 +34,9 @@ static void cleanup(void)
 	doc = NULL;
 }
 
-TestSuite(runtime_linux, .fini = cleanup);
+TestSuite(oci_linux, .fini = cleanup);
 
-Test(runtime_linux, full_document)
+Test(oci_linux, full_document)
 {
 	cr_assert_eq(
 	    parse("{\"linux\": {"
@@ -85,7 +85,7 @@ Test(runtime_linux, full_document)
 	cr_assert_eq(l.nr_hooks[OCI_HOOK_CREATE_RUNTIME], 0);
 }
 
-Test(runtime_linux, defaults)
+Test(oci_linux, defaults)
 {
 	cr_assert_eq(parse("{\"ociVersion\": \"1.0.2\"}"), 0, "%s", err);
 	cr_assert_eq(l.res.memory_limit, -1);
@@ -107,7 +107,7 @@ Test(runtime_linux, defaults)
 	cr_assert_eq(l.res.pids_limit, -1);
 }
 
-Test(runtime_linux, namespace_errors)
+Test(oci_linux, namespace_errors)
 {
 	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"time\"}]}}",
 		     "linux.namespaces[1].type: \"time\" is not supported: the microVM has its own "
@@ -124,7 +124,7 @@ Test(runtime_linux, namespace_errors)
 		     "linux.namespaces: must be an array of objects");
 }
 
-Test(runtime_linux, idmap_errors)
+Test(oci_linux, idmap_errors)
 {
 	expect_error("{\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, "
 		     "\"size\": 1}], \"gidMappings\": []}}",
@@ -143,7 +143,7 @@ Test(runtime_linux, idmap_errors)
 		     "linux.gidMappings[0].size: must be at least 1");
 }
 
-Test(runtime_linux, cgroups_path)
+Test(oci_linux, cgroups_path)
 {
 	expect_error("{\"linux\": {\"cgroupsPath\": \"machine.slice:libpod:abc\"}}",
 		     "linux.cgroupsPath: \"machine.slice:libpod:abc\" is a systemd path "
@@ -156,7 +156,7 @@ Test(runtime_linux, cgroups_path)
 	cr_assert_str_eq(l.cgroups_path, "a/b..c");
 }
 
-Test(runtime_linux, resource_errors)
+Test(oci_linux, resource_errors)
 {
 	expect_error("{\"linux\": {\"resources\": {\"memory\": {\"limit\": 268435456, \"swap\": "
 		     "1000}}}}",
@@ -186,7 +186,7 @@ Test(runtime_linux, resource_errors)
 		     "linux.timeOffsets: not supported: the microVM has its own clocks");
 }
 
-Test(runtime_linux, hook_errors)
+Test(oci_linux, hook_errors)
 {
 	expect_error("{\"hooks\": {\"prestart\": [{\"path\": \"hook\"}]}}",
 		     "hooks.prestart[0].path: must be an absolute path (\"hook\")");
@@ -204,7 +204,7 @@ Test(runtime_linux, hook_errors)
 		     "string)");
 }
 
-Test(runtime_linux, cpuset_count)
+Test(oci_linux, cpuset_count)
 {
 	cr_assert_eq(oci_cpuset_count("0"), 1);
 	cr_assert_eq(oci_cpuset_count("0-3"), 4);
@@ -216,7 +216,7 @@ Test(runtime_linux, cpuset_count)
 	cr_assert_eq(oci_cpuset_count("1 2"), -1);
 }
 
-Test(runtime_linux, names)
+Test(oci_linux, names)
 {
 	cr_assert_str_eq(oci_ns_name(OCI_NS_NETWORK), "network");
 	cr_assert_str_eq(oci_hook_kind_name(OCI_HOOK_CREATE_RUNTIME), "createRuntime");

@@ -1,4 +1,5 @@
-/* test_runtime_state.c: state.json round trip, the computed status, state directories. */
+/* test_runtime_container.c: /proc/<pid>/stat, the computed status, ids, state directories and their
+ * locks. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -7,106 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "common/control_proto.h"
 #include "oci/state.h"
 #include "runtime/container.h"
 
-static struct oci_state sample(void)
-{
-	struct oci_state st = {
-	    .id = strdup("web-1"),
-	    .status = OCI_STATUS_RUNNING,
-	    .pid = 4242,
-	    .bundle = strdup("/srv/bundles/web"),
-	    .rootfs = strdup("/srv/bundles/web/rootfs"),
-	    .created = strdup("2024-05-01T10:00:00.000000001Z"),
-	    .owner = strdup("root"),
-	    .annotations = json_pack("{s:s}", "io.hyrun.vcpus", "2"),
-	    .start_time = 123456789,
-	    .paused = true,
-	    .cgroups_path = strdup("/machine/web-1"),
-	    .cgroup = strdup("machine/web-1"),
-	};
-	return st;
-}
-
-Test(runtime_state, round_trip)
-{
-	struct oci_state st = sample(), back;
-	char err[256];
-	json_t *doc = oci_state_to_json(&st, st.status, true);
-	char *text = json_dumps(doc, 0);
-	json_t *again = json_loads(text, 0, NULL);
-
-	cr_assert_not_null(again);
-	cr_assert_eq(oci_state_from_json(&back, again, err, sizeof(err)), 0, "%s", err);
-	cr_assert_str_eq(back.id, "web-1");
-	cr_assert_eq(back.status, OCI_STATUS_RUNNING);
-	cr_assert_eq(back.pid, 4242);
-	cr_assert_str_eq(back.bundle, "/srv/bundles/web");
-	cr_assert_str_eq(back.rootfs, "/srv/bundles/web/rootfs");
-	cr_assert_str_eq(back.created, "2024-05-01T10:00:00.000000001Z");
-	cr_assert_eq(back.start_time, 123456789);
-	cr_assert(back.paused);
-	cr_assert_str_eq(back.cgroups_path, "/machine/web-1");
-	cr_assert_str_eq(back.cgroup, "machine/web-1");
-	cr_assert_str_eq(json_string_value(json_object_get(back.annotations, "io.hyrun.vcpus")),
-			 "2");
-	oci_state_free(&back);
-	json_decref(again);
-	free(text);
-	json_decref(doc);
-	oci_state_free(&st);
-}
-
-Test(runtime_state, output_shape_is_runc_s)
-{
-	struct oci_state st = sample();
-	json_t *doc = oci_state_to_json(&st, OCI_STATUS_PAUSED, false);
-	const char *keys[] = {"ociVersion", "id",      "pid",	"status",     "bundle",
-			      "rootfs",	    "created", "owner", "annotations"};
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		cr_assert_not_null(json_object_get(doc, keys[i]), "%s missing", keys[i]);
-	cr_assert_null(json_object_get(doc, "hyrun"), "internal members stay internal");
-	cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "paused");
-	cr_assert_eq(json_integer_value(json_object_get(doc, "pid")), 4242);
-	json_decref(doc);
-
-	doc = oci_state_hook_json(&st, OCI_STATUS_CREATING);
-	cr_assert_eq(json_object_size(doc), 6, "runtime-spec state: 6 members");
-	cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "creating");
-	json_decref(doc);
-	oci_state_free(&st);
-}
-
-Test(runtime_state, bad_documents_name_the_member)
-{
-	struct oci_state st;
-	char err[256];
-	json_t *doc = json_loads("{\"id\": \"a\", \"bundle\": \"/b\", \"status\": \"sleeping\", "
-				 "\"pid\": 1, \"hyrun\": {\"startTime\": 1}}",
-				 0, NULL);
-
-	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "status"), "%s", err);
-	json_object_set_new(doc, "status", json_string("created"));
-	json_object_set_new(doc, "pid", json_integer(-4));
-	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "pid"), "%s", err);
-	json_object_set_new(doc, "pid", json_integer(4));
-	json_object_del(doc, "hyrun");
-	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "hyrun"), "%s", err);
-	json_decref(doc);
-}
-
-Test(runtime_state, proc_stat_fields)
+Test(runtime_container, proc_stat_fields)
 {
 	char state;
 	uint64_t start;
@@ -127,7 +41,7 @@ Test(runtime_state, proc_stat_fields)
 	cr_assert_eq(proc_stat_parse("", &state, &start), -EINVAL);
 }
 
-Test(runtime_state, proc_stat_of_this_process)
+Test(runtime_container, proc_stat_of_this_process)
 {
 	char buf[1024], state;
 	uint64_t start;
@@ -141,7 +55,7 @@ Test(runtime_state, proc_stat_of_this_process)
 	cr_assert_gt(start, 0);
 }
 
-Test(runtime_state, computed_status)
+Test(runtime_container, computed_status)
 {
 	struct oci_state st = {.status = OCI_STATUS_RUNNING, .pid = 10, .start_time = 500};
 
@@ -171,7 +85,7 @@ Test(runtime_state, computed_status)
 	cr_assert_eq(container_status_compute(&st, 'S', 500, false, false), OCI_STATUS_STOPPED);
 }
 
-Test(runtime_state, ids)
+Test(runtime_container, ids)
 {
 	cr_assert(container_id_valid("abc"));
 	cr_assert(container_id_valid("a.b-c_d+e9"));
@@ -199,7 +113,7 @@ static void remove_root(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-Test(runtime_state, directories, .init = make_root, .fini = remove_root)
+Test(runtime_container, directories, .init = make_root, .fini = remove_root)
 {
 	struct container *c, *d;
 	char err[256], sub[128], **ids;
@@ -253,7 +167,7 @@ Test(runtime_state, directories, .init = make_root, .fini = remove_root)
 	cr_assert_str_eq(err, "container does not exist");
 }
 
-Test(runtime_state, exclusive_lock_waits, .init = make_root, .fini = remove_root)
+Test(runtime_container, exclusive_lock_waits, .init = make_root, .fini = remove_root)
 {
 	struct container *c;
 	char err[256], path[128];
@@ -285,11 +199,66 @@ Test(runtime_state, exclusive_lock_waits, .init = make_root, .fini = remove_root
 	cr_assert_eq(access(path, F_OK), 0);
 }
 
-Test(runtime_state, rfc3339)
+/* A VMM's control socket that answers one connection with `reply` and exits 0
+ * when the request was `want`. */
+static pid_t control_server(const char *dir, const char *want, const char *reply)
 {
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = 5};
-	char buf[48];
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
 
-	oci_time_rfc3339(buf, sizeof(buf), &ts);
-	cr_assert_str_eq(buf, "1970-01-01T00:00:00.000000005Z");
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/ctl.sock", dir);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	pid = fork();
+	if (pid == 0) {
+		char buf[256] = {0};
+		int c = accept(fd, NULL, NULL);
+		ssize_t n = c < 0 ? -1 : read(c, buf, sizeof(buf) - 1);
+
+		if (n > 0 && write(c, reply, strlen(reply)) < 0)
+			_exit(3);
+		_exit(n > 0 && strcmp(buf, want) == 0 ? 0 : 2);
+	}
+	close(fd);
+	return pid;
+}
+
+static void control_round(struct container *c, const struct control_request *req, const char *want,
+			  const char *reply, int expect, const char *msg)
+{
+	char err[256] = "";
+	int status;
+	pid_t pid;
+
+	unlinkat(c->dirfd, "ctl.sock", 0);
+	pid = control_server(c->dir, want, reply);
+	cr_assert_eq(container_control(c, req, err, sizeof(err)), expect, "%s", err);
+	/* "~TEXT": err contains TEXT. */
+	if (msg && msg[0] == '~')
+		cr_assert(strstr(err, msg + 1), "%s", err);
+	else if (msg)
+		cr_assert_str_eq(err, msg);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the request was not '%s'", want);
+}
+
+Test(runtime_container, control_requests_and_replies, .init = make_root, .fini = remove_root)
+{
+	struct control_request start = {.op = CONTROL_START};
+	struct control_request kill_all = {.op = CONTROL_KILL, .sig = 15, .all = true};
+	struct container *c;
+	char err[256];
+
+	cr_assert_eq(container_make(root, "ctl", &c, err, sizeof(err)), 0, "%s", err);
+	control_round(c, &start, "start\n", "ok\n", 0, NULL);
+	control_round(c, &kill_all, "kill 15 all\n", "error: no such process\n", -EIO,
+		      "no such process");
+	/* Closed without a word: what was asked is named. */
+	control_round(c, &start, "start\n", "", -EIO, "~\"start\": ");
+	unlinkat(c->dirfd, "ctl.sock", 0);
+	cr_assert_eq(container_control(c, &start, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "control socket"), "%s", err);
+	container_close(c);
 }

@@ -1,4 +1,4 @@
-/* test_jail.c: jail_spawn runs build/probe in the jail and checks what it sees and leaves. */
+/* test_runtime_jail.c: jail_spawn runs build/probe in the jail, checks what it sees and leaves. */
 #include <criterion/criterion.h>
 
 #include <dirent.h>
@@ -152,7 +152,7 @@ static void run_probe(const char *const *args, char *out, size_t outlen)
 	cr_assert_eq(st, 0, "probe %s: status %d: %s", args[0], st, out);
 }
 
-Test(jail, probe_view, .timeout = 60)
+Test(runtime_jail, probe_view, .timeout = 60)
 {
 	char out[4096], want[256], dev[256] = "";
 	int mounts;
@@ -255,7 +255,7 @@ static void destroy_view_cg(void)
 }
 
 /* The host's view of a jailed process, in its cgroup when cgroups can be made here. */
-Test(jail, host_view, .timeout = 60, .fini = destroy_view_cg)
+Test(runtime_jail, host_view, .timeout = 60, .fini = destroy_view_cg)
 {
 	char buf[8192], want[256], path[64];
 	struct cgroup *cg = NULL;
@@ -365,7 +365,7 @@ static pid_t ns_holder(void)
 	return pid;
 }
 
-Test(jail, controlling_terminal, .timeout = 60)
+Test(runtime_jail, controlling_terminal, .timeout = 60)
 {
 	char buf[1024], *p;
 	int master, slave, saved, session, tty;
@@ -415,7 +415,7 @@ Test(jail, controlling_terminal, .timeout = 60)
 	assert_no_children();
 }
 
-Test(jail, join_namespaces, .timeout = 60)
+Test(runtime_jail, join_namespaces, .timeout = 60)
 {
 	char net[64], uts[64], buf[256];
 	pid_t holder, pid;
@@ -454,7 +454,7 @@ Test(jail, join_namespaces, .timeout = 60)
 	assert_no_children();
 }
 
-Test(jail, user_namespace, .timeout = 60)
+Test(runtime_jail, user_namespace, .timeout = 60)
 {
 	struct jail_idmap map = {.container_id = 0, .host_id = 100000, .size = 65536};
 	char out[1024], want[256];
@@ -496,7 +496,7 @@ static void assert_fails(const char *what, const char *needle1, const char *need
 	assert_no_children();
 }
 
-Test(jail, errors, .timeout = 60)
+Test(runtime_jail, errors, .timeout = 60)
 {
 	char plain[] = "/tmp/hyrun-jail-unit-XXXXXX";
 	int fd;

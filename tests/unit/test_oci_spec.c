@@ -1,4 +1,4 @@
-/* test_spec.c: OCI config.json parsing, validation messages and the hyrun additions. */
+/* test_oci_spec.c: OCI config.json parsing, validation messages and the hyrun additions. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -84,10 +84,10 @@ Test(oci_spec, valid_document)
 	cr_assert_str_eq(spec.env[1], "TERM=xterm");
 	cr_assert_str_eq(spec.cwd, "/work");
 	cr_assert(spec.has_caps);
-	cr_assert_eq(spec.caps[OCI_CAP_BOUNDING], (1ULL << 0) | (1ULL << 5));
-	cr_assert_eq(spec.caps[OCI_CAP_EFFECTIVE], 1ULL << 5);
-	cr_assert_eq(spec.caps[OCI_CAP_INHERITABLE], 0);
-	cr_assert_eq(spec.caps[OCI_CAP_AMBIENT], 1ULL << 10);
+	cr_assert_eq(spec.caps[HY_CAP_BOUNDING], (1ULL << 0) | (1ULL << 5));
+	cr_assert_eq(spec.caps[HY_CAP_EFFECTIVE], 1ULL << 5);
+	cr_assert_eq(spec.caps[HY_CAP_INHERITABLE], 0);
+	cr_assert_eq(spec.caps[HY_CAP_AMBIENT], 1ULL << 10);
 	cr_assert_eq(spec.nr_rlimits, 2);
 	cr_assert_eq(spec.rlimits[0].resource, RLIMIT_NOFILE);
 	cr_assert_eq(spec.rlimits[0].hard, 1024);
@@ -106,7 +106,7 @@ Test(oci_spec, valid_document)
 	cr_assert(spec.mounts[2].bind, "a \"bind\" option without a type");
 	cr_assert_null(spec.mounts[2].type);
 	cr_assert_not_null(spec.seccomp);
-	cr_assert_eq(spec.seccomp->default_action, OCI_SECCOMP_ERRNO);
+	cr_assert_eq(spec.seccomp->default_action, HY_SECCOMP_ERRNO);
 	cr_assert(spec.seccomp->has_default_errno_ret);
 	cr_assert_eq(spec.seccomp->default_errno_ret, 1);
 	cr_assert_eq(spec.seccomp->nr_architectures, 1);
@@ -114,7 +114,7 @@ Test(oci_spec, valid_document)
 	cr_assert_eq(spec.seccomp->syscalls[0].nr_names, 2);
 	cr_assert_eq(spec.seccomp->syscalls[1].nr_args, 1);
 	cr_assert_eq(spec.seccomp->syscalls[1].args[0].value, 8);
-	cr_assert_eq(spec.seccomp->syscalls[1].args[0].op, OCI_SECCOMP_OP_EQ);
+	cr_assert_eq(spec.seccomp->syscalls[1].args[0].op, HY_SECCOMP_OP_EQ);
 	cr_assert(spec.seccomp->syscalls[2].has_errno_ret);
 	cr_assert_eq(spec.seccomp->syscalls[2].errno_ret, 13);
 	cr_assert_eq(spec.nr_sysctl, 1);
@@ -289,13 +289,13 @@ Test(oci_spec, hyrun_members_round_trip)
 
 Test(oci_spec, capability_names)
 {
-	cr_assert_eq(oci_cap_from_name("CAP_CHOWN"), 0);
-	cr_assert_eq(oci_cap_from_name("CAP_SYS_ADMIN"), 21);
-	cr_assert_eq(oci_cap_from_name("CAP_CHECKPOINT_RESTORE"), 40);
-	cr_assert_eq(oci_cap_from_name("chown"), -1);
-	cr_assert_eq(oci_cap_last(), 40);
-	cr_assert_str_eq(oci_cap_name(39), "CAP_BPF");
-	cr_assert_null(oci_cap_name(41));
+	cr_assert_eq(hy_cap_from_name("CAP_CHOWN"), 0);
+	cr_assert_eq(hy_cap_from_name("CAP_SYS_ADMIN"), 21);
+	cr_assert_eq(hy_cap_from_name("CAP_CHECKPOINT_RESTORE"), 40);
+	cr_assert_eq(hy_cap_from_name("chown"), -1);
+	cr_assert_eq(hy_cap_last(), 40);
+	cr_assert_str_eq(hy_cap_name(39), "CAP_BPF");
+	cr_assert_null(hy_cap_name(41));
 }
 
 Test(oci_spec, big_integers_only_outside_strings)

@@ -1,4 +1,4 @@
-/* test_cgroup.c: cgroup paths and values, and real groups where /sys/fs/cgroup is writable. */
+/* test_runtime_cgroup.c: cgroup paths and values; real groups where /sys/fs/cgroup is writable. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -19,7 +19,7 @@ static char err[1024];
 static const struct cg_limits no_limits = {
     .memory_limit = -1, .memory_swap = -1, .pids_limit = -1, .cpu_quota = -1};
 
-Test(cgroup, resolve)
+Test(runtime_cgroup, resolve)
 {
 	char out[PATH_MAX];
 
@@ -44,7 +44,7 @@ Test(cgroup, resolve)
 	cr_assert_eq(cgroup_resolve("/abcdefgh", "c1", out, 8), -ENAMETOOLONG);
 }
 
-Test(cgroup, shares_to_weight)
+Test(runtime_cgroup, shares_to_weight)
 {
 	cr_assert_eq(cgroup_shares_to_weight(0), 0);
 	cr_assert_eq(cgroup_shares_to_weight(1), 1);
@@ -54,7 +54,7 @@ Test(cgroup, shares_to_weight)
 	cr_assert_eq(cgroup_shares_to_weight(1000000), 10000);
 }
 
-Test(cgroup, cpu_max)
+Test(runtime_cgroup, cpu_max)
 {
 	char buf[64];
 
@@ -67,7 +67,7 @@ Test(cgroup, cpu_max)
 	cr_assert_eq(cgroup_format_cpu_max(50000, 100000, buf, 5), -ENAMETOOLONG);
 }
 
-Test(cgroup, swap_v2)
+Test(runtime_cgroup, swap_v2)
 {
 	int64_t v;
 
@@ -81,7 +81,7 @@ Test(cgroup, swap_v2)
 	cr_assert_eq(cgroup_swap_v2(-1, 100, &v), -EINVAL);
 }
 
-Test(cgroup, mountinfo)
+Test(runtime_cgroup, mountinfo)
 {
 	char mnt[PATH_MAX];
 
@@ -214,7 +214,7 @@ static bool has_group(pid_t pid, const char *path)
 	return found;
 }
 
-Test(cgroup, limits, .fini = destroy_live)
+Test(runtime_cgroup, limits, .fini = destroy_live)
 {
 	struct cg_limits lim = {
 	    .memory_limit = 64 << 20,
@@ -257,7 +257,7 @@ Test(cgroup, limits, .fini = destroy_live)
 	cr_assert_not(dir_exists(dir), "%s is left behind", dir);
 }
 
-Test(cgroup, lifecycle, .fini = destroy_live)
+Test(runtime_cgroup, lifecycle, .fini = destroy_live)
 {
 	char path[64], dir[PATH_MAX], parent[64];
 	struct cgroup *cg, *again;
@@ -317,7 +317,7 @@ Test(cgroup, lifecycle, .fini = destroy_live)
 	cr_assert(strstr(err, cgroup_path(cg)), "%s", err);
 }
 
-Test(cgroup, bad_value_leaves_nothing)
+Test(runtime_cgroup, bad_value_leaves_nothing)
 {
 	struct cg_limits lim = no_limits;
 	char path[64], dir[PATH_MAX];
@@ -342,7 +342,7 @@ Test(cgroup, bad_value_leaves_nothing)
 	cr_assert_not(dir_exists(dir), "%s is left behind", dir);
 }
 
-Test(cgroup, invalid_requests)
+Test(runtime_cgroup, invalid_requests)
 {
 	struct cg_limits lim = no_limits;
 	struct cgroup *cg = NULL;

@@ -1,0 +1,301 @@
+/* plan.c: a container's VM planned from its spec: shares, file copies, the jail's binds, the guest
+ * configuration. */
+#include "runtime/plan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/agent_proto.h"
+#include "common/err.h"
+#include "common/strv.h"
+#include "runtime/defaults.h"
+
+static const char *own(struct container_plan *p, char *s)
+{
+	if (s)
+		p->owned[p->nr_owned++] = s;
+	return s;
+}
+
+static void add_bind(struct container_plan *p, const char *source, const char *target,
+		     bool readonly)
+{
+	p->binds[p->nr_binds++] = (struct jail_bind){source, target, readonly};
+}
+
+/* `path` relative to `base` unless absolute (or base is NULL), resolved; NULL with errno set. */
+static char *resolve(const char *base, const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (path[0] != '/' && base) {
+		if (snprintf(buf, sizeof(buf), "%s/%s", base, path) >= (int)sizeof(buf)) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		path = buf;
+	}
+	return realpath(path, NULL);
+}
+
+static int plan_root(struct container_plan *p, const struct oci_spec *spec,
+		     const struct plan_request *req, char *err, size_t errlen)
+{
+	const char *what = req->rootfs ? "--rootfs" : "root.path";
+	const char *path = req->rootfs ? req->rootfs : spec->root_path;
+	struct plan_share *sh = &p->vm.shares[p->vm.nr_shares++];
+	struct stat st;
+
+	if (!path)
+		return hy_err(err, errlen, -EINVAL, "root.path: required");
+	p->rootfs = resolve(req->rootfs ? NULL : req->base, path);
+	if (!p->rootfs || stat(p->rootfs, &st) < 0)
+		return hy_err(err, errlen, -errno, "%s: '%s': %s", what, path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return hy_err(err, errlen, -ENOTDIR, "%s: '%s': not a directory", what, path);
+	snprintf(sh->tag, sizeof(sh->tag), "%s", HY_SHARE_ROOTFS);
+	sh->dir = req->jail ? HY_JAIL_ROOTFS : p->rootfs;
+	sh->readonly = spec->root_readonly;
+	p->gc.has_root = true;
+	p->gc.root_share = sh->tag;
+	p->gc.root_readonly = spec->root_readonly;
+	if (req->jail) {
+		add_bind(p, req->files->kernel, HY_JAIL_KERNEL, true);
+		add_bind(p, req->files->initrd, HY_JAIL_INITRD, true);
+		add_bind(p, p->rootfs, HY_JAIL_ROOTFS, spec->root_readonly);
+	}
+	return 0;
+}
+
+/* mounts[i] bind-mounts a host path: a directory becomes a share of its own,
+ * a regular file a copy. */
+static int plan_bind(struct container_plan *p, const struct oci_mount *m, size_t i,
+		     const struct plan_request *req, struct gc_mount *gm, char *err, size_t errlen)
+{
+	bool ro = hy_strv_contains(m->options, m->nr_options, "ro") ||
+		  hy_strv_contains(m->options, m->nr_options, "rro");
+	const char *host, *path;
+	struct stat st;
+	char *t;
+
+	if (!m->source)
+		return hy_err(err, errlen, -EINVAL, "mounts[%zu].source: required for a bind mount",
+			      i);
+	host = own(p, resolve(req->base, m->source));
+	if (!host || stat(host, &st) < 0)
+		return hy_err(err, errlen, -errno, "mounts[%zu].source: '%s': %s", i, m->source,
+			      strerror(errno));
+	path = host;
+	if (req->jail) {
+		if (asprintf(&t, HY_JAIL_BINDS "/%zu", i) < 0)
+			return hy_err(err, errlen, -ENOMEM, "out of memory");
+		path = own(p, t);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct plan_share *sh;
+
+		if (p->vm.nr_shares == PLAN_MAX_SHARES)
+			return hy_err(
+			    err, errlen, -E2BIG,
+			    "mounts[%zu]: more than %d host directories are bind-mounted; "
+			    "a VM has room for %d shares besides the root",
+			    i, PLAN_MAX_SHARES - 1, PLAN_MAX_SHARES - 1);
+		sh = &p->vm.shares[p->vm.nr_shares++];
+		snprintf(sh->tag, sizeof(sh->tag), "m%zu", i);
+		sh->dir = path;
+		sh->readonly = ro;
+		gm->share = sh->tag;
+	} else if (S_ISREG(st.st_mode)) {
+		struct plan_file *f;
+
+		if (st.st_size > PLAN_FILE_MAX)
+			return hy_err(err, errlen, -EFBIG,
+				      "mounts[%zu].source: '%s' is larger than %u MiB, too large "
+				      "to copy into the VM",
+				      i, m->source, PLAN_FILE_MAX >> 20);
+		if (p->vm.nr_files == PLAN_MAX_FILES)
+			return hy_err(err, errlen, -E2BIG,
+				      "mounts[%zu]: more than %d host files are bind-mounted", i,
+				      PLAN_MAX_FILES);
+		f = &p->files[p->vm.nr_files++];
+		snprintf(f->name, sizeof(f->name), "%zu", i);
+		f->path = path;
+		gm->file = f->name;
+	} else {
+		return hy_err(err, errlen, -EINVAL,
+			      "mounts[%zu].source: '%s' is neither a directory nor a regular file; "
+			      "only those can be bind-mounted into the VM",
+			      i, m->source);
+	}
+	if (req->jail)
+		add_bind(p, host, path, ro);
+	/* The host path means nothing in the guest. */
+	gm->source = NULL;
+	return 0;
+}
+
+static int plan_mounts(struct container_plan *p, const struct oci_spec *spec,
+		       const struct plan_request *req, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < spec->nr_mounts; i++) {
+		const struct oci_mount *m = &spec->mounts[i];
+		struct gc_mount *gm = &p->mounts[i];
+		int r;
+
+		*gm = (struct gc_mount){
+		    .destination = m->destination,
+		    .type = m->type,
+		    .source = m->source,
+		    .options = m->options,
+		    .nr_options = m->nr_options,
+		};
+		if (m->bind && (r = plan_bind(p, m, i, req, gm, err, errlen)))
+			return r;
+	}
+	p->gc.mounts = p->mounts;
+	p->gc.nr_mounts = spec->nr_mounts;
+	return 0;
+}
+
+static int plan_seccomp(struct container_plan *p, const struct oci_seccomp *s)
+{
+	size_t nr_args = 0, k = 0;
+
+	for (size_t i = 0; i < s->nr_syscalls; i++)
+		nr_args += s->syscalls[i].nr_args;
+	p->rules = calloc(s->nr_syscalls + 1, sizeof(*p->rules));
+	p->args = calloc(nr_args + 1, sizeof(*p->args));
+	if (!p->rules || !p->args)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_syscalls; i++) {
+		const struct oci_seccomp_rule *r = &s->syscalls[i];
+
+		p->rules[i] = (struct gc_seccomp_rule){
+		    .names = r->names,
+		    .nr_names = r->nr_names,
+		    .action = r->action,
+		    .has_errno_ret = r->has_errno_ret,
+		    .errno_ret = r->errno_ret,
+		    .args = p->args + k,
+		    .nr_args = r->nr_args,
+		};
+		for (size_t j = 0; j < r->nr_args; j++)
+			p->args[k++] = (struct gc_seccomp_arg){
+			    .index = r->args[j].index,
+			    .value = r->args[j].value,
+			    .value_two = r->args[j].value_two,
+			    .op = r->args[j].op,
+			};
+	}
+	p->seccomp = (struct gc_seccomp){
+	    .default_action = s->default_action,
+	    .has_default_errno_ret = s->has_default_errno_ret,
+	    .default_errno_ret = s->default_errno_ret,
+	    .architectures = s->architectures,
+	    .nr_architectures = s->nr_architectures,
+	    .syscalls = p->rules,
+	    .nr_syscalls = s->nr_syscalls,
+	};
+	p->gc.seccomp = &p->seccomp;
+	return 0;
+}
+
+/* The process, hostname and sysctls, as the spec has them. */
+static int plan_process(struct container_plan *p, const struct oci_spec *spec)
+{
+	struct guest_config *gc = &p->gc;
+
+	gc->hostname = spec->hostname;
+	gc->args = spec->args;
+	gc->nr_args = spec->nr_args;
+	gc->env = spec->env;
+	gc->nr_env = spec->nr_env;
+	gc->cwd = spec->cwd ? spec->cwd : "/";
+	gc->terminal = spec->terminal;
+	gc->uid = spec->uid;
+	gc->gid = spec->gid;
+	gc->additional_gids = spec->additional_gids;
+	gc->nr_additional_gids = spec->nr_additional_gids;
+	gc->has_umask = spec->has_umask;
+	gc->umask = spec->umask;
+	gc->has_caps = spec->has_caps;
+	_Static_assert(sizeof(gc->caps) == sizeof(spec->caps), "capability sets");
+	memcpy(gc->caps, spec->caps, sizeof(gc->caps));
+	p->rlimits = calloc(spec->nr_rlimits + 1, sizeof(*p->rlimits));
+	if (!p->rlimits)
+		return -ENOMEM;
+	for (size_t i = 0; i < spec->nr_rlimits; i++)
+		p->rlimits[i] = (struct gc_rlimit){spec->rlimits[i].resource, spec->rlimits[i].soft,
+						   spec->rlimits[i].hard};
+	gc->rlimits = p->rlimits;
+	gc->nr_rlimits = spec->nr_rlimits;
+	gc->no_new_privileges = spec->no_new_privileges;
+	gc->has_oom_score_adj = spec->has_oom_score_adj;
+	gc->oom_score_adj = spec->oom_score_adj;
+	/* struct oci_sysctl and struct gc_sysctl are the same two strings. */
+	_Static_assert(sizeof(struct oci_sysctl) == sizeof(struct gc_sysctl), "sysctl layout");
+	gc->sysctl = (const struct gc_sysctl *)spec->sysctl;
+	gc->nr_sysctl = spec->nr_sysctl;
+	return spec->seccomp ? plan_seccomp(p, spec->seccomp) : 0;
+}
+
+int plan_build(struct container_plan *p, const struct oci_spec *spec,
+	       const struct plan_request *req, char *err, size_t errlen)
+{
+	size_t n = spec->nr_mounts;
+	char msg[512];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->vm.control_fd = p->vm.ready_fd = -1;
+	p->binds = calloc(n + 5, sizeof(*p->binds));
+	p->owned = calloc(2 * n + 1, sizeof(*p->owned));
+	p->files = calloc(n + 1, sizeof(*p->files));
+	p->mounts = calloc(n + 1, sizeof(*p->mounts));
+	if (!p->binds || !p->owned || !p->files || !p->mounts)
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
+	if (!spec->has_process || !spec->nr_args)
+		return hy_err(err, errlen, -EINVAL, "process.args: required");
+	if (req->jail) {
+		p->vm.kernel = HY_JAIL_KERNEL;
+		p->vm.initrd = HY_JAIL_INITRD;
+	}
+	p->vm.files = p->files;
+	p->vm.guest_config = req->jail ? HY_JAIL_GUEST_CONFIG : req->guest_config_path;
+	r = plan_root(p, spec, req, err, errlen);
+	if (!r)
+		r = plan_mounts(p, spec, req, err, errlen);
+	if (r)
+		return r;
+	if (plan_process(p, spec))
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
+	p->guest_config_text = guest_config_encode(&p->gc, msg, sizeof(msg));
+	if (!p->guest_config_text)
+		return hy_err(err, errlen, -EINVAL, "the guest configuration: %s", msg);
+	if (req->jail) {
+		add_bind(p, req->guest_config_path, HY_JAIL_GUEST_CONFIG, true);
+		/* The virtio-fs server reopens its O_PATH handles through /proc/self/fd. */
+		add_bind(p, "/proc", "/proc", true);
+	}
+	return 0;
+}
+
+void plan_free(struct container_plan *p)
+{
+	for (size_t i = 0; p->owned && i < p->nr_owned; i++)
+		free(p->owned[i]);
+	free(p->owned);
+	free(p->binds);
+	free(p->files);
+	free(p->mounts);
+	free(p->rlimits);
+	free(p->rules);
+	free(p->args);
+	free(p->rootfs);
+	free(p->guest_config_text);
+	memset(p, 0, sizeof(*p));
+}

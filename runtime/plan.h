@@ -1,0 +1,75 @@
+/* plan.h: a container's VM, planned from its spec: the VMM's jail, its options and the guest
+ * configuration.
+ *
+ * The runtime is the only part that reads config.json. From the parsed spec
+ * and the bundle it decides, once:
+ *   - the shares: HY_SHARE_ROOTFS for the root (read-only per root.readonly),
+ *     "m<i>" for mounts[i] when it bind-mounts a host directory (read-only
+ *     when its options hold "ro" or "rro");
+ *   - the file copies: "<i>" for mounts[i] when it bind-mounts a host
+ *     regular file (at most PLAN_FILE_MAX bytes);
+ *   - the guest configuration (guest_config.h) hyrun-init applies, encoded;
+ *   - for hyrun create, what the VMM's jail holds (binds): the kernel at
+ *     HY_JAIL_KERNEL, the initramfs at HY_JAIL_INITRD, the rootfs at
+ *     HY_JAIL_ROOTFS, each bind source at HY_JAIL_BINDS "/<i>", the guest
+ *     configuration at HY_JAIL_GUEST_CONFIG, and /proc (the virtio-fs server
+ *     reopens its O_PATH handles through /proc/self/fd). The plan's paths are
+ *     then the jail's; for hand use (`hyrun plan`) they are the host's.
+ */
+#ifndef HYRUN_RUNTIME_PLAN_H
+#define HYRUN_RUNTIME_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/guest_config.h"
+#include "common/plan.h"
+#include "oci/spec.h"
+#include "runtime/jail.h"
+#include "runtime/sizing.h"
+
+struct plan_request {
+	/* What relative root.path and bind sources are relative to: the bundle. */
+	const char *base;
+	/* Replaces root.path when not NULL. */
+	const char *rootfs;
+	/* jail: plan for hyrun create (the jail's binds and paths); files names
+	 * the kernel and initramfs. Otherwise hand use: host paths, no binds,
+	 * no kernel. */
+	bool jail;
+	const struct vm_files *files;
+	/* The host path the encoded guest configuration will be written to. */
+	const char *guest_config_path;
+};
+
+struct container_plan {
+	struct vm_plan
+	    vm; /* kernel, initrd, shares, files, guest_config; the caller adds the rest */
+	struct guest_config gc;	 /* points into the spec and this plan */
+	char *guest_config_text; /* gc, encoded */
+	char *rootfs;		 /* the container's rootfs on the host, resolved */
+	struct jail_bind *binds; /* jail only */
+	size_t nr_binds;
+	/* storage the above points into */
+	struct plan_file *files;
+	struct gc_mount *mounts;
+	struct gc_rlimit *rlimits;
+	struct gc_seccomp seccomp;
+	struct gc_seccomp_rule *rules;
+	struct gc_seccomp_arg *args;
+	char **owned;
+	size_t nr_owned;
+};
+
+/*
+ * Plan the VM of `spec`. The plan points into spec and req's strings (and
+ * req->files'), which must outlive it. Every source must exist: the root a directory, a
+ * bind source a directory or a regular file. Returns 0, or a negative errno
+ * with a message naming the member ("mounts[2].source: '/x': No such file or
+ * directory") in err. Free with plan_free() either way.
+ */
+int plan_build(struct container_plan *p, const struct oci_spec *spec,
+	       const struct plan_request *req, char *err, size_t errlen);
+void plan_free(struct container_plan *p);
+
+#endif

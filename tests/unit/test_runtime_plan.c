@@ -1,0 +1,329 @@
+/* test_runtime_plan.c: the VM plan: jail binds, shares, file copies, the guest configuration. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "oci/spec.h"
+#include "runtime/plan.h"
+
+static char dir[64];
+static struct oci_spec spec;
+static struct container_plan plan;
+static json_t *gc;
+static char err[512];
+
+static void setup(void)
+{
+	char path[128];
+	int fd;
+
+	strcpy(dir, "/tmp/hyrun-ut-plan.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/data", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	json_decref(gc);
+	plan_free(&plan);
+	oci_spec_free(&spec);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(runtime_plan, .init = setup, .fini = teardown);
+
+static const struct vm_files files = {"/opt/hyrun-vmm", "/opt/vmlinux", "/opt/initrd"};
+
+/* Plan a spec with these mounts (and `extra` members of the top object); the
+ * guest configuration decoded into gc. */
+static int plan_with(const char *mounts, bool readonly, bool jail, const char *extra)
+{
+	struct plan_request req = {
+	    .base = dir,
+	    .jail = jail,
+	    .files = &files,
+	    .guest_config_path = "/run/hyrun/c/guest-config.json",
+	};
+	char text[4096];
+	int r;
+
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"/bin/true\", \"x\"],"
+		 " \"env\": [\"A=1\"], \"cwd\": \"/w\", \"user\": {\"uid\": 5, \"gid\": 6}},"
+		 " \"root\": {\"path\": \"rootfs\", \"readonly\": %s}, \"mounts\": %s%s}",
+		 readonly ? "true" : "false", mounts, extra ? extra : "");
+	json_decref(gc);
+	gc = NULL;
+	plan_free(&plan);
+	oci_spec_free(&spec);
+	cr_assert_eq(oci_spec_parse(&spec, text, strlen(text), 0, err, sizeof(err)), 0, "%s", err);
+	r = plan_build(&plan, &spec, &req, err, sizeof(err));
+	if (r == 0) {
+		json_error_t je;
+
+		gc = json_loads(plan.guest_config_text, 0, &je);
+		cr_assert_not_null(gc, "the guest configuration is JSON: %s", je.text);
+	}
+	return r;
+}
+
+static const struct jail_bind *bind_at(const char *target)
+{
+	for (size_t i = 0; i < plan.nr_binds; i++)
+		if (strcmp(plan.binds[i].target, target) == 0)
+			return &plan.binds[i];
+	return NULL;
+}
+
+static const char *str_at(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b)
+		v = json_object_get(v, b);
+	return json_string_value(v);
+}
+
+static const char mounts3[] =
+    "[{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+    " {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"data\", "
+    "\"options\": [\"rbind\", \"ro\"]},"
+    " {\"destination\": \"/etc/hosts\", \"source\": \"hosts\", \"options\": [\"bind\"]}]";
+
+Test(runtime_plan, jail_binds)
+{
+	char want[128];
+
+	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
+	snprintf(want, sizeof(want), "%s/rootfs", dir);
+	cr_assert_str_eq(plan.rootfs, want);
+	cr_assert_eq(plan.nr_binds, 7);
+	cr_assert_str_eq(bind_at("/proc")->source, "/proc");
+	cr_assert_str_eq(bind_at("/kernel")->source, "/opt/vmlinux");
+	cr_assert(bind_at("/kernel")->readonly);
+	cr_assert_str_eq(bind_at("/initrd")->source, "/opt/initrd");
+	cr_assert_str_eq(bind_at("/rootfs")->source, want);
+	cr_assert(bind_at("/rootfs")->readonly, "root.readonly");
+	cr_assert_str_eq(bind_at("/guest-config.json")->source, "/run/hyrun/c/guest-config.json");
+	cr_assert(bind_at("/guest-config.json")->readonly);
+	snprintf(want, sizeof(want), "%s/data", dir);
+	cr_assert_str_eq(bind_at("/.hyrun-binds/1")->source, want);
+	cr_assert(bind_at("/.hyrun-binds/1")->readonly);
+	snprintf(want, sizeof(want), "%s/hosts", dir);
+	cr_assert_str_eq(bind_at("/.hyrun-binds/2")->source, want);
+	cr_assert_not(bind_at("/.hyrun-binds/2")->readonly);
+	cr_assert_null(bind_at("/.hyrun-binds/0"), "proc is not a bind mount");
+	/* The spec itself is not changed. */
+	cr_assert_str_eq(spec.root_path, "rootfs");
+	cr_assert_str_eq(spec.mounts[1].source, "data");
+}
+
+Test(runtime_plan, jail_vm_options)
+{
+	char **argv;
+	size_t n = 0;
+
+	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
+	cr_assert_str_eq(plan.vm.kernel, "/kernel");
+	cr_assert_str_eq(plan.vm.initrd, "/initrd");
+	cr_assert_eq(plan.vm.nr_shares, 2);
+	cr_assert_str_eq(plan.vm.shares[0].tag, "rootfs");
+	cr_assert_str_eq(plan.vm.shares[0].dir, "/rootfs");
+	cr_assert(plan.vm.shares[0].readonly);
+	cr_assert_str_eq(plan.vm.shares[1].tag, "m1");
+	cr_assert_str_eq(plan.vm.shares[1].dir, "/.hyrun-binds/1");
+	cr_assert(plan.vm.shares[1].readonly);
+	cr_assert_eq(plan.vm.nr_files, 1);
+	cr_assert_str_eq(plan.vm.files[0].name, "2");
+	cr_assert_str_eq(plan.vm.files[0].path, "/.hyrun-binds/2");
+	cr_assert_str_eq(plan.vm.guest_config, "/guest-config.json");
+
+	plan.vm.mem = 256 << 20;
+	plan.vm.cpus = 2;
+	plan.vm.control_fd = 7;
+	argv = plan_to_argv(&plan.vm, "hyrun-vmm");
+	cr_assert_not_null(argv);
+	while (argv[n])
+		n++;
+	cr_assert_eq(n, 19);
+	cr_assert_str_eq(argv[9], "--share");
+	cr_assert_str_eq(argv[10], "rootfs=/rootfs:ro");
+	cr_assert_str_eq(argv[12], "m1=/.hyrun-binds/1:ro");
+	cr_assert_str_eq(argv[14], "2=/.hyrun-binds/2");
+	cr_assert_str_eq(argv[15], "--guest-config");
+	cr_assert_str_eq(argv[17], "--control-fd");
+	free(argv);
+}
+
+Test(runtime_plan, hand_use_host_paths)
+{
+	char want[128];
+
+	cr_assert_eq(plan_with(mounts3, false, false, NULL), 0, "%s", err);
+	cr_assert_eq(plan.nr_binds, 0);
+	cr_assert_null(plan.vm.kernel);
+	snprintf(want, sizeof(want), "%s/rootfs", dir);
+	cr_assert_str_eq(plan.vm.shares[0].dir, want);
+	cr_assert_not(plan.vm.shares[0].readonly);
+	snprintf(want, sizeof(want), "%s/data", dir);
+	cr_assert_str_eq(plan.vm.shares[1].dir, want);
+	snprintf(want, sizeof(want), "%s/hosts", dir);
+	cr_assert_str_eq(plan.vm.files[0].path, want);
+	cr_assert_str_eq(plan.vm.guest_config, "/run/hyrun/c/guest-config.json");
+}
+
+Test(runtime_plan, rootfs_replaces_root_path)
+{
+	struct plan_request req = {.base = "/nonexistent", .rootfs = dir};
+
+	cr_assert_eq(plan_with("[]", false, false, NULL), 0, "%s", err);
+	plan_free(&plan);
+	cr_assert_eq(plan_build(&plan, &spec, &req, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(plan.vm.shares[0].dir, dir);
+}
+
+Test(runtime_plan, rw_and_rro_options)
+{
+	cr_assert_eq(plan_with("[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": "
+			       "\"data\", \"options\": [\"rw\"]},"
+			       " {\"destination\": \"/b\", \"source\": \"data\", \"options\": "
+			       "[\"rbind\", \"rro\"]}]",
+			       false, false, NULL),
+		     0, "%s", err);
+	cr_assert_eq(plan.vm.nr_shares, 3);
+	cr_assert_str_eq(plan.vm.shares[1].tag, "m0");
+	cr_assert_not(plan.vm.shares[1].readonly);
+	cr_assert_str_eq(plan.vm.shares[2].tag, "m1");
+	cr_assert(plan.vm.shares[2].readonly);
+}
+
+Test(runtime_plan, guest_config)
+{
+	json_t *m, *p;
+
+	cr_assert_eq(plan_with(mounts3, true, true,
+			       ", \"hostname\": \"box\", \"linux\": {\"sysctl\": "
+			       "{\"net.ipv4.ip_forward\": \"1\"}}"),
+		     0, "%s", err);
+	cr_assert_eq(json_integer_value(json_object_get(gc, "version")), 1);
+	cr_assert_str_eq(str_at(gc, "hostname", NULL), "box");
+	cr_assert_str_eq(str_at(gc, "root", "share"), "rootfs");
+	cr_assert(json_is_true(json_object_get(json_object_get(gc, "root"), "readonly")));
+	m = json_object_get(gc, "mounts");
+	cr_assert_eq(json_array_size(m), 3);
+	cr_assert_str_eq(str_at(json_array_get(m, 0), "source", NULL), "proc");
+	cr_assert_null(json_object_get(json_array_get(m, 0), "share"));
+	cr_assert_str_eq(str_at(json_array_get(m, 1), "share", NULL), "m1");
+	cr_assert_str_eq(str_at(json_array_get(m, 1), "destination", NULL), "/data");
+	cr_assert_null(json_object_get(json_array_get(m, 1), "source"),
+		       "a host path means nothing in the guest");
+	cr_assert_str_eq(str_at(json_array_get(m, 2), "file", NULL), "2");
+	p = json_object_get(gc, "process");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(p, "args"), 1)), "x");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(p, "env"), 0)), "A=1");
+	cr_assert_str_eq(str_at(p, "cwd", NULL), "/w");
+	cr_assert_eq(json_integer_value(json_object_get(p, "uid")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(p, "gid")), 6);
+	cr_assert_str_eq(str_at(gc, "sysctl", "net.ipv4.ip_forward"), "1");
+	cr_assert_null(json_object_get(gc, "seccomp"));
+}
+
+Test(runtime_plan, guest_config_caps_rlimits_seccomp)
+{
+	json_t *p, *s;
+
+	cr_assert_eq(
+	    plan_with("[]", false, false,
+		      ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\","
+		      " \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}}"),
+	    0, "%s", err);
+	s = json_object_get(gc, "seccomp");
+	cr_assert_str_eq(str_at(s, "defaultAction", NULL), "SCMP_ACT_ERRNO");
+	cr_assert_str_eq(str_at(json_array_get(json_object_get(s, "syscalls"), 0), "action", NULL),
+			 "SCMP_ACT_ALLOW");
+	cr_assert_eq(plan.gc.seccomp->nr_syscalls, 1);
+	cr_assert_eq(plan.gc.seccomp->syscalls[0].action, HY_SECCOMP_ALLOW);
+
+	/* process.capabilities and rlimits, in a spec of their own. */
+	{
+		struct plan_request req = {.base = dir, .guest_config_path = "/g"};
+		const char *text =
+		    "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+		    " \"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\","
+		    " \"user\": {\"uid\": 0, \"gid\": 0},"
+		    " \"capabilities\": {\"bounding\": [\"CAP_CHOWN\"]},"
+		    " \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, \"hard\": 20}]}}";
+
+		json_decref(gc);
+		plan_free(&plan);
+		oci_spec_free(&spec);
+		cr_assert_eq(oci_spec_parse(&spec, text, strlen(text), 0, err, sizeof(err)), 0,
+			     "%s", err);
+		cr_assert_eq(plan_build(&plan, &spec, &req, err, sizeof(err)), 0, "%s", err);
+		gc = json_loads(plan.guest_config_text, 0, NULL);
+		cr_assert_not_null(gc);
+	}
+	p = json_object_get(gc, "process");
+	cr_assert_str_eq(json_string_value(json_array_get(
+			     json_object_get(json_object_get(p, "capabilities"), "bounding"), 0)),
+			 "CAP_CHOWN");
+	s = json_array_get(json_object_get(p, "rlimits"), 0);
+	cr_assert_str_eq(str_at(s, "type", NULL), "RLIMIT_NOFILE");
+	cr_assert_eq(json_integer_value(json_object_get(s, "soft")), 10);
+	cr_assert_eq(json_integer_value(json_object_get(s, "hard")), 20);
+}
+
+Test(runtime_plan, errors_name_the_member)
+{
+	char rootfs[128];
+
+	cr_assert_eq(plan_with("[{\"destination\": \"/x\", \"type\": \"bind\", \"source\": "
+			       "\"missing\"}]",
+			       false, true, NULL),
+		     -ENOENT);
+	cr_assert_str_eq(err, "mounts[0].source: 'missing': No such file or directory");
+	cr_assert_eq(plan_with("[{\"destination\": \"/x\", \"type\": \"bind\", \"source\": "
+			       "\"/dev/null\"}]",
+			       false, true, NULL),
+		     -EINVAL);
+	cr_assert_str_eq(err, "mounts[0].source: '/dev/null' is neither a directory nor a regular "
+			      "file; only those can be bind-mounted into the VM");
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+	cr_assert_eq(rmdir(rootfs), 0);
+	cr_assert_eq(plan_with("[]", false, true, NULL), -ENOENT);
+	cr_assert_str_eq(err, "root.path: 'rootfs': No such file or directory");
+}
+
+Test(runtime_plan, too_many_shares)
+{
+	char mounts[4096];
+	size_t n = 0;
+
+	n += (size_t)snprintf(mounts + n, sizeof(mounts) - n, "[");
+	for (int i = 0; i < PLAN_MAX_SHARES; i++)
+		n += (size_t)snprintf(mounts + n, sizeof(mounts) - n,
+				      "%s{\"destination\": \"/d%d\", \"type\": \"bind\", "
+				      "\"source\": \"data\"}",
+				      i ? ", " : "", i);
+	snprintf(mounts + n, sizeof(mounts) - n, "]");
+	cr_assert_eq(plan_with(mounts, false, true, NULL), -E2BIG);
+	cr_assert(strstr(err, "mounts[9]: "), "%s", err);
+}
