@@ -188,6 +188,15 @@ vmplan() {
 	vmfs "${plan[@]}"
 }
 
+# plan_opts FILE: PLAN=(the plan options `hyrun plan` makes from the config.json FILE),
+# for tests that start hyrun-vmm themselves (create mode, terminals).
+PLAN=()
+plan_opts() {
+	[ -x "$HYRUN" ] || fail "$HYRUN is missing (run make)"
+	mapfile -t PLAN < <("$HYRUN" plan --spec "$1" --out "$TDIR/plan")
+	[ ${#PLAN[@]} -gt 0 ] || fail "hyrun plan --spec $1 made no plan"
+}
+
 # vmspec [-- CMD [ARG]...]: write the bundle's config.json and run it.
 vmspec() {
 	spec_write
