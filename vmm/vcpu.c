@@ -12,7 +12,7 @@
 
 #include "common/agent_proto.h"
 #include "common/log.h"
-#include "vmm/boot_x86.h"
+#include "vmm/boot/x86.h"
 #include "vmm/layout.h"
 #include "vmm/vm.h"
 

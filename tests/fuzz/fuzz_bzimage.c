@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/boot_x86.h"
+#include "vmm/boot/x86.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/boot_elf.h"
+#include "vmm/boot/elf.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 
