@@ -70,10 +70,11 @@ static int add_queue_notify(struct vm_devices *d, struct virtio_mmio *t, unsigne
 		return hy_err(err, errlen, -errno, "eventfd: %s", strerror(errno));
 	n = &d->notifies[d->nr_notifies];
 	*n = (struct queue_notify){.t = t, .q = q, .fd = fd};
-	r = kvm_ioeventfd(d->kvm, fd, t->base + VIRTIO_MMIO_NOTIFY_OFFSET, 4, q, false);
+	r = kvm_ioeventfd(d->kvm, fd, t->base + VIRTIO_MMIO_NOTIFY_OFFSET, 4, q, false, err,
+			  errlen);
 	if (r) {
 		close(fd);
-		return hy_err(err, errlen, r, "KVM_IOEVENTFD: %s", strerror(-r));
+		return r;
 	}
 	d->nr_notifies++;
 	return 0;
@@ -99,10 +100,10 @@ int devices_attach(struct vm_devices *d, struct virtio_dev *dev, char *err, size
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return hy_err(err, errlen, -errno, "eventfd: %s", strerror(errno));
-	r = kvm_irqfd(d->kvm, fd, gsi);
+	r = kvm_irqfd(d->kvm, fd, gsi, err, errlen);
 	if (r) {
 		close(fd);
-		return hy_err(err, errlen, r, "KVM_IRQFD: %s", strerror(-r));
+		return r;
 	}
 	d->irqfd[i] = fd;
 	virtio_mmio_init(&d->mmio[i], dev, d->mem, base, gsi, fd);

@@ -413,16 +413,17 @@ static void boot_config(const struct vm *vm, struct boot_setup_config *bc)
  * the console. One request queue each: the Linux driver (6.1) sends every
  * request through the first one anyway.
  */
-static int open_shares(struct vm *vm)
+static int open_shares(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_plan *p = &vm->cfg.plan;
 
 	for (size_t i = 0; i < p->nr_shares; i++) {
 		const struct plan_share *sh = &p->shares[i];
-		struct virtio_fs *fs = virtio_fs_new(sh->tag, sh->dir, sh->readonly, 1);
+		struct virtio_fs *fs =
+		    virtio_fs_new(sh->tag, sh->dir, sh->readonly, 1, err, errlen);
 
 		if (!fs)
-			return -EINVAL; /* virtio_fs_new() said why */
+			return -EINVAL;
 		vm->fs[vm->nr_fs++] = fs;
 		log_debug("share '%s': %s%s", sh->tag, sh->dir, sh->readonly ? " (read-only)" : "");
 	}
@@ -511,13 +512,13 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	r = boot_setup_open(&vm->boot, &bc, err, errlen);
 	if (r)
 		goto fail;
-	r = open_shares(vm);
+	r = open_shares(vm, err, errlen);
 	if (r)
 		goto fail;
 
-	r = kvm_open(&vm->kvm);
+	r = kvm_open(&vm->kvm, err, errlen);
 	if (r)
-		goto fail; /* kvm_open() said why */
+		goto fail;
 	vm->kvm_open = true;
 	vm->times.kvm_ready = hy_now_us();
 	if (kvm_host_is_emulated())
@@ -527,11 +528,12 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 
 	r = guest_mem_init(&vm->mem, p->mem,
 			   (cfg->hugepages ? GUEST_MEM_HUGEPAGES : GUEST_MEM_THP) |
-			       (cfg->prefault ? GUEST_MEM_PREFAULT : 0));
+			       (cfg->prefault ? GUEST_MEM_PREFAULT : 0),
+			   err, errlen);
 	if (r)
-		goto fail; /* guest_mem_init() said why */
+		goto fail;
 	vm->mem_ready = true;
-	r = kvm_set_memory(&vm->kvm, &vm->mem);
+	r = kvm_set_memory(&vm->kvm, &vm->mem, err, errlen);
 	if (r)
 		goto fail;
 

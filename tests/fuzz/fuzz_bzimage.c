@@ -24,7 +24,7 @@ static char cmdline[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (guest_mem_init(&gm, RAM_SIZE, 0))
+	if (guest_mem_init(&gm, RAM_SIZE, 0, NULL, 0))
 		abort();
 	for (size_t i = 0; i < sizeof(initrd); i++)
 		initrd[i] = (uint8_t)(i * 31 + 7);

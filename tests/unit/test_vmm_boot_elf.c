@@ -363,7 +363,7 @@ static void load(struct loaded *l, struct elf_img *e, uint64_t mem, const void *
 	uint8_t *ram;
 
 	memset(l, 0, sizeof(*l));
-	cr_assert_eq(guest_mem_init(&l->m, mem, 0), 0);
+	cr_assert_eq(guest_mem_init(&l->m, mem, 0, NULL, 0), 0);
 	/* Dirty the kernel's range: the bss must come out zeroed. */
 	ram = guest_mem_ptr(&l->m, E_TEXT_PADDR, 4 * MiB);
 	if (ram)
@@ -594,7 +594,7 @@ Test(boot_elf_load, from_file)
 	cr_assert_eq(boot_elf_parse_file(&f, &info, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(info.pvh_entry, E_PVH);
 	cr_assert_eq(info.entry, E_ENTRY);
-	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0, NULL, 0), 0);
 	memset(guest_mem_ptr(&m, E_DATA_PADDR, E_DATA_MEMSZ), 0xaa, E_DATA_MEMSZ);
 	cr_assert_eq(boot_elf_load(&m, &p, &res, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(res.entry, E_ENTRY);

@@ -210,7 +210,7 @@ Test(mptable, setup_in_guest_ram)
 	long n, gpa;
 	size_t i;
 
-	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0, NULL, 0), 0);
 	g = guest_mem_ptr(&m, 0, HY_HIMEM_START);
 	cr_assert_not_null(g);
 	memset(g, 0x5c, HY_HIMEM_START);

@@ -237,7 +237,7 @@ Test(boot_x86_parse, real_kernel)
 		struct boot_x86_result res;
 		struct boot_params *bp;
 
-		cr_assert_eq(guest_mem_init(&m, 256 * MiB, 0), 0);
+		cr_assert_eq(guest_mem_init(&m, 256 * MiB, 0, NULL, 0), 0);
 		cr_assert_eq(boot_x86_load(&m, &p, &res, err, sizeof(err)), 0, "%s", err);
 		bp = guest_mem_ptr(&m, HY_ZERO_PAGE, sizeof(*bp));
 		cr_assert_eq(memcmp(&bp->hdr.header, "HdrS", 4), 0);
@@ -254,7 +254,7 @@ Test(boot_x86_e820, small_memory)
 	struct guest_mem m;
 	unsigned n;
 
-	cr_assert_eq(guest_mem_init(&m, 256 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 256 * MiB, 0, NULL, 0), 0);
 	n = e820_build(&m, t, 8);
 	cr_assert_eq(n, 3);
 	cr_assert_eq(t[0].addr, 0);
@@ -280,7 +280,7 @@ Test(boot_x86_e820, above_4g)
 	struct guest_mem m;
 	unsigned n;
 
-	cr_assert_eq(guest_mem_init(&m, 4 * GiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 4 * GiB, 0, NULL, 0), 0);
 	n = e820_build(&m, t, 8);
 	cr_assert_eq(n, 4);
 	cr_assert_eq(t[2].addr, 0x100000);
@@ -351,7 +351,7 @@ static void load_setup(struct load_fixture *f, uint64_t mem)
 	f->p.initrd_extra_size = sizeof(f->extra);
 	f->p.cmdline = "console=ttyS0 panic=-1";
 	f->p.acpi_rsdp = HY_ACPI_ADDR;
-	cr_assert_eq(guest_mem_init(&f->m, mem, 0), 0);
+	cr_assert_eq(guest_mem_init(&f->m, mem, 0, NULL, 0), 0);
 	/* Dirty RAM as a reused VM would have, to check what the loader zeroes. */
 	memset(guest_mem_ptr(&f->m, 0, 1 * MiB), 0x5a, 1 * MiB);
 	memset(guest_mem_ptr(&f->m, mem - 4 * MiB, 4 * MiB), 0x5a, 4 * MiB);

@@ -39,7 +39,7 @@ static void decode_setup(void)
 	close(fd);
 	in = calloc(1, FUSE_SERVER_BUF_SIZE);
 	out = calloc(1, FUSE_SERVER_BUF_SIZE);
-	fpt = passthrough_new(dir, false);
+	fpt = passthrough_new(dir, false, NULL, 0);
 	cr_assert_not_null(fpt);
 	fsrv = fuse_server_new(fpt);
 	cr_assert_not_null(fsrv);
@@ -416,7 +416,7 @@ Test(fuse_decode, no_reply_requests)
 
 Test(fuse_decode, readonly_refusal_happens_before_the_handler)
 {
-	struct passthrough *ro = passthrough_new(dir, true);
+	struct passthrough *ro = passthrough_new(dir, true, NULL, 0);
 	struct fuse_server *s = fuse_server_new(ro);
 	struct fuse_init_in ii = {.major = 7, .minor = 38};
 	struct fuse_out_header oh;

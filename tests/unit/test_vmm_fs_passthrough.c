@@ -229,7 +229,7 @@ static void setup_tree(bool readonly)
 	rep = malloc(REP_SIZE);
 	cr_assert(req && rep);
 	cr_assert_eq(passthrough_thread_init(), 0);
-	pt = passthrough_new(share, readonly);
+	pt = passthrough_new(share, readonly, NULL, 0);
 	cr_assert_not_null(pt);
 	srv = fuse_server_new(pt);
 	cr_assert_not_null(srv);
@@ -1102,7 +1102,7 @@ static void setup_ro(void)
 	req = malloc(FUSE_SERVER_BUF_SIZE);
 	rep = malloc(REP_SIZE);
 	cr_assert_eq(passthrough_thread_init(), 0);
-	pt = passthrough_new(share, true);
+	pt = passthrough_new(share, true, NULL, 0);
 	cr_assert_not_null(pt);
 	srv = fuse_server_new(pt);
 	req_uid = req_gid = 0;
@@ -1201,4 +1201,14 @@ Test(passthrough_readonly, every_change_is_erofs)
 	cr_assert_eq(
 	    call(FUSE_OPENDIR, FUSE_ROOT_ID, &oi, sizeof(oi), NULL, NULL, NULL, 0, &b, NULL), 0);
 	assert_sentinel_intact();
+}
+
+Test(passthrough_new, a_missing_root_is_named_in_err)
+{
+	char err[256] = "";
+
+	cr_assert_null(passthrough_new("/nonexistent/hyrun-share", false, err, sizeof(err)));
+	cr_assert(strstr(err, "/nonexistent/hyrun-share"), "%s", err);
+	cr_assert_null(passthrough_new("/proc/self/status", false, err, sizeof(err)));
+	cr_assert(strstr(err, "/proc/self/status"), "%s", err);
 }

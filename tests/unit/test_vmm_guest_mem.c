@@ -16,11 +16,11 @@ Test(guest_mem, rejects_bad_sizes)
 {
 	struct guest_mem m;
 
-	cr_assert_eq(guest_mem_init(&m, 8 * MiB, 0), -EINVAL);
-	cr_assert_eq(guest_mem_init(&m, 16 * MiB - 4096, 0), -EINVAL);
-	cr_assert_eq(guest_mem_init(&m, 16 * MiB + 100, 0), -EINVAL);
+	cr_assert_eq(guest_mem_init(&m, 8 * MiB, 0, NULL, 0), -EINVAL);
+	cr_assert_eq(guest_mem_init(&m, 16 * MiB - 4096, 0, NULL, 0), -EINVAL);
+	cr_assert_eq(guest_mem_init(&m, 16 * MiB + 100, 0, NULL, 0), -EINVAL);
 	/* hugetlb backing needs whole 2 MiB pages. */
-	cr_assert_eq(guest_mem_init(&m, 16 * MiB + 4096, GUEST_MEM_HUGEPAGES), -EINVAL);
+	cr_assert_eq(guest_mem_init(&m, 16 * MiB + 4096, GUEST_MEM_HUGEPAGES, NULL, 0), -EINVAL);
 	cr_assert_eq(m.nr_regions, 0);
 }
 
@@ -28,7 +28,7 @@ Test(guest_mem, small_single_region)
 {
 	struct guest_mem m;
 
-	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 64 * MiB, 0, NULL, 0), 0);
 	cr_assert_eq(m.nr_regions, 1);
 	cr_assert_eq(m.ram_size, 64 * MiB);
 	cr_assert_eq(m.regions[0].gpa, 0);
@@ -44,7 +44,7 @@ Test(guest_mem, thp_flag_maps)
 {
 	struct guest_mem m;
 
-	cr_assert_eq(guest_mem_init(&m, 32 * MiB, GUEST_MEM_THP), 0);
+	cr_assert_eq(guest_mem_init(&m, 32 * MiB, GUEST_MEM_THP, NULL, 0), 0);
 	cr_assert_not_null(guest_mem_ptr(&m, 0, 32 * MiB));
 	guest_mem_free(&m);
 }
@@ -58,7 +58,8 @@ Test(guest_mem, aligned_to_2m)
 		uint8_t *p;
 		unsigned char vec;
 
-		cr_assert_eq(guest_mem_init(&m, 34 * MiB + i * 4096, i % 2 ? GUEST_MEM_THP : 0), 0);
+		cr_assert_eq(
+		    guest_mem_init(&m, 34 * MiB + i * 4096, i % 2 ? GUEST_MEM_THP : 0, NULL, 0), 0);
 		p = m.regions[0].host;
 		cr_assert_eq((uintptr_t)p % (2 * MiB), 0, "guest RAM at %p", (void *)p);
 		/* The reservation's tail is never empty and must be gone: mincore()
@@ -76,7 +77,7 @@ Test(guest_mem, ptr_inside_and_edges)
 	struct guest_mem m;
 	uint8_t *base;
 
-	cr_assert_eq(guest_mem_init(&m, 16 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 16 * MiB, 0, NULL, 0), 0);
 	base = m.regions[0].host;
 	cr_assert_eq(guest_mem_ptr(&m, 0, 1), base);
 	cr_assert_eq(guest_mem_ptr(&m, 0x1234, 16), base + 0x1234);
@@ -92,7 +93,7 @@ Test(guest_mem, ptr_rejects_outside)
 {
 	struct guest_mem m;
 
-	cr_assert_eq(guest_mem_init(&m, 16 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 16 * MiB, 0, NULL, 0), 0);
 	/* Straddling the end. */
 	cr_assert_null(guest_mem_ptr(&m, 16 * MiB - 1, 2));
 	cr_assert_null(guest_mem_ptr(&m, 0, 16 * MiB + 1));
@@ -115,7 +116,7 @@ Test(guest_mem, copy_helpers)
 	struct guest_mem m;
 	char out[6] = {0};
 
-	cr_assert_eq(guest_mem_init(&m, 16 * MiB, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, 16 * MiB, 0, NULL, 0), 0);
 	cr_assert_eq(guest_mem_write(&m, 0x5000, "hello", 6), 0);
 	cr_assert_eq(guest_mem_read(&m, 0x5000, out, 6), 0);
 	cr_assert_str_eq(out, "hello");
@@ -130,7 +131,7 @@ Test(guest_mem, exactly_hole_start_is_one_region)
 {
 	struct guest_mem m;
 
-	cr_assert_eq(guest_mem_init(&m, HY_MMIO_HOLE_START, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, HY_MMIO_HOLE_START, 0, NULL, 0), 0);
 	cr_assert_eq(m.nr_regions, 1);
 	cr_assert_eq(guest_mem_low_end(&m), HY_MMIO_HOLE_START);
 	cr_assert_not_null(guest_mem_ptr(&m, HY_MMIO_HOLE_START - 8, 8));
@@ -146,7 +147,7 @@ Test(guest_mem, big_two_regions)
 	uint64_t high = size - HY_MMIO_HOLE_START;
 	uint8_t *p;
 
-	cr_assert_eq(guest_mem_init(&m, size, 0), 0);
+	cr_assert_eq(guest_mem_init(&m, size, 0, NULL, 0), 0);
 	cr_assert_eq(m.nr_regions, 2);
 	cr_assert_eq(m.ram_size, size);
 	cr_assert_eq(m.regions[0].gpa, 0);
