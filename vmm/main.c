@@ -483,10 +483,10 @@ int main(int argc, char **argv)
 	if (rootfs && rootfs_plan(&cfg, rootfs, &rootfs_config))
 		return HY_STATUS_VMM_ERROR;
 
-	if (vm_create(&vm, &cfg, err, sizeof(err))) {
-		/* Empty: the part of the set-up that failed said why already. */
-		if (err[0])
-			log_error("%s", err);
+	err[0] = '\0';
+	status = vm_create(&vm, &cfg, err, sizeof(err));
+	if (status) {
+		log_error("%s", err[0] ? err : strerror(-status));
 		free(rootfs_config);
 		return HY_STATUS_VMM_ERROR;
 	}

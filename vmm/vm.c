@@ -450,15 +450,15 @@ static int setup_vcpus(struct vm *vm, const struct boot_x86_result *boot, char *
 		return hy_err(err, errlen, -EINVAL, "%u vCPUs asked for, KVM allows at most %u", n,
 			      vm->kvm.max_vcpus);
 	for (unsigned i = 0; i < n; i++) {
-		r = vcpu_init(&vm->vcpus[i], vm, &vm->kvm, i, n);
+		r = vcpu_init(&vm->vcpus[i], vm, &vm->kvm, i, n, err, errlen);
 		if (r)
-			return r; /* vcpu_init() said why */
+			return r;
 		vm->nr_vcpus++;
 	}
-	r = vcpu_setup_boot(&vm->vcpus[0], boot->entry, boot->zero_page);
+	r = vcpu_setup_boot(&vm->vcpus[0], boot->entry, boot->zero_page, err, errlen);
 	if (r)
 		return r;
-	return vcpu_signal_init();
+	return vcpu_signal_init(err, errlen);
 }
 
 static int load_guest(struct vm *vm, char *err, size_t errlen)

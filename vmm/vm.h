@@ -3,9 +3,8 @@
  *
  * Life cycle: vm_create() does all host-side setup (files, KVM, memory,
  * devices, boot structures) and reports a problem as -errno with the reason
- * in err (a few KVM and memory failures are still logged where they happen,
- * leaving err empty); vm_run() starts the vCPUs, runs the event loop on the calling thread
- * and returns the exit status once the VM stops; vm_destroy() frees it all.
+ * in err, printing nothing (common/err.h); vm_run() starts the vCPUs, runs the event loop on the
+ * calling thread and returns the exit status once the VM stops; vm_destroy() frees it all.
  */
 #ifndef HYRUN_VMM_VM_H
 #define HYRUN_VMM_VM_H
