@@ -1,4 +1,15 @@
 /* passthrough.c: a host directory served to the guest, one path component at a time. */
+/*
+ * One file, on purpose: every operation below works on the same private
+ * state (the inode slot table, the (dev, ino) hash, the handle table and
+ * their reference counts, all under pt->lock), and the safety argument (each
+ * access is made relative to a pinned O_PATH handle and one checked name, so
+ * a guest cannot reach outside the share through "..", symlinks or a rename
+ * race) is easiest to audit when the helpers that enforce it sit next to
+ * their callers. Splitting the tables out (a fs/inode.c) would need a header
+ * that exposes struct passthrough's internals to every part; it is the
+ * seam to take if this file keeps growing.
+ */
 #include "vmm/fs/passthrough.h"
 
 #include <dirent.h>
