@@ -103,6 +103,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_vmm_guest_mem.o \
 	tests/unit/test_vmm_bus.o \
 	tests/unit/test_vmm_boot_x86.o \
+	tests/unit/test_vmm_boot_setup.o \
 	tests/unit/test_vmm_boot_elf.o \
 	tests/unit/test_vmm_boot_mptable.o \
 	tests/unit/test_vmm_boot_cpio.o \

@@ -265,8 +265,8 @@ static int join_argv(char *const *argv, char **out, size_t *len)
 
 /* The per-VM files hyrun-init reads (agent_proto.h). Names are relative to
  * the initramfs root, like every archive's. */
-static int build_init_files(const struct boot_setup *b, const struct boot_setup_config *c,
-			    struct cpio_buf *cb)
+int boot_setup_initramfs(const struct boot_setup *b, const struct boot_setup_config *c,
+			 struct cpio_buf *cb)
 {
 	const struct vm_plan *p = c->plan;
 	const char *config = b->guest_config.data ? b->guest_config.data : c->guest_config_data;
@@ -360,7 +360,7 @@ int boot_setup_load(struct boot_setup *b, struct guest_mem *mem, const struct bo
 	if (r)
 		return r;
 	log_debug("kernel command line: %s", cmdline);
-	r = build_init_files(b, c, &cb);
+	r = boot_setup_initramfs(b, c, &cb);
 	if (r) {
 		hy_err(err, errlen, r, "cannot build the per-VM initramfs: %s", strerror(-r));
 		goto out;

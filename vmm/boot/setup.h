@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "common/plan.h"
+#include "vmm/boot/cpio.h"
 #include "vmm/boot/x86.h"
 
 /* The largest guest configuration taken: far above any real config.json's
@@ -60,6 +61,11 @@ int boot_setup_open(struct boot_setup *b, const struct boot_setup_config *c, cha
 int boot_setup_load(struct boot_setup *b, struct guest_mem *mem, const struct boot_setup_config *c,
 		    const struct boot_mmio_dev *devs, unsigned nr_devs, struct boot_x86_result *res,
 		    char *err, size_t errlen);
+
+/* The per-VM initramfs alone (agent_proto.h's files), appended to `cb` and
+ * finished; boot_setup_load() puts it after the initrd. 0 or -errno. */
+int boot_setup_initramfs(const struct boot_setup *b, const struct boot_setup_config *c,
+			 struct cpio_buf *cb);
 
 /* Close the files and free the copies (also after a failed open). */
 void boot_setup_free(struct boot_setup *b);
