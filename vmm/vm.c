@@ -34,6 +34,9 @@
 #include "vmm/virtio/fs.h"
 
 #define SLP_EN (1u << 5)
+/* acpi_sleep_io() serves both registers as one two-port range. */
+_Static_assert(HY_ACPI_SLEEP_STS_PORT == HY_ACPI_SLEEP_CTL_PORT + 1,
+	       "the sleep status register follows the control register");
 
 struct vm {
 	struct vm_config cfg;
