@@ -305,9 +305,9 @@ static int add_file(struct vm_plan *p, const char *arg)
 }
 
 /*
- * --rootfs DIR, for hand use: the plan hyrun would make for a bundle with
- * that root and no config.json of its own. DIR is shared as HY_SHARE_ROOTFS,
- * first, and the guest configuration is guest_config_default() for CMD.
+ * --rootfs DIR, for hand use: a front that builds the same kind of plan
+ * hyrun makes. DIR is shared read-write as HY_SHARE_ROOTFS, before any
+ * --share, and the guest configuration is guest_config_default() for CMD.
  */
 static int rootfs_plan(struct vm_config *cfg, const char *dir, char **config)
 {

@@ -34,6 +34,8 @@
 #include "vmm/virtio/fs.h"
 
 #define SLP_EN (1u << 5)
+/* A plan's share tag always fits the device's config space. */
+_Static_assert(PLAN_TAG_MAX <= VIRTIO_FS_TAG_MAX, "a share tag fits virtio-fs's tag field");
 /* acpi_sleep_io() serves both registers as one two-port range. */
 _Static_assert(HY_ACPI_SLEEP_STS_PORT == HY_ACPI_SLEEP_CTL_PORT + 1,
 	       "the sleep status register follows the control register");
