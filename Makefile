@@ -37,18 +37,24 @@ OCI_OBJS := \
 
 VMM_OBJS := \
 	vmm/guest_mem.o \
-	vmm/boot_x86.o \
-	vmm/boot_elf.o \
-	vmm/mptable.o \
-	vmm/cpio.o \
-	vmm/acpi.o \
+	vmm/boot/x86.o \
+	vmm/boot/elf.o \
+	vmm/boot/mptable.o \
+	vmm/boot/cpio.o \
+	vmm/boot/acpi.o \
+	vmm/boot/setup.o \
 	vmm/event.o \
 	vmm/control.o \
 	vmm/kvm.o \
 	vmm/vcpu.o \
 	vmm/vm.o \
-	vmm/serial.o \
-	vmm/i8042.o \
+	vmm/bus.o \
+	vmm/devices.o \
+	vmm/term.o \
+	vmm/report.o \
+	vmm/hw/serial.o \
+	vmm/hw/i8042.o \
+	vmm/hw/legacy.o \
 	vmm/virtio/queue.o \
 	vmm/virtio/virtio.o \
 	vmm/virtio/mmio.o \
@@ -107,22 +113,25 @@ INIT_OBJS := \
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
 	tests/unit/test_common_fdio.o \
-	tests/unit/test_guest_mem.o \
-	tests/unit/test_boot_x86.o \
-	tests/unit/test_boot_elf.o \
-	tests/unit/test_mptable.o \
-	tests/unit/test_cpio.o \
-	tests/unit/test_acpi.o \
-	tests/unit/test_queue.o \
-	tests/unit/test_mmio.o \
-	tests/unit/test_console.o \
-	tests/unit/test_control.o \
-	tests/unit/test_serial.o \
-	tests/unit/test_i8042.o \
-	tests/unit/test_oci_spec.o \
+	tests/unit/test_common_control_proto.o \
 	tests/unit/test_common_guest_config.o \
-	tests/unit/test_fuse.o \
-	tests/unit/test_passthrough.o \
+	tests/unit/test_oci_spec.o \
+	tests/unit/test_vmm_guest_mem.o \
+	tests/unit/test_vmm_bus.o \
+	tests/unit/test_vmm_boot_x86.o \
+	tests/unit/test_vmm_boot_setup.o \
+	tests/unit/test_vmm_boot_elf.o \
+	tests/unit/test_vmm_boot_mptable.o \
+	tests/unit/test_vmm_boot_cpio.o \
+	tests/unit/test_vmm_boot_acpi.o \
+	tests/unit/test_vmm_virtio_queue.o \
+	tests/unit/test_vmm_virtio_mmio.o \
+	tests/unit/test_vmm_virtio_console.o \
+	tests/unit/test_vmm_control.o \
+	tests/unit/test_vmm_hw_serial.o \
+	tests/unit/test_vmm_hw_i8042.o \
+	tests/unit/test_vmm_fs_fuse.o \
+	tests/unit/test_vmm_fs_passthrough.o \
 	tests/unit/test_vmm_seccomp.o \
 	tests/unit/test_runtime_cgroup.o \
 	tests/unit/test_runtime_jail.o \
@@ -136,7 +145,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o
 
-LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/bundle.o oci/linux.o oci/state.o $(VMM_OBJS)
+LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/linux.o oci/state.o $(VMM_OBJS)
 LIB_LIBS := -ljansson -lseccomp
 # hyrun-vmm is linked statically, so that the jail's root needs no libraries;
 # not when sanitized (ASan and UBSan's runtimes cannot be linked statically).
@@ -147,6 +156,7 @@ INIT_LIBS := -ljansson -lseccomp -lcap
 
 # --- outputs -------------------------------------------------------------------
 LIB        := $(BUILD)/libhyrun.a
+VMM_LIB    := $(BUILD)/libhyrun-vmm.a
 VMM_BIN    := $(BUILD)/hyrun-vmm
 RUNTIME_BIN := $(BUILD)/hyrun
 # The same VMM without its seccomp filter: for debugging only.
@@ -171,7 +181,14 @@ $(LIB): $(call obj,$(LIB_OBJS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(VMM_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(LIB)
+# hyrun-vmm's own library: common and vmm only, so that a vmm file that
+# reaches into oci/ or runtime/ fails to link.
+$(VMM_LIB): $(call obj,$(COMMON_OBJS) $(VMM_OBJS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(VMM_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(VMM_LIB)
 	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
 
 # Its seccomp.o, listed before the library, replaces the library's.
@@ -179,7 +196,7 @@ $(BUILD)/debug/obj/vmm/seccomp.o: vmm/seccomp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DHY_VMM_NO_SECCOMP -c -o $@ $<
 
-$(VMM_DEBUG_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(BUILD)/debug/obj/vmm/seccomp.o $(LIB)
+$(VMM_DEBUG_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(BUILD)/debug/obj/vmm/seccomp.o $(VMM_LIB)
 	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
 
 $(RUNTIME_BIN): $(call obj,$(RUNTIME_MAIN_OBJS) $(RUNTIME_OBJS)) $(LIB)
@@ -249,7 +266,7 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/fuzz $(LIB) \
+	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/fuzz $(LIB) $(VMM_LIB) \
 		$(BUILD)/debug \
 		$(VMM_BIN) $(RUNTIME_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
 

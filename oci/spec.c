@@ -137,9 +137,6 @@ static int parse_root(struct ctx *c, struct oci_spec *s, json_t *root)
 	if ((v = json_object_get(root, "readonly")) &&
 	    (r = get_bool(c, v, "root.readonly", &s->root_readonly)))
 		return r;
-	if ((v = json_object_get(root, OCI_HYRUN_SHARE)) &&
-	    (r = get_string(c, v, "root." OCI_HYRUN_SHARE, &s->root_hyrun_share)))
-		return r;
 	return 0;
 }
 
@@ -366,14 +363,6 @@ static int parse_mounts(struct ctx *c, struct oci_spec *s, json_t *arr)
 		snprintf(path, sizeof(path), "mounts[%zu].options", i);
 		if ((v = json_object_get(e, "options")) &&
 		    (r = get_strv(c, v, path, false, &m->options, &m->nr_options)))
-			return r;
-		snprintf(path, sizeof(path), "mounts[%zu]." OCI_HYRUN_SHARE, i);
-		if ((v = json_object_get(e, OCI_HYRUN_SHARE)) &&
-		    (r = get_string(c, v, path, &m->hyrun_share)))
-			return r;
-		snprintf(path, sizeof(path), "mounts[%zu]." OCI_HYRUN_FILE, i);
-		if ((v = json_object_get(e, OCI_HYRUN_FILE)) &&
-		    (r = get_string(c, v, path, &m->hyrun_file)))
 			return r;
 		m->bind = (m->type && strcmp(m->type, "bind") == 0) ||
 			  hy_strv_contains(m->options, m->nr_options, "bind") ||
@@ -865,46 +854,6 @@ int oci_spec_set_args(struct oci_spec *s, char *const *argv)
 	s->args = vec;
 	s->nr_args = n;
 	return 0;
-}
-
-static int set_extra(json_t *obj, const char *key, const char *value, const char **field)
-{
-	json_t *v = json_string(value);
-
-	if (!v || json_object_set_new(obj, key, v))
-		return -ENOMEM;
-	*field = json_string_value(json_object_get(obj, key));
-	return 0;
-}
-
-static const char **extra_field(const char *key, const char **share, const char **file)
-{
-	if (strcmp(key, OCI_HYRUN_SHARE) == 0)
-		return share;
-	if (strcmp(key, OCI_HYRUN_FILE) == 0)
-		return file;
-	return NULL;
-}
-
-int oci_spec_set_root_extra(struct oci_spec *s, const char *key, const char *value)
-{
-	const char *unused = NULL;
-	const char **field = extra_field(key, &s->root_hyrun_share, &unused);
-	json_t *root = json_object_get(s->json, "root");
-
-	if (!root)
-		return -EINVAL;
-	return set_extra(root, key, value, field ? field : &unused);
-}
-
-int oci_spec_set_mount_extra(struct oci_spec *s, size_t i, const char *key, const char *value)
-{
-	const char *unused = NULL, **field;
-
-	if (i >= s->nr_mounts)
-		return -EINVAL;
-	field = extra_field(key, &s->mounts[i].hyrun_share, &s->mounts[i].hyrun_file);
-	return set_extra(s->mounts[i].json, key, value, field ? field : &unused);
 }
 
 char *oci_spec_dump(const struct oci_spec *s)

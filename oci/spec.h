@@ -21,14 +21,6 @@
 
 #include "common/names.h"
 
-/*
- * Members hyrun adds to the document it hands to the guest (agent_proto.h):
- * root and bind mounts served by a virtio-fs share carry the share's tag, a
- * bind mount of a regular file the path of its copy inside the initramfs.
- */
-#define OCI_HYRUN_SHARE "hyrun.share"
-#define OCI_HYRUN_FILE "hyrun.file"
-
 struct oci_rlimit {
 	const char *type; /* "RLIMIT_NOFILE" */
 	int resource;	  /* RLIMIT_NOFILE */
@@ -42,9 +34,6 @@ struct oci_mount {
 	const char **options;
 	size_t nr_options;
 	bool bind; /* type "bind", or a "bind"/"rbind" option */
-	/* hyrun's additions (NULL when absent). */
-	const char *hyrun_share;
-	const char *hyrun_file;
 	json_t *json; /* this entry in spec->json */
 };
 
@@ -88,7 +77,6 @@ struct oci_spec {
 
 	const char *root_path; /* NULL when there is no root */
 	bool root_readonly;
-	const char *root_hyrun_share;
 
 	bool has_process;
 	bool terminal;
@@ -145,10 +133,6 @@ void oci_spec_free(struct oci_spec *spec);
 
 /* Replace process.args (in the document too). Returns 0, -EINVAL or -ENOMEM. */
 int oci_spec_set_args(struct oci_spec *spec, char *const *argv);
-/* Set a string member of the root object or of mounts[i] ("hyrun.share",
- * "hyrun.file"); the struct fields follow. Returns 0 or -ENOMEM. */
-int oci_spec_set_root_extra(struct oci_spec *spec, const char *key, const char *value);
-int oci_spec_set_mount_extra(struct oci_spec *spec, size_t i, const char *key, const char *value);
 /* The document as compact JSON, malloc'd; NULL when out of memory. */
 char *oci_spec_dump(const struct oci_spec *spec);
 

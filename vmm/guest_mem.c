@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/err.h"
 #include "common/log.h"
 #include "vmm/layout.h"
 
@@ -45,32 +46,29 @@ static void *map_aligned(size_t size, int mflags)
 	return p;
 }
 
-int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags)
+int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags, char *err, size_t errlen)
 {
 	uint64_t low, high;
 	int mflags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	void *p;
 
 	memset(m, 0, sizeof(*m));
-	if (size < MIN_RAM || size % PAGE_4K) {
-		log_error("guest memory size %#llx is invalid: it must be a multiple of 4 KiB "
-			  "and at least 16 MiB",
-			  (unsigned long long)size);
-		return -EINVAL;
-	}
-	if ((flags & GUEST_MEM_HUGEPAGES) && size % PAGE_2M) {
-		log_error("guest memory size %#llx is not a multiple of 2 MiB, which hugetlb "
-			  "backing needs",
-			  (unsigned long long)size);
-		return -EINVAL;
-	}
+	if (size < MIN_RAM || size % PAGE_4K)
+		return hy_err(err, errlen, -EINVAL,
+			      "guest memory size %#llx is invalid: it must be a multiple of 4 KiB "
+			      "and at least 16 MiB",
+			      (unsigned long long)size);
+	if ((flags & GUEST_MEM_HUGEPAGES) && size % PAGE_2M)
+		return hy_err(err, errlen, -EINVAL,
+			      "guest memory size %#llx is not a multiple of 2 MiB, which hugetlb "
+			      "backing needs",
+			      (unsigned long long)size);
 	low = size < HY_MMIO_HOLE_START ? size : HY_MMIO_HOLE_START;
 	high = size - low;
 	/* Region 1 starts at 4 GiB: its end must stay representable. */
-	if (high > UINT64_MAX - HY_MMIO_HOLE_END || size > SIZE_MAX) {
-		log_error("guest memory size %#llx is too large", (unsigned long long)size);
-		return -EINVAL;
-	}
+	if (high > UINT64_MAX - HY_MMIO_HOLE_END || size > SIZE_MAX)
+		return hy_err(err, errlen, -EINVAL, "guest memory size %#llx is too large",
+			      (unsigned long long)size);
 
 	/*
 	 * hugetlb pages are taken from a fixed pool: with MAP_NORESERVE an empty
@@ -92,16 +90,13 @@ int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags)
 	else
 		p = map_aligned((size_t)size, mflags);
 	if (p == MAP_FAILED) {
-		int err = errno;
-
 		if (flags & GUEST_MEM_HUGEPAGES)
-			log_error("mapping %llu MiB of hugetlb guest memory: %s (are enough "
-				  "2 MiB pages reserved in /proc/sys/vm/nr_hugepages?)",
-				  (unsigned long long)(size >> 20), strerror(err));
-		else
-			log_error("mapping %llu MiB of guest memory: %s",
-				  (unsigned long long)(size >> 20), strerror(err));
-		return -err;
+			return hy_err(err, errlen, -errno,
+				      "mapping %llu MiB of hugetlb guest memory: %s (are enough "
+				      "2 MiB pages reserved in /proc/sys/vm/nr_hugepages?)",
+				      (unsigned long long)(size >> 20), strerror(errno));
+		return hy_err(err, errlen, -errno, "mapping %llu MiB of guest memory: %s",
+			      (unsigned long long)(size >> 20), strerror(errno));
 	}
 	if ((flags & GUEST_MEM_THP) && madvise(p, (size_t)size, MADV_HUGEPAGE) < 0)
 		/* Only a performance hint: a kernel without THP still runs the guest. */

@@ -37,9 +37,9 @@ enum guest_mem_flags {
  * Map `size` bytes of anonymous RAM (size a multiple of 4 KiB, at least
  * 16 MiB): region 0 at gpa 0 up to min(size, HY_MMIO_HOLE_START), region 1
  * at HY_MMIO_HOLE_END for the rest. Nothing is pre-faulted.
- * Returns 0 or -errno.
+ * Returns 0 or -errno with the reason in err.
  */
-int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags);
+int guest_mem_init(struct guest_mem *m, uint64_t size, unsigned flags, char *err, size_t errlen);
 void guest_mem_free(struct guest_mem *m);
 
 /* Host pointer for [gpa, gpa+len) or NULL (see the contract above). len 0 is

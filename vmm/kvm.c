@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
 #include "common/log.h"
 #include "vmm/layout.h"
 
@@ -31,19 +32,17 @@ static const struct {
     {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
 };
 
-static int check_caps(int fd)
+static int check_caps(int fd, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(required_caps); i++) {
-		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
-			log_error("%s lacks the required extension %s", KVM_DEVICE,
-				  required_caps[i].name);
-			return -ENOTSUP;
-		}
+		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
+			return hy_err(err, errlen, -ENOTSUP, "%s lacks the required extension %s",
+				      KVM_DEVICE, required_caps[i].name);
 	}
 	return 0;
 }
 
-static int get_supported_cpuid(struct kvm *k)
+static int get_supported_cpuid(struct kvm *k, char *err, size_t errlen)
 {
 	/* The kernel says how many entries it has only by failing with E2BIG. */
 	for (unsigned nent = 128; nent <= 4096; nent *= 2) {
@@ -51,32 +50,25 @@ static int get_supported_cpuid(struct kvm *k)
 
 		c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 		if (!c)
-			return -ENOMEM;
+			return hy_err(err, errlen, -ENOMEM, "out of memory");
 		c->nent = nent;
 		if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
 			k->cpuid = c;
 			return 0;
 		}
 		free(c);
-		if (errno != E2BIG) {
-			int err = -errno;
-
-			log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-			return err;
-		}
+		if (errno != E2BIG)
+			return hy_err(err, errlen, -errno, "KVM_GET_SUPPORTED_CPUID: %s",
+				      strerror(errno));
 	}
-	log_error("KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
-	return -E2BIG;
+	return hy_err(err, errlen, -E2BIG, "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
 }
 
-static int vm_ioctl(struct kvm *k, unsigned long req, unsigned long arg, const char *name)
+static int vm_ioctl(struct kvm *k, unsigned long req, unsigned long arg, const char *name,
+		    char *err, size_t errlen)
 {
-	if (ioctl(k->vm_fd, req, arg) < 0) {
-		int err = -errno;
-
-		log_error("%s: %s", name, strerror(errno));
-		return err;
-	}
+	if (ioctl(k->vm_fd, req, arg) < 0)
+		return hy_err(err, errlen, -errno, "%s: %s", name, strerror(errno));
 	return 0;
 }
 
@@ -88,57 +80,57 @@ static int vm_ioctl(struct kvm *k, unsigned long req, unsigned long arg, const c
  * reset vector base of 0. A kernel that uses the PIC (no ACPI) sends ICW1,
  * which clears the mask as on real hardware.
  */
-static int mask_pics(struct kvm *k)
+static int mask_pics(struct kvm *k, char *err, size_t errlen)
 {
 	for (unsigned chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
 		struct kvm_irqchip ic = {.chip_id = chip};
 		int r;
 
-		r = vm_ioctl(k, KVM_GET_IRQCHIP, (unsigned long)&ic, "KVM_GET_IRQCHIP");
+		r = vm_ioctl(k, KVM_GET_IRQCHIP, (unsigned long)&ic, "KVM_GET_IRQCHIP", err,
+			     errlen);
 		if (r)
 			return r;
 		ic.chip.pic.imr = 0xff;
-		r = vm_ioctl(k, KVM_SET_IRQCHIP, (unsigned long)&ic, "KVM_SET_IRQCHIP");
+		r = vm_ioctl(k, KVM_SET_IRQCHIP, (unsigned long)&ic, "KVM_SET_IRQCHIP", err,
+			     errlen);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-static int create_vm(struct kvm *k)
+static int create_vm(struct kvm *k, char *err, size_t errlen)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 	int r;
 
 	k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0);
 	if (k->vm_fd < 0) {
-		r = -errno;
-		log_error("KVM_CREATE_VM: %s", strerror(errno));
 		k->vm_fd = -1;
-		return r;
+		return hy_err(err, errlen, -errno, "KVM_CREATE_VM: %s", strerror(errno));
 	}
 	/* Intel VT-x needs three pages for the real-mode TSS and one for the
 	 * identity map of unrestricted-guest-less CPUs; both sit just below the
 	 * BIOS area, inside the MMIO hole, where no RAM is. */
-	r = vm_ioctl(k, KVM_SET_TSS_ADDR, HY_KVM_TSS_ADDR, "KVM_SET_TSS_ADDR");
+	r = vm_ioctl(k, KVM_SET_TSS_ADDR, HY_KVM_TSS_ADDR, "KVM_SET_TSS_ADDR", err, errlen);
 	if (r)
 		return r;
 	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
 		uint64_t idmap = HY_KVM_IDMAP_ADDR;
 
 		r = vm_ioctl(k, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&idmap,
-			     "KVM_SET_IDENTITY_MAP_ADDR");
+			     "KVM_SET_IDENTITY_MAP_ADDR", err, errlen);
 		if (r)
 			return r;
 	}
-	r = vm_ioctl(k, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+	r = vm_ioctl(k, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP", err, errlen);
 	if (r)
 		return r;
-	r = mask_pics(k);
+	r = mask_pics(k, err, errlen);
 	if (r)
 		return r;
 	/* The dummy speaker keeps port 0x61 in the kernel instead of exiting to us. */
-	r = vm_ioctl(k, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2");
+	r = vm_ioctl(k, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2", err, errlen);
 	if (r)
 		return r;
 	/* Ticks the guest missed are dropped, not queued up and replayed: a guest
@@ -154,7 +146,7 @@ static int create_vm(struct kvm *k)
 	return 0;
 }
 
-int kvm_open(struct kvm *k)
+int kvm_open(struct kvm *k, char *err, size_t errlen)
 {
 	int r, version;
 
@@ -162,31 +154,30 @@ int kvm_open(struct kvm *k)
 	k->cpuid = NULL;
 	k->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 	if (k->sys_fd < 0) {
-		r = -errno;
 		if (errno == ENOENT)
-			log_error("%s does not exist: is the kvm module loaded, and does this "
-				  "machine have hardware virtualization?",
-				  KVM_DEVICE);
-		else
-			log_error("cannot open %s: %s", KVM_DEVICE, strerror(errno));
-		return r;
+			return hy_err(err, errlen, -errno,
+				      "%s does not exist: is the kvm module loaded, and does this "
+				      "machine have hardware virtualization?",
+				      KVM_DEVICE);
+		return hy_err(err, errlen, -errno, "cannot open %s: %s", KVM_DEVICE,
+			      strerror(errno));
 	}
 
 	version = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
-		log_error("%s speaks KVM API version %d, hyrun-vmm needs %d", KVM_DEVICE, version,
-			  KVM_API_VERSION);
-		r = -ENOTSUP;
+		r = hy_err(err, errlen, -ENOTSUP,
+			   "%s speaks KVM API version %d, hyrun-vmm needs %d", KVM_DEVICE, version,
+			   KVM_API_VERSION);
 		goto fail;
 	}
-	r = check_caps(k->sys_fd);
+	r = check_caps(k->sys_fd, err, errlen);
 	if (r)
 		goto fail;
 
 	r = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (r < (int)sizeof(struct kvm_run)) {
-		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", r < 0 ? strerror(errno) : "too small");
-		r = -EINVAL;
+		r = hy_err(err, errlen, -EINVAL, "KVM_GET_VCPU_MMAP_SIZE: %s",
+			   r < 0 ? strerror(errno) : "too small");
 		goto fail;
 	}
 	k->run_size = (size_t)r;
@@ -197,10 +188,10 @@ int kvm_open(struct kvm *k)
 	k->max_vcpus = r > 0 ? (unsigned)r : 4; /* the API's documented default */
 	k->tsc_deadline = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
-	r = get_supported_cpuid(k);
+	r = get_supported_cpuid(k, err, errlen);
 	if (r)
 		goto fail;
-	r = create_vm(k);
+	r = create_vm(k, err, errlen);
 	if (r)
 		goto fail;
 	return 0;
@@ -221,7 +212,7 @@ void kvm_close(struct kvm *k)
 	k->cpuid = NULL;
 }
 
-int kvm_set_memory(struct kvm *k, const struct guest_mem *m)
+int kvm_set_memory(struct kvm *k, const struct guest_mem *m, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < m->nr_regions; i++) {
 		const struct guest_region *g = &m->regions[i];
@@ -232,26 +223,24 @@ int kvm_set_memory(struct kvm *k, const struct guest_mem *m)
 		    .userspace_addr = (uintptr_t)g->host,
 		};
 
-		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-			int err = -errno;
-
-			log_error("KVM_SET_USER_MEMORY_REGION (slot %u, %#llx+%#llx): %s", i,
-				  (unsigned long long)g->gpa, (unsigned long long)g->size,
-				  strerror(errno));
-			return err;
-		}
+		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+			return hy_err(err, errlen, -errno,
+				      "KVM_SET_USER_MEMORY_REGION (slot %u, %#llx+%#llx): %s", i,
+				      (unsigned long long)g->gpa, (unsigned long long)g->size,
+				      strerror(errno));
 	}
 	return 0;
 }
 
-int kvm_irqfd(struct kvm *k, int fd, uint32_t gsi)
+int kvm_irqfd(struct kvm *k, int fd, uint32_t gsi, char *err, size_t errlen)
 {
 	struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
 
-	return vm_ioctl(k, KVM_IRQFD, (unsigned long)&irqfd, "KVM_IRQFD");
+	return vm_ioctl(k, KVM_IRQFD, (unsigned long)&irqfd, "KVM_IRQFD", err, errlen);
 }
 
-int kvm_ioeventfd(struct kvm *k, int fd, uint64_t addr, uint32_t len, uint64_t datamatch, bool pio)
+int kvm_ioeventfd(struct kvm *k, int fd, uint64_t addr, uint32_t len, uint64_t datamatch, bool pio,
+		  char *err, size_t errlen)
 {
 	struct kvm_ioeventfd ioe = {
 	    .datamatch = datamatch,
@@ -261,14 +250,19 @@ int kvm_ioeventfd(struct kvm *k, int fd, uint64_t addr, uint32_t len, uint64_t d
 	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
 	};
 
-	return vm_ioctl(k, KVM_IOEVENTFD, (unsigned long)&ioe, "KVM_IOEVENTFD");
+	return vm_ioctl(k, KVM_IOEVENTFD, (unsigned long)&ioe, "KVM_IOEVENTFD", err, errlen);
 }
 
 int kvm_irq_line(struct kvm *k, uint32_t irq, int level)
 {
 	struct kvm_irq_level l = {.irq = irq, .level = (uint32_t)level};
+	char err[128];
+	int r = vm_ioctl(k, KVM_IRQ_LINE, (unsigned long)&l, "KVM_IRQ_LINE", err, sizeof(err));
 
-	return vm_ioctl(k, KVM_IRQ_LINE, (unsigned long)&l, "KVM_IRQ_LINE");
+	/* Called while the VM runs, by a device that cannot fail the access. */
+	if (r)
+		log_error("%s", err);
+	return r;
 }
 
 /* Whether the "flags" line of /proc/cpuinfo names vmx or svm. */

@@ -2,6 +2,8 @@
 #ifndef HYRUN_VMM_LAYOUT_H
 #define HYRUN_VMM_LAYOUT_H
 
+#include "common/plan.h"
+
 /*
  * Low memory (below 1 MiB):
  *   0x000500  GDT (boot segments, entered directly in 64-bit mode)
@@ -65,6 +67,12 @@
 #define HY_ACPI_SLEEP_STS_PORT 0x3c1
 #define HY_ACPI_S5_TYP 5
 
-#define HY_MAX_VCPUS 32
+/* The plan's limits (common/plan.h) are what the machine can hold. */
+#define HY_MAX_VCPUS PLAN_MAX_VCPUS
+_Static_assert(HY_VIRTIO_MAX_DEVS == PLAN_MAX_DEVICES,
+	       "one virtio-mmio window per device the plan allows");
+_Static_assert(PLAN_MAX_SHARES + 1 <= HY_VIRTIO_MAX_DEVS, "the console and every share fit");
+_Static_assert(HY_VIRTIO_IRQ_BASE + HY_VIRTIO_MAX_DEVS - 1 <= 15,
+	       "virtio GSIs stay in the MP table's ISA range");
 
 #endif

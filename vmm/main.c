@@ -12,18 +12,19 @@
 #include <sys/resource.h>
 
 #include "common/agent_proto.h"
+#include "common/guest_config.h"
 #include "common/log.h"
+#include "common/plan.h"
+#include "common/time.h"
 #include "vmm/control.h"
 #include "vmm/layout.h"
 #include "vmm/seccomp.h"
+#include "vmm/term.h"
 #include "vmm/vm.h"
 
 #ifndef HYRUN_VERSION
 #define HYRUN_VERSION "0.1.0-dev"
 #endif
-
-#define DEFAULT_MEM (256ULL << 20)
-#define MIN_MEM (32ULL << 20)
 
 enum {
 	OPT_CONSOLE = 0x100,
@@ -33,7 +34,9 @@ enum {
 	OPT_PREFAULT,
 	OPT_VIRTIO_CMDLINE,
 	OPT_ROOTFS,
-	OPT_SPEC,
+	OPT_SHARE,
+	OPT_FILE,
+	OPT_GUEST_CONFIG,
 	OPT_CONTROL_FD,
 	OPT_READY_FD,
 	OPT_TTY,
@@ -52,7 +55,9 @@ static const struct option options[] = {
     {"prefault", no_argument, NULL, OPT_PREFAULT},
     {"no-virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
-    {"spec", required_argument, NULL, OPT_SPEC},
+    {"share", required_argument, NULL, OPT_SHARE},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"guest-config", required_argument, NULL, OPT_GUEST_CONFIG},
     {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"tty", no_argument, NULL, OPT_TTY},
@@ -90,15 +95,19 @@ static void usage(FILE *f)
 		"                    allocated when the guest first touches them)\n"
 		"  --no-virtio-cmdline  describe the virtio-mmio devices only in ACPI, not also\n"
 		"                    on the kernel command line (virtio_mmio.device=...)\n"
+		"  --share TAG=DIR[:ro]  serve the host directory DIR to the guest over\n"
+		"                    virtio-fs with the mount tag TAG ([A-Za-z0-9._-], at most\n"
+		"                    %d bytes); \":ro\" makes it read-only (\":rw\", the default,\n"
+		"                    may end a DIR that itself ends in \":ro\"); at most %d\n"
+		"  --file NAME=FILE  copy the regular file FILE (at most %u MiB) into the guest\n"
+		"                    at %s/NAME, with its permission bits, when the VM\n"
+		"                    starts (a copy, not a live view)\n"
+		"  --guest-config FILE  the guest configuration (JSON, made by hyrun) that\n"
+		"                    hyrun-init applies: the workload, its root (a share),\n"
+		"                    mounts and process; it holds CMD, so no CMD may be given\n"
 		"  --rootfs DIR      share DIR read-write with the guest (virtio-fs) and run CMD\n"
 		"                    in it as root, with proc, sysfs, a tmpfs /dev, devpts,\n"
 		"                    /dev/shm and mqueue mounted, PATH and HOME=/root set\n"
-		"  --spec FILE       an OCI runtime-spec config.json: its root (root.path\n"
-		"                    relative to FILE's directory, read-only if root.readonly),\n"
-		"                    process, mounts (host directories bound as shares of their\n"
-		"                    own, host files copied at start), hostname, sysctl and\n"
-		"                    seccomp are applied in the guest; CMD, if given, replaces\n"
-		"                    process.args; --rootfs DIR replaces root.path\n"
 		"  --control-fd N    create mode: the guest prepares CMD up to its execve()\n"
 		"                    and holds it until a \"start\" request arrives on fd N, a\n"
 		"                    listening AF_UNIX stream socket; each connection sends\n"
@@ -110,7 +119,8 @@ static void usage(FILE *f)
 		"                    (a pipe) once CMD is prepared, then close it; it is\n"
 		"                    closed without a line when the VM ends before that\n"
 		"  --tty             stdin is a terminal: CMD gets a pty in the guest (as with\n"
-		"                    the spec's process.terminal) with stdout and stderr on it;\n"
+		"                    the guest configuration's process.terminal) with stdout\n"
+		"                    and stderr on it;\n"
 		"                    the terminal is put in raw mode while the VM runs, so\n"
 		"                    ^C and the like reach the guest as bytes, made the\n"
 		"                    controlling terminal where possible, and its window size\n"
@@ -131,48 +141,13 @@ static void usage(FILE *f)
 		"\n"
 		"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun-vmm are\n"
 		"passed on to CMD.\n",
-		HY_MAX_VCPUS, HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
-}
-
-/* A size: decimal digits with an optional K, M or G (binary) suffix. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned shift = 0;
-	char *end;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -ERANGE;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		shift = 10;
-		break;
-	case 'M':
-		shift = 20;
-		break;
-	case 'G':
-		shift = 30;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (shift && end[1] != '\0')
-		return -EINVAL;
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
+		PLAN_MAX_VCPUS, PLAN_TAG_MAX, PLAN_MAX_SHARES, PLAN_FILE_MAX >> 20, HY_INIT_FILES,
+		HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
 }
 
 static int parse_mem(const char *s, uint64_t *out)
 {
-	int r = parse_size(s, out);
+	int r = plan_parse_size(s, out);
 
 	if (r == -EINVAL) {
 		log_error("--mem '%s': not a size (a number with an optional K, M or G suffix)", s);
@@ -182,7 +157,7 @@ static int parse_mem(const char *s, uint64_t *out)
 		log_error("--mem '%s': too large", s);
 		return r;
 	}
-	if (*out < MIN_MEM) {
+	if (*out < PLAN_MIN_MEM) {
 		log_error("--mem '%s': a guest needs at least 32M", s);
 		return -EINVAL;
 	}
@@ -200,8 +175,8 @@ static int parse_cpus(const char *s, unsigned *out)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)s[0]) || *end || errno || v < 1 || v > HY_MAX_VCPUS) {
-		log_error("--cpus '%s': must be a number from 1 to %d", s, HY_MAX_VCPUS);
+	if (!isdigit((unsigned char)s[0]) || *end || errno || v < 1 || v > PLAN_MAX_VCPUS) {
+		log_error("--cpus '%s': must be a number from 1 to %d", s, PLAN_MAX_VCPUS);
 		return -EINVAL;
 	}
 	*out = (unsigned)v;
@@ -229,7 +204,7 @@ static int parse_fd(const char *opt, const char *s, int *out)
 }
 
 /* --control-fd and --ready-fd: what they must be, checked before anything runs. */
-static int check_create_fds(const struct vm_config *cfg)
+static int check_create_fds(const struct vm_plan *cfg)
 {
 	char err[256];
 	int fl;
@@ -280,18 +255,119 @@ static void raise_nofile_limit(void)
 	}
 }
 
+/* --share TAG=DIR[:ro]: one more share, with a tag of its own. */
+static int add_share(struct vm_plan *p, char *arg)
+{
+	char err[512];
+
+	if (p->nr_shares == PLAN_MAX_SHARES) {
+		log_error("--share '%s': at most %d shares", arg, PLAN_MAX_SHARES);
+		return -ENOSPC;
+	}
+	if (plan_parse_share(arg, &p->shares[p->nr_shares], err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->nr_shares; i++) {
+		if (!strcmp(p->shares[i].tag, p->shares[p->nr_shares].tag)) {
+			log_error("--share '%s': the tag '%s' is already shared", arg,
+				  p->shares[i].tag);
+			return -EINVAL;
+		}
+	}
+	p->nr_shares++;
+	return 0;
+}
+
+/* --file NAME=FILE: one more file, with a name of its own. */
+static int add_file(struct vm_plan *p, const char *arg)
+{
+	static struct plan_file files[PLAN_MAX_FILES];
+	char err[512];
+
+	if (p->nr_files == PLAN_MAX_FILES) {
+		log_error("--file '%s': at most %d files", arg, PLAN_MAX_FILES);
+		return -ENOSPC;
+	}
+	if (plan_parse_file(arg, &files[p->nr_files], err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->nr_files; i++) {
+		if (!strcmp(files[i].name, files[p->nr_files].name)) {
+			log_error("--file '%s': the name '%s' is already used", arg, files[i].name);
+			return -EINVAL;
+		}
+	}
+	p->files = files;
+	p->nr_files++;
+	return 0;
+}
+
+/*
+ * --rootfs DIR, for hand use: a front that builds the same kind of plan
+ * hyrun makes. DIR is shared read-write as HY_SHARE_ROOTFS, before any
+ * --share, and the guest configuration is guest_config_default() for CMD.
+ */
+static int rootfs_plan(struct vm_config *cfg, const char *dir, char **config)
+{
+	struct vm_plan *p = &cfg->plan;
+	struct plan_share root = {.tag = HY_SHARE_ROOTFS, .dir = dir, .readonly = false};
+	struct guest_config gc;
+	size_t nr_args = 0;
+	char err[512];
+
+	if (p->guest_config) {
+		log_error("--rootfs and --guest-config: --rootfs makes a guest configuration of "
+			  "its own (use --share " HY_SHARE_ROOTFS "=DIR with --guest-config)");
+		return -EINVAL;
+	}
+	if (p->nr_shares == PLAN_MAX_SHARES) {
+		log_error("--rootfs: at most %d shares, --rootfs's included", PLAN_MAX_SHARES);
+		return -ENOSPC;
+	}
+	for (size_t i = 0; i < p->nr_shares; i++) {
+		if (!strcmp(p->shares[i].tag, HY_SHARE_ROOTFS)) {
+			log_error("--rootfs: the tag '" HY_SHARE_ROOTFS "' is already shared");
+			return -EINVAL;
+		}
+	}
+	memmove(&p->shares[1], &p->shares[0], p->nr_shares * sizeof(p->shares[0]));
+	p->shares[0] = root;
+	p->nr_shares++;
+
+	while (cfg->argv[nr_args])
+		nr_args++;
+	guest_config_default(&gc, (const char *const *)cfg->argv, nr_args);
+	*config = guest_config_encode(&gc, err, sizeof(err));
+	if (!*config) {
+		log_error("--rootfs: the guest configuration: %s", err);
+		return -EINVAL;
+	}
+	cfg->guest_config_data = *config;
+	cfg->guest_config_len = strlen(*config);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char *default_argv[] = {"/bin/sh", NULL};
 	struct vm_config cfg = {
-	    .mem_size = DEFAULT_MEM,
-	    .nr_cpus = 1,
+	    .plan =
+		{
+		    .mem = PLAN_DEFAULT_MEM,
+		    .cpus = 1,
+		    .control_fd = -1,
+		    .ready_fd = -1,
+		},
 	    .argv = default_argv,
 	    .virtio_cmdline = true,
-	    .start_mono_us = vm_now_us(),
-	    .control_fd = -1,
-	    .ready_fd = -1,
+	    .start_mono_us = hy_now_us(),
 	};
+	struct vm_plan *plan = &cfg.plan;
+	const char *rootfs = NULL;
+	char *rootfs_config = NULL;
+	char err[1024];
 	struct vm *vm;
 	int opt, status;
 
@@ -302,7 +378,7 @@ int main(int argc, char **argv)
 	raise_nofile_limit();
 	/* Before any thread exists, so that none of them takes these signals:
 	 * they are read from a signalfd and forwarded to the workload. */
-	if (vm_block_forwarded_signals()) {
+	if (term_block_signals()) {
 		log_error("cannot block the signals to forward");
 		return HY_STATUS_VMM_ERROR;
 	}
@@ -311,21 +387,21 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
-			cfg.kernel_path = optarg;
+			plan->kernel = optarg;
 			break;
 		case 'i':
-			cfg.initrd_path = optarg;
+			plan->initrd = optarg;
 			break;
 		case 'm':
-			if (parse_mem(optarg, &cfg.mem_size))
+			if (parse_mem(optarg, &plan->mem))
 				return HY_STATUS_VMM_ERROR;
 			break;
 		case 'c':
-			if (parse_cpus(optarg, &cfg.nr_cpus))
+			if (parse_cpus(optarg, &plan->cpus))
 				return HY_STATUS_VMM_ERROR;
 			break;
 		case 'a':
-			cfg.cmdline_extra = optarg;
+			plan->cmdline = optarg;
 			break;
 		case OPT_CONSOLE:
 			cfg.console = true;
@@ -334,7 +410,7 @@ int main(int argc, char **argv)
 			cfg.boot_trace = true;
 			break;
 		case OPT_DEBUG:
-			cfg.debug = true;
+			plan->debug = true;
 			break;
 		case OPT_HUGEPAGES:
 			cfg.hugepages = true;
@@ -346,21 +422,29 @@ int main(int argc, char **argv)
 			cfg.virtio_cmdline = false;
 			break;
 		case OPT_ROOTFS:
-			cfg.rootfs_dir = optarg;
+			rootfs = optarg;
 			break;
-		case OPT_SPEC:
-			cfg.spec_path = optarg;
+		case OPT_SHARE:
+			if (add_share(plan, optarg))
+				return HY_STATUS_VMM_ERROR;
+			break;
+		case OPT_FILE:
+			if (add_file(plan, optarg))
+				return HY_STATUS_VMM_ERROR;
+			break;
+		case OPT_GUEST_CONFIG:
+			plan->guest_config = optarg;
 			break;
 		case OPT_CONTROL_FD:
-			if (parse_fd("--control-fd", optarg, &cfg.control_fd))
+			if (parse_fd("--control-fd", optarg, &plan->control_fd))
 				return HY_STATUS_VMM_ERROR;
 			break;
 		case OPT_READY_FD:
-			if (parse_fd("--ready-fd", optarg, &cfg.ready_fd))
+			if (parse_fd("--ready-fd", optarg, &plan->ready_fd))
 				return HY_STATUS_VMM_ERROR;
 			break;
 		case OPT_TTY:
-			cfg.tty = true;
+			plan->tty = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -379,28 +463,42 @@ int main(int argc, char **argv)
 			return HY_STATUS_VMM_ERROR;
 		}
 	}
-	if (!cfg.kernel_path) {
+	if (!plan->kernel) {
 		log_error("no kernel given: --kernel FILE is required (see --help)");
 		return HY_STATUS_VMM_ERROR;
 	}
 	if (optind < argc) {
+		if (plan->guest_config) {
+			log_error("'%s': no CMD with --guest-config: the guest configuration holds "
+				  "the workload's arguments",
+				  argv[optind]);
+			return HY_STATUS_VMM_ERROR;
+		}
 		cfg.argv = argv + optind;
-		cfg.argv_given = true;
 	}
-	if (cfg.debug)
+	if (plan->debug)
 		log_init("hyrun-vmm", LOG_DEBUG);
-	if (check_create_fds(&cfg))
+	if (check_create_fds(plan))
+		return HY_STATUS_VMM_ERROR;
+	if (rootfs && rootfs_plan(&cfg, rootfs, &rootfs_config))
 		return HY_STATUS_VMM_ERROR;
 
-	if (vm_create(&vm, &cfg))
+	err[0] = '\0';
+	status = vm_create(&vm, &cfg, err, sizeof(err));
+	if (status) {
+		log_error("%s", err[0] ? err : strerror(-status));
+		free(rootfs_config);
 		return HY_STATUS_VMM_ERROR;
+	}
 	/* Everything is opened and mapped: from here on, only the calls the
 	 * running VM needs (vmm/seccomp.c). */
 	if (vmm_seccomp_install()) {
 		vm_destroy(vm);
+		free(rootfs_config);
 		return HY_STATUS_VMM_ERROR;
 	}
 	status = vm_run(vm);
 	vm_destroy(vm);
+	free(rootfs_config);
 	return status;
 }

@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include "common/agent_proto.h"
+#include "common/err.h"
 #include "common/log.h"
-#include "vmm/boot_x86.h"
+#include "vmm/boot/x86.h"
 #include "vmm/layout.h"
 #include "vmm/vm.h"
 
@@ -59,14 +60,12 @@ static int kick_signal(void)
 	return SIGRTMIN;
 }
 
-static int vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg, const char *name)
+static int vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg, const char *name, char *err,
+		      size_t errlen)
 {
-	if (ioctl(v->fd, req, arg) < 0) {
-		int err = -errno;
-
-		log_error("vCPU %u: %s: %s", v->index, name, strerror(errno));
-		return err;
-	}
+	if (ioctl(v->fd, req, arg) < 0)
+		return hy_err(err, errlen, -errno, "vCPU %u: %s: %s", v->index, name,
+			      strerror(errno));
 	return 0;
 }
 
@@ -74,7 +73,7 @@ static int vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg, const char *
  * KVM's supported CPUID describes the host; what has to be per vCPU, or
  * different from a bare-metal CPU, is patched here.
  */
-static int setup_cpuid(struct vcpu *v)
+static int setup_cpuid(struct vcpu *v, char *err, size_t errlen)
 {
 	const struct kvm_cpuid2 *sup = v->kvm->cpuid;
 	size_t size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
@@ -82,7 +81,7 @@ static int setup_cpuid(struct vcpu *v)
 	int r;
 
 	if (!c)
-		return -ENOMEM;
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	memcpy(c, sup, size);
 	for (unsigned i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -112,12 +111,12 @@ static int setup_cpuid(struct vcpu *v)
 			break;
 		}
 	}
-	r = vcpu_ioctl(v, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
+	r = vcpu_ioctl(v, KVM_SET_CPUID2, c, "KVM_SET_CPUID2", err, errlen);
 	free(c);
 	return r;
 }
 
-static int setup_msrs(struct vcpu *v)
+static int setup_msrs(struct vcpu *v, char *err, size_t errlen)
 {
 	static const struct {
 		uint32_t index;
@@ -141,7 +140,7 @@ static int setup_msrs(struct vcpu *v)
 
 	msrs = calloc(1, sizeof(*msrs) + n * sizeof(msrs->entries[0]));
 	if (!msrs)
-		return -ENOMEM;
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
 	msrs->nmsrs = n;
 	for (unsigned i = 0; i < n; i++) {
 		msrs->entries[i].index = init[i].index;
@@ -150,11 +149,11 @@ static int setup_msrs(struct vcpu *v)
 	/* KVM_SET_MSRS returns how many it set: it stops at the first refusal. */
 	r = ioctl(v->fd, KVM_SET_MSRS, msrs);
 	if (r < 0) {
-		r = -errno;
-		log_error("vCPU %u: KVM_SET_MSRS: %s", v->index, strerror(errno));
+		r = hy_err(err, errlen, -errno, "vCPU %u: KVM_SET_MSRS: %s", v->index,
+			   strerror(errno));
 	} else if ((unsigned)r < n) {
-		log_error("vCPU %u: KVM_SET_MSRS: MSR %#x was refused", v->index, init[r].index);
-		r = -EINVAL;
+		r = hy_err(err, errlen, -EINVAL, "vCPU %u: KVM_SET_MSRS: MSR %#x was refused",
+			   v->index, init[r].index);
 	} else {
 		r = 0;
 	}
@@ -162,12 +161,12 @@ static int setup_msrs(struct vcpu *v)
 	return r;
 }
 
-static int setup_fpu(struct vcpu *v)
+static int setup_fpu(struct vcpu *v, char *err, size_t errlen)
 {
 	/* The x87 and SSE control words FNINIT and reset would give. */
 	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
 
-	return vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU");
+	return vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU", err, errlen);
 }
 
 static void set_lvt_mode(struct kvm_lapic_state *lapic, unsigned reg, uint32_t mode)
@@ -179,7 +178,7 @@ static void set_lvt_mode(struct kvm_lapic_state *lapic, unsigned reg, uint32_t m
 	memcpy(&lapic->regs[reg], &val, sizeof(val));
 }
 
-static int setup_lapic(struct vcpu *v)
+static int setup_lapic(struct vcpu *v, char *err, size_t errlen)
 {
 	struct kvm_lapic_state lapic;
 	int r;
@@ -187,15 +186,16 @@ static int setup_lapic(struct vcpu *v)
 	/* "Virtual wire" mode: until Linux programs the IOAPIC (or when it finds
 	 * no MP description), PIC interrupts reach the CPU through LINT0 as
 	 * ExtINT, and LINT1 carries NMIs, as on a PC after the BIOS. */
-	r = vcpu_ioctl(v, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC");
+	r = vcpu_ioctl(v, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC", err, errlen);
 	if (r)
 		return r;
 	set_lvt_mode(&lapic, APIC_LVT0, APIC_MODE_EXTINT);
 	set_lvt_mode(&lapic, APIC_LVT1, APIC_MODE_NMI);
-	return vcpu_ioctl(v, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC");
+	return vcpu_ioctl(v, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC", err, errlen);
 }
 
-int vcpu_init(struct vcpu *v, struct vm *vm, struct kvm *kvm, unsigned index, unsigned nr_cpus)
+int vcpu_init(struct vcpu *v, struct vm *vm, struct kvm *kvm, unsigned index, unsigned nr_cpus,
+	      char *err, size_t errlen)
 {
 	void *run;
 	int r;
@@ -207,28 +207,27 @@ int vcpu_init(struct vcpu *v, struct vm *vm, struct kvm *kvm, unsigned index, un
 	v->nr_cpus = nr_cpus;
 	v->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (v->fd < 0) {
-		r = -errno;
-		log_error("KVM_CREATE_VCPU %u: %s", index, strerror(errno));
 		v->fd = -1;
-		return r;
+		return hy_err(err, errlen, -errno, "KVM_CREATE_VCPU %u: %s", index,
+			      strerror(errno));
 	}
 	run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (run == MAP_FAILED) {
-		r = -errno;
-		log_error("vCPU %u: mmap of kvm_run: %s", index, strerror(errno));
+		r = hy_err(err, errlen, -errno, "vCPU %u: mmap of kvm_run: %s", index,
+			   strerror(errno));
 		goto fail;
 	}
 	v->run = run;
 	v->run_size = kvm->run_size;
 
 	/* CPUID first: which MSRs exist and which EFER bits are legal depends on it. */
-	r = setup_cpuid(v);
+	r = setup_cpuid(v, err, errlen);
 	if (!r)
-		r = setup_msrs(v);
+		r = setup_msrs(v, err, errlen);
 	if (!r)
-		r = setup_fpu(v);
+		r = setup_fpu(v, err, errlen);
 	if (!r)
-		r = setup_lapic(v);
+		r = setup_lapic(v, err, errlen);
 	if (r)
 		goto fail;
 	return 0;
@@ -260,7 +259,7 @@ static struct kvm_segment segment_from_gdt(uint64_t d, uint16_t selector)
 	return s;
 }
 
-int vcpu_setup_boot(struct vcpu *v, uint64_t entry, uint64_t zero_page)
+int vcpu_setup_boot(struct vcpu *v, uint64_t entry, uint64_t zero_page, char *err, size_t errlen)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
@@ -273,7 +272,7 @@ int vcpu_setup_boot(struct vcpu *v, uint64_t entry, uint64_t zero_page)
 	struct kvm_segment data;
 	int r;
 
-	r = vcpu_ioctl(v, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+	r = vcpu_ioctl(v, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS", err, errlen);
 	if (r)
 		return r;
 
@@ -297,10 +296,10 @@ int vcpu_setup_boot(struct vcpu *v, uint64_t entry, uint64_t zero_page)
 	sregs.cr4 = CR4_PAE;
 	sregs.efer = EFER_LME | EFER_LMA;
 
-	r = vcpu_ioctl(v, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
+	r = vcpu_ioctl(v, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS", err, errlen);
 	if (r)
 		return r;
-	return vcpu_ioctl(v, KVM_SET_REGS, &regs, "KVM_SET_REGS");
+	return vcpu_ioctl(v, KVM_SET_REGS, &regs, "KVM_SET_REGS", err, errlen);
 }
 
 static void kick_handler(int sig)
@@ -308,19 +307,15 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
-int vcpu_signal_init(void)
+int vcpu_signal_init(char *err, size_t errlen)
 {
 	struct sigaction sa = {.sa_handler = kick_handler};
 	sigset_t set;
 
 	/* No SA_RESTART: the point is that KVM_RUN returns with EINTR. */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(kick_signal(), &sa, NULL) < 0) {
-		int err = -errno;
-
-		log_error("sigaction: %s", strerror(errno));
-		return err;
-	}
+	if (sigaction(kick_signal(), &sa, NULL) < 0)
+		return hy_err(err, errlen, -errno, "sigaction: %s", strerror(errno));
 	sigemptyset(&set);
 	sigaddset(&set, kick_signal());
 	return -pthread_sigmask(SIG_BLOCK, &set, NULL);

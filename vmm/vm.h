@@ -1,52 +1,42 @@
 /* vm.h: one microVM: guest memory, vCPUs, devices, the event loop and the
- * exit status, put together from a struct vm_config.
+ * exit status, put together from a struct vm_config (a VM plan, common/plan.h).
  *
  * Life cycle: vm_create() does all host-side setup (files, KVM, memory,
- * devices, boot structures) and reports problems as -errno after one line on
- * stderr; vm_run() starts the vCPUs, runs the event loop on the calling thread
- * and returns the exit status once the VM stops; vm_destroy() frees it all.
+ * devices, boot structures) and reports a problem as -errno with the reason
+ * in err, printing nothing (common/err.h); vm_run() starts the vCPUs, runs the event loop on the
+ * calling thread and returns the exit status once the VM stops; vm_destroy() frees it all.
  */
 #ifndef HYRUN_VMM_VM_H
 #define HYRUN_VMM_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "common/plan.h"
+
 struct vm_config {
-	const char *kernel_path;
-	const char *initrd_path; /* NULL: only the per-VM files */
-	uint64_t mem_size;	 /* bytes, a multiple of 4 KiB */
-	unsigned nr_cpus;
-	const char *cmdline_extra; /* appended to the default command line, or NULL */
-	char *const *argv;	   /* the workload, NULL-terminated, at least one entry */
-	bool argv_given;	   /* argv came from the command line: it replaces process.args */
-	const char *rootfs_dir;	   /* --rootfs: share this directory as the workload's root */
-	const char *spec_path;	   /* --spec: an OCI config.json applied in the guest */
-	bool console;		   /* kernel messages to stderr, no "quiet" */
-	bool boot_trace;	   /* print the boot-time breakdown at exit */
-	bool debug;		   /* debug=1 for hyrun-init */
-	bool hugepages;		   /* MAP_HUGETLB guest RAM instead of THP */
-	bool prefault;		   /* fault all guest RAM in before the boot */
+	/* What to run (common/plan.h): kernel, initrd, memory, vCPUs, command
+	 * line, shares, files, guest configuration, create mode, --tty. */
+	struct vm_plan plan;
+	/* The workload (CMD), NULL-terminated, at least one entry; used only
+	 * without a guest configuration. */
+	char *const *argv;
+	/* A guest configuration held in memory (--rootfs DIR builds one), used
+	 * when plan.guest_config is NULL; NULL: none. */
+	const char *guest_config_data;
+	size_t guest_config_len;
+	bool console;	       /* kernel messages to stderr, no "quiet" */
+	bool boot_trace;       /* print the boot-time breakdown at exit */
+	bool hugepages;	       /* MAP_HUGETLB guest RAM instead of THP */
+	bool prefault;	       /* fault all guest RAM in before the boot */
 	bool virtio_cmdline;   /* also announce virtio-mmio devices on the command line (default) */
 	int64_t start_mono_us; /* CLOCK_MONOTONIC at process start */
-	/*
-	 * Create mode (--control-fd): a listening AF_UNIX stream socket,
-	 * checked with control_check_listener(), or -1. The guest prepares the
-	 * workload and holds it until a "start" request (vmm/control.h).
-	 */
-	int control_fd;
-	/* --ready-fd: gets "ready\n" once the guest has prepared the workload,
-	 * then is closed; closed unwritten if the VM ends first. -1: none. */
-	int ready_fd;
-	/* --tty: stdin is a terminal; it is put in raw mode for the VM's
-	 * lifetime (made the controlling terminal where possible) and its
-	 * window size follows SIGWINCH; the workload gets a pty in the guest. */
-	bool tty;
 };
 
 struct vm;
 
-int vm_create(struct vm **out, const struct vm_config *cfg);
+int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t errlen);
 /* Returns the exit status hyrun-vmm should exit with. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
@@ -70,16 +60,5 @@ void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_
 
 /* The boot vCPU is about to enter the guest for the first time. */
 void vm_mark_first_entry(struct vm *vm);
-
-/*
- * Block, in the calling thread and every thread it creates later, the
- * signals hyrun-vmm forwards to the workload (SIGTERM, SIGINT, SIGHUP,
- * SIGQUIT, SIGUSR1, SIGUSR2) and SIGWINCH (a new window size with --tty); the
- * event loop reads them from a signalfd. Call before any thread exists.
- */
-int vm_block_forwarded_signals(void);
-
-/* Microseconds of CLOCK_MONOTONIC. */
-int64_t vm_now_us(void);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/boot_x86.h"
+#include "vmm/boot/x86.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 
@@ -24,7 +24,7 @@ static char cmdline[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (guest_mem_init(&gm, RAM_SIZE, 0))
+	if (guest_mem_init(&gm, RAM_SIZE, 0, NULL, 0))
 		abort();
 	for (size_t i = 0; i < sizeof(initrd); i++)
 		initrd[i] = (uint8_t)(i * 31 + 7);

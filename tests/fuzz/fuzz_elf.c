@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/boot_elf.h"
+#include "vmm/boot/elf.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 
@@ -23,7 +23,7 @@ static uint8_t initrd[4096];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (guest_mem_init(&gm, RAM_SIZE, 0))
+	if (guest_mem_init(&gm, RAM_SIZE, 0, NULL, 0))
 		abort();
 	for (size_t i = 0; i < sizeof(initrd); i++)
 		initrd[i] = (uint8_t)(i * 31 + 7);

@@ -429,7 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_in_init(&in, data, size);
 	global = fuzz_u8(&in);
 	nr_nodes = nr_fhs = 0;
-	pt = passthrough_new(share, global & 2);
+	pt = passthrough_new(share, global & 2, NULL, 0);
 	FUZZ_CHECK(pt);
 	/* SETLKW on a lock the session itself holds would wait forever:
 	 * a stopping share makes it give up (EINTR) instead. */

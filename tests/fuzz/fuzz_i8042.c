@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/i8042.h"
+#include "vmm/hw/i8042.h"
 #include "vmm/layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/serial.h"
+#include "vmm/hw/serial.h"
 
 static int level;
 static unsigned changes;

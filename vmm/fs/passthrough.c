@@ -1,4 +1,15 @@
 /* passthrough.c: a host directory served to the guest, one path component at a time. */
+/*
+ * One file, on purpose: every operation below works on the same private
+ * state (the inode slot table, the (dev, ino) hash, the handle table and
+ * their reference counts, all under pt->lock), and the safety argument (each
+ * access is made relative to a pinned O_PATH handle and one checked name, so
+ * a guest cannot reach outside the share through "..", symlinks or a rename
+ * race) is easiest to audit when the helpers that enforce it sit next to
+ * their callers. Splitting the tables out (a fs/inode.c) would need a header
+ * that exposes struct passthrough's internals to every part; it is the
+ * seam to take if this file keeps growing.
+ */
 #include "vmm/fs/passthrough.h"
 
 #include <dirent.h>
@@ -21,6 +32,7 @@
 
 #include <linux/openat2.h>
 
+#include "common/err.h"
 #include "common/log.h"
 
 /* fuse_file_lock.end of a lock that runs to the end of the file. */
@@ -554,7 +566,7 @@ static void cred_leave(const struct saved_cred *s)
 
 /* --- lifetime ------------------------------------------------------------------ */
 
-struct passthrough *passthrough_new(const char *root, bool readonly)
+struct passthrough *passthrough_new(const char *root, bool readonly, char *err, size_t errlen)
 {
 	struct passthrough *pt = calloc(1, sizeof(*pt));
 	struct pt_inode *ri = calloc(1, sizeof(*ri));
@@ -573,16 +585,16 @@ struct passthrough *passthrough_new(const char *root, bool readonly)
 		goto fail_mem;
 	ri->fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ri->fd < 0) {
-		log_error("virtio-fs: cannot open share root %s: %m", root);
+		hy_err(err, errlen, 0, "virtio-fs: cannot open share root %s: %m", root);
 		goto fail;
 	}
 	if (stat_fd(ri->fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		log_error("virtio-fs: share root %s is not a directory", root);
+		hy_err(err, errlen, 0, "virtio-fs: share root %s is not a directory", root);
 		goto fail;
 	}
 	pt->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pt->proc_fd < 0) {
-		log_error("virtio-fs: cannot open /proc/self/fd: %m");
+		hy_err(err, errlen, 0, "virtio-fs: cannot open /proc/self/fd: %m");
 		goto fail;
 	}
 	ri->dev = st.st_dev;
@@ -597,7 +609,7 @@ struct passthrough *passthrough_new(const char *root, bool readonly)
 	return pt;
 
 fail_mem:
-	log_error("virtio-fs: out of memory");
+	hy_err(err, errlen, 0, "virtio-fs: out of memory");
 fail:
 	if (ri && ri->fd >= 0)
 		close(ri->fd);

@@ -39,9 +39,9 @@ struct pt_cred {
 /*
  * Share `root`. Opens the root and /proc/self/fd (used to reopen O_PATH
  * handles; kept open, so the process may later pivot_root away from /proc).
- * Returns NULL after logging why.
+ * Returns NULL with the reason in err.
  */
-struct passthrough *passthrough_new(const char *root, bool readonly);
+struct passthrough *passthrough_new(const char *root, bool readonly, char *err, size_t errlen);
 void passthrough_free(struct passthrough *pt);
 bool passthrough_readonly(const struct passthrough *pt);
 /* Make blocking calls (SETLKW) give up with EINTR: the device is stopping. */

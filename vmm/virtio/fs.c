@@ -15,6 +15,7 @@
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
 
+#include "common/err.h"
 #include "common/log.h"
 #include "vmm/fs/fuse.h"
 #include "vmm/fs/passthrough.h"
@@ -250,18 +251,18 @@ static const struct virtio_dev_ops fs_ops = {
 /* --- public --------------------------------------------------------------------- */
 
 struct virtio_fs *virtio_fs_new(const char *tag, const char *root, bool readonly,
-				unsigned nr_request_queues)
+				unsigned nr_request_queues, char *err, size_t errlen)
 {
 	struct virtio_fs *fs;
 	size_t tag_len = tag ? strlen(tag) : 0;
 
 	if (tag_len == 0 || tag_len > VIRTIO_FS_TAG_MAX) {
-		log_error("virtio-fs: tag must be 1 to %d bytes", VIRTIO_FS_TAG_MAX);
+		hy_err(err, errlen, 0, "virtio-fs: tag must be 1 to %d bytes", VIRTIO_FS_TAG_MAX);
 		return NULL;
 	}
 	if (nr_request_queues < 1 || nr_request_queues > MAX_REQUEST_QUEUES) {
-		log_error("virtio-fs: %u request queues (1 to %d)", nr_request_queues,
-			  MAX_REQUEST_QUEUES);
+		hy_err(err, errlen, 0, "virtio-fs: %u request queues (1 to %d)", nr_request_queues,
+		       MAX_REQUEST_QUEUES);
 		return NULL;
 	}
 	fs = calloc(1, sizeof(*fs));
@@ -285,11 +286,11 @@ struct virtio_fs *virtio_fs_new(const char *tag, const char *root, bool readonly
 		w->req = malloc(w->buf_size);
 		w->rep = malloc(w->buf_size);
 		if (w->efd < 0 || !w->req || !w->rep) {
-			log_error("virtio-fs: cannot set up queue %u: %m", i);
+			hy_err(err, errlen, 0, "virtio-fs: cannot set up queue %u: %m", i);
 			goto fail;
 		}
 	}
-	fs->pt = passthrough_new(root, readonly);
+	fs->pt = passthrough_new(root, readonly, err, errlen);
 	if (!fs->pt)
 		goto fail;
 	fs->srv = fuse_server_new(fs->pt);
@@ -304,7 +305,7 @@ struct virtio_fs *virtio_fs_new(const char *tag, const char *root, bool readonly
 	return fs;
 
 nomem:
-	log_error("virtio-fs: out of memory");
+	hy_err(err, errlen, 0, "virtio-fs: out of memory");
 fail:
 	if (fs) {
 		fuse_server_free(fs->srv);

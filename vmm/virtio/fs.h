@@ -25,10 +25,10 @@ struct virtio_fs;
  * Create a share of directory `root` under `tag` with `nr_request_queues`
  * request queues (at least 1) besides the hiprio queue; each queue is served
  * by its own worker thread once the driver activates the device. Returns NULL
- * after logging why (root missing or not a directory, tag too long, ...).
+ * with the reason in err (root missing or not a directory, tag too long, ...).
  */
 struct virtio_fs *virtio_fs_new(const char *tag, const char *root, bool readonly,
-				unsigned nr_request_queues);
+				unsigned nr_request_queues, char *err, size_t errlen);
 struct virtio_dev *virtio_fs_dev(struct virtio_fs *fs);
 /* Stop the workers and close every handle. */
 void virtio_fs_free(struct virtio_fs *fs);
