@@ -31,9 +31,12 @@ COMMON_OBJS := \
 	common/strv.o \
 	common/guest_config.o
 
-# The OCI config.json parser, in the host library only (hyrun-init reads the guest configuration).
+# The OCI layer: config.json, its linux section, state.json. Only the runtime links it
+# (hyrun-init reads the guest configuration; hyrun-vmm a plan).
 OCI_OBJS := \
-	oci/spec.o
+	oci/spec.o \
+	oci/linux.o \
+	oci/state.o
 
 VMM_OBJS := \
 	vmm/guest_mem.o \
@@ -95,20 +98,15 @@ RUNTIME_MAIN_OBJS := \
 	runtime/main.o
 RUNTIME_LIBS := -lcap
 
-# hyrun-init: its own files and the common code it needs; not the config.json parser.
+# hyrun-init: its own files, linked with the common layer (built again without -pthread)
+# and nothing else: not the config.json parser.
 INIT_OBJS := \
 	rootfs/init/init.o \
 	rootfs/init/child.o \
 	rootfs/init/supervise.o \
 	rootfs/init/mounts.o \
 	rootfs/init/process.o \
-	rootfs/init/seccomp.o \
-	common/err.o \
-	common/time.o \
-	common/fdio.o \
-	common/names.o \
-	common/strv.o \
-	common/guest_config.o
+	rootfs/init/seccomp.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
@@ -145,7 +143,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o
 
-LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) oci/linux.o oci/state.o $(VMM_OBJS)
+# Every layer, for the sanitizer and fuzzing builds of the tests.
+ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(VMM_OBJS)
 LIB_LIBS := -ljansson -lseccomp
 # hyrun-vmm is linked statically, so that the jail's root needs no libraries;
 # not when sanitized (ASan and UBSan's runtimes cannot be linked statically).
@@ -155,8 +154,15 @@ VMM_STATIC := $(if $(filter 1,$(SANITIZE)),,-static)
 INIT_LIBS := -ljansson -lseccomp -lcap
 
 # --- outputs -------------------------------------------------------------------
-LIB        := $(BUILD)/libhyrun.a
-VMM_LIB    := $(BUILD)/libhyrun-vmm.a
+# One static library per layer; each binary links only the layers it may use, so a
+# wrong include fails to link (hack/check-layers names it first):
+#   hyrun      runtime objects + oci + common
+#   hyrun-vmm  vmm + common
+#   hyrun-init rootfs/init + common
+COMMON_LIB := $(BUILD)/lib/libhyrun-common.a
+OCI_LIB    := $(BUILD)/lib/libhyrun-oci.a
+VMM_LIB    := $(BUILD)/lib/libhyrun-vmm.a
+INIT_COMMON_LIB := $(BUILD)/init-obj/libhyrun-common.a
 VMM_BIN    := $(BUILD)/hyrun-vmm
 RUNTIME_BIN := $(BUILD)/hyrun
 # The same VMM without its seccomp filter: for debugging only.
@@ -176,19 +182,22 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIB): $(call obj,$(LIB_OBJS))
+$(COMMON_LIB): $(call obj,$(COMMON_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-# hyrun-vmm's own library: common and vmm only, so that a vmm file that
-# reaches into oci/ or runtime/ fails to link.
-$(VMM_LIB): $(call obj,$(COMMON_OBJS) $(VMM_OBJS))
+$(OCI_LIB): $(call obj,$(OCI_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(VMM_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(VMM_LIB)
+$(VMM_LIB): $(call obj,$(VMM_OBJS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(VMM_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(VMM_LIB) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
 
 # Its seccomp.o, listed before the library, replaces the library's.
@@ -196,10 +205,11 @@ $(BUILD)/debug/obj/vmm/seccomp.o: vmm/seccomp.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DHY_VMM_NO_SECCOMP -c -o $@ $<
 
-$(VMM_DEBUG_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(BUILD)/debug/obj/vmm/seccomp.o $(VMM_LIB)
+$(VMM_DEBUG_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(BUILD)/debug/obj/vmm/seccomp.o $(VMM_LIB) \
+		$(COMMON_LIB)
 	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
 
-$(RUNTIME_BIN): $(call obj,$(RUNTIME_MAIN_OBJS) $(RUNTIME_OBJS)) $(LIB)
+$(RUNTIME_BIN): $(call obj,$(RUNTIME_MAIN_OBJS) $(RUNTIME_OBJS)) $(OCI_LIB) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS)
 
 # hyrun-init is PID 1 of the guest: static, so it needs nothing from the rootfs.
@@ -207,7 +217,11 @@ $(BUILD)/init-obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -c -o $@ $<
 
-$(INIT_BIN): $(addprefix $(BUILD)/init-obj/,$(INIT_OBJS))
+$(INIT_COMMON_LIB): $(addprefix $(BUILD)/init-obj/,$(COMMON_OBJS))
+	rm -f $@
+	ar rcs $@ $^
+
+$(INIT_BIN): $(addprefix $(BUILD)/init-obj/,$(INIT_OBJS)) $(INIT_COMMON_LIB)
 	$(CC) -static -o $@ $^ $(INIT_LIBS)
 
 $(INITRAMFS): $(INIT_BIN) rootfs/mkinitramfs $(GUEST_DIR)/kernel.stamp
@@ -219,7 +233,8 @@ $(PROBE_BIN): tests/probe/probe.c
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -static -o $@ $<
 
 # The jail tests run build/probe inside the jail.
-$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(LIB) | $(PROBE_BIN)
+$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(OCI_LIB) $(VMM_LIB) \
+		$(COMMON_LIB) | $(PROBE_BIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
 		$(shell pkg-config --libs criterion)
@@ -266,7 +281,7 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/fuzz $(LIB) $(VMM_LIB) \
+	rm -rf $(BUILD)/obj $(BUILD)/init-obj $(BUILD)/tests $(BUILD)/asan $(BUILD)/fuzz $(BUILD)/lib \
 		$(BUILD)/debug \
 		$(VMM_BIN) $(RUNTIME_BIN) $(INIT_BIN) $(INITRAMFS) $(PROBE_BIN)
 
@@ -277,7 +292,7 @@ clean:
 #   make fuzz-smoke  every harness over its corpus plus seeded mutations: gcc, ASan/UBSan
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
 FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042 guest_config
-FUZZ_LIB_OBJS := $(LIB_OBJS)
+FUZZ_LIB_OBJS := $(ALL_LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
 FUZZ_CC := $(shell command -v clang 2>/dev/null)
 endif
