@@ -1,4 +1,9 @@
-/* guest_config.c: the guest configuration's encoder, decoder and defaults. */
+/* guest_config.c: the guest configuration's encoder, decoder and defaults.
+ *
+ * One file on purpose, though it is long: the encoder and the decoder are two
+ * walks over one format, kept side by side so that a member added to one is
+ * seen missing from the other; the encoder checks its output with the decoder.
+ */
 #include "common/guest_config.h"
 
 #include <errno.h>

@@ -33,7 +33,7 @@ struct oci_mount {
 	const char *source;	 /* NULL when absent */
 	const char **options;
 	size_t nr_options;
-	bool bind; /* type "bind", or a "bind"/"rbind" option */
+	bool bind;    /* type "bind", or a "bind"/"rbind" option */
 	json_t *json; /* this entry in spec->json */
 };
 

@@ -17,6 +17,9 @@
  *      createContainer hooks: the VMM writes "ready" once the guest has
  *      prepared the workload, or fails and its exit status becomes a message
  *   8. finish: state.json "created"; --pid-file
+ * One file, though it is long: the steps share one struct of what was made so
+ * far, which the undo walks back; the verb's option parsing (shared with run)
+ * sits at its end.
  */
 #include "runtime/lifecycle.h"
 

@@ -1,4 +1,10 @@
-/* jail.c: starts hyrun-vmm in its namespaces, cgroup and private root, with few capabilities. */
+/* jail.c: starts hyrun-vmm in its namespaces, cgroup and private root, with few capabilities.
+ *
+ * One file on purpose, though it is long: the steps run in a fixed order across
+ * a fork and a clone (user namespace maps written by the parent, the child's
+ * mounts, pivot_root, capabilities, exec), and each step's safety depends on
+ * the ones before it; split apart, that order would have no one place to read.
+ */
 #include "runtime/jail.h"
 
 #include <dirent.h>

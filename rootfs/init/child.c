@@ -226,27 +226,11 @@ static void __attribute__((noreturn)) run_container(void)
  */
 static int resolve_plain(const char *name, char *buf, size_t len)
 {
-	const char *p = WORKLOAD_PATH;
-	bool denied = false;
-
 	if (strchr(name, '/')) {
 		snprintf(buf, len, "%s", name);
 		return access(name, X_OK) == 0 ? 0 : errno;
 	}
-	while (p) {
-		const char *end = strchr(p, ':');
-		size_t dlen = end ? (size_t)(end - p) : strlen(p);
-		struct stat st;
-
-		snprintf(buf, len, "%.*s/%s", (int)dlen, p, name);
-		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
-				return 0;
-			denied = true;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return denied ? EACCES : ENOENT;
+	return container_path_search(WORKLOAD_PATH, name, buf, len);
 }
 
 static void __attribute__((noreturn)) exec_failed(const char *name, int err)

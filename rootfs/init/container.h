@@ -45,4 +45,11 @@ struct container_opts {
 void container_exec(const struct guest_config *gc, const struct container_opts *o,
 		    struct container_error *e);
 
+/*
+ * `name` looked up as execvp() does in the colon-separated `path` (an empty
+ * entry is the current directory): 0 with the file in buf (len bytes), or
+ * EACCES (found, not executable) or ENOENT.
+ */
+int container_path_search(const char *path, const char *name, char *buf, size_t len);
+
 #endif

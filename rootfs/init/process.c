@@ -204,20 +204,11 @@ static const char *env_path(const struct guest_config *gc)
 	return DEFAULT_PATH;
 }
 
-/*
- * args[0] looked up in the PATH of process.env (not hyrun-init's own), in
- * the new root and as the workload's user. Returns 0 with the path in buf.
- */
-static int resolve_exec(const struct guest_config *gc, char *buf, size_t len,
-			struct container_error *e)
+int container_path_search(const char *path, const char *name, char *buf, size_t len)
 {
-	const char *name = gc->args[0], *p = env_path(gc);
+	const char *p = path;
 	bool denied = false;
 
-	if (strchr(name, '/')) {
-		snprintf(buf, len, "%s", name);
-		return 0;
-	}
 	while (p) {
 		const char *end = strchr(p, ':');
 		size_t dlen = end ? (size_t)(end - p) : strlen(p);
@@ -234,11 +225,31 @@ static int resolve_exec(const struct guest_config *gc, char *buf, size_t len,
 		}
 		p = end ? end + 1 : NULL;
 	}
-	if (denied)
+	return denied ? EACCES : ENOENT;
+}
+
+/*
+ * args[0] looked up in the PATH of process.env (not hyrun-init's own), in
+ * the new root and as the workload's user. Returns 0 with the path in buf.
+ */
+static int resolve_exec(const struct guest_config *gc, char *buf, size_t len,
+			struct container_error *e)
+{
+	const char *name = gc->args[0];
+	int err;
+
+	if (strchr(name, '/')) {
+		snprintf(buf, len, "%s", name);
+		return 0;
+	}
+	err = container_path_search(env_path(gc), name, buf, len);
+	if (err == EACCES)
 		return container_fail(e, HY_INIT_STATUS_NOEXEC, EACCES, "exec '%s': %s", name,
 				      strerror(EACCES));
-	return container_fail(e, HY_INIT_STATUS_NOTFOUND, ENOENT,
-			      "exec '%s': executable file not found in $PATH", name);
+	if (err)
+		return container_fail(e, HY_INIT_STATUS_NOTFOUND, ENOENT,
+				      "exec '%s': executable file not found in $PATH", name);
+	return 0;
 }
 
 static int exec_status(int err)
