@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "common/guest_config.h"
+#include "common/strv.h"
 #include "oci/spec.h"
 #include "runtime/plan.h"
 
@@ -289,6 +291,33 @@ Test(runtime_plan, guest_config_caps_rlimits_seccomp)
 	cr_assert_str_eq(str_at(s, "type", NULL), "RLIMIT_NOFILE");
 	cr_assert_eq(json_integer_value(json_object_get(s, "soft")), 10);
 	cr_assert_eq(json_integer_value(json_object_get(s, "hard")), 20);
+}
+
+/* What the runtime writes is what hyrun-init's decoder reads back, member for member. */
+Test(runtime_plan, guest_config_decodes_as_hyrun_init_reads_it)
+{
+	struct guest_config d;
+	char derr[256] = "";
+
+	cr_assert_eq(plan_with(mounts3, true, true, ", \"hostname\": \"box\""), 0, "%s", err);
+	cr_assert_eq(guest_config_decode(&d, plan.guest_config_text, strlen(plan.guest_config_text),
+					 derr, sizeof(derr)),
+		     0, "%s", derr);
+	cr_assert(d.has_root);
+	cr_assert_str_eq(d.root_share, "rootfs");
+	cr_assert(d.root_readonly);
+	cr_assert_str_eq(d.hostname, "box");
+	cr_assert_eq(d.nr_mounts, 3);
+	cr_assert(d.mounts[1].bind);
+	cr_assert_str_eq(d.mounts[1].share, "m1");
+	cr_assert(hy_strv_contains(d.mounts[1].options, d.mounts[1].nr_options, "ro"));
+	cr_assert_str_eq(d.mounts[2].file, "2");
+	cr_assert_eq(d.nr_args, 2);
+	cr_assert_str_eq(d.args[0], "/bin/true");
+	cr_assert_str_eq(d.cwd, "/w");
+	cr_assert_eq(d.uid, 5);
+	cr_assert_eq(d.gid, 6);
+	guest_config_free(&d);
 }
 
 Test(runtime_plan, errors_name_the_member)
