@@ -3,7 +3,7 @@
  * It says what hyrun really does: the namespaces, cgroup managers and hooks
  * of the host side (the jail around hyrun-vmm), and the mount options,
  * capabilities and seccomp actions, operators and architectures that
- * hyrun-init applies in the guest (rootfs/init/container.c).
+ * hyrun-init applies in the guest (rootfs/init/mounts.c).
  */
 #include "runtime/runtime.h"
 
@@ -18,7 +18,7 @@
 #include "oci/state.h"
 #include "runtime/defaults.h"
 
-/* rootfs/init/container.c's flag, propagation and ignored options. */
+/* rootfs/init/mounts.c's flag, propagation and ignored options. */
 static const char *const mount_options[] = {
     "async",
     "atime",

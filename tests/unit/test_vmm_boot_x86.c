@@ -559,7 +559,7 @@ Test(boot_x86_load, errors)
 	cr_assert_eq(strlen(guest_mem_ptr(&f.m, HY_CMDLINE_ADDR, 0x800)), 0x7ff);
 	load_teardown(&f);
 
-	/* A bad image is reported through the same errbuf. */
+	/* A bad image is reported through the same error buffer. */
 	load_setup(&f, 64 * MiB);
 	hdr_of(f.img)->version = 0x0200;
 	cr_assert_eq(boot_x86_load(&f.m, &f.p, &f.res, f.err, sizeof(f.err)), -EINVAL);
