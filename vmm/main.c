@@ -349,6 +349,109 @@ static int rootfs_plan(struct vm_config *cfg, const char *dir, char **config)
 	return 0;
 }
 
+/* The command line into cfg (and --rootfs's DIR): 0 to go on, 1 when done
+ * (--help, --version), -1 after a message. */
+static int parse_options(int argc, char **argv, struct vm_config *cfg, const char **rootfs)
+{
+	struct vm_plan *plan = &cfg->plan;
+	int opt;
+
+	opterr = 0; /* our messages, not getopt's */
+	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			plan->kernel = optarg;
+			break;
+		case 'i':
+			plan->initrd = optarg;
+			break;
+		case 'm':
+			if (parse_mem(optarg, &plan->mem))
+				return -1;
+			break;
+		case 'c':
+			if (parse_cpus(optarg, &plan->cpus))
+				return -1;
+			break;
+		case 'a':
+			plan->cmdline = optarg;
+			break;
+		case OPT_CONSOLE:
+			cfg->console = true;
+			break;
+		case OPT_BOOT_TRACE:
+			cfg->boot_trace = true;
+			break;
+		case OPT_DEBUG:
+			plan->debug = true;
+			break;
+		case OPT_HUGEPAGES:
+			cfg->hugepages = true;
+			break;
+		case OPT_PREFAULT:
+			cfg->prefault = true;
+			break;
+		case OPT_VIRTIO_CMDLINE:
+			cfg->virtio_cmdline = false;
+			break;
+		case OPT_ROOTFS:
+			*rootfs = optarg;
+			break;
+		case OPT_SHARE:
+			if (add_share(plan, optarg))
+				return -1;
+			break;
+		case OPT_FILE:
+			if (add_file(plan, optarg))
+				return -1;
+			break;
+		case OPT_GUEST_CONFIG:
+			plan->guest_config = optarg;
+			break;
+		case OPT_CONTROL_FD:
+			if (parse_fd("--control-fd", optarg, &plan->control_fd))
+				return -1;
+			break;
+		case OPT_READY_FD:
+			if (parse_fd("--ready-fd", optarg, &plan->ready_fd))
+				return -1;
+			break;
+		case OPT_TTY:
+			plan->tty = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("hyrun-vmm %s\n", HYRUN_VERSION);
+			return 1;
+		case ':':
+			log_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				log_error("unknown option '-%c' (see --help)", optopt);
+			else
+				log_error("unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (!plan->kernel) {
+		log_error("no kernel given: --kernel FILE is required (see --help)");
+		return -1;
+	}
+	if (optind < argc) {
+		if (plan->guest_config) {
+			log_error("'%s': no CMD with --guest-config: the guest configuration holds "
+				  "the workload's arguments",
+				  argv[optind]);
+			return -1;
+		}
+		cfg->argv = argv + optind;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char *default_argv[] = {"/bin/sh", NULL};
@@ -364,12 +467,11 @@ int main(int argc, char **argv)
 	    .virtio_cmdline = true,
 	    .start_mono_us = hy_now_us(),
 	};
-	struct vm_plan *plan = &cfg.plan;
 	const char *rootfs = NULL;
 	char *rootfs_config = NULL;
 	char err[1024];
 	struct vm *vm;
-	int opt, status;
+	int status;
 
 	log_init("hyrun-vmm", LOG_WARN);
 	/* The workload's stdout may be a pipe that closes early: that must be a
@@ -383,102 +485,17 @@ int main(int argc, char **argv)
 		return HY_STATUS_VMM_ERROR;
 	}
 
-	opterr = 0; /* our messages, not getopt's */
-	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			plan->kernel = optarg;
-			break;
-		case 'i':
-			plan->initrd = optarg;
-			break;
-		case 'm':
-			if (parse_mem(optarg, &plan->mem))
-				return HY_STATUS_VMM_ERROR;
-			break;
-		case 'c':
-			if (parse_cpus(optarg, &plan->cpus))
-				return HY_STATUS_VMM_ERROR;
-			break;
-		case 'a':
-			plan->cmdline = optarg;
-			break;
-		case OPT_CONSOLE:
-			cfg.console = true;
-			break;
-		case OPT_BOOT_TRACE:
-			cfg.boot_trace = true;
-			break;
-		case OPT_DEBUG:
-			plan->debug = true;
-			break;
-		case OPT_HUGEPAGES:
-			cfg.hugepages = true;
-			break;
-		case OPT_PREFAULT:
-			cfg.prefault = true;
-			break;
-		case OPT_VIRTIO_CMDLINE:
-			cfg.virtio_cmdline = false;
-			break;
-		case OPT_ROOTFS:
-			rootfs = optarg;
-			break;
-		case OPT_SHARE:
-			if (add_share(plan, optarg))
-				return HY_STATUS_VMM_ERROR;
-			break;
-		case OPT_FILE:
-			if (add_file(plan, optarg))
-				return HY_STATUS_VMM_ERROR;
-			break;
-		case OPT_GUEST_CONFIG:
-			plan->guest_config = optarg;
-			break;
-		case OPT_CONTROL_FD:
-			if (parse_fd("--control-fd", optarg, &plan->control_fd))
-				return HY_STATUS_VMM_ERROR;
-			break;
-		case OPT_READY_FD:
-			if (parse_fd("--ready-fd", optarg, &plan->ready_fd))
-				return HY_STATUS_VMM_ERROR;
-			break;
-		case OPT_TTY:
-			plan->tty = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("hyrun-vmm %s\n", HYRUN_VERSION);
-			return 0;
-		case ':':
-			log_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
-			return HY_STATUS_VMM_ERROR;
-		default:
-			if (optopt)
-				log_error("unknown option '-%c' (see --help)", optopt);
-			else
-				log_error("unknown option '%s' (see --help)", argv[optind - 1]);
-			return HY_STATUS_VMM_ERROR;
-		}
-	}
-	if (!plan->kernel) {
-		log_error("no kernel given: --kernel FILE is required (see --help)");
+	switch (parse_options(argc, argv, &cfg, &rootfs)) {
+	case 0:
+		break;
+	case 1:
+		return 0;
+	default:
 		return HY_STATUS_VMM_ERROR;
 	}
-	if (optind < argc) {
-		if (plan->guest_config) {
-			log_error("'%s': no CMD with --guest-config: the guest configuration holds "
-				  "the workload's arguments",
-				  argv[optind]);
-			return HY_STATUS_VMM_ERROR;
-		}
-		cfg.argv = argv + optind;
-	}
-	if (plan->debug)
+	if (cfg.plan.debug)
 		log_init("hyrun-vmm", LOG_DEBUG);
-	if (check_create_fds(plan))
+	if (check_create_fds(&cfg.plan))
 		return HY_STATUS_VMM_ERROR;
 	if (rootfs && rootfs_plan(&cfg, rootfs, &rootfs_config))
 		return HY_STATUS_VMM_ERROR;
