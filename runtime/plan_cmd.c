@@ -74,9 +74,16 @@ static int print_options(const struct vm_plan *vm)
 	argv = plan_to_argv(&p, HY_VMM_NAME);
 	if (!argv)
 		return -errno;
-	/* Past "hyrun-vmm --kernel - --mem SIZE --cpus 1". */
-	for (size_t i = 7; argv[i]; i++)
+	/* Past "hyrun-vmm --kernel - --mem SIZE --cpus 1", which plan_to_argv() puts first. */
+	for (size_t i = 1, skip = 0; argv[i]; i++) {
+		if (skip < 3 && (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--mem") ||
+				 !strcmp(argv[i], "--cpus"))) {
+			skip++;
+			i++;
+			continue;
+		}
 		printf("%s\n", argv[i]);
+	}
 	free(argv);
 	return fflush(stdout) == EOF ? -EIO : 0;
 }
