@@ -111,34 +111,16 @@ test_fs_host_to_guest() {
 	expect_line many=300
 }
 
-# A read-only root (--share rootfs=DIR:ro and a guest configuration whose root is read-only):
-# every write is refused with EROFS and the tree stays as it was.
+# root.readonly (hyrun plan: --share rootfs=DIR:ro and a read-only root in the guest
+# configuration): every write is refused with EROFS and the tree stays as it was.
 test_fs_readonly_root() {
-	local before gc
-	need_vmm_option --guest-config
-	scratch
-	busybox_root "$SDIR/root"
-	before=$(tree_state "$SDIR/root")
-	gc=$SDIR/guest-config.json
-	cat >"$gc" <<-'EOF'
-	{"version": 1,
-	 "root": {"share": "rootfs", "readonly": true},
-	 "mounts": [
-		{"destination": "/proc", "type": "proc", "source": "proc"},
-		{"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-		 "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-		{"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-		 "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
-		{"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
-		 "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
-		{"destination": "/sys", "type": "sysfs", "source": "sysfs",
-		 "options": ["nosuid", "noexec", "nodev", "ro"]}],
-	 "process": {
-		"args": ["/bin/sh", "-c", "/probe fsops /; touch /ro-touch; echo touch=$?; rm -f /etc/hostname; echo rm=$?; mkdir /ro-dir; echo mkdir=$?; echo x >>/etc/passwd; echo append=$?; cat /etc/hostname"],
-		"env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
-		"cwd": "/", "uid": 0, "gid": 0}}
-	EOF
-	vmfs --share "rootfs=$SDIR/root:ro" --guest-config "$gc"
+	local before
+	spec_bundle
+	SP_ROOT='{"path": "rootfs", "readonly": true}'
+	before=$(tree_state "$B/rootfs")
+	vmspec -- /bin/sh -c '/probe fsops /; touch /ro-touch; echo touch=$?;
+		rm -f /etc/hostname; echo rm=$?; mkdir /ro-dir; echo mkdir=$?;
+		echo x >>/etc/passwd; echo append=$?; cat /etc/hostname'
 	grep -q '^mkdir=FAIL EROFS' <<<"$OUT" || fail "mkdir in / did not fail with EROFS"
 	expect_line touch=1
 	expect_line rm=1
@@ -147,7 +129,7 @@ test_fs_readonly_root() {
 	expect_line busybox-rootfs
 	expect_stderr_has_i "read-only file system"
 	expect_status 0
-	expect_eq "the shared tree after the run" "$(tree_state "$SDIR/root")" "$before"
+	expect_eq "the shared tree after the run" "$(tree_state "$B/rootfs")" "$before"
 }
 
 # Attempts to reach the host's files from the guest: every one must fail, and nothing
