@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/err.h"
 #include "common/fdio.h"
 #include "common/log.h"
 
@@ -213,20 +214,21 @@ static void accept_ready(void *opaque, uint32_t events)
 }
 
 struct control_server *control_server_new(struct event_loop *loop, int listen_fd,
-					  const struct control_ops *ops, void *opaque)
+					  const struct control_ops *ops, void *opaque, char *err,
+					  size_t errlen)
 {
 	struct control_server *s = calloc(1, sizeof(*s));
 	int r;
 
 	if (!s) {
-		log_error("control socket: out of memory");
+		hy_err(err, errlen, -ENOMEM, "control socket: out of memory");
 		return NULL;
 	}
 	*s = (struct control_server){
 	    .loop = loop, .listen_fd = listen_fd, .ops = ops, .opaque = opaque};
 	r = event_add(loop, listen_fd, EPOLLIN, accept_ready, s);
 	if (r < 0) {
-		log_error("cannot watch the control socket: %s", strerror(-r));
+		hy_err(err, errlen, r, "cannot watch the control socket: %s", strerror(-r));
 		free(s);
 		return NULL;
 	}

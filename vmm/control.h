@@ -29,9 +29,10 @@ int control_check_listener(int fd, char *err, size_t errlen);
 struct control_server;
 
 /* Serve listen_fd (checked with control_check_listener(); still owned by
- * the caller) on `loop`. NULL on failure, after a message. */
+ * the caller) on `loop`. NULL on failure, with the reason in err. */
 struct control_server *control_server_new(struct event_loop *loop, int listen_fd,
-					  const struct control_ops *ops, void *opaque);
+					  const struct control_ops *ops, void *opaque, char *err,
+					  size_t errlen);
 /* Stop watching and close every open connection. */
 void control_server_free(struct control_server *s);
 

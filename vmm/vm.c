@@ -571,9 +571,10 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	if (r)
 		goto fail;
 	if (p->control_fd >= 0) {
-		vm->control = control_server_new(vm->loop, p->control_fd, &control_ops, vm);
+		vm->control =
+		    control_server_new(vm->loop, p->control_fd, &control_ops, vm, err, errlen);
 		if (!vm->control) {
-			r = hy_err(err, errlen, -ENOMEM, "cannot serve the control socket");
+			r = -ENOMEM;
 			goto fail;
 		}
 	}

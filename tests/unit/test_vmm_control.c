@@ -143,7 +143,7 @@ static void server_setup(void)
 	cr_assert(fcntl(listen_fd, F_GETFD) & FD_CLOEXEC);
 	loop = event_loop_new();
 	cr_assert_not_null(loop);
-	srv = control_server_new(loop, listen_fd, &ops, NULL);
+	srv = control_server_new(loop, listen_fd, &ops, NULL, NULL, 0);
 	cr_assert_not_null(srv);
 	cr_assert_eq(pthread_create(&loop_thread, NULL, loop_main, NULL), 0);
 }
