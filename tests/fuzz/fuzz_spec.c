@@ -61,12 +61,31 @@ static void check_same(const struct oci_spec *a, const struct oci_spec *b)
 			   a->rlimits[i].soft == b->rlimits[i].soft);
 }
 
+/* The spec is consistent, and its dump parses again to the same values. */
+static void check_round_trip(const struct oci_spec *s, unsigned flags)
+{
+	struct oci_spec again;
+	char err[512] = "", *dump;
+	int ret;
+
+	check_spec(s, flags);
+	dump = oci_spec_dump(s);
+	FUZZ_CHECK(dump);
+	ret = oci_spec_parse(&again, dump, strlen(dump), flags, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "dump does not parse again: %s\n%s\n", err, dump);
+	FUZZ_CHECK(ret == 0);
+	check_same(s, &again);
+	oci_spec_free(&again);
+	free(dump);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char *const argv[] = {"/bin/sh", "-c", "true", NULL};
-	struct oci_spec s, again;
+	struct oci_spec s;
 	unsigned flags;
-	char err[512], *dump;
+	char err[512];
 	int ret;
 
 	if (size < 1)
@@ -80,32 +99,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(err[0]);
 		return 0;
 	}
-	check_spec(&s, flags);
-
-	dump = oci_spec_dump(&s);
-	FUZZ_CHECK(dump);
-	err[0] = 0;
-	ret = oci_spec_parse(&again, dump, strlen(dump), flags, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, "dump does not parse again: %s\n%s\n", err, dump);
-	FUZZ_CHECK(ret == 0);
-	check_same(&s, &again);
-	oci_spec_free(&again);
-	free(dump);
-
+	check_round_trip(&s, flags);
 	/* What `hyrun plan -- CMD` does: the args replaced, the rest the same. */
 	if (data[0] & 2) {
 		FUZZ_CHECK(oci_spec_set_args(&s, argv) == 0 && s.nr_args == 3);
-		check_spec(&s, flags);
-		dump = oci_spec_dump(&s);
-		FUZZ_CHECK(dump);
-		ret = oci_spec_parse(&again, dump, strlen(dump), flags, err, sizeof(err));
-		if (ret)
-			fprintf(stderr, "dump does not parse again: %s\n%s\n", err, dump);
-		FUZZ_CHECK(ret == 0);
-		check_same(&s, &again);
-		oci_spec_free(&again);
-		free(dump);
+		check_round_trip(&s, flags);
 	}
 	oci_spec_free(&s);
 	return 0;
