@@ -120,17 +120,17 @@ int devices_attach(struct vm_devices *d, struct virtio_dev *dev, char *err, size
  * the last device is attached. */
 int devices_watch(struct vm_devices *d, struct event_loop *loop, char *err, size_t errlen)
 {
+	/* Set first: devices_destroy() takes back whatever was added (event_del()
+	 * of one that was not is a harmless -ENOENT). */
+	d->loop = loop;
 	for (unsigned i = 0; i < d->nr_notifies; i++) {
 		struct queue_notify *n = &d->notifies[i];
 		int r = event_add(loop, n->fd, EPOLLIN, queue_notify_cb, n);
 
-		/* Set first: devices_destroy() takes back those already added. */
-		d->loop = loop;
 		if (r)
 			return hy_err(err, errlen, r, "cannot watch a queue notification: %s",
 				      strerror(-r));
 	}
-	d->loop = loop;
 	return 0;
 }
 
