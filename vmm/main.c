@@ -255,6 +255,15 @@ static void raise_nofile_limit(void)
 	}
 }
 
+/* Whether `tag` is already one of p's shares. */
+static bool tag_taken(const struct vm_plan *p, const char *tag)
+{
+	for (size_t i = 0; i < p->nr_shares; i++)
+		if (!strcmp(p->shares[i].tag, tag))
+			return true;
+	return false;
+}
+
 /* --share TAG=DIR[:ro]: one more share, with a tag of its own. */
 static int add_share(struct vm_plan *p, char *arg)
 {
@@ -268,12 +277,10 @@ static int add_share(struct vm_plan *p, char *arg)
 		log_error("%s", err);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < p->nr_shares; i++) {
-		if (!strcmp(p->shares[i].tag, p->shares[p->nr_shares].tag)) {
-			log_error("--share '%s': the tag '%s' is already shared", arg,
-				  p->shares[i].tag);
-			return -EINVAL;
-		}
+	if (tag_taken(p, p->shares[p->nr_shares].tag)) {
+		log_error("--share '%s': the tag '%s' is already shared", arg,
+			  p->shares[p->nr_shares].tag);
+		return -EINVAL;
 	}
 	p->nr_shares++;
 	return 0;
@@ -326,11 +333,9 @@ static int rootfs_plan(struct vm_config *cfg, const char *dir, char **config)
 		log_error("--rootfs: at most %d shares, --rootfs's included", PLAN_MAX_SHARES);
 		return -ENOSPC;
 	}
-	for (size_t i = 0; i < p->nr_shares; i++) {
-		if (!strcmp(p->shares[i].tag, HY_SHARE_ROOTFS)) {
-			log_error("--rootfs: the tag '" HY_SHARE_ROOTFS "' is already shared");
-			return -EINVAL;
-		}
+	if (tag_taken(p, HY_SHARE_ROOTFS)) {
+		log_error("--rootfs: the tag '" HY_SHARE_ROOTFS "' is already shared");
+		return -EINVAL;
 	}
 	memmove(&p->shares[1], &p->shares[0], p->nr_shares * sizeof(p->shares[0]));
 	p->shares[0] = root;
