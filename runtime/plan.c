@@ -63,11 +63,8 @@ static int plan_root(struct container_plan *p, const struct oci_spec *spec,
 	p->gc.has_root = true;
 	p->gc.root_share = sh->tag;
 	p->gc.root_readonly = spec->root_readonly;
-	if (req->jail) {
-		add_bind(p, req->files->kernel, HY_JAIL_KERNEL, true);
-		add_bind(p, req->files->initrd, HY_JAIL_INITRD, true);
+	if (req->jail)
 		add_bind(p, p->rootfs, HY_JAIL_ROOTFS, spec->root_readonly);
-	}
 	return 0;
 }
 
@@ -263,6 +260,8 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec,
 	if (req->jail) {
 		p->vm.kernel = HY_JAIL_KERNEL;
 		p->vm.initrd = HY_JAIL_INITRD;
+		add_bind(p, req->files->kernel, HY_JAIL_KERNEL, true);
+		add_bind(p, req->files->initrd, HY_JAIL_INITRD, true);
 	}
 	p->vm.files = p->files;
 	p->vm.guest_config = req->jail ? HY_JAIL_GUEST_CONFIG : req->guest_config_path;
