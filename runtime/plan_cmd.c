@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "runtime/defaults.h"
@@ -103,6 +105,7 @@ int cmd_plan(struct rt_global *g, int argc, char **argv)
 	struct plan_request req = {0};
 	char err[RT_ERRLEN], path[PATH_MAX], *base = NULL;
 	char **cmd = NULL;
+	bool made;
 	int c, r = 1;
 
 	opterr = 0;
@@ -165,19 +168,26 @@ int cmd_plan(struct rt_global *g, int argc, char **argv)
 		rt_error("%s: %s", spec_path, err);
 		goto out;
 	}
-	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+	made = mkdir(out, 0755) == 0;
+	if (!made && errno != EEXIST) {
 		rt_error("--out '%s': %s", out, strerror(errno));
 		goto out;
 	}
 	if (write_file(path, plan.guest_config_text, err, sizeof(err))) {
 		rt_error("%s", err);
-		goto out;
+		goto undo;
 	}
 	if ((c = print_options(&plan.vm))) {
 		rt_error("printing the plan: %s", strerror(-c));
-		goto out;
+		goto undo;
 	}
 	r = 0;
+	goto out;
+undo:
+	/* A plan that was not handed out leaves nothing behind. */
+	unlink(path);
+	if (made)
+		rmdir(out);
 out:
 	plan_free(&plan);
 	free(base);
