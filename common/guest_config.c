@@ -37,16 +37,27 @@ struct dec {
 #define BASE_LEN 48
 #define PATH_LEN 96
 
+/* "PATH: message" into err; -EINVAL. Both the decoder and the encoder word
+ * their errors so, naming the member. */
+static int __attribute__((format(printf, 4, 0)))
+member_err(char *err, size_t errlen, const char *path, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return hy_err(err, errlen, -EINVAL, "%s: %s", path, msg);
+}
+
 static int __attribute__((format(printf, 3, 4)))
 bad(struct dec *d, const char *path, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
+	int r;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	r = member_err(d->err, d->errlen, path, fmt, ap);
 	va_end(ap);
-	return hy_err(d->err, d->errlen, -EINVAL, "%s: %s", path, msg);
+	return r;
 }
 
 static int nomem(struct dec *d)
@@ -718,15 +729,13 @@ struct enc {
 static int __attribute__((format(printf, 3, 4)))
 enc_fail(struct enc *e, const char *path, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	if (e->r)
 		return e->r;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	e->r = member_err(e->err, e->errlen, path, fmt, ap);
 	va_end(ap);
-	e->r = hy_err(e->err, e->errlen, -EINVAL, "%s: %s", path, msg);
 	return e->r;
 }
 
