@@ -262,8 +262,9 @@ static void teardown(void)
 
 TestSuite(virtio_console, .init = setup, .fini = teardown, .timeout = 20);
 
-/* virtio_mmio probe + virtcons_probe: features, queues, DRIVER_OK. */
-static void driver_probe(void)
+/* virtio_mmio probe + virtcons_probe: features, queues, DRIVER_OK, then
+ * control receive buffers of ctrl_len bytes (Linux's are a page). */
+static void driver_probe_ctrl(uint32_t ctrl_len)
 {
 	uint64_t f;
 
@@ -300,7 +301,12 @@ static void driver_probe(void)
 	cr_assert_not(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	/* fill_queue(c_ivq) */
 	for (unsigned i = 0; i < 8; i++)
-		post(CTRL_RX, true, NULL, BUF_SIZE);
+		post(CTRL_RX, true, NULL, ctrl_len);
+}
+
+static void driver_probe(void)
+{
+	driver_probe_ctrl(BUF_SIZE);
 }
 
 static const char *const names[] = {HY_CONSOLE_NAME_STDIN, HY_CONSOLE_NAME_STDOUT,
@@ -526,6 +532,40 @@ Test(virtio_console, malformed_chain_breaks_device)
 	post(txq(2), false, "y", 1);
 	cr_assert(wait_used(txq(2), &head, &len));
 	cr_assert_not(pipe_empty(err_pipe[0]));
+}
+
+/* A control message never reaches the guest cut short: the driver decodes
+ * it without checking the used length. */
+Test(virtio_console, short_control_buffer_breaks_device)
+{
+	uint16_t head;
+	uint32_t len;
+
+	start(in_pipe[0]);
+	driver_probe_ctrl(sizeof(struct virtio_console_control) - 1);
+	send_ctrl(VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert(rd(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	cr_assert_not(get_used(CTRL_RX, &head, &len), "a short control message was delivered");
+}
+
+/* A buffer that holds the header but not a port's name is refused as well. */
+Test(virtio_console, control_name_needs_room_for_all_of_it)
+{
+	uint16_t head;
+	uint32_t len;
+
+	start(in_pipe[0]);
+	driver_probe_ctrl(sizeof(struct virtio_console_control));
+	send_ctrl(VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	/* PORT_ADD is a bare header: it fits (and its buffer comes back a page). */
+	for (uint32_t p = 0; p < HY_CONSOLE_NR_PORTS; p++)
+		expect_ctrl(p, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
+	cr_assert_not(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	post(rxq(0), true, NULL, BUF_SIZE);
+	send_ctrl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert_not(get_used(CTRL_RX, &head, &len), "a port name was cut short");
 }
 
 Test(virtio_console, closed_stdout_does_not_wedge)

@@ -134,9 +134,19 @@ static void flush_ctrl(struct virtio_console *c)
 
 		if (pop(c, CTRL_RX, &c->elem) <= 0)
 			break;
+		/* The driver reads a control message from one buffer and trusts
+		 * its length (Linux does not check it), so a message cut short
+		 * would be misread. Section 5.3.6.2 gives the driver no way to
+		 * post a smaller one, and used len 0 would still be decoded:
+		 * a buffer that cannot hold the whole message stops the device
+		 * (DEVICE_NEEDS_RESET), it never carries part of one. */
+		if (c->elem.out_len || c->elem.in_len < sizeof(m->hdr) + m->name_len) {
+			virtio_dev_set_broken(&c->dev, "control receive buffer smaller than "
+						       "a control message");
+			break;
+		}
 		n = virtq_elem_write(&c->elem, 0, &m->hdr, sizeof(m->hdr));
-		if (n == sizeof(m->hdr))
-			n += virtq_elem_write(&c->elem, n, m->name, m->name_len);
+		n += virtq_elem_write(&c->elem, n, m->name, m->name_len);
 		if (push(c, CTRL_RX, c->elem.head, (uint32_t)n) < 0)
 			break;
 		pushed = true;
