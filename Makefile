@@ -291,6 +291,8 @@ clean:
 #   make fuzz        libFuzzer harnesses in build/fuzz/ (clang), see tests/fuzz/README.md
 #   make fuzz-smoke  every harness over its corpus plus seeded mutations: gcc, ASan/UBSan
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
+#   make fuzz-long   every libFuzzer harness for FUZZ_TIME seconds each (not in CI),
+#                    new coverage merged into tests/fuzz/corpus/ (hack/fuzz-long)
 FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042 guest_config
 FUZZ_LIB_OBJS := $(ALL_LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
@@ -307,7 +309,10 @@ FUZZ_DIR := $(BUILD)/fuzz
 ASAN_LIB := $(ASAN_DIR)/libhyrun.a
 FUZZ_LIB := $(FUZZ_DIR)/libhyrun.a
 
-.PHONY: fuzz fuzz-smoke unit-asan $(addprefix fuzz-smoke-,$(FUZZ_NAMES))
+FUZZ_TIME ?= 600
+FUZZ_JOBS ?= 1
+
+.PHONY: fuzz fuzz-smoke fuzz-long print-fuzz-names unit-asan $(addprefix fuzz-smoke-,$(FUZZ_NAMES))
 # Kept between runs (make would delete them as intermediates of the pattern rules).
 .SECONDARY: $(foreach d,$(ASAN_DIR) $(FUZZ_DIR),$(addprefix $(d)/obj/tests/fuzz/, \
 	$(patsubst %,fuzz_%.o,$(FUZZ_NAMES)) replay.o quiet_log.o))
@@ -360,5 +365,11 @@ $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/obj/tests/fu
 fuzz: $(addprefix $(ASAN_DIR)/fuzz-,$(FUZZ_NAMES)) \
 		$(if $(FUZZ_CC),$(addprefix $(FUZZ_DIR)/fuzz-,$(FUZZ_NAMES)))
 	$(if $(FUZZ_CC),,@echo "fuzz: no clang, so only the replay builds ($(ASAN_DIR)/fuzz-*)")
+
+fuzz-long:
+	hack/fuzz-long -t $(FUZZ_TIME) -j $(FUZZ_JOBS)
+
+print-fuzz-names:
+	@echo $(FUZZ_NAMES)
 
 -include $(shell find $(ASAN_DIR)/obj $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
