@@ -43,6 +43,28 @@
  *     "noNewPrivileges": false,                                  opt
  *     "oomScoreAdj": 0                                           opt
  *   },
+ *   "network": [                                                 opt
+ *     {"name": "eth0",         the guest's NIC with this MAC takes this name
+ *                              (1 to 15 bytes, no '/', ':' or white space,
+ *                              not "lo")
+ *      "mac": "02:42:ac:11:00:02",          lower or upper case hex
+ *      "mtu": 1500,                         PLAN_MIN_MTU..PLAN_MAX_MTU
+ *      "addresses": ["10.88.0.5/16", "fd00::5/64"],              opt
+ *      "routes": [                                                opt
+ *        {"destination": "0.0.0.0/0",   no bits set past the prefix
+ *         "gateway": "10.88.0.1",        absent: on the link     opt
+ *         "source": "10.88.0.5",         preferred source        opt
+ *         "metric": 100,                 0..UINT32_MAX           opt
+ *         "mtu": 1400}, ...]             the route's MTU         opt
+ *     }, ...]
+ *       at most GC_MAX_NICS interfaces (names and MACs unique), each with
+ *       at most GC_MAX_ADDRESSES addresses and GC_MAX_ROUTES routes; a
+ *       route's gateway and source are of its destination's family.
+ *       hyrun-init brings up "lo" in every case, then each NIC: renamed,
+ *       MTU, addresses (IPv6 without duplicate address detection), up,
+ *       then the routes in the order given (the runtime lists the routes
+ *       on the link before those through a gateway). Absent or empty: the
+ *       guest has loopback only.
  *   "sysctl": {"net.ipv4.ip_forward": "1"},                      opt
  *   "seccomp": {                                                 opt
  *     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,   (ret opt)
@@ -114,6 +136,38 @@ struct gc_seccomp {
 	size_t nr_syscalls;
 };
 
+#define GC_MAX_NICS 4 /* PLAN_MAX_NICS */
+#define GC_MAX_ADDRESSES 32
+#define GC_MAX_ROUTES 64
+#define GC_IFNAME_MAX 15
+
+/* An IPv4 or IPv6 address with a prefix length. */
+struct gc_ip {
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network byte order; 4 bytes used for AF_INET */
+	unsigned prefix;  /* 0..32 or 0..128 */
+};
+
+struct gc_route {
+	struct gc_ip destination;
+	bool has_gateway;
+	uint8_t gateway[16]; /* of destination.family */
+	bool has_source;
+	uint8_t source[16];
+	uint32_t metric;
+	uint32_t mtu; /* 0: not set */
+};
+
+struct gc_nic {
+	const char *name;
+	uint8_t mac[6];
+	uint32_t mtu;
+	const struct gc_ip *addresses;
+	size_t nr_addresses;
+	const struct gc_route *routes;
+	size_t nr_routes;
+};
+
 struct gc_sysctl {
 	const char *key, *value;
 };
@@ -147,6 +201,9 @@ struct guest_config {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+
+	const struct gc_nic *nics; /* the "network" array */
+	size_t nr_nics;
 
 	const struct gc_sysctl *sysctl;
 	size_t nr_sysctl;

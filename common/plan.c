@@ -80,6 +80,102 @@ int plan_parse_file(const char *arg, struct plan_file *out, char *err, size_t er
 	return split("--file", arg, out->name, sizeof(out->name), &out->path, err, errlen);
 }
 
+int plan_parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		const char *h = s + i * 3;
+
+		if (!isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1]) ||
+		    h[2] != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)strtoul((char[3]){h[0], h[1], 0}, NULL, 16);
+	}
+	return 0;
+}
+
+void plan_format_mac(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+/* A decimal number without sign or suffix, at most max. */
+static int parse_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 10)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int plan_parse_net(const char *arg, struct plan_nic *out, char *err, size_t errlen)
+{
+	bool have_fd = false, have_mac = false, have_mtu = false;
+	const char *p = arg;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	while (*p) {
+		const char *end = strchrnul(p, ','), *eq = memchr(p, '=', (size_t)(end - p));
+		size_t klen = eq ? (size_t)(eq - p) : 0, vlen = eq ? (size_t)(end - eq - 1) : 0;
+		const char *v = eq ? eq + 1 : NULL;
+		unsigned long n;
+		char val[32];
+
+		if (!eq || klen == 0)
+			return hy_err(err, errlen, -EINVAL,
+				      "--net '%s': expected fd=N,mac=MAC[,mtu=M]", arg);
+		if (vlen >= sizeof(val))
+			vlen = sizeof(val) - 1;
+		memcpy(val, v, vlen);
+		val[vlen] = '\0';
+		if (klen == 2 && strncmp(p, "fd", 2) == 0 && !have_fd) {
+			if (parse_uint(v, (size_t)(end - v), INT32_MAX, &n) || n < 3)
+				return hy_err(err, errlen, -EINVAL,
+					      "--net '%s': fd must be a descriptor number above 2",
+					      arg);
+			out->fd = (int)n;
+			have_fd = true;
+		} else if (klen == 3 && strncmp(p, "mac", 3) == 0 && !have_mac) {
+			if ((size_t)(end - v) != 17 || plan_parse_mac(val, out->mac))
+				return hy_err(err, errlen, -EINVAL,
+					      "--net '%s': mac must be six hex pairs like "
+					      "02:00:00:00:00:01",
+					      arg);
+			if (out->mac[0] & 1)
+				return hy_err(err, errlen, -EINVAL,
+					      "--net '%s': mac %s is a multicast address", arg,
+					      val);
+			have_mac = true;
+		} else if (klen == 3 && strncmp(p, "mtu", 3) == 0 && !have_mtu) {
+			if (parse_uint(v, (size_t)(end - v), PLAN_MAX_MTU, &n) || n < PLAN_MIN_MTU)
+				return hy_err(err, errlen, -EINVAL,
+					      "--net '%s': mtu must be %d to %d", arg,
+					      PLAN_MIN_MTU, PLAN_MAX_MTU);
+			out->mtu = (uint32_t)n;
+			have_mtu = true;
+		} else {
+			return hy_err(err, errlen, -EINVAL, "--net '%s': unknown or repeated key '%.*s'",
+				      arg, (int)klen, p);
+		}
+		if (*end && !end[1])
+			return hy_err(err, errlen, -EINVAL, "--net '%s': ends in ','", arg);
+		p = *end ? end + 1 : end;
+	}
+	if (!have_fd || !have_mac)
+		return hy_err(err, errlen, -EINVAL, "--net '%s': fd= and mac= are required", arg);
+	return 0;
+}
+
 int plan_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
@@ -159,8 +255,14 @@ static void add(struct args *a, const char *fmt, ...)
 static bool plan_valid(const struct vm_plan *p)
 {
 	if (!p->kernel || p->cpus < 1 || p->cpus > PLAN_MAX_VCPUS || p->mem < PLAN_MIN_MEM ||
-	    p->mem % 4096 || p->nr_shares > PLAN_MAX_SHARES || p->nr_files > PLAN_MAX_FILES)
+	    p->mem % 4096 || p->nr_shares > PLAN_MAX_SHARES || p->nr_files > PLAN_MAX_FILES ||
+	    p->nr_nics > PLAN_MAX_NICS || p->nr_shares + p->nr_nics > PLAN_MAX_DEVICES - 1)
 		return false;
+	for (size_t i = 0; i < p->nr_nics; i++)
+		if (p->nics[i].fd < 3 || (p->nics[i].mac[0] & 1) ||
+		    (p->nics[i].mtu && (p->nics[i].mtu < PLAN_MIN_MTU ||
+					p->nics[i].mtu > PLAN_MAX_MTU)))
+			return false;
 	for (size_t i = 0; i < p->nr_shares; i++)
 		if (!plan_name_valid(p->shares[i].tag, PLAN_TAG_MAX) || !p->shares[i].dir)
 			return false;
@@ -212,6 +314,16 @@ char **plan_to_argv(const struct vm_plan *p, const char *vmm_name)
 	for (size_t i = 0; i < p->nr_files; i++) {
 		add(&a, "--file");
 		add(&a, "%s=%s", p->files[i].name, p->files[i].path);
+	}
+	for (size_t i = 0; i < p->nr_nics; i++) {
+		char mac[18];
+
+		plan_format_mac(p->nics[i].mac, mac);
+		add(&a, "--net");
+		if (p->nics[i].mtu)
+			add(&a, "fd=%d,mac=%s,mtu=%u", p->nics[i].fd, mac, p->nics[i].mtu);
+		else
+			add(&a, "fd=%d,mac=%s", p->nics[i].fd, mac);
 	}
 	if (p->guest_config) {
 		add(&a, "--guest-config");

@@ -18,6 +18,15 @@
  *                         PLAN_FILE_MAX bytes) into the guest at
  *                         HY_INIT_FILES "/" NAME ([A-Za-z0-9._-]) when the
  *                         VM starts: a snapshot, not a live view
+ *   --net fd=N,mac=MAC[,mtu=M]
+ *                         a virtio-net NIC (repeatable; the guest sees the
+ *                         NICs in this order) backed by the tap opened
+ *                         with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR that is
+ *                         inherited as descriptor N; MAC (six hex pairs
+ *                         separated by ':', unicast) goes into its config
+ *                         space, MTU (PLAN_MIN_MTU..PLAN_MAX_MTU) too when
+ *                         given. hyrun-vmm only reads, writes and sets
+ *                         offloads and the header size on it.
  *   --guest-config FILE   the guest configuration (guest_config.h) that
  *                         hyrun-init applies; copied into the guest at
  *                         HY_INIT_CONFIG. Without it the workload (the
@@ -28,8 +37,8 @@
  *   --debug               debug messages from hyrun-vmm and hyrun-init
  *
  * Host resources may also reach hyrun-vmm as inherited descriptors named by
- * such options (--control-fd, --ready-fd): a descriptor is opened by the
- * runtime before the jail, never by path inside it.
+ * such options (--net, --control-fd, --ready-fd): a descriptor is opened by
+ * the runtime before the jail, never by path inside it.
  *
  * Paths in a plan are as hyrun-vmm sees them: inside its jail for hyrun
  * create, host paths for hand use.
@@ -45,9 +54,13 @@
 #define PLAN_MAX_VCPUS 32
 #define PLAN_MIN_MEM (32ULL << 20)
 #define PLAN_DEFAULT_MEM (256ULL << 20)
-/* virtio-mmio windows: one is the console, the rest may be shares. */
+/* virtio-mmio windows: one is the console, the rest may be shares and NICs
+ * (nr_shares + nr_nics <= PLAN_MAX_DEVICES - 1). */
 #define PLAN_MAX_DEVICES 11
 #define PLAN_MAX_SHARES (PLAN_MAX_DEVICES - 1)
+#define PLAN_MAX_NICS 4
+#define PLAN_MIN_MTU 68
+#define PLAN_MAX_MTU 65535
 #define PLAN_MAX_FILES 256
 /* virtio-fs config space holds 36 bytes of tag (virtio 1.2 section 5.11.4). */
 #define PLAN_TAG_MAX 36
@@ -65,6 +78,12 @@ struct plan_file {
 	const char *path;
 };
 
+struct plan_nic {
+	int fd;		/* the tap, inherited */
+	uint8_t mac[6]; /* the guest's */
+	uint32_t mtu;	/* 0: not given */
+};
+
 struct vm_plan {
 	const char *kernel;
 	const char *initrd;  /* NULL: none */
@@ -73,6 +92,8 @@ struct vm_plan {
 	const char *cmdline; /* extra kernel arguments, or NULL */
 	struct plan_share shares[PLAN_MAX_SHARES];
 	size_t nr_shares;
+	struct plan_nic nics[PLAN_MAX_NICS];
+	size_t nr_nics;
 	struct plan_file *files; /* nr_files entries, caller's storage */
 	size_t nr_files;
 	const char *guest_config; /* a file, or NULL */
@@ -89,6 +110,15 @@ bool plan_name_valid(const char *s, size_t max);
  * option. */
 int plan_parse_share(char *arg, struct plan_share *out, char *err, size_t errlen);
 int plan_parse_file(const char *arg, struct plan_file *out, char *err, size_t errlen);
+
+/* "fd=N,mac=MAC[,mtu=M]" (keys in any order, each once). 0, or -EINVAL
+ * with a message naming the option and the key. */
+int plan_parse_net(const char *arg, struct plan_nic *out, char *err, size_t errlen);
+
+/* "02:42:ac:11:00:02" -> 6 bytes: 0 or -EINVAL. plan_format_mac() writes
+ * 18 bytes (with the NUL). */
+int plan_parse_mac(const char *s, uint8_t mac[6]);
+void plan_format_mac(const uint8_t mac[6], char out[18]);
 
 /* A size: digits with an optional K, M or G (binary) suffix. 0, -EINVAL, -ERANGE. */
 int plan_parse_size(const char *s, uint64_t *out);

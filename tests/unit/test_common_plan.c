@@ -192,3 +192,96 @@ Test(plan, argv_refuses_a_bad_plan)
 	p.nr_shares = 1;
 	cr_assert_null(plan_to_argv(&p, "hyrun-vmm"));
 }
+
+Test(plan, net)
+{
+	struct plan_nic n;
+	char err[256];
+	char mac[18];
+
+	cr_assert_eq(plan_parse_net("fd=5,mac=02:42:AC:11:00:02", &n, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(n.fd, 5);
+	cr_assert_eq(n.mtu, 0);
+	plan_format_mac(n.mac, mac);
+	cr_assert_str_eq(mac, "02:42:ac:11:00:02");
+	cr_assert_eq(plan_parse_net("mtu=9000,mac=02:00:00:00:00:01,fd=7", &n, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(n.fd, 7);
+	cr_assert_eq(n.mtu, 9000);
+	cr_assert_eq(n.mac[5], 1);
+}
+
+Test(plan, net_refused)
+{
+	static const char *const bad[] = {
+	    "",
+	    "fd=5",
+	    "mac=02:00:00:00:00:01",
+	    "fd=2,mac=02:00:00:00:00:01",
+	    "fd=-5,mac=02:00:00:00:00:01",
+	    "fd=5x,mac=02:00:00:00:00:01",
+	    "fd=99999999999,mac=02:00:00:00:00:01",
+	    "fd=5,mac=03:00:00:00:00:01",
+	    "fd=5,mac=02:00:00:00:00",
+	    "fd=5,mac=02:00:00:00:00:01:02",
+	    "fd=5,mac=02-00-00-00-00-01",
+	    "fd=5,mac=0g:00:00:00:00:01",
+	    "fd=5,mac=02:00:00:00:00:01,mtu=67",
+	    "fd=5,mac=02:00:00:00:00:01,mtu=65536",
+	    "fd=5,mac=02:00:00:00:00:01,mtu=",
+	    "fd=5,fd=6,mac=02:00:00:00:00:01",
+	    "fd=5,mac=02:00:00:00:00:01,speed=10",
+	    "fd=5,,mac=02:00:00:00:00:01",
+	    "fd=5,mac=02:00:00:00:00:01,",
+	};
+	struct plan_nic n;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		cr_assert_eq(plan_parse_net(bad[i], &n, err, sizeof(err)), -EINVAL, "'%s' accepted",
+			     bad[i]);
+		cr_assert(strstr(err, "--net"), "'%s': %s", bad[i], err);
+	}
+}
+
+Test(plan, argv_nics)
+{
+	struct vm_plan p = {
+	    .kernel = "/k", .mem = 256ULL << 20, .cpus = 1, .control_fd = -1, .ready_fd = -1};
+	struct plan_nic n;
+	char err[256];
+	char **argv;
+	int i;
+
+	p.nics[0] = (struct plan_nic){.fd = 9, .mac = {2, 0x42, 0xac, 0x11, 0, 2}, .mtu = 1500};
+	p.nics[1] = (struct plan_nic){.fd = 10, .mac = {2, 0, 0, 0, 0, 0xfe}};
+	p.nr_nics = 2;
+	argv = plan_to_argv(&p, "hyrun-vmm");
+	cr_assert(argv);
+	i = find(argv, "--net");
+	cr_assert_geq(i, 0);
+	cr_assert_str_eq(argv[i + 1], "fd=9,mac=02:42:ac:11:00:02,mtu=1500");
+	cr_assert_eq(plan_parse_net(argv[i + 1], &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(memcmp(&n, &p.nics[0], sizeof(n)), 0);
+	cr_assert_str_eq(argv[i + 2], "--net");
+	cr_assert_eq(plan_parse_net(argv[i + 3], &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(memcmp(&n, &p.nics[1], sizeof(n)), 0);
+	free(argv);
+
+	p.nics[1].mac[0] = 1; /* multicast */
+	cr_assert_null(plan_to_argv(&p, "hyrun-vmm"));
+	p.nics[1].mac[0] = 2;
+	p.nics[1].fd = 1;
+	cr_assert_null(plan_to_argv(&p, "hyrun-vmm"));
+	p.nics[1].fd = 10;
+	p.nr_shares = PLAN_MAX_DEVICES - 2; /* with two NICs: one device too many */
+	for (size_t s = 0; s < p.nr_shares; s++)
+		p.shares[s] = (struct plan_share){"t", "/d", false};
+	cr_assert_null(plan_to_argv(&p, "hyrun-vmm"));
+	p.nr_shares--;
+	argv = plan_to_argv(&p, "hyrun-vmm");
+	cr_assert(argv);
+	free(argv);
+}
