@@ -38,6 +38,14 @@ OCI_OBJS := \
 	oci/linux.o \
 	oci/state.o
 
+# The network layer: a container's network namespace joined to its VM's taps (libnl-route).
+# Only the runtime links it.
+NETNS_OBJS := \
+	netns/netns.o \
+	netns/link.o \
+	netns/tap.o \
+	netns/tc.o
+
 VMM_OBJS := \
 	vmm/guest_mem.o \
 	vmm/boot/x86.o \
@@ -96,7 +104,8 @@ RUNTIME_OBJS := \
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
-RUNTIME_LIBS := -lcap
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
+RUNTIME_LIBS := -lcap $(shell pkg-config --libs libnl-route-3.0)
 
 # hyrun-init: its own files, linked with the common layer (built again without -pthread)
 # and nothing else: not the config.json parser.
@@ -141,10 +150,11 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
 	tests/unit/test_runtime_cli.o \
-	tests/unit/test_runtime_hooks.o
+	tests/unit/test_runtime_hooks.o \
+	tests/unit/test_netns_netns.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
-ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(VMM_OBJS)
+ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)
 LIB_LIBS := -ljansson -lseccomp
 # hyrun-vmm is linked statically, so that the jail's root needs no libraries;
 # not when sanitized (ASan and UBSan's runtimes cannot be linked statically).
@@ -156,11 +166,12 @@ INIT_LIBS := -ljansson -lseccomp -lcap
 # --- outputs -------------------------------------------------------------------
 # One static library per layer; each binary links only the layers it may use, so a
 # wrong include fails to link (hack/check-layers names it first):
-#   hyrun      runtime objects + oci + common
+#   hyrun      runtime objects + oci + netns + common
 #   hyrun-vmm  vmm + common
 #   hyrun-init rootfs/init + common
 COMMON_LIB := $(BUILD)/lib/libhyrun-common.a
 OCI_LIB    := $(BUILD)/lib/libhyrun-oci.a
+NETNS_LIB  := $(BUILD)/lib/libhyrun-netns.a
 VMM_LIB    := $(BUILD)/lib/libhyrun-vmm.a
 INIT_COMMON_LIB := $(BUILD)/init-obj/libhyrun-common.a
 VMM_BIN    := $(BUILD)/hyrun-vmm
@@ -192,6 +203,11 @@ $(OCI_LIB): $(call obj,$(OCI_OBJS))
 	rm -f $@
 	ar rcs $@ $^
 
+$(NETNS_LIB): $(call obj,$(NETNS_OBJS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 $(VMM_LIB): $(call obj,$(VMM_OBJS))
 	@mkdir -p $(dir $@)
 	rm -f $@
@@ -209,7 +225,8 @@ $(VMM_DEBUG_BIN): $(call obj,$(VMM_MAIN_OBJS)) $(BUILD)/debug/obj/vmm/seccomp.o 
 		$(COMMON_LIB)
 	$(CC) $(LDFLAGS) $(VMM_STATIC) -pthread -o $@ $^ $(VMM_LIBS)
 
-$(RUNTIME_BIN): $(call obj,$(RUNTIME_MAIN_OBJS) $(RUNTIME_OBJS)) $(OCI_LIB) $(COMMON_LIB)
+$(RUNTIME_BIN): $(call obj,$(RUNTIME_MAIN_OBJS) $(RUNTIME_OBJS)) $(OCI_LIB) $(NETNS_LIB) \
+		$(COMMON_LIB)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS)
 
 # hyrun-init is PID 1 of the guest: static, so it needs nothing from the rootfs.
@@ -233,8 +250,8 @@ $(PROBE_BIN): tests/probe/probe.c
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -static -o $@ $<
 
 # The jail tests run build/probe inside the jail.
-$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(OCI_LIB) $(VMM_LIB) \
-		$(COMMON_LIB) | $(PROBE_BIN)
+$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(OCI_LIB) $(NETNS_LIB) \
+		$(VMM_LIB) $(COMMON_LIB) | $(PROBE_BIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
 		$(shell pkg-config --libs criterion)
@@ -316,6 +333,11 @@ FUZZ_JOBS ?= 1
 # Kept between runs (make would delete them as intermediates of the pattern rules).
 .SECONDARY: $(foreach d,$(ASAN_DIR) $(FUZZ_DIR),$(addprefix $(d)/obj/tests/fuzz/, \
 	$(patsubst %,fuzz_%.o,$(FUZZ_NAMES)) replay.o quiet_log.o))
+
+# netns/ and its tests include libnl's headers.
+$(BUILD)/obj/netns/%.o $(BUILD)/obj/tests/unit/test_netns_%.o $(ASAN_DIR)/obj/netns/%.o \
+		$(ASAN_DIR)/obj/tests/unit/test_netns_%.o $(FUZZ_DIR)/obj/netns/%.o: \
+		CPPFLAGS += $(NL_CFLAGS)
 
 $(ASAN_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -4,14 +4,14 @@
  * network namespace with a veth end (or another Ethernet interface) in it,
  * with addresses and routes. netns_wire() reads that configuration, makes a
  * tap per interface in the same namespace and joins the two with tc: an
- * ingress qdisc on each and a matchall filter whose action is a mirred
- * egress redirect to the other (every frame the veth receives leaves by the
- * tap, toward the VMM, and every frame the VMM writes into the tap leaves by
- * the veth). The guest's NIC takes the veth's MAC and the guest its
- * addresses and routes, so the bridge, ARP and the engine's firewall rules
- * see the same interface as with runc. The veth itself is left as the
- * engine made it (its addresses stay; frames redirected at ingress never
- * reach the namespace's own stack).
+ * ingress qdisc on each and a filter that matches every frame (u32, one key
+ * of mask 0) whose action is a mirred egress redirect to the other (every
+ * frame the veth receives leaves by the tap, toward the VMM, and every frame
+ * the VMM writes into the tap leaves by the veth). The guest's NIC takes
+ * the veth's MAC and the guest its addresses and routes, so the bridge, ARP
+ * and the engine's firewall rules see the same interface as with runc. The
+ * veth itself is left as the engine made it (its addresses stay; frames
+ * redirected at ingress never reach the namespace's own stack).
  *
  * Only the runtime links this layer. Functions switch the calling thread's
  * network namespace with setns() and always switch it back.
@@ -64,7 +64,10 @@ struct netns_wiring {
  * are the caller's, to hand to hyrun-vmm and then close). On error nothing
  * that was made is left (taps, filters, qdiscs), w->nr is 0, and err names
  * the problem and the interface: -ENOENT/-EINVAL for a path that is not a
- * network namespace, -E2BIG for more than NETNS_MAX_IFACES interfaces,
+ * network namespace, -E2BIG for more than NETNS_MAX_IFACES interfaces (or
+ * more addresses or routes on one than the guest configuration carries),
+ * -EOPNOTSUPP for a route through one that the guest configuration cannot
+ * express (multipath, a gateway of another family, source-specific),
  * -ENODEV for an interface that vanished meanwhile, -EEXIST when one already
  * has an ingress qdisc or a tap by our name exists, -errno of netlink
  * otherwise.
@@ -76,8 +79,11 @@ int netns_wire(const char *path, struct netns_wiring *w, char *err, size_t errle
  * the names and ingress_added are all it reads): close the taps' descriptors
  * still open, delete the taps and the filters and ingress qdiscs netns_wire()
  * added. What is already gone (the taps go by themselves once their last
- * descriptor closes; the engine may have removed the namespace) counts as
- * done. Tries everything; 0, or the first -errno with err.
+ * descriptor closes; the engine may have removed the namespace, or left its
+ * file behind as something that is no longer a network namespace) counts as
+ * done. Tries everything; 0, or the first -errno with err. Each part done is
+ * cleared in w (tap_fd -1, tap "", ingress_added false), so that calling it
+ * again after an error retries only what is left.
  */
 int netns_unwire(const char *path, struct netns_wiring *w, char *err, size_t errlen);
 
