@@ -100,7 +100,8 @@ RUNTIME_OBJS := \
 	runtime/pause.o \
 	runtime/spec.o \
 	runtime/features.o \
-	runtime/plan_cmd.o
+	runtime/plan_cmd.o \
+	runtime/network.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o

@@ -50,6 +50,7 @@
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
 #include "runtime/jail.h"
+#include "runtime/network.h"
 #include "runtime/plan.h"
 #include "runtime/sizing.h"
 
@@ -96,11 +97,12 @@ struct creating {
 	struct vm_files files;
 	struct vm_size size;
 	struct container_plan plan;
+	struct rt_network net;
 	struct container *c;
 	struct cgroup *cg;
 	struct jail_config jc;
 	char **argv;
-	int keep[3 + 64], nkeep;
+	int keep[3 + 64 + PLAN_MAX_NICS], nkeep;
 	int slave, ctl, ready[2];
 	int min_fd;
 	pid_t pid;
@@ -395,9 +397,7 @@ static int make_state(struct creating *k)
 	r = rt_write_at_atomic(k->c->dirfd, HY_CONFIG_FILE, text, strlen(text), 0600, k->err,
 			       sizeof(k->err));
 	free(text);
-	if (r ||
-	    rt_write_at_atomic(k->c->dirfd, HY_GUEST_CONFIG_FILE, k->plan.guest_config_text,
-			       strlen(k->plan.guest_config_text), 0600, k->err, sizeof(k->err)))
+	if (r)
 		return -1;
 	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
 }
@@ -414,7 +414,57 @@ static void undo_state(struct creating *k)
 	k->c = NULL;
 }
 
-/* 4. The cgroup. */
+/* 4. The network: the namespace's interfaces joined to the VM's NICs (taps the VMM
+ * inherits), then the guest configuration, which configures them. */
+static int wire_network(struct creating *k)
+{
+	struct netns_wiring *w = &k->net.w;
+	char msg[RT_ERRLEN];
+
+	if (network_wire(&k->net, &k->l, msg, sizeof(msg)))
+		return hy_err(k->err, sizeof(k->err), -EINVAL, "network: %s", msg);
+	if (network_save(&k->net, k->c->dirfd, k->err, sizeof(k->err)))
+		return -1;
+	if (w->nr && plan_set_network(&k->plan, k->net.nics, w->nr, k->err, sizeof(k->err)))
+		return -1;
+	for (size_t i = 0; i < w->nr; i++) {
+		struct netns_iface *f = &w->ifaces[i];
+		int fd = inheritable(f->tap_fd, k->min_fd);
+
+		f->tap_fd = fd;
+		if (fd < 0)
+			return hy_err(k->err, sizeof(k->err), -errno, "tap %s: %s", f->tap,
+				      strerror(errno));
+		k->plan.vm.nics[i] = (struct plan_nic){.fd = fd, .mtu = f->mtu};
+		memcpy(k->plan.vm.nics[i].mac, f->mac, sizeof(f->mac));
+		k->keep[k->nkeep++] = fd;
+	}
+	k->plan.vm.nr_nics = w->nr;
+	return rt_write_at_atomic(k->c->dirfd, HY_GUEST_CONFIG_FILE, k->plan.guest_config_text,
+				  strlen(k->plan.guest_config_text), 0600, k->err, sizeof(k->err))
+		   ? -1
+		   : 0;
+}
+
+static void undo_network(struct creating *k)
+{
+	char err[RT_ERRLEN];
+
+	if (network_unwire(&k->net, err, sizeof(err)))
+		rt_warn("network: %s", err);
+}
+
+/* The VMM holds the taps now: ours go, so that a tap vanishes with the VMM. */
+static void close_taps(struct creating *k)
+{
+	for (size_t i = 0; i < k->net.w.nr; i++)
+		if (k->net.w.ifaces[i].tap_fd >= 0) {
+			close(k->net.w.ifaces[i].tap_fd);
+			k->net.w.ifaces[i].tap_fd = -1;
+		}
+}
+
+/* 5. The cgroup. */
 static int make_cgroup(struct creating *k)
 {
 	struct cg_limits lim;
@@ -444,7 +494,7 @@ static void undo_cgroup(struct creating *k)
 	k->cg = NULL;
 }
 
-/* 5. What the VMM inherits besides its stdio, and the jail around it. */
+/* 6. What the VMM inherits besides its stdio, and the jail around it. */
 static int make_jail(struct creating *k)
 {
 	struct jail_config *jc = &k->jc;
@@ -535,7 +585,7 @@ static uint64_t start_time(pid_t pid)
 	return start;
 }
 
-/* 6. The VMM. As subreaper, hyrun can reap it on failure even when the jail put it
+/* 7. The VMM. As subreaper, hyrun can reap it on failure even when the jail put it
  * in a pid namespace behind an intermediate process. */
 static int start_vmm(struct creating *k)
 {
@@ -563,6 +613,7 @@ static int start_vmm(struct creating *k)
 		close_fd(&saved[1]);
 	}
 	/* Only the VMM keeps its ends. */
+	close_taps(k);
 	close_fd(&k->ctl);
 	close_fd(&k->ready[1]);
 	close_fd(&k->slave);
@@ -598,7 +649,7 @@ static int run_hooks(struct creating *k, enum oci_hook_kind kind)
 		   : 0;
 }
 
-/* 7. The guest prepares the workload. */
+/* 8. The guest prepares the workload. */
 static int wait_ready(struct creating *k)
 {
 	int timeout = create_timeout_s(), st;
@@ -619,7 +670,7 @@ static int wait_ready(struct creating *k)
 	}
 }
 
-/* 8. Created. */
+/* 9. Created. */
 static int finish(struct creating *k)
 {
 	k->c->st.status = OCI_STATUS_CREATED;
@@ -644,13 +695,14 @@ int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vm
 	k->slave = k->ctl = k->ready[0] = k->ready[1] = -1;
 	k->min_fd = STDERR_FILENO + 1 + (int)o->preserve_fds;
 
-	if (load_spec(k) || plan_vm(k) || make_state(k) || make_cgroup(k) || make_jail(k) ||
-	    start_vmm(k) || run_hooks(k, OCI_HOOK_PRESTART) ||
+	if (load_spec(k) || plan_vm(k) || make_state(k) || wire_network(k) || make_cgroup(k) ||
+	    make_jail(k) || start_vmm(k) || run_hooks(k, OCI_HOOK_PRESTART) ||
 	    run_hooks(k, OCI_HOOK_CREATE_RUNTIME) || wait_ready(k) ||
 	    run_hooks(k, OCI_HOOK_CREATE_CONTAINER) || finish(k)) {
 		rt_error("%s", k->err);
 		undo_vmm(k);
 		undo_cgroup(k);
+		undo_network(k);
 		undo_state(k);
 		goto out;
 	}

@@ -11,6 +11,7 @@
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
+#include "runtime/network.h"
 
 int container_delete(struct rt_global *g, const char *id, bool force)
 {
@@ -58,6 +59,9 @@ int container_delete(struct rt_global *g, const char *id, bool force)
 	if (container_wait_vmm(c, HY_KILL_WAIT_S * 1000))
 		rt_warn("hyrun-vmm (pid %d) is still there %d s after SIGKILL", (int)c->st.pid,
 			HY_KILL_WAIT_S);
+	/* The taps went with the VMM; the filters and qdiscs create added go now. */
+	if (network_unwire_saved(c->dirfd, err, sizeof(err)))
+		rt_warn("network: %s", err);
 	if (cg) {
 		if (cgroup_destroy(cg) < 0)
 			rt_warn("removing the cgroup %s failed", cgroup_path(cg));

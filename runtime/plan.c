@@ -283,6 +283,21 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec,
 	return 0;
 }
 
+int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t nr_nics, char *err,
+		     size_t errlen)
+{
+	char msg[512], *text;
+
+	p->gc.nics = nics;
+	p->gc.nr_nics = nr_nics;
+	text = guest_config_encode(&p->gc, msg, sizeof(msg));
+	if (!text)
+		return hy_err(err, errlen, -EINVAL, "the guest configuration: %s", msg);
+	free(p->guest_config_text);
+	p->guest_config_text = text;
+	return 0;
+}
+
 void plan_free(struct container_plan *p)
 {
 	for (size_t i = 0; p->owned && i < p->nr_owned; i++)

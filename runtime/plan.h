@@ -72,4 +72,12 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec,
 	       const struct plan_request *req, char *err, size_t errlen);
 void plan_free(struct container_plan *p);
 
+/*
+ * Give the guest its NICs (what hyrun create read from the container's
+ * network namespace) and encode the guest configuration again. gc.nics then
+ * points into `nics`, which must outlive the plan. 0 or -errno with err.
+ */
+int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t nr_nics, char *err,
+		     size_t errlen);
+
 #endif
