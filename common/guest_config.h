@@ -45,9 +45,10 @@
  *   },
  *   "network": [                                                 opt
  *     {"name": "eth0",         the guest's NIC with this MAC takes this name
- *                              (1 to 15 bytes, no '/', ':' or white space,
- *                              not "lo")
- *      "mac": "02:42:ac:11:00:02",          lower or upper case hex
+ *                              (1 to 15 bytes, no '/', ':', '%' or white
+ *                              space, not "lo", "." or "..")
+ *      "mac": "02:42:ac:11:00:02",          lower or upper case hex;
+ *                                           unicast, not all zero
  *      "mtu": 1500,                         PLAN_MIN_MTU..PLAN_MAX_MTU
  *      "addresses": ["10.88.0.5/16", "fd00::5/64"],              opt
  *      "routes": [                                                opt
@@ -55,7 +56,8 @@
  *         "gateway": "10.88.0.1",        absent: on the link     opt
  *         "source": "10.88.0.5",         preferred source        opt
  *         "metric": 100,                 0..UINT32_MAX           opt
- *         "mtu": 1400}, ...]             the route's MTU         opt
+ *         "mtu": 1400}, ...]             the route's MTU,        opt
+ *                                        PLAN_MIN_MTU..PLAN_MAX_MTU
  *     }, ...]
  *       at most GC_MAX_NICS interfaces (names and MACs unique), each with
  *       at most GC_MAX_ADDRESSES addresses and GC_MAX_ROUTES routes; a
