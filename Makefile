@@ -16,7 +16,10 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
 endif
-CPPFLAGS += -I. -D_GNU_SOURCE -MMD -MP
+# libnl-route: hyrun-init configures the guest's network with it (rootfs/init/net.c).
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
+NL_LIBS  := $(shell pkg-config --libs libnl-route-3.0)
+CPPFLAGS += -I. -D_GNU_SOURCE -MMD -MP $(NL_CFLAGS)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread
 
 # --- objects, one per line ---------------------------------------------------
@@ -106,7 +109,12 @@ INIT_OBJS := \
 	rootfs/init/supervise.o \
 	rootfs/init/mounts.o \
 	rootfs/init/process.o \
-	rootfs/init/seccomp.o
+	rootfs/init/seccomp.o \
+	rootfs/init/net.o
+
+# The parts of hyrun-init the unit tests link too (library-style: they never print).
+INIT_TESTED_OBJS := \
+	rootfs/init/net.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
@@ -141,7 +149,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
 	tests/unit/test_runtime_cli.o \
-	tests/unit/test_runtime_hooks.o
+	tests/unit/test_runtime_hooks.o \
+	tests/unit/test_rootfs_init_net.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(VMM_OBJS)
@@ -151,7 +160,10 @@ LIB_LIBS := -ljansson -lseccomp
 VMM_LIBS := -ljansson -lseccomp
 VMM_STATIC := $(if $(filter 1,$(SANITIZE)),,-static)
 # hyrun-init links these statically (their .a files come with the -dev packages).
-INIT_LIBS := -ljansson -lseccomp -lcap
+# libnl-3.a makes the linker warn that getaddrinfo() and getprotobyname() would need
+# glibc's shared NSS modules at run time: hyrun-init calls nothing that reaches them
+# (libnl's name lookups for printing objects).
+INIT_LIBS := -ljansson -lseccomp -lcap $(NL_LIBS)
 
 # --- outputs -------------------------------------------------------------------
 # One static library per layer; each binary links only the layers it may use, so a
@@ -233,10 +245,10 @@ $(PROBE_BIN): tests/probe/probe.c
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -static -o $@ $<
 
 # The jail tests run build/probe inside the jail.
-$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(OCI_LIB) $(VMM_LIB) \
-		$(COMMON_LIB) | $(PROBE_BIN)
+$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) \
+		$(call obj,$(INIT_TESTED_OBJS)) $(OCI_LIB) $(VMM_LIB) $(COMMON_LIB) | $(PROBE_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) $(NL_LIBS) \
 		$(shell pkg-config --libs criterion)
 
 setup:
@@ -325,9 +337,9 @@ $(ASAN_LIB): $(addprefix $(ASAN_DIR)/obj/,$(FUZZ_LIB_OBJS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS) $(RUNTIME_OBJS)) \
-		$(ASAN_LIB) | $(PROBE_BIN)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
+$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS) $(RUNTIME_OBJS) \
+		$(INIT_TESTED_OBJS)) $(ASAN_LIB) | $(PROBE_BIN)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) $(NL_LIBS) \
 		$(shell pkg-config --libs criterion)
 
 # Criterion only warns when a test's worker dies in teardown (where LeakSanitizer

@@ -65,8 +65,11 @@
  *       hyrun-init brings up "lo" in every case, then each NIC: renamed,
  *       MTU, addresses (IPv6 without duplicate address detection), up,
  *       then the routes in the order given (the runtime lists the routes
- *       on the link before those through a gateway). Absent or empty: the
- *       guest has loopback only.
+ *       on the link before those through a gateway), in the main table as
+ *       `ip route replace` adds them: one equal to a route the kernel made
+ *       for an address (same destination and metric) takes its place. Any
+ *       failure stops the container before its process runs
+ *       (rootfs/init/net.h). Absent or empty: the guest has loopback only.
  *   "sysctl": {"net.ipv4.ip_forward": "1"},                      opt
  *   "seccomp": {                                                 opt
  *     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,   (ret opt)
