@@ -16,7 +16,11 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
 endif
-CPPFLAGS += -I. -D_GNU_SOURCE -MMD -MP
+# libnl-route: netns/ wires the container's network namespace with it, and hyrun-init
+# configures the guest's network (rootfs/init/net.c).
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
+NL_LIBS  := $(shell pkg-config --libs libnl-route-3.0)
+CPPFLAGS += -I. -D_GNU_SOURCE -MMD -MP $(NL_CFLAGS)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread
 
 # --- objects, one per line ---------------------------------------------------
@@ -105,8 +109,7 @@ RUNTIME_OBJS := \
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
-NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0)
-RUNTIME_LIBS := -lcap $(shell pkg-config --libs libnl-route-3.0)
+RUNTIME_LIBS := -lcap $(NL_LIBS)
 
 # hyrun-init: its own files, linked with the common layer (built again without -pthread)
 # and nothing else: not the config.json parser.
@@ -116,7 +119,12 @@ INIT_OBJS := \
 	rootfs/init/supervise.o \
 	rootfs/init/mounts.o \
 	rootfs/init/process.o \
-	rootfs/init/seccomp.o
+	rootfs/init/seccomp.o \
+	rootfs/init/net.o
+
+# The parts of hyrun-init the unit tests link too (library-style: they never print).
+INIT_TESTED_OBJS := \
+	rootfs/init/net.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
@@ -152,7 +160,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_create.o \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o \
-	tests/unit/test_netns_netns.o
+	tests/unit/test_netns_netns.o \
+	tests/unit/test_rootfs_init_net.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)
@@ -162,7 +171,10 @@ LIB_LIBS := -ljansson -lseccomp
 VMM_LIBS := -ljansson -lseccomp
 VMM_STATIC := $(if $(filter 1,$(SANITIZE)),,-static)
 # hyrun-init links these statically (their .a files come with the -dev packages).
-INIT_LIBS := -ljansson -lseccomp -lcap
+# libnl-3.a makes the linker warn that getaddrinfo() and getprotobyname() would need
+# glibc's shared NSS modules at run time: hyrun-init calls nothing that reaches them
+# (libnl's name lookups for printing objects).
+INIT_LIBS := -ljansson -lseccomp -lcap $(NL_LIBS)
 
 # --- outputs -------------------------------------------------------------------
 # One static library per layer; each binary links only the layers it may use, so a
@@ -251,10 +263,11 @@ $(PROBE_BIN): tests/probe/probe.c
 	$(CC) -std=gnu11 $(WARN) -O2 -g $(CPPFLAGS) -static -o $@ $<
 
 # The jail tests run build/probe inside the jail.
-$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) $(OCI_LIB) $(NETNS_LIB) \
-		$(VMM_LIB) $(COMMON_LIB) | $(PROBE_BIN)
+$(UNIT_BIN): $(call obj,$(UNIT_TEST_OBJS)) $(call obj,$(RUNTIME_OBJS)) \
+		$(call obj,$(INIT_TESTED_OBJS)) $(OCI_LIB) $(NETNS_LIB) $(VMM_LIB) $(COMMON_LIB) \
+		| $(PROBE_BIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) $(NL_LIBS) \
 		$(shell pkg-config --libs criterion)
 
 setup:
@@ -335,11 +348,6 @@ FUZZ_JOBS ?= 1
 .SECONDARY: $(foreach d,$(ASAN_DIR) $(FUZZ_DIR),$(addprefix $(d)/obj/tests/fuzz/, \
 	$(patsubst %,fuzz_%.o,$(FUZZ_NAMES)) replay.o quiet_log.o))
 
-# netns/ and its tests include libnl's headers.
-$(BUILD)/obj/netns/%.o $(BUILD)/obj/tests/unit/test_netns_%.o $(ASAN_DIR)/obj/netns/%.o \
-		$(ASAN_DIR)/obj/tests/unit/test_netns_%.o $(FUZZ_DIR)/obj/netns/%.o: \
-		CPPFLAGS += $(NL_CFLAGS)
-
 $(ASAN_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O1 -g $(SAN_FLAGS) $(CPPFLAGS) -pthread -c -o $@ $<
@@ -348,9 +356,9 @@ $(ASAN_LIB): $(addprefix $(ASAN_DIR)/obj/,$(FUZZ_LIB_OBJS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS) $(RUNTIME_OBJS)) \
-		$(ASAN_LIB) | $(PROBE_BIN)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) \
+$(ASAN_DIR)/unit-tests: $(addprefix $(ASAN_DIR)/obj/,$(UNIT_TEST_OBJS) $(RUNTIME_OBJS) \
+		$(INIT_TESTED_OBJS)) $(ASAN_LIB) | $(PROBE_BIN)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(LIB_LIBS) $(RUNTIME_LIBS) $(NL_LIBS) \
 		$(shell pkg-config --libs criterion)
 
 # Criterion only warns when a test's worker dies in teardown (where LeakSanitizer

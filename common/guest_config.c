@@ -6,16 +6,20 @@
  */
 #include "common/guest_config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/agent_proto.h"
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/plan.h"
 #include "common/strv.h"
 
 /* What guest_config_free() releases: the document the strings point into and
@@ -469,6 +473,252 @@ static int decode_process(struct dec *d, json_t *p, struct guest_config *gc)
 	return decode_process_opts(d, p, gc);
 }
 
+/* --- network ------------------------------------------------------------------ */
+
+static unsigned ip_bits(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+/* An address of either family, without prefix: the first len bytes of s. */
+static bool parse_addr(const char *s, size_t len, int *family, uint8_t out[16])
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(out, 0, 16);
+	*family = memchr(buf, ':', len) ? AF_INET6 : AF_INET;
+	return inet_pton(*family, buf, out) == 1;
+}
+
+/* "10.88.0.5/16", "fd00::5/64": the prefix length in decimal, without sign
+ * or leading zero. */
+static int get_ip(struct dec *d, json_t *v, const char *path, struct gc_ip *ip)
+{
+	const char *s, *slash, *p;
+	size_t n;
+
+	if (!json_is_string(v))
+		return bad(d, path, "must be a string");
+	s = json_string_value(v);
+	slash = strchr(s, '/');
+	p = slash ? slash + 1 : "";
+	n = strlen(p);
+	if (!slash || !parse_addr(s, (size_t)(slash - s), &ip->family, ip->addr) || n == 0 ||
+	    n > 3 || strspn(p, "0123456789") != n || (n > 1 && p[0] == '0'))
+		return bad(d, path,
+			   "\"%s\" is not an address with a prefix length like 10.88.0.5/16 or "
+			   "fd00::5/64",
+			   s);
+	ip->prefix = (unsigned)strtoul(p, NULL, 10);
+	if (ip->prefix > ip_bits(ip->family))
+		return bad(d, path, "prefix length %u is more than %u", ip->prefix,
+			   ip_bits(ip->family));
+	return 0;
+}
+
+/* A gateway or a source: an address of the family `family`, without prefix. */
+static int get_host_ip(struct dec *d, json_t *v, const char *path, int family, uint8_t out[16])
+{
+	int f;
+
+	if (!json_is_string(v) || !parse_addr(json_string_value(v), json_string_length(v), &f, out))
+		return bad(d, path, "must be an IPv4 or IPv6 address");
+	if (f != family)
+		return bad(d, path, "must be an %s address, as the destination is",
+			   family == AF_INET ? "IPv4" : "IPv6");
+	return 0;
+}
+
+/* No bit set past the prefix. */
+static bool is_network(const struct gc_ip *ip)
+{
+	for (unsigned i = 0; i < ip_bits(ip->family) / 8; i++) {
+		unsigned bits = ip->prefix > i * 8 ? ip->prefix - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+
+		if (ip->addr[i] & (uint8_t)~mask)
+			return false;
+	}
+	return true;
+}
+
+/* A name the kernel takes as it is (dev_valid_name()); '%' would make it a
+ * template that the kernel fills with a number. */
+static bool ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > GC_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "lo"))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s == '%' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int decode_route(struct dec *d, json_t *v, const char *rp, struct gc_route *rt)
+{
+	static const char *const known[] = {"destination", "gateway", "source",
+					    "metric",	   "mtu",     NULL};
+	char path[PATH_LEN + 16];
+	json_t *f;
+	int64_t x;
+	int r;
+
+	if ((r = get_object(d, v, rp, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.destination", rp);
+	if ((r = get_ip(d, json_object_get(v, "destination"), path, &rt->destination)))
+		return r;
+	if (!is_network(&rt->destination))
+		return bad(d, path, "\"%s\" has bits set past the prefix",
+			   json_string_value(json_object_get(v, "destination")));
+	snprintf(path, sizeof(path), "%s.gateway", rp);
+	if ((f = json_object_get(v, "gateway"))) {
+		if ((r = get_host_ip(d, f, path, rt->destination.family, rt->gateway)))
+			return r;
+		rt->has_gateway = true;
+	}
+	snprintf(path, sizeof(path), "%s.source", rp);
+	if ((f = json_object_get(v, "source"))) {
+		if ((r = get_host_ip(d, f, path, rt->destination.family, rt->source)))
+			return r;
+		rt->has_source = true;
+	}
+	snprintf(path, sizeof(path), "%s.metric", rp);
+	if ((f = json_object_get(v, "metric")) && (r = get_u32(d, f, path, &rt->metric)))
+		return r;
+	snprintf(path, sizeof(path), "%s.mtu", rp);
+	if ((f = json_object_get(v, "mtu"))) {
+		if ((r = get_int(d, f, path, PLAN_MIN_MTU, PLAN_MAX_MTU, &x)))
+			return r;
+		rt->mtu = (uint32_t)x;
+	}
+	return 0;
+}
+
+static int decode_addresses(struct dec *d, json_t *v, const char *np, struct gc_nic *nic)
+{
+	char path[PATH_LEN];
+	struct gc_ip *ips;
+	size_t n = json_array_size(v);
+	int r;
+
+	snprintf(path, sizeof(path), "%s.addresses", np);
+	if (!json_is_array(v))
+		return bad(d, path, "must be an array of strings");
+	if (n > GC_MAX_ADDRESSES)
+		return bad(d, path, "at most %d addresses", GC_MAX_ADDRESSES);
+	ips = store_alloc(d, n, sizeof(*ips));
+	if (!ips)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s.addresses[%zu]", np, i);
+		if ((r = get_ip(d, json_array_get(v, i), path, &ips[i])))
+			return r;
+	}
+	nic->addresses = ips;
+	nic->nr_addresses = n;
+	return 0;
+}
+
+static int decode_routes(struct dec *d, json_t *v, const char *np, struct gc_nic *nic)
+{
+	char path[PATH_LEN], rp[PATH_LEN];
+	struct gc_route *routes;
+	size_t n = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s.routes", np);
+	if ((r = check_array(d, v, path, &n)))
+		return r;
+	if (n > GC_MAX_ROUTES)
+		return bad(d, path, "at most %d routes", GC_MAX_ROUTES);
+	routes = store_alloc(d, n, sizeof(*routes));
+	if (!routes)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rp, sizeof(rp), "%s.routes[%zu]", np, i);
+		if ((r = decode_route(d, json_array_get(v, i), rp, &routes[i])))
+			return r;
+	}
+	nic->routes = routes;
+	nic->nr_routes = n;
+	return 0;
+}
+
+/* nics[idx], checked against the NICs before it. */
+static int decode_nic(struct dec *d, json_t *v, size_t idx, struct gc_nic *nics)
+{
+	static const char *const known[] = {"name", "mac", "mtu", "addresses", "routes", NULL};
+	static const uint8_t zero[6];
+	struct gc_nic *nic = &nics[idx];
+	char np[BASE_LEN], path[PATH_LEN];
+	const char *mac = NULL;
+	int64_t x;
+	json_t *f;
+	int r;
+
+	snprintf(np, sizeof(np), "network[%zu]", idx);
+	if ((r = get_object(d, v, np, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.name", np);
+	if ((r = get_string(d, json_object_get(v, "name"), path, true, &nic->name)))
+		return r;
+	if (!ifname_valid(nic->name))
+		return bad(d, path,
+			   "\"%s\" is not an interface name: 1 to %d bytes without '/', ':', '%%' "
+			   "or white space, not \"lo\", \".\" or \"..\"",
+			   nic->name, GC_IFNAME_MAX);
+	for (size_t i = 0; i < idx; i++)
+		if (!strcmp(nics[i].name, nic->name))
+			return bad(d, path, "\"%s\" given twice", nic->name);
+	snprintf(path, sizeof(path), "%s.mac", np);
+	if ((r = get_string(d, json_object_get(v, "mac"), path, true, &mac)))
+		return r;
+	if (plan_parse_mac(mac, nic->mac))
+		return bad(d, path, "\"%s\" is not six hex pairs like 02:42:ac:11:00:02", mac);
+	if ((nic->mac[0] & 1) || !memcmp(nic->mac, zero, sizeof(zero)))
+		return bad(d, path, "%s is not a unicast address", mac);
+	for (size_t i = 0; i < idx; i++)
+		if (!memcmp(nics[i].mac, nic->mac, sizeof(nic->mac)))
+			return bad(d, path, "%s given twice", mac);
+	snprintf(path, sizeof(path), "%s.mtu", np);
+	if ((r = get_int(d, json_object_get(v, "mtu"), path, PLAN_MIN_MTU, PLAN_MAX_MTU, &x)))
+		return r;
+	nic->mtu = (uint32_t)x;
+	if ((f = json_object_get(v, "addresses")) && (r = decode_addresses(d, f, np, nic)))
+		return r;
+	if ((f = json_object_get(v, "routes")) && (r = decode_routes(d, f, np, nic)))
+		return r;
+	return 0;
+}
+
+static int decode_network(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	struct gc_nic *nics;
+	size_t n = 0;
+	int r;
+
+	if ((r = check_array(d, v, "network", &n)))
+		return r;
+	if (n > GC_MAX_NICS)
+		return bad(d, "network", "at most %d interfaces", GC_MAX_NICS);
+	nics = store_alloc(d, n, sizeof(*nics));
+	if (!nics)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++)
+		if ((r = decode_nic(d, json_array_get(v, i), i, nics)))
+			return r;
+	gc->nics = nics;
+	gc->nr_nics = n;
+	return 0;
+}
+
 /* --- sysctl, seccomp ---------------------------------------------------------- */
 
 static int decode_sysctl(struct dec *d, json_t *v, struct guest_config *gc)
@@ -648,8 +898,8 @@ static int decode_seccomp(struct dec *d, json_t *v, struct guest_config *gc)
 
 static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 {
-	static const char *const known[] = {"version", "hostname", "root",    "mounts",
-					    "process", "sysctl",   "seccomp", NULL};
+	static const char *const known[] = {"version", "hostname", "root",    "mounts", "process",
+					    "network", "sysctl",   "seccomp", NULL};
 	int64_t version;
 	json_t *v;
 	int r;
@@ -671,6 +921,8 @@ static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 	if (!(v = json_object_get(doc, "process")))
 		return bad(d, "process", "required");
 	if ((r = decode_process(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "network")) && (r = decode_network(d, v, gc)))
 		return r;
 	if ((v = json_object_get(doc, "sysctl")) && (r = decode_sysctl(d, v, gc)))
 		return r;
@@ -929,6 +1181,116 @@ static json_t *enc_seccomp(struct enc *e, const struct gc_seccomp *sc)
 	return o;
 }
 
+/* An address with (prefix >= 0) or without its prefix length. */
+static json_t *enc_ip(struct enc *e, const char *path, int family, const uint8_t *addr,
+		      long long prefix)
+{
+	char text[INET6_ADDRSTRLEN + 24];
+	json_t *v;
+
+	if (family != AF_INET && family != AF_INET6) {
+		enc_fail(e, path, "family %d is neither AF_INET nor AF_INET6", family);
+		return NULL;
+	}
+	inet_ntop(family, addr, text, INET6_ADDRSTRLEN);
+	if (prefix >= 0)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%lld", prefix);
+	v = json_string(text);
+	if (!v)
+		enc_fail(e, path, "out of memory");
+	return v;
+}
+
+/* Appends v to a (taking v); NULL is out of memory or an error already noted. */
+static void append(struct enc *e, json_t *a, json_t *v, const char *path)
+{
+	if (!v || json_array_append_new(a, v) < 0) {
+		if (!e->r)
+			e->r = hy_err(e->err, e->errlen, -ENOMEM, "%s: out of memory", path);
+	}
+}
+
+static json_t *enc_route(struct enc *e, const struct gc_route *rt, const char *rp)
+{
+	char path[PATH_LEN + 16];
+	int family = rt->destination.family;
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	snprintf(path, sizeof(path), "%s.destination", rp);
+	put(e, o, "destination",
+	    enc_ip(e, path, family, rt->destination.addr, rt->destination.prefix));
+	snprintf(path, sizeof(path), "%s.gateway", rp);
+	if (rt->has_gateway)
+		put(e, o, "gateway", enc_ip(e, path, family, rt->gateway, -1));
+	snprintf(path, sizeof(path), "%s.source", rp);
+	if (rt->has_source)
+		put(e, o, "source", enc_ip(e, path, family, rt->source, -1));
+	if (rt->metric)
+		put(e, o, "metric", json_integer(rt->metric));
+	if (rt->mtu)
+		put(e, o, "mtu", json_integer(rt->mtu));
+	return o;
+}
+
+static json_t *enc_nic(struct enc *e, const struct gc_nic *nic, size_t idx)
+{
+	char np[BASE_LEN], path[PATH_LEN], mac[18];
+	json_t *o = json_object(), *a;
+
+	if (!o)
+		return NULL;
+	snprintf(np, sizeof(np), "network[%zu]", idx);
+	snprintf(path, sizeof(path), "%s.name", np);
+	put(e, o, "name", enc_string(e, path, nic->name));
+	plan_format_mac(nic->mac, mac);
+	put(e, o, "mac", json_string(mac));
+	put(e, o, "mtu", json_integer(nic->mtu));
+	snprintf(path, sizeof(path), "%s.addresses", np);
+	if (nic->nr_addresses && !nic->addresses)
+		enc_fail(e, path, "missing");
+	else if (nic->nr_addresses) {
+		a = json_array();
+		for (size_t i = 0; a && i < nic->nr_addresses; i++) {
+			const struct gc_ip *ip = &nic->addresses[i];
+
+			snprintf(path, sizeof(path), "%s.addresses[%zu]", np, i);
+			append(e, a, enc_ip(e, path, ip->family, ip->addr, ip->prefix), path);
+		}
+		put(e, o, "addresses", a);
+	}
+	snprintf(path, sizeof(path), "%s.routes", np);
+	if (nic->nr_routes && !nic->routes)
+		enc_fail(e, path, "missing");
+	else if (nic->nr_routes) {
+		a = json_array();
+		for (size_t i = 0; a && i < nic->nr_routes; i++) {
+			snprintf(path, sizeof(path), "%s.routes[%zu]", np, i);
+			append(e, a, enc_route(e, &nic->routes[i], path), path);
+		}
+		put(e, o, "routes", a);
+	}
+	return o;
+}
+
+static json_t *enc_network(struct enc *e, const struct guest_config *gc)
+{
+	char path[PATH_LEN];
+	json_t *a;
+
+	if (!gc->nics) {
+		enc_fail(e, "network", "missing");
+		return NULL;
+	}
+	a = json_array();
+	for (size_t i = 0; a && i < gc->nr_nics; i++) {
+		snprintf(path, sizeof(path), "network[%zu]", i);
+		append(e, a, enc_nic(e, &gc->nics[i], i), path);
+	}
+	return a;
+}
+
 static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 {
 	json_t *doc = json_object();
@@ -950,6 +1312,8 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 		put(e, doc, "mounts", a);
 	}
 	put(e, doc, "process", enc_process(e, gc));
+	if (gc->nr_nics)
+		put(e, doc, "network", enc_network(e, gc));
 	if (gc->nr_sysctl) {
 		json_t *o = json_object();
 

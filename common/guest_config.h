@@ -45,9 +45,10 @@
  *   },
  *   "network": [                                                 opt
  *     {"name": "eth0",         the guest's NIC with this MAC takes this name
- *                              (1 to 15 bytes, no '/', ':' or white space,
- *                              not "lo")
- *      "mac": "02:42:ac:11:00:02",          lower or upper case hex
+ *                              (1 to 15 bytes, no '/', ':', '%' or white
+ *                              space, not "lo", "." or "..")
+ *      "mac": "02:42:ac:11:00:02",          lower or upper case hex;
+ *                                           unicast, not all zero
  *      "mtu": 1500,                         PLAN_MIN_MTU..PLAN_MAX_MTU
  *      "addresses": ["10.88.0.5/16", "fd00::5/64"],              opt
  *      "routes": [                                                opt
@@ -55,7 +56,8 @@
  *         "gateway": "10.88.0.1",        absent: on the link     opt
  *         "source": "10.88.0.5",         preferred source        opt
  *         "metric": 100,                 0..UINT32_MAX           opt
- *         "mtu": 1400}, ...]             the route's MTU         opt
+ *         "mtu": 1400}, ...]             the route's MTU,        opt
+ *                                        PLAN_MIN_MTU..PLAN_MAX_MTU
  *     }, ...]
  *       at most GC_MAX_NICS interfaces (names and MACs unique), each with
  *       at most GC_MAX_ADDRESSES addresses and GC_MAX_ROUTES routes; a
@@ -63,8 +65,11 @@
  *       hyrun-init brings up "lo" in every case, then each NIC: renamed,
  *       MTU, addresses (IPv6 without duplicate address detection), up,
  *       then the routes in the order given (the runtime lists the routes
- *       on the link before those through a gateway). Absent or empty: the
- *       guest has loopback only.
+ *       on the link before those through a gateway), in the main table as
+ *       `ip route replace` adds them: one equal to a route the kernel made
+ *       for an address (same destination and metric) takes its place. Any
+ *       failure stops the container before its process runs
+ *       (rootfs/init/net.h). Absent or empty: the guest has loopback only.
  *   "sysctl": {"net.ipv4.ip_forward": "1"},                      opt
  *   "seccomp": {                                                 opt
  *     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,   (ret opt)

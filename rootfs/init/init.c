@@ -25,6 +25,7 @@
 #include "common/guest_config.h"
 #include "common/time.h"
 #include "rootfs/init/init.h"
+#include "rootfs/init/net.h"
 
 /* The virtio-console ports appear asynchronously after virtio_console.ko loads. */
 #define PORT_POLL_INTERVAL_NS 1000000L
@@ -524,6 +525,27 @@ static void load_config(void)
 	init_dbg("hyrun-init: running '%s' from %s", config.args[0], HY_INIT_CONFIG);
 }
 
+/*
+ * Loopback, and the configuration's NICs, before anything of the workload
+ * runs (its sysctls then find the NICs under their names). A NIC that cannot
+ * be set up stops the container as a wrong configuration does. The self-test
+ * runs on the host: its network is left alone.
+ */
+static void setup_network(void)
+{
+	size_t nr = init.gc ? init.gc->nr_nics : 0;
+	char err[1024];
+
+	if (init.test) {
+		init_dbg("hyrun-init: self-test: network left alone");
+		return;
+	}
+	if (net_setup(init.gc ? init.gc->nics : NULL, nr, NET_NIC_WAIT_MS, err, sizeof(err)) < 0)
+		config_failed(err);
+	init_dbg("hyrun-init: network: lo and %zu interface(s) up (%" PRId64 " ms)", nr,
+		 hy_now_ms());
+}
+
 static void setup_test_mode(void)
 {
 	const char *root = getenv("HYRUN_INIT_TEST_ROOT");
@@ -574,6 +596,7 @@ int main(int argc, char **argv)
 		load_modules();
 	find_ports();
 	load_config();
+	setup_network();
 
 	report(supervise_workload(init.gc ? (char **)init.gc->args : read_argv(), &waitset));
 	power_off();

@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/guest_config.h"
+#include "common/plan.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check_strv(const char *const *v, size_t n, bool terminated)
@@ -35,6 +37,41 @@ static void check_mount(const struct gc_mount *m)
 		FUZZ_CHECK(m->file[0] && !strchr(m->file, '/'));
 }
 
+static unsigned ip_bits(int family)
+{
+	FUZZ_CHECK(family == AF_INET || family == AF_INET6);
+	return family == AF_INET ? 32 : 128;
+}
+
+static void check_nic(const struct guest_config *gc, size_t idx)
+{
+	const struct gc_nic *nic = &gc->nics[idx];
+
+	FUZZ_CHECK(nic->name && nic->name[0] && strlen(nic->name) <= GC_IFNAME_MAX);
+	FUZZ_CHECK(strcmp(nic->name, "lo") && !strpbrk(nic->name, "/:% \t\n"));
+	FUZZ_CHECK(!(nic->mac[0] & 1));
+	FUZZ_CHECK(nic->mtu >= PLAN_MIN_MTU && nic->mtu <= PLAN_MAX_MTU);
+	for (size_t i = 0; i < idx; i++)
+		FUZZ_CHECK(strcmp(gc->nics[i].name, nic->name) &&
+			   memcmp(gc->nics[i].mac, nic->mac, 6));
+	FUZZ_CHECK(nic->nr_addresses <= GC_MAX_ADDRESSES && nic->nr_routes <= GC_MAX_ROUTES);
+	FUZZ_CHECK(nic->addresses || !nic->nr_addresses);
+	FUZZ_CHECK(nic->routes || !nic->nr_routes);
+	for (size_t i = 0; i < nic->nr_addresses; i++)
+		FUZZ_CHECK(nic->addresses[i].prefix <= ip_bits(nic->addresses[i].family));
+	for (size_t i = 0; i < nic->nr_routes; i++) {
+		const struct gc_ip *dst = &nic->routes[i].destination;
+		unsigned bits = ip_bits(dst->family);
+
+		FUZZ_CHECK(dst->prefix <= bits);
+		/* nothing past the prefix */
+		for (unsigned b = dst->prefix; b < bits; b++)
+			FUZZ_CHECK(!(dst->addr[b / 8] & (0x80 >> (b % 8))));
+		FUZZ_CHECK(nic->routes[i].mtu == 0 || nic->routes[i].mtu >= PLAN_MIN_MTU);
+		FUZZ_CHECK(nic->routes[i].mtu <= PLAN_MAX_MTU);
+	}
+}
+
 static void check_config(const struct guest_config *gc)
 {
 	FUZZ_CHECK(gc->priv);
@@ -50,6 +87,9 @@ static void check_config(const struct guest_config *gc)
 		FUZZ_CHECK(!(gc->caps[s] >> hy_cap_last() >> 1));
 	for (size_t i = 0; i < gc->nr_rlimits; i++)
 		FUZZ_CHECK(hy_rlimit_name(gc->rlimits[i].resource));
+	FUZZ_CHECK(gc->nr_nics <= GC_MAX_NICS && (gc->nics || !gc->nr_nics));
+	for (size_t i = 0; i < gc->nr_nics; i++)
+		check_nic(gc, i);
 	for (size_t i = 0; i < gc->nr_sysctl; i++)
 		FUZZ_CHECK(gc->sysctl[i].key[0] && !strchr(gc->sysctl[i].key, '/') &&
 			   gc->sysctl[i].value);
@@ -87,6 +127,19 @@ static void check_same(const struct guest_config *a, const struct guest_config *
 		FUZZ_CHECK(a->rlimits[i].resource == b->rlimits[i].resource &&
 			   a->rlimits[i].hard == b->rlimits[i].hard &&
 			   a->rlimits[i].soft == b->rlimits[i].soft);
+	FUZZ_CHECK(a->nr_nics == b->nr_nics);
+	for (size_t i = 0; i < a->nr_nics; i++) {
+		const struct gc_nic *x = &a->nics[i], *y = &b->nics[i];
+
+		FUZZ_CHECK(!strcmp(x->name, y->name) && !memcmp(x->mac, y->mac, 6));
+		FUZZ_CHECK(x->mtu == y->mtu && x->nr_addresses == y->nr_addresses &&
+			   x->nr_routes == y->nr_routes);
+		for (size_t j = 0; j < x->nr_addresses; j++)
+			FUZZ_CHECK(
+			    !memcmp(&x->addresses[j], &y->addresses[j], sizeof(x->addresses[j])));
+		for (size_t j = 0; j < x->nr_routes; j++)
+			FUZZ_CHECK(!memcmp(&x->routes[j], &y->routes[j], sizeof(x->routes[j])));
+	}
 	if (a->seccomp) {
 		FUZZ_CHECK(a->seccomp->default_action == b->seccomp->default_action);
 		FUZZ_CHECK(a->seccomp->nr_syscalls == b->seccomp->nr_syscalls);

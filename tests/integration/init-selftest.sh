@@ -16,8 +16,10 @@ else
 	init=$work/hyrun-init
 	gcc -static -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 \
 		-Wno-unused-parameter -Werror -D_GNU_SOURCE -I"$top" -O2 -o "$init" \
-		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,guest_config}.c \
-		-ljansson -lseccomp -lcap || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+		$(pkg-config --cflags libnl-route-3.0) \
+		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,plan,guest_config}.c \
+		-ljansson -lseccomp -lcap $(pkg-config --libs libnl-route-3.0) ||
+		{ echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 passed=0
@@ -311,6 +313,28 @@ else
 		ok "config: invalid, the member named on the stderr port"
 	else
 		not_ok "config: invalid message" "stderr port: $(cat "$root/dev/stderr")"
+	fi
+
+	# The self-test leaves the host's network alone: the NICs are decoded, not applied.
+	new_root
+	set_config '"args":["/bin/true"],"cwd":"/","uid":0,"gid":0' \
+		'"network":[{"name":"eth0","mac":"02:42:ac:11:00:02","mtu":1500,
+		"addresses":["10.88.0.5/16"],"routes":[{"destination":"0.0.0.0/0",
+		"gateway":"10.88.0.1"}]}]'
+	run_init_shares
+	check_report "config: a network -> the workload runs" 0x0
+
+	new_root
+	set_config '"args":["/bin/true"],"cwd":"/","uid":0,"gid":0' \
+		'"network":[{"name":"eth0","mac":"02:42:ac:11:00:02","mtu":1500,
+		"routes":[{"destination":"10.88.0.1/16"}]}]'
+	run_init_shares
+	check_report "config: invalid network -> kind 2 code 125" 0x27d
+	if grep -q "hyrun-init: network\[0\].routes\[0\].destination: \"10.88.0.1/16\" has bits" \
+		"$root/dev/stderr"; then
+		ok "config: invalid network, the member named on the stderr port"
+	else
+		not_ok "config: invalid network message" "stderr port: $(cat "$root/dev/stderr")"
 	fi
 
 	new_root

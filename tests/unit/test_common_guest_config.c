@@ -2,12 +2,15 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "common/agent_proto.h"
 #include "common/guest_config.h"
+#include "common/plan.h"
 
 static const char *const args[] = {"/bin/sh", "-c", "echo hi", NULL};
 static const char *const env[] = {"PATH=/usr/bin:/bin", "TERM=xterm", NULL};
@@ -34,6 +37,34 @@ static const struct gc_mount mounts[] = {
 static const struct gc_rlimit rlimits[] = {
     {.resource = RLIMIT_NOFILE, .soft = 512, .hard = 1024},
     {.resource = RLIMIT_CORE, .soft = 0, .hard = UINT64_MAX},
+};
+static const struct gc_ip eth0_addrs[] = {
+    {.family = AF_INET, .addr = {10, 88, 0, 5}, .prefix = 16},
+    {.family = AF_INET6, .addr = {0xfd, 0, [15] = 5}, .prefix = 64},
+};
+static const struct gc_route eth0_routes[] = {
+    {.destination = {.family = AF_INET, .addr = {10, 88, 0, 0}, .prefix = 16}},
+    {.destination = {.family = AF_INET, .prefix = 0},
+     .has_gateway = true,
+     .gateway = {10, 88, 0, 1},
+     .has_source = true,
+     .source = {10, 88, 0, 5},
+     .metric = UINT32_MAX,
+     .mtu = 1400},
+    {.destination = {.family = AF_INET6, .prefix = 0},
+     .has_gateway = true,
+     .gateway = {0xfe, 0x80, [15] = 1},
+     .metric = 1024},
+};
+static const struct gc_nic nics[] = {
+    {.name = "eth0",
+     .mac = {0x02, 0x42, 0xac, 0x11, 0x00, 0x02},
+     .mtu = 1500,
+     .addresses = eth0_addrs,
+     .nr_addresses = 2,
+     .routes = eth0_routes,
+     .nr_routes = 3},
+    {.name = "net1", .mac = {0x0a, 0, 0, 0, 0, 0xff}, .mtu = PLAN_MAX_MTU},
 };
 static const struct gc_sysctl sysctls[] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "9"}};
 static const char *const arches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"};
@@ -90,6 +121,8 @@ static struct guest_config full(void)
 	    .no_new_privileges = true,
 	    .has_oom_score_adj = true,
 	    .oom_score_adj = -500,
+	    .nics = nics,
+	    .nr_nics = 2,
 	    .sysctl = sysctls,
 	    .nr_sysctl = 2,
 	    .seccomp = &seccomp,
@@ -116,6 +149,46 @@ static void same_strv(const char *const *a, size_t na, const char *const *b, siz
 	cr_assert_eq(na, nb);
 	for (size_t i = 0; i < na; i++)
 		cr_assert_str_eq(a[i], b[i]);
+}
+
+static void same_ip(int family, const uint8_t *a, const uint8_t *b)
+{
+	cr_assert(family == AF_INET || family == AF_INET6);
+	cr_assert_arr_eq(a, b, family == AF_INET ? 4 : 16);
+}
+
+static void same_nics(const struct guest_config *a, const struct guest_config *b)
+{
+	cr_assert_eq(a->nr_nics, b->nr_nics);
+	for (size_t i = 0; i < a->nr_nics; i++) {
+		const struct gc_nic *x = &a->nics[i], *y = &b->nics[i];
+
+		cr_assert_str_eq(x->name, y->name);
+		cr_assert_arr_eq(x->mac, y->mac, 6);
+		cr_assert_eq(x->mtu, y->mtu);
+		cr_assert_eq(x->nr_addresses, y->nr_addresses);
+		for (size_t j = 0; j < x->nr_addresses; j++) {
+			cr_assert_eq(x->addresses[j].family, y->addresses[j].family);
+			same_ip(x->addresses[j].family, x->addresses[j].addr, y->addresses[j].addr);
+			cr_assert_eq(x->addresses[j].prefix, y->addresses[j].prefix);
+		}
+		cr_assert_eq(x->nr_routes, y->nr_routes);
+		for (size_t j = 0; j < x->nr_routes; j++) {
+			const struct gc_route *p = &x->routes[j], *q = &y->routes[j];
+
+			cr_assert_eq(p->destination.family, q->destination.family);
+			same_ip(p->destination.family, p->destination.addr, q->destination.addr);
+			cr_assert_eq(p->destination.prefix, q->destination.prefix);
+			cr_assert_eq(p->has_gateway, q->has_gateway);
+			if (p->has_gateway)
+				same_ip(p->destination.family, p->gateway, q->gateway);
+			cr_assert_eq(p->has_source, q->has_source);
+			if (p->has_source)
+				same_ip(p->destination.family, p->source, q->source);
+			cr_assert_eq(p->metric, q->metric);
+			cr_assert_eq(p->mtu, q->mtu);
+		}
+	}
 }
 
 static void check_same(const struct guest_config *a, const struct guest_config *b)
@@ -158,6 +231,7 @@ static void check_same(const struct guest_config *a, const struct guest_config *
 	cr_assert_eq(a->no_new_privileges, b->no_new_privileges);
 	cr_assert_eq(a->has_oom_score_adj, b->has_oom_score_adj);
 	cr_assert_eq(a->oom_score_adj, b->oom_score_adj);
+	same_nics(a, b);
 	cr_assert_eq(a->nr_sysctl, b->nr_sysctl);
 	for (size_t i = 0; i < a->nr_sysctl; i++) {
 		cr_assert_str_eq(a->sysctl[i].key, b->sysctl[i].key);
@@ -450,4 +524,296 @@ Test(guest_config, encode_refuses)
 	gc.cwd = NULL;
 	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
 	cr_assert(strstr(err, "process.cwd: missing"), "%s", err);
+}
+
+Test(guest_config, network_encoding)
+{
+	struct guest_config gc = {
+	    .args = args, .nr_args = 1, .cwd = "/", .nics = nics, .nr_nics = 2};
+	char err[256], *text = guest_config_encode(&gc, err, sizeof(err));
+
+	cr_assert(text, "%s", err);
+	cr_assert(strstr(text,
+			 "\"network\":[{\"name\":\"eth0\",\"mac\":\"02:42:ac:11:00:02\","
+			 "\"mtu\":1500,\"addresses\":[\"10.88.0.5/16\",\"fd00::5/64\"],"
+			 "\"routes\":[{\"destination\":\"10.88.0.0/16\"},"
+			 "{\"destination\":\"0.0.0.0/0\",\"gateway\":\"10.88.0.1\","
+			 "\"source\":\"10.88.0.5\",\"metric\":4294967295,\"mtu\":1400},"
+			 "{\"destination\":\"::/0\",\"gateway\":\"fe80::1\",\"metric\":1024}]},"
+			 "{\"name\":\"net1\",\"mac\":\"0a:00:00:00:00:ff\",\"mtu\":65535}]"),
+		  "%s", text);
+	free(text);
+}
+
+#define NIC(s) "{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500" s "}"
+#define NET(s) DOC(PROC ",\"network\":[" s "]")
+
+Test(guest_config, decode_network)
+{
+	static const char text[] = NET(
+	    "{\"name\":\"net-1.a_b\",\"mac\":\"0A:BC:de:F0:00:01\",\"mtu\":68,"
+	    "\"addresses\":[\"192.168.1.255/24\",\"::ffff:10.0.0.1/128\",\"10.1.2.3/0\"],"
+	    "\"routes\":[{\"destination\":\"fd00:1::/32\",\"source\":\"fd00:1::2\",\"metric\":0},"
+	    "{\"destination\":\"192.168.1.128/25\",\"mtu\":65535},"
+	    "{\"destination\":\"10.9.9.9/32\",\"gateway\":\"192.168.1.1\"}]},"
+	    "{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":65535,\"addresses\":[],"
+	    "\"routes\":[]}");
+	static const uint8_t v6net[16] = {0xfd, 0, 0, 1};
+	struct guest_config gc;
+	char err[256];
+
+	cr_assert_eq(guest_config_decode(&gc, text, strlen(text), err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(gc.nr_nics, 2);
+	cr_assert_str_eq(gc.nics[0].name, "net-1.a_b");
+	cr_assert_arr_eq(gc.nics[0].mac, ((uint8_t[]){0x0a, 0xbc, 0xde, 0xf0, 0, 1}), 6);
+	cr_assert_eq(gc.nics[0].mtu, 68);
+	cr_assert_eq(gc.nics[0].nr_addresses, 3);
+	cr_assert_eq(gc.nics[0].addresses[0].family, AF_INET);
+	cr_assert_arr_eq(gc.nics[0].addresses[0].addr, ((uint8_t[]){192, 168, 1, 255}), 4);
+	cr_assert_eq(gc.nics[0].addresses[0].prefix, 24);
+	cr_assert_eq(gc.nics[0].addresses[1].family, AF_INET6);
+	cr_assert_eq(gc.nics[0].addresses[1].prefix, 128);
+	cr_assert_eq(gc.nics[0].addresses[1].addr[10], 0xff);
+	cr_assert_eq(gc.nics[0].addresses[1].addr[15], 1);
+	cr_assert_eq(gc.nics[0].addresses[2].prefix, 0);
+	cr_assert_eq(gc.nics[0].nr_routes, 3);
+	cr_assert_eq(gc.nics[0].routes[0].destination.family, AF_INET6);
+	cr_assert_arr_eq(gc.nics[0].routes[0].destination.addr, v6net, 16);
+	cr_assert_eq(gc.nics[0].routes[0].destination.prefix, 32);
+	cr_assert(!gc.nics[0].routes[0].has_gateway && gc.nics[0].routes[0].has_source);
+	cr_assert_eq(gc.nics[0].routes[0].source[15], 2);
+	cr_assert_eq(gc.nics[0].routes[0].mtu, 0);
+	cr_assert_eq(gc.nics[0].routes[1].mtu, 65535);
+	cr_assert(gc.nics[0].routes[2].has_gateway && !gc.nics[0].routes[2].has_source);
+	cr_assert_arr_eq(gc.nics[0].routes[2].gateway, ((uint8_t[]){192, 168, 1, 1}), 4);
+	cr_assert_eq(gc.nics[1].nr_addresses, 0);
+	cr_assert_eq(gc.nics[1].nr_routes, 0);
+	guest_config_free(&gc);
+}
+
+Test(guest_config, network_limits)
+{
+	struct gc_ip ips[GC_MAX_ADDRESSES + 1] = {0};
+	struct gc_route routes[GC_MAX_ROUTES + 1] = {0};
+	struct gc_nic many[GC_MAX_NICS + 1] = {0};
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "/", .nics = many};
+	char names[GC_MAX_NICS + 1][8], err[256], *text;
+
+	for (size_t i = 0; i < GC_MAX_ADDRESSES + 1; i++)
+		ips[i] =
+		    (struct gc_ip){.family = AF_INET, .addr = {10, 0, 0, (uint8_t)i}, .prefix = 8};
+	for (size_t i = 0; i < GC_MAX_ROUTES + 1; i++)
+		routes[i] = (struct gc_route){
+		    .destination = {.family = AF_INET, .addr = {10, (uint8_t)i}, .prefix = 16}};
+	for (size_t i = 0; i < GC_MAX_NICS + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "eth%zu", i);
+		many[i] = (struct gc_nic){.name = names[i],
+					  .mac = {2, 0, 0, 0, 0, (uint8_t)i + 1},
+					  .mtu = 1500,
+					  .addresses = ips,
+					  .nr_addresses = GC_MAX_ADDRESSES,
+					  .routes = routes,
+					  .nr_routes = GC_MAX_ROUTES};
+	}
+	gc.nr_nics = GC_MAX_NICS;
+	text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	free(text);
+	gc.nr_nics = GC_MAX_NICS + 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network: at most 4 interfaces"), "%s", err);
+	gc.nr_nics = 1;
+	many[0].nr_addresses = GC_MAX_ADDRESSES + 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].addresses: at most 32 addresses"), "%s", err);
+	many[0].nr_addresses = 0;
+	many[0].nr_routes = GC_MAX_ROUTES + 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].routes: at most 64 routes"), "%s", err);
+}
+
+Test(guest_config, bad_network)
+{
+	decode_fails(DOC(PROC ",\"network\":{}"), "network: must be an array of objects");
+	decode_fails(NET("[]"), "network[0]: must be an object");
+	decode_fails(NET(NIC(",\"ipv4\":[]")), "network[0]: unknown member \"ipv4\"");
+	/* name */
+	decode_fails(NET("{\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: must be a non-empty string");
+	decode_fails(NET("{\"name\":\"\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: must be a non-empty string");
+	decode_fails(NET("{\"name\":\"lo\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: \"lo\" is not an interface name");
+	decode_fails(
+	    NET("{\"name\":\"0123456789abcdef\",\"mac\":\"02:00:00:00:00:01\","
+		"\"mtu\":1500}"),
+	    "network[0].name: \"0123456789abcdef\" is not an interface name: 1 to 15 bytes");
+	decode_fails(NET("{\"name\":\"a/b\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: \"a/b\" is not");
+	decode_fails(NET("{\"name\":\"eth0:1\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: \"eth0:1\" is not");
+	decode_fails(NET("{\"name\":\"eth 0\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: \"eth 0\" is not");
+	decode_fails(NET("{\"name\":\"eth\\t\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name:");
+	decode_fails(NET("{\"name\":\"eth%d\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: \"eth%d\" is not");
+	decode_fails(NET("{\"name\":\"..\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].name: \"..\" is not");
+	decode_fails(NET(NIC("") "," NIC("")), "network[1].name: \"eth0\" given twice");
+	/* mac */
+	decode_fails(NET("{\"name\":\"eth0\",\"mtu\":1500}"),
+		     "network[0].mac: must be a non-empty string");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00\",\"mtu\":1500}"),
+		     "network[0].mac: \"02:00:00:00:00\" is not six hex pairs");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01:\",\"mtu\":1500}"),
+		     "network[0].mac: \"02:00:00:00:00:01:\" is not six hex pairs");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"02-00-00-00-00-01\",\"mtu\":1500}"),
+		     "network[0].mac: \"02-00-00-00-00-01\" is not six hex pairs");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"0g:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[0].mac: \"0g:00:00:00:00:01\" is not six hex pairs");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"01:00:5e:00:00:01\",\"mtu\":1500}"),
+		     "network[0].mac: 01:00:5e:00:00:01 is not a unicast address");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"00:00:00:00:00:00\",\"mtu\":1500}"),
+		     "network[0].mac: 00:00:00:00:00:00 is not a unicast address");
+	decode_fails(NET(NIC("") ",{\"name\":\"eth1\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1500}"),
+		     "network[1].mac: 02:00:00:00:00:01 given twice");
+	/* mtu */
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01\"}"),
+		     "network[0].mtu: must be an integer from 68 to 65535");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":67}"),
+		     "network[0].mtu: must be an integer from 68 to 65535");
+	decode_fails(NET("{\"name\":\"eth0\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":65536}"),
+		     "network[0].mtu: must be an integer from 68 to 65535");
+	/* addresses */
+	decode_fails(NET(NIC(",\"addresses\":\"10.0.0.1/8\"")),
+		     "network[0].addresses: must be an array of strings");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.1/8\",1]")),
+		     "network[0].addresses[1]: must be a string");
+	decode_fails(
+	    NET(NIC(",\"addresses\":[\"10.0.0.1\"]")),
+	    "network[0].addresses[0]: \"10.0.0.1\" is not an address with a prefix length");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.1/\"]")),
+		     "network[0].addresses[0]: \"10.0.0.1/\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.1/08\"]")),
+		     "network[0].addresses[0]: \"10.0.0.1/08\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.1/+8\"]")),
+		     "network[0].addresses[0]: \"10.0.0.1/+8\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.1/8/8\"]")),
+		     "network[0].addresses[0]: \"10.0.0.1/8/8\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.1/8\"]")),
+		     "network[0].addresses[0]: \"10.0.1/8\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.256/8\"]")),
+		     "network[0].addresses[0]: \"10.0.0.256/8\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"fd00::5::1/64\"]")),
+		     "network[0].addresses[0]: \"fd00::5::1/64\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"eth0/24\"]")),
+		     "network[0].addresses[0]: \"eth0/24\" is not an address");
+	decode_fails(NET(NIC(",\"addresses\":[\"10.0.0.1/33\"]")),
+		     "network[0].addresses[0]: prefix length 33 is more than 32");
+	decode_fails(NET(NIC(",\"addresses\":[\"fd00::1/129\"]")),
+		     "network[0].addresses[0]: prefix length 129 is more than 128");
+	decode_fails(NET(NIC(",\"addresses\":[\"fd00::1/1280\"]")),
+		     "network[0].addresses[0]: \"fd00::1/1280\" is not an address");
+	/* routes */
+	decode_fails(NET(NIC(",\"routes\":{}")), "network[0].routes: must be an array of objects");
+	decode_fails(NET(NIC(",\"routes\":[{\"gateway\":\"10.0.0.1\"}]")),
+		     "network[0].routes[0].destination: must be a string");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"default\"}]")),
+		     "network[0].routes[0].destination: \"default\" is not an address");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"10.0.0.0/8\",\"via\":\"x\"}]")),
+		     "network[0].routes[0]: unknown member \"via\"");
+	decode_fails(
+	    NET(NIC(",\"routes\":[{\"destination\":\"10.0.0.0/8\"},"
+		    "{\"destination\":\"10.0.0.1/8\"}]")),
+	    "network[0].routes[1].destination: \"10.0.0.1/8\" has bits set past the prefix");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"10.128.0.0/9\"},"
+			     "{\"destination\":\"10.192.0.0/9\"}]")),
+		     "network[0].routes[1].destination: \"10.192.0.0/9\" has bits set");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"fd00::1/127\"}]")),
+		     "network[0].routes[0].destination: \"fd00::1/127\" has bits set");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::1/0\"}]")),
+		     "network[0].routes[0].destination: \"::1/0\" has bits set");
+	decode_fails(
+	    NET(NIC(",\"routes\":[{\"destination\":\"0.0.0.0/0\","
+		    "\"gateway\":\"fd00::1\"}]")),
+	    "network[0].routes[0].gateway: must be an IPv4 address, as the destination is");
+	decode_fails(
+	    NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"gateway\":\"10.0.0.1\"}]")),
+	    "network[0].routes[0].gateway: must be an IPv6 address, as the destination is");
+	decode_fails(
+	    NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"gateway\":\"fd00::1/64\"}]")),
+	    "network[0].routes[0].gateway: must be an IPv4 or IPv6 address");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"gateway\":7}]")),
+		     "network[0].routes[0].gateway: must be an IPv4 or IPv6 address");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"source\":\"1.2.3.4\"}]")),
+		     "network[0].routes[0].source: must be an IPv6 address, as the destination is");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"metric\":-1}]")),
+		     "network[0].routes[0].metric: must be an integer from 0 to 4294967295");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"metric\":4294967296}]")),
+		     "network[0].routes[0].metric: must be an integer from 0 to 4294967295");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"mtu\":0}]")),
+		     "network[0].routes[0].mtu: must be an integer from 68 to 65535");
+	decode_fails(NET(NIC(",\"routes\":[{\"destination\":\"::/0\",\"mtu\":65536}]")),
+		     "network[0].routes[0].mtu: must be an integer from 68 to 65535");
+	decode_fails(NET(NIC("") ",{\"name\":\"eth1\",\"mac\":\"02:00:00:00:00:02\",\"mtu\":1500,"
+				 "\"routes\":[{},{\"destination\":\"::/0\"}]}"),
+		     "network[1].routes[0].destination: must be a string");
+}
+
+Test(guest_config, encode_refuses_network)
+{
+	struct gc_ip ip = {.family = AF_INET, .addr = {10, 0, 0, 1}, .prefix = 8};
+	struct gc_route rt = {.destination = {.family = AF_INET6, .prefix = 64}};
+	struct gc_nic nic = {.name = "eth0", .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500};
+	struct guest_config gc = {
+	    .args = args, .nr_args = 1, .cwd = "/", .nics = &nic, .nr_nics = 1};
+	char err[256], *text;
+
+	gc.nics = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network: missing"), "%s", err);
+	gc.nics = &nic;
+	nic.name = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].name: missing"), "%s", err);
+	nic.name = "eth0";
+	nic.mtu = 0;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].mtu: must be an integer from 68"), "%s", err);
+	nic.mtu = 1500;
+	nic.nr_addresses = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].addresses: missing"), "%s", err);
+	nic.addresses = &ip;
+	ip.family = AF_UNIX;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].addresses[0]: family 1 is neither AF_INET nor AF_INET6"),
+		  "%s", err);
+	ip.family = AF_INET;
+	ip.prefix = 4000000000u;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].addresses[0]: \"10.0.0.1/4000000000\" is not an address"),
+		  "%s", err);
+	ip.prefix = 8;
+	nic.nr_routes = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].routes: missing"), "%s", err);
+	nic.routes = &rt;
+	rt.has_gateway = true;
+	rt.gateway[0] = 0xfe;
+	rt.gateway[1] = 0x80;
+	text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	cr_assert(strstr(text, "\"routes\":[{\"destination\":\"::/64\",\"gateway\":\"fe80::\"}]"),
+		  "%s", text);
+	free(text);
+	rt.destination.addr[15] = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].routes[0].destination: \"::1/64\" has bits set"), "%s",
+		  err);
+	rt.destination.addr[15] = 0;
+	rt.destination.family = 0;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "network[0].routes[0].destination: family 0 is neither"), "%s", err);
 }
