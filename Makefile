@@ -160,6 +160,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_create.o \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o \
+	tests/unit/test_runtime_network.o \
 	tests/unit/test_netns_netns.o \
 	tests/unit/test_rootfs_init_net.o
 
