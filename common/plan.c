@@ -159,13 +159,14 @@ int plan_parse_net(const char *arg, struct plan_nic *out, char *err, size_t errl
 		} else if (klen == 3 && strncmp(p, "mtu", 3) == 0 && !have_mtu) {
 			if (parse_uint(v, (size_t)(end - v), PLAN_MAX_MTU, &n) || n < PLAN_MIN_MTU)
 				return hy_err(err, errlen, -EINVAL,
-					      "--net '%s': mtu must be %d to %d", arg,
-					      PLAN_MIN_MTU, PLAN_MAX_MTU);
+					      "--net '%s': mtu must be %d to %d", arg, PLAN_MIN_MTU,
+					      PLAN_MAX_MTU);
 			out->mtu = (uint32_t)n;
 			have_mtu = true;
 		} else {
-			return hy_err(err, errlen, -EINVAL, "--net '%s': unknown or repeated key '%.*s'",
-				      arg, (int)klen, p);
+			return hy_err(err, errlen, -EINVAL,
+				      "--net '%s': unknown or repeated key '%.*s'", arg, (int)klen,
+				      p);
 		}
 		if (*end && !end[1])
 			return hy_err(err, errlen, -EINVAL, "--net '%s': ends in ','", arg);
@@ -260,8 +261,8 @@ static bool plan_valid(const struct vm_plan *p)
 		return false;
 	for (size_t i = 0; i < p->nr_nics; i++)
 		if (p->nics[i].fd < 3 || (p->nics[i].mac[0] & 1) ||
-		    (p->nics[i].mtu && (p->nics[i].mtu < PLAN_MIN_MTU ||
-					p->nics[i].mtu > PLAN_MAX_MTU)))
+		    (p->nics[i].mtu &&
+		     (p->nics[i].mtu < PLAN_MIN_MTU || p->nics[i].mtu > PLAN_MAX_MTU)))
 			return false;
 	for (size_t i = 0; i < p->nr_shares; i++)
 		if (!plan_name_valid(p->shares[i].tag, PLAN_TAG_MAX) || !p->shares[i].dir)

@@ -205,8 +205,8 @@ Test(plan, net)
 	cr_assert_eq(n.mtu, 0);
 	plan_format_mac(n.mac, mac);
 	cr_assert_str_eq(mac, "02:42:ac:11:00:02");
-	cr_assert_eq(plan_parse_net("mtu=9000,mac=02:00:00:00:00:01,fd=7", &n, err, sizeof(err)),
-		     0, "%s", err);
+	cr_assert_eq(plan_parse_net("mtu=9000,mac=02:00:00:00:00:01,fd=7", &n, err, sizeof(err)), 0,
+		     "%s", err);
 	cr_assert_eq(n.fd, 7);
 	cr_assert_eq(n.mtu, 9000);
 	cr_assert_eq(n.mac[5], 1);
