@@ -75,6 +75,7 @@ VMM_OBJS := \
 	vmm/virtio/mmio.o \
 	vmm/virtio/console.o \
 	vmm/virtio/fs.o \
+	vmm/virtio/net.o \
 	vmm/fs/fuse.o \
 	vmm/fs/passthrough.o \
 	vmm/seccomp.o
@@ -143,6 +144,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_vmm_virtio_queue.o \
 	tests/unit/test_vmm_virtio_mmio.o \
 	tests/unit/test_vmm_virtio_console.o \
+	tests/unit/test_vmm_virtio_net.o \
 	tests/unit/test_vmm_control.o \
 	tests/unit/test_vmm_hw_serial.o \
 	tests/unit/test_vmm_hw_i8042.o \
@@ -325,7 +327,7 @@ clean:
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
 #   make fuzz-long   every libFuzzer harness for FUZZ_TIME seconds each (not in CI),
 #                    new coverage merged into tests/fuzz/corpus/ (hack/fuzz-long)
-FUZZ_NAMES := queue mmio console bzimage elf fuse spec serial i8042 guest_config
+FUZZ_NAMES := queue mmio console net bzimage elf fuse spec serial i8042 guest_config
 FUZZ_LIB_OBJS := $(ALL_LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
 FUZZ_CC := $(shell command -v clang 2>/dev/null)

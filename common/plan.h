@@ -25,8 +25,9 @@
  *                         inherited as descriptor N; MAC (six hex pairs
  *                         separated by ':', unicast) goes into its config
  *                         space, MTU (PLAN_MIN_MTU..PLAN_MAX_MTU) too when
- *                         given. hyrun-vmm only reads, writes and sets
- *                         offloads and the header size on it.
+ *                         given. hyrun-vmm only reads its flags, reads
+ *                         and writes frames, and sets the header size,
+ *                         the offloads and O_NONBLOCK on it.
  *   --guest-config FILE   the guest configuration (guest_config.h) that
  *                         hyrun-init applies; copied into the guest at
  *                         HY_INIT_CONFIG. Without it the workload (the

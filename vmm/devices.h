@@ -6,7 +6,8 @@
  * a KVM irqfd. Each of its queues gets a KVM ioeventfd on QueueNotify, so a
  * notification reaches the event loop without a vCPU exit to user space.
  * Devices are attached in order while the VM is set up; the guest sees them
- * in that order (the console first, then the shares in the plan's order).
+ * in that order (the console first, then the shares, then the NICs, each in the
+ * plan's order).
  */
 #ifndef HYRUN_VMM_DEVICES_H
 #define HYRUN_VMM_DEVICES_H

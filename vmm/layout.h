@@ -47,9 +47,9 @@
 #define HY_VIRTIO_MMIO_BASE 0xd0000000ULL
 #define HY_VIRTIO_MMIO_SIZE 0x200ULL
 #define HY_VIRTIO_IRQ_BASE 5
-/* The console, the root share and up to 9 bind-mounted directories. The
- * bound is the MP table: one interrupt route per GSI (5..15) must fit in its
- * 1 KiB with MPTABLE_MAX_CPUS processors (mptable.c asserts it). */
+/* The console, then up to 10 shares and NICs together. The bound is the MP table: one interrupt
+ * route per GSI (5..15) must fit in its 1 KiB with MPTABLE_MAX_CPUS processors (mptable.c asserts
+ * it). */
 #define HY_VIRTIO_MAX_DEVS 11
 
 /* Legacy devices. */
@@ -72,6 +72,7 @@
 _Static_assert(HY_VIRTIO_MAX_DEVS == PLAN_MAX_DEVICES,
 	       "one virtio-mmio window per device the plan allows");
 _Static_assert(PLAN_MAX_SHARES + 1 <= HY_VIRTIO_MAX_DEVS, "the console and every share fit");
+_Static_assert(PLAN_MAX_NICS + 1 <= HY_VIRTIO_MAX_DEVS, "the console and every NIC fit");
 _Static_assert(HY_VIRTIO_IRQ_BASE + HY_VIRTIO_MAX_DEVS - 1 <= 15,
 	       "virtio GSIs stay in the MP table's ISA range");
 

@@ -35,6 +35,7 @@ enum {
 	OPT_VIRTIO_CMDLINE,
 	OPT_ROOTFS,
 	OPT_SHARE,
+	OPT_NET,
 	OPT_FILE,
 	OPT_GUEST_CONFIG,
 	OPT_CONTROL_FD,
@@ -56,6 +57,7 @@ static const struct option options[] = {
     {"no-virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
     {"share", required_argument, NULL, OPT_SHARE},
+    {"net", required_argument, NULL, OPT_NET},
     {"file", required_argument, NULL, OPT_FILE},
     {"guest-config", required_argument, NULL, OPT_GUEST_CONFIG},
     {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
@@ -99,6 +101,12 @@ static void usage(FILE *f)
 		"                    virtio-fs with the mount tag TAG ([A-Za-z0-9._-], at most\n"
 		"                    %d bytes); \":ro\" makes it read-only (\":rw\", the default,\n"
 		"                    may end a DIR that itself ends in \":ro\"); at most %d\n"
+		"  --net fd=N,mac=MAC[,mtu=M]  a virtio-net NIC on the tap inherited as fd N\n"
+		"                    (opened with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), with the\n"
+		"                    guest MAC address MAC (like 02:00:00:00:00:01) and, when\n"
+		"                    given, the MTU M (%d to %d) announced to the guest;\n"
+		"                    repeatable, at most %d, seen by the guest in this order;\n"
+		"                    shares and NICs together at most %d\n"
 		"  --file NAME=FILE  copy the regular file FILE (at most %u MiB) into the guest\n"
 		"                    at %s/NAME, with its permission bits, when the VM\n"
 		"                    starts (a copy, not a live view)\n"
@@ -141,7 +149,8 @@ static void usage(FILE *f)
 		"\n"
 		"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun-vmm are\n"
 		"passed on to CMD.\n",
-		PLAN_MAX_VCPUS, PLAN_TAG_MAX, PLAN_MAX_SHARES, PLAN_FILE_MAX >> 20, HY_INIT_FILES,
+		PLAN_MAX_VCPUS, PLAN_TAG_MAX, PLAN_MAX_SHARES, PLAN_MIN_MTU, PLAN_MAX_MTU,
+		PLAN_MAX_NICS, PLAN_MAX_DEVICES - 1, PLAN_FILE_MAX >> 20, HY_INIT_FILES,
 		HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
 }
 
@@ -286,6 +295,67 @@ static int add_share(struct vm_plan *p, char *arg)
 	return 0;
 }
 
+/* --net fd=N,mac=MAC[,mtu=M]: one more NIC, on a tap and a MAC of its own. */
+static int add_nic(struct vm_plan *p, const char *arg)
+{
+	struct plan_nic *nic = &p->nics[p->nr_nics];
+	char err[512], mac[18];
+
+	if (p->nr_nics == PLAN_MAX_NICS) {
+		log_error("--net '%s': at most %d NICs", arg, PLAN_MAX_NICS);
+		return -ENOSPC;
+	}
+	if (plan_parse_net(arg, nic, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->nr_nics; i++) {
+		if (p->nics[i].fd == nic->fd) {
+			log_error("--net '%s': fd %d is already another NIC's tap", arg, nic->fd);
+			return -EINVAL;
+		}
+		if (!memcmp(p->nics[i].mac, nic->mac, sizeof(nic->mac))) {
+			plan_format_mac(nic->mac, mac);
+			log_error("--net '%s': MAC %s is already another NIC's", arg, mac);
+			return -EINVAL;
+		}
+	}
+	p->nr_nics++;
+	return 0;
+}
+
+/*
+ * The NICs once every option is known (--rootfs adds a share): they fit the
+ * device windows, and each tap is an open descriptor of its own, made
+ * close-on-exec (the runtime cleared the flag so that it was inherited).
+ */
+static int check_nics(const struct vm_plan *p)
+{
+	if (p->nr_shares + p->nr_nics > PLAN_MAX_DEVICES - 1) {
+		log_error("--net: %zu shares and %zu NICs: at most %d devices besides the console",
+			  p->nr_shares, p->nr_nics, PLAN_MAX_DEVICES - 1);
+		return -ENOSPC;
+	}
+	for (size_t i = 0; i < p->nr_nics; i++) {
+		int fd = p->nics[i].fd;
+
+		if (fd == p->control_fd || fd == p->ready_fd) {
+			log_error("--net fd=%d: also given as --%s-fd", fd,
+				  fd == p->control_fd ? "control" : "ready");
+			return -EINVAL;
+		}
+		if (fcntl(fd, F_GETFD) < 0) {
+			log_error("--net fd=%d: not an open descriptor (%s)", fd, strerror(errno));
+			return -EBADF;
+		}
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			log_error("--net fd=%d: %s", fd, strerror(errno));
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 /* --file NAME=FILE: one more file, with a name of its own. */
 static int add_file(struct vm_plan *p, const char *arg)
 {
@@ -406,6 +476,10 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg, const cha
 			if (add_share(plan, optarg))
 				return -1;
 			break;
+		case OPT_NET:
+			if (add_nic(plan, optarg))
+				return -1;
+			break;
 		case OPT_FILE:
 			if (add_file(plan, optarg))
 				return -1;
@@ -504,6 +578,10 @@ int main(int argc, char **argv)
 		return HY_STATUS_VMM_ERROR;
 	if (rootfs && rootfs_plan(&cfg, rootfs, &rootfs_config))
 		return HY_STATUS_VMM_ERROR;
+	if (check_nics(&cfg.plan)) {
+		free(rootfs_config);
+		return HY_STATUS_VMM_ERROR;
+	}
 
 	err[0] = '\0';
 	status = vm_create(&vm, &cfg, err, sizeof(err));

@@ -32,6 +32,7 @@
 #include "vmm/vcpu.h"
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/fs.h"
+#include "vmm/virtio/net.h"
 
 #define SLP_EN (1u << 5)
 /* A plan's share tag always fits the device's config space. */
@@ -63,6 +64,8 @@ struct vm {
 	struct virtio_console *console;
 	struct virtio_fs *fs[PLAN_MAX_SHARES];
 	unsigned nr_fs;
+	struct virtio_net *nics[PLAN_MAX_NICS];
+	unsigned nr_nics;
 	struct term term;
 	bool term_ready;
 
@@ -446,6 +449,42 @@ static int attach_shares(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * One virtio-net device per NIC, in the plan's order, attached after the
+ * shares. The taps were opened by the runtime; they stay open (and
+ * close-on-exec) for the life of the VM.
+ */
+static int open_nics(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_plan *p = &vm->cfg.plan;
+
+	for (size_t i = 0; i < p->nr_nics; i++) {
+		const struct plan_nic *nic = &p->nics[i];
+		struct virtio_net *n =
+		    virtio_net_new(vm->loop, nic->fd, nic->mac, nic->mtu, err, errlen);
+		char mac[18];
+
+		if (!n)
+			return -EINVAL;
+		vm->nics[vm->nr_nics++] = n;
+		plan_format_mac(nic->mac, mac);
+		log_debug("NIC %zu: fd %d, MAC %s, MTU %u%s", i, nic->fd, mac, nic->mtu,
+			  nic->mtu ? "" : " (not announced)");
+	}
+	return 0;
+}
+
+static int attach_nics(struct vm *vm, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < vm->nr_nics; i++) {
+		int r = devices_attach(&vm->devices, virtio_net_dev(vm->nics[i]), err, errlen);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int setup_vcpus(struct vm *vm, const struct boot_x86_result *boot, char *err, size_t errlen)
 {
 	unsigned n = vm->cfg.plan.cpus;
@@ -495,7 +534,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (p->cpus < 1 || p->cpus > HY_MAX_VCPUS || p->nr_shares > PLAN_MAX_SHARES || !p->kernel ||
+	if (p->cpus < 1 || p->cpus > HY_MAX_VCPUS || p->nr_shares > PLAN_MAX_SHARES ||
+	    p->nr_nics > PLAN_MAX_NICS || p->nr_shares + p->nr_nics > PLAN_MAX_DEVICES - 1 ||
+	    !p->kernel ||
 	    (!p->guest_config && !cfg->guest_config_data && (!cfg->argv || !cfg->argv[0])))
 		return hy_err(err, errlen, -EINVAL, "the VM plan is out of range");
 	vm = calloc(1, sizeof(*vm));
@@ -547,6 +588,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 		r = hy_err(err, errlen, -ENOMEM, "cannot create the event loop");
 		goto fail;
 	}
+	r = open_nics(vm, err, errlen);
+	if (r)
+		goto fail;
 	serial_init(&vm->serial, cfg->console ? STDERR_FILENO : -1, serial_set_irq, vm);
 	i8042_init(&vm->i8042);
 	vm->legacy_ready = true;
@@ -563,6 +607,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	if (r)
 		goto fail;
 	r = attach_shares(vm, err, errlen);
+	if (r)
+		goto fail;
+	r = attach_nics(vm, err, errlen);
 	if (r)
 		goto fail;
 	term_init(&vm->term, vm->loop, vm->console);
@@ -656,6 +703,8 @@ void vm_destroy(struct vm *vm)
 		virtio_console_free(vm->console);
 	for (unsigned i = 0; i < vm->nr_fs; i++)
 		virtio_fs_free(vm->fs[i]);
+	for (unsigned i = 0; i < vm->nr_nics; i++)
+		virtio_net_free(vm->nics[i]);
 	if (vm->legacy_ready) {
 		serial_destroy(&vm->serial);
 		i8042_destroy(&vm->i8042);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -17,8 +18,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <linux/if_tun.h>
 
 #include "vmm/seccomp.h"
 
@@ -209,6 +213,44 @@ Test(vmm_seccomp, risky_calls_are_checked_by_argument)
 	}
 }
 
+/* The taps are set up before the filter; once the VM runs only their offloads
+ * change. A tap's interface, owner, persistence, queues or filters never do. */
+Test(vmm_seccomp, tap_ioctls_are_only_tunsetoffload)
+{
+	static const struct {
+		unsigned long req;
+		const char *name;
+	} never[] = {
+	    {TUNSETIFF, "TUNSETIFF"},
+	    {TUNSETPERSIST, "TUNSETPERSIST"},
+	    {TUNSETOWNER, "TUNSETOWNER"},
+	    {TUNSETGROUP, "TUNSETGROUP"},
+	    {TUNSETLINK, "TUNSETLINK"},
+	    {TUNSETQUEUE, "TUNSETQUEUE"},
+	    {TUNATTACHFILTER, "TUNATTACHFILTER"},
+	    {TUNSETSTEERINGEBPF, "TUNSETSTEERINGEBPF"},
+	    {TUNSETFILTEREBPF, "TUNSETFILTEREBPF"},
+	    {TUNSETVNETHDRSZ, "TUNSETVNETHDRSZ"},
+	    {TUNSETSNDBUF, "TUNSETSNDBUF"},
+	    {TUNSETTXFILTER, "TUNSETTXFILTER"},
+	};
+	int ioctl_nr = seccomp_syscall_resolve_name("ioctl");
+	bool offload = false;
+
+	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++) {
+		const struct vmm_seccomp_rule *r = &vmm_seccomp_rules[i];
+
+		if (r->nr != ioctl_nr)
+			continue;
+		if (r->value == (uint32_t)TUNSETOFFLOAD)
+			offload = true;
+		for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++)
+			cr_assert_neq(r->value, (uint32_t)never[k].req, "%s is allowed",
+				      never[k].name);
+	}
+	cr_assert(offload, "TUNSETOFFLOAD is not allowed: virtio-net cannot follow the driver");
+}
+
 /* --- the filter, installed in a child ---------------------------------------------- */
 
 static void allowed_calls(void)
@@ -364,6 +406,38 @@ Test(vmm_seccomp, ioctl_requests_are_filtered, .timeout = 30)
 	run_confined(tcgets_on_pipe, &o);
 	snprintf(want, sizeof(want), "blocked system call ioctl (%d), argument 1 = %#x", SYS_ioctl,
 		 (unsigned)TIOCSTI);
+	expect_blocked(&o, want);
+}
+
+/* Made before the filter, as the taps are. */
+static int frame_pipe[2];
+
+static void tap_calls(void)
+{
+	char buf[8] = {0};
+	struct iovec out = {.iov_base = "frame", .iov_len = 5};
+	struct iovec in = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct ifreq ifr = {.ifr_flags = IFF_TAP};
+
+	/* Frames move with writev and readv (a pipe stands in for the tap). */
+	if (writev(frame_pipe[1], &out, 1) != 5 || readv(frame_pipe[0], &in, 1) != 5)
+		_exit(10);
+	/* Allowed, and answered by the kernel: a pipe is no tap. */
+	if (ioctl(frame_pipe[0], TUNSETOFFLOAD, 0UL) != -1)
+		_exit(11);
+	/* Not allowed: attaching to (or creating) an interface. */
+	ioctl(frame_pipe[0], TUNSETIFF, &ifr);
+}
+
+Test(vmm_seccomp, tap_frames_and_offloads_only, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	cr_assert_eq(pipe2(frame_pipe, O_CLOEXEC), 0);
+	run_confined(tap_calls, &o);
+	snprintf(want, sizeof(want), "blocked system call ioctl (%d), argument 1 = %#x", SYS_ioctl,
+		 (unsigned)TUNSETIFF);
 	expect_blocked(&o, want);
 }
 
