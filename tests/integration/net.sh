@@ -18,11 +18,14 @@ NET_N=0		# the test's namespaces so far (numbers its addresses)
 
 # net_modules: the test host's kernel loads no module by itself (no modules.dep where
 # its modprobe looks): load what the bridge, tc redirect and the engines' firewall
-# rules need, from the test host kernel's own tree. Nothing to do on a real machine.
+# rules need, from the test host kernel's own tree, and bring up its loopback. Nothing
+# to do on a real machine.
 net_modules() {
 	local kdir=$ROOT/build/testhost/kernel
 	[ -n "${HYRUN_IN_TESTHOST:-}" ] || return 0
 	[ ! -e /run/hyrun-net-modules ] || return 0
+	# Nobody brings up the test host's loopback: published ports listen there.
+	ip link set lo up
 	[ -e "$kdir/lib/modules/$(uname -r)/modules.dep" ] ||
 		fail "no modules.dep for the test host's kernel in $kdir (tests/integration/run makes it)"
 	modprobe -d "$kdir" -a veth bridge tun sch_ingress cls_u32 act_mirred \
@@ -103,7 +106,6 @@ net_expect_unwired() {
 }
 
 mac_of() {	# mac_of IF: the MAC of IF in $NS
-	cat "/run/netns/$NS" >/dev/null 2>&1 || true
 	ip -n "$NS" -o link show "$1" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2
 }
 
@@ -153,7 +155,7 @@ test_net_guest_server() {
 	expect_status 0
 	local i got=''
 	for ((i = 0; i < 60; i++)); do
-		got=$(busybox wget -q -T 2 -O - http://10.213.3.2/ 2>/dev/null || true)
+		got=$(curl -s --max-time 2 http://10.213.3.2/ 2>/dev/null || true)
 		[ -z "$got" ] || break
 		sleep 0.5
 	done
@@ -279,7 +281,7 @@ net_podman() {
 net_fetch() {
 	local i got=''
 	for ((i = 0; i < 120; i++)); do
-		got=$(busybox wget -q -T 2 -O - "$1" 2>/dev/null || true)
+		got=$(curl -s --max-time 2 "$1" 2>/dev/null || true)
 		[ -z "$got" ] || break
 		sleep 0.5
 	done
@@ -299,13 +301,14 @@ test_net_podman_default_network() {
 	ns=$(podman inspect --format '{{.NetworkSettings.SandboxKey}}' "hyrun-web-$$")
 	ip=$(podman inspect --format '{{.NetworkSettings.IPAddress}}' "hyrun-web-$$")
 	[[ $ip == 10.88.* ]] || fail "no address from Podman: '$ip'"
-	mac=$(nsenter --net="$ns" cat /sys/class/net/eth0/address)
+	mac=$(nsenter --net="$ns" ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	[ -n "$mac" ] || fail "no eth0 in $ns"
 	got=$(net_fetch http://127.0.0.1:18080/)
 	expect_eq "page through the published port" "$got" from-guest
 	cl_ok podman logs "hyrun-web-$$"
 	grep -q "link/ether $mac" <<<"$OUT" || fail "the guest's eth0 lacks the veth's MAC $mac: $OUT"
 	grep -q "inet $ip/" <<<"$OUT" || fail "the guest's eth0 lacks $ip: $OUT"
-	pm run --rm --network podman "$CL_IMAGE" sh -c "wget -q -T 5 -O - http://$ip/ && wget -q -T 5 -O - http://10.88.0.1:18081/page"
+	pm run --rm --network podman "$CL_IMAGE" sh -c "timeout 10 wget -q -O - http://$ip/ && timeout 10 wget -q -O - http://10.88.0.1:18081/page"
 	expect_status 0
 	expect_stdout "$(printf 'from-guest\nhyrun-net-page')"
 	cl_ok podman rm -f -t 0 "hyrun-web-$$"
