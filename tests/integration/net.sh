@@ -82,10 +82,12 @@ net_veth() {
 
 # net_bundle [PYTHON]: rt_bundle whose network namespace is $NS.
 net_bundle() {
-	rt_bundle "for n in c[\"linux\"][\"namespaces\"]:
-    if n[\"type\"] == \"network\": n[\"path\"] = \"/run/netns/$NS\"
-${1:-}"
+	rt_bundle "${1:-}"
 	trap net_cleanup EXIT
+	rt_config "for n in c['linux']['namespaces']:
+    if n['type'] == 'network': n['path'] = '/run/netns/$NS'
+for s in c['process']['capabilities'].values():
+    s.append('CAP_NET_RAW')"
 }
 
 # net_httpd ADDR:PORT: a busybox httpd serving $TDIR/www (page: "hyrun-net-page").
@@ -124,7 +126,8 @@ test_net_namespace_two_nics() {
 	local mac0 mac1
 	mac0=$(mac_of eth0)
 	mac1=$(mac_of eth1)
-	net_bundle 'c["process"]["args"] = ["sh", "-c", "ip -o addr; ip -o link; ip route; ip -6 route; wget -q -O - http://10.213.1.1:18080/page; ping -c 1 -W 5 10.213.2.1 >/dev/null && echo ping-ok; ping -6 -c 1 -W 5 fd00:213:1::1 >/dev/null && echo ping6-ok"]'
+	net_bundle 'c["process"]["args"] = ["sh", "-c", "ip -o addr; ip -o link; ip route; ip -6 route; /probe routes; wget -q -O - http://10.213.1.1:18080/page; ping -c 1 -W 5 10.213.2.1 >/dev/null && echo ping-ok; ping -6 -c 1 -W 5 fd00:213:1::1 >/dev/null && echo ping6-ok"]'
+	cp "$PROBE" "$B/rootfs/probe"
 	net_httpd 10.213.1.1:18080
 	hr run --bundle "$B" n1
 	expect_status 0
@@ -132,7 +135,7 @@ test_net_namespace_two_nics() {
 	for want in "eth0 *inet 10.213.1.2/24" "eth0 *inet6 fd00:213:1::2/64" \
 		"eth1 *inet 10.213.2.2/24" "eth1 *inet6 fd00:213:2::2/64" "link/ether $mac0" \
 		"link/ether $mac1" "eth1: .* mtu 9000 " "default via 10.213.1.1 dev eth0" \
-		"10.214.0.0/24 via 10.213.1.1 dev eth0 .*mtu 1400" "default via fd00:213:1::1 dev eth0" \
+		"^route=10.214.0.0/24 gw=10.213.1.1 dev=eth0 mtu=1400$" "default via fd00:213:1::1 dev eth0" \
 		"^hyrun-net-page$" "^ping-ok$" "^ping6-ok$"; do
 		grep -qE -- "$want" <<<"$OUT" || fail "the guest's output lacks '$want'"
 	done
@@ -170,6 +173,7 @@ test_net_guest_server() {
 # and up.
 test_net_none_loopback_only() {
 	rt_bundle 'c["process"]["args"] = ["sh", "-c", "ip -o link; ping -c 1 -W 5 127.0.0.1 >/dev/null && echo lo-ok"]'
+	rt_config 'for s in c["process"]["capabilities"].values(): s.append("CAP_NET_RAW")'
 	hr run --bundle "$B" n3
 	expect_status 0
 	grep -qE '^1: lo: <LOOPBACK,UP' <<<"$OUT" || fail "lo is not up: $OUT"

@@ -35,12 +35,20 @@
  *                          "sentinel" next to the share. NAME=blocked or NAME=ESCAPED
  *   smallfiles DIR N       create, stat and unlink N small files in DIR: *_ms=ELAPSED
  *   time CMD [ARG...]      run CMD, then print elapsed_ms=N (wall clock) and status=N
+ *   routes                 the main table's unicast routes, IPv4 then IPv6, from
+ *                          rtnetlink: "route=DST/LEN gw=GW dev=IFNAME mtu=N" (gw and mtu
+ *                          only when set): busybox's ip does not show a route's MTU
  *
  * Exit status: 0, or 1 when a subcommand failed (fsops: the number of failed
  * operations, escape: the number of escapes), 2 on a usage error.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1046,6 +1054,91 @@ static int cmd_time(char **argv)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
+static void print_route(struct rtmsg *rt, size_t len)
+{
+	char dst[INET6_ADDRSTRLEN] = "", gw[INET6_ADDRSTRLEN] = "", dev[IF_NAMESIZE] = "?";
+	unsigned mtu = 0;
+
+	if (rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST)
+		return;
+	if (!rt->rtm_dst_len)
+		strcpy(dst, rt->rtm_family == AF_INET ? "0.0.0.0" : "::");
+	for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		switch (a->rta_type) {
+		case RTA_DST:
+			inet_ntop(rt->rtm_family, RTA_DATA(a), dst, sizeof(dst));
+			break;
+		case RTA_GATEWAY:
+			inet_ntop(rt->rtm_family, RTA_DATA(a), gw, sizeof(gw));
+			break;
+		case RTA_OIF:
+			if_indextoname(*(unsigned *)RTA_DATA(a), dev);
+			break;
+		case RTA_METRICS: {
+			size_t mlen = RTA_PAYLOAD(a);
+
+			for (struct rtattr *m = RTA_DATA(a); RTA_OK(m, mlen); m = RTA_NEXT(m, mlen))
+				if (m->rta_type == RTAX_MTU)
+					mtu = *(unsigned *)RTA_DATA(m);
+			break;
+		}
+		}
+	}
+	printf("route=%s/%u", dst, rt->rtm_dst_len);
+	if (gw[0])
+		printf(" gw=%s", gw);
+	printf(" dev=%s", dev);
+	if (mtu)
+		printf(" mtu=%u", mtu);
+	printf("\n");
+}
+
+static int cmd_routes(void)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	char buf[32768];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0) {
+		printf("routes=%s\n", errname(errno));
+		return 1;
+	}
+	for (size_t f = 0; f < 2; f++) {
+		struct {
+			struct nlmsghdr nh;
+			struct rtmsg rt;
+		} req = {
+		    .nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETROUTE,
+			   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+		    .rt = {.rtm_family = (unsigned char)families[f]},
+		};
+		bool done = false;
+
+		if (send(fd, &req, sizeof(req), 0) < 0) {
+			printf("routes=%s\n", errname(errno));
+			close(fd);
+			return 1;
+		}
+		while (!done) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+			if (n <= 0)
+				break;
+			for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+			     h = NLMSG_NEXT(h, n)) {
+				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+					done = true;
+					break;
+				}
+				if (h->nlmsg_type == RTM_NEWROUTE)
+					print_route(NLMSG_DATA(h), RTM_PAYLOAD(h));
+			}
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1096,6 +1189,8 @@ int main(int argc, char **argv)
 		return cmd_escape(argv[2], argv[3]);
 	if (!strcmp(cmd, "time") && argc >= 3)
 		return cmd_time(argv + 2);
+	if (!strcmp(cmd, "routes"))
+		return cmd_routes();
 	if (!strcmp(cmd, "smallfiles") && argc == 4)
 		return cmd_smallfiles(argv[2], strtol(argv[3], NULL, 10));
 	usage();
