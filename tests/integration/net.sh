@@ -319,17 +319,25 @@ test_net_podman_default_network() {
 	pm_gone "hyrun-web-$$" || fail "Podman still has the container"
 }
 
-# A user-defined network with jumbo frames and IPv6: the guest's MTU and both families.
+# A user-defined network with jumbo frames and IPv6: the guest's MTU, both families, and
+# two hyrun containers reaching each other by address.
 test_net_podman_mtu_ipv6_network() {
+	local ip
 	net_podman
 	cl_ok podman network create --subnet 10.213.100.0/24 --ipv6 --subnet fd00:213:100::/64 \
 		--opt mtu=9000 "hyrun-net-$$"
-	pm run --rm --network "hyrun-net-$$" "$CL_IMAGE" sh -c 'cat /sys/class/net/eth0/mtu; ip -o addr show eth0; ping -c 1 -W 5 -s 8000 10.213.100.1 >/dev/null && echo ping-ok; ping -6 -c 1 -W 5 fd00:213:100::1 >/dev/null && echo ping6-ok'
+	pm run -d --name "hyrun-web-$$" --network "hyrun-net-$$" "$CL_IMAGE" \
+		sh -c 'mkdir -p /tmp/www && head -c 100000 /dev/zero | tr "\0" x >/tmp/www/big && exec httpd -f -p 80 -h /tmp/www'
+	expect_status 0
+	ip=$(podman inspect --format '{{(index .NetworkSettings.Networks "hyrun-net-'"$$"'").IPAddress}}' "hyrun-web-$$")
+	[[ $ip == 10.213.100.* ]] || fail "no address from Podman: '$ip'"
+	pm run --rm --network "hyrun-net-$$" "$CL_IMAGE" sh -c 'cat /sys/class/net/eth0/mtu; ip -o addr show eth0; ping -c 1 -W 5 -s 8000 10.213.100.1 >/dev/null && echo ping-ok; ping -6 -c 1 -W 5 fd00:213:100::1 >/dev/null && echo ping6-ok; for i in 1 2 3 4 5 6 7 8 9 10; do timeout 10 wget -q -O - http://'"$ip"'/big | wc -c && break; sleep 1; done'
 	expect_status 0
 	local want
-	for want in "^9000$" "inet 10.213.100." "inet6 fd00:213:100:" "^ping-ok$" "^ping6-ok$"; do
+	for want in "^9000$" "inet 10.213.100." "inet6 fd00:213:100:" "^ping-ok$" "^ping6-ok$" "^ *100000$"; do
 		grep -qE -- "$want" <<<"$OUT" || fail "the guest's output lacks '$want'"
 	done
+	cl_ok podman rm -f -t 0 "hyrun-web-$$"
 	echo "note: names of other containers are not checked: Podman's CNI backend resolves them only with the dnsname plugin, which Debian 12 does not package"
 	cl_ok podman network rm "hyrun-net-$$"
 }
