@@ -7,7 +7,7 @@ vmm=${1:-build/hyrun-vmm}
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -c /dev/kvm ]; then
 	echo "tiny-guests: skipped: this machine has no /dev/kvm"
-	echo "0 passed, 0 failed, 11 skipped"
+	echo "0 passed, 0 failed, 12 skipped"
 	exit 0
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -53,5 +53,53 @@ check s5 123 'powered off'
 check s5after 3
 EXTRA=--prefault check exit7 7
 check mmio 118   # low byte of the virtio-mmio magic "virt"
+
+# A hostile driver of the virtio-net device (window 1, after the console): a transmit
+# chain whose buffer lies outside guest RAM. The device must stop itself (status
+# DEVICE_NEEDS_RESET, 0x40) and the VM go on: the guest polls the status and exits 64,
+# or 51 if the bit never came, 50 if there is no NIC there. The tap is made in a private
+# network namespace and inherited as fd 3, as hyrun create hands it over.
+mk hostilenet "mov \$0xd0000200, %ebx
+mov 8(%rbx), %eax; cmp \$1, %eax; je 4f; mov \$50, %eax; $EXIT
+4: movl \$0, 0x70(%rbx); movl \$3, 0x70(%rbx)
+movl \$1, 0x24(%rbx); movl \$1, 0x20(%rbx); movl \$0, 0x24(%rbx); movl \$0, 0x20(%rbx)
+movl \$11, 0x70(%rbx)
+movl \$1, 0x30(%rbx); movl \$8, 0x38(%rbx)
+movl \$0x200000, 0x80(%rbx); movl \$0, 0x84(%rbx)
+movl \$0x201000, 0x90(%rbx); movl \$0, 0x94(%rbx)
+movl \$0x202000, 0xa0(%rbx); movl \$0, 0xa4(%rbx)
+movl \$1, 0x44(%rbx); movl \$15, 0x70(%rbx)
+mov \$0x200000, %edi; movabs \$0x7fff00000000, %rax; mov %rax, (%rdi)
+movl \$100, 8(%rdi); movl \$0, 12(%rdi)
+mov \$0x201000, %edi; movw \$0, (%rdi); movw \$0, 4(%rdi); movw \$1, 2(%rdi)
+movl \$1, 0x50(%rbx)
+mov \$200000000, %ecx
+2: mov 0x70(%rbx), %eax; test \$0x40, %eax; jnz 3f; dec %ecx; jnz 2b
+mov \$51, %eax; $EXIT
+3: mov \$64, %eax; $EXIT"
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && unshare --net true 2>/dev/null; then
+	rc=0
+	unshare --net python3 - "$vmm" "$tmp/hostilenet.img" >"$tmp/out" 2>"$tmp/err" <<-'PY' || rc=$?
+		import fcntl, os, struct, sys
+		fd = os.open("/dev/net/tun", os.O_RDWR)
+		# TUNSETIFF with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR
+		fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", b"hytiny0", 0x0002 | 0x1000 | 0x4000))
+		if fd != 3:
+		    os.dup2(fd, 3)
+		os.set_inheritable(3, True)
+		vmm, img = sys.argv[1], sys.argv[2]
+		os.execv(vmm, [vmm, "--kernel", img, "--mem", "64M", "--net", "fd=3,mac=02:00:00:00:00:01"])
+	PY
+	if [ "$rc" != 64 ] || ! grep -q "malformed request from the guest" "$tmp/err"; then
+		echo "not ok - tiny-guest hostilenet: status $rc, want 64 and a malformed-request message"
+		sed 's/^/    /' "$tmp/err"
+		fail=$((fail + 1))
+	else
+		echo "ok - tiny-guest hostilenet"
+		passed=$((passed + 1))
+	fi
+else
+	echo "ok - tiny-guest hostilenet # skip: needs root, /dev/net/tun and network namespaces"
+fi
 echo "$passed passed, $fail failed"
 [ "$fail" = 0 ]
