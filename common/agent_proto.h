@@ -154,6 +154,125 @@ static inline enum hy_ctl_kind hy_ctl_decode(struct hy_ctl_decoder *d, uint8_t b
 	return ev->kind;
 }
 
+/* --- virtio-vsock and the agent channel ------------------------------------------------
+ *
+ * hyrun-vmm serves a virtio-vsock device (virtio 1.x section 5.10, device ID
+ * 19, stream sockets only) when given --vsock (plan.h). The guest has CID
+ * HY_VSOCK_GUEST_CID; the host is HY_VSOCK_HOST_CID.
+ *
+ * Host side (the "hybrid" scheme): a Unix stream socket the runtime bound
+ * (vsock.sock in the container's state directory) and handed to hyrun-vmm.
+ *   - A host client connects and writes one line "CONNECT <port>\n" (port in
+ *     decimal, 0..4294967295; the line at most HY_VSOCK_LINE_MAX bytes with
+ *     its newline). hyrun-vmm opens a stream to that guest port from a host
+ *     port of its own choosing and, once the guest accepted it, writes
+ *     "OK <host port>\n"; from then on the Unix connection carries the
+ *     stream's bytes both ways. A refused connection (nothing listens: the
+ *     guest answers RST), a malformed line, or no answer within
+ *     HY_VSOCK_CONNECT_TIMEOUT_MS closes the Unix connection without a reply.
+ *   - A guest connection to host port P goes to the Unix socket
+ *     "<dir>/vsock.sock_<P>" (dir from --vsock dir=) when one listens there;
+ *     otherwise the guest gets RST.
+ *   - Closing the Unix connection shuts the stream down; a guest shutdown of
+ *     both directions or RST closes it. Flow control is the spec's credit:
+ *     hyrun-vmm holds at most its advertised buffer (HY_VSOCK_BUF_ALLOC) per
+ *     stream for a host reader that is slow, and reads from the host only as
+ *     much as the guest has credit for.
+ */
+#define HY_VSOCK_HOST_CID 2
+#define HY_VSOCK_GUEST_CID 3
+#define HY_VSOCK_LINE_MAX 32
+#define HY_VSOCK_CONNECT_TIMEOUT_MS 5000
+#define HY_VSOCK_BUF_ALLOC (256u << 10)
+#define HY_VSOCK_SOCKET "vsock.sock"
+
+/*
+ * The agent: hyrun-init listens on guest port HY_AGENT_PORT and serves each
+ * connection on its own. A connection carries frames both ways: an 8-byte
+ * header (hy_agent_hdr_encode) then `len` bytes of payload.
+ *   bytes 0..3  len, little-endian, 0..HY_AGENT_FRAME_MAX
+ *   byte  4     type (enum hy_agent_frame)
+ *   bytes 5..7  zero
+ * The host's first frame is a REQUEST (JSON, common/agent_msg.h); the guest
+ * answers with one REPLY (JSON). Most requests end there and the guest
+ * closes the connection. Two keep it open:
+ *   exec    the process's stdio: the host sends STDIN (an empty one is the
+ *           end of stdin: the process's stdin is closed), WINSIZE (with a
+ *           terminal) and SIGNAL; the guest sends STDOUT and STDERR (with a
+ *           terminal only STDOUT: the pty's output), each in the order the
+ *           process wrote it, then EXIT once, after which it closes. The
+ *           host closing the connection (or sending anything malformed)
+ *           kills the process (SIGKILL). EXIT comes when the exec'd process
+ *           itself has ended and what it wrote to its own pipes before it
+ *           ended has been sent; output of descendants that keep its stdout
+ *           open after that is not waited for.
+ *   events  the guest sends an EVENT (JSON) for each event until the host
+ *           closes the connection.
+ * The guest reads from a connection only as fast as it can pass the data on,
+ * so a slow process slows its writer, and vsock's credit does the rest.
+ */
+#define HY_AGENT_PORT 1024
+#define HY_AGENT_HDR_LEN 8
+#define HY_AGENT_FRAME_MAX (64u << 10)
+
+enum hy_agent_frame {
+	/* host -> guest */
+	HY_AGENT_REQUEST = 1, /* JSON, agent_msg.h */
+	HY_AGENT_STDIN = 2,   /* bytes for the process's stdin; empty: its end */
+	HY_AGENT_WINSIZE = 3, /* 4 bytes: rows, columns (16-bit little-endian each) */
+	HY_AGENT_SIGNAL = 4,  /* 4 bytes: a signal 1..64 (32-bit little-endian) for the process */
+	/* guest -> host */
+	HY_AGENT_REPLY = 16,  /* JSON, agent_msg.h */
+	HY_AGENT_STDOUT = 17, /* the process's output */
+	HY_AGENT_STDERR = 18,
+	HY_AGENT_EXIT = 19,  /* 8 bytes: kind (enum hy_exit_kind: EXITED or SIGNALED),
+				code or signal (32-bit little-endian each) */
+	HY_AGENT_EVENT = 20, /* JSON, agent_msg.h */
+};
+
+static inline void hy_agent_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t hy_agent_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void hy_agent_hdr_encode(uint8_t out[HY_AGENT_HDR_LEN], enum hy_agent_frame type,
+				       uint32_t len)
+{
+	hy_agent_put32(out, len);
+	out[4] = (uint8_t)type;
+	out[5] = out[6] = out[7] = 0;
+}
+
+/*
+ * A header as read: 0 with type and length, or -1 when it is not one (the
+ * length above HY_AGENT_FRAME_MAX, reserved bytes not zero, a type that is
+ * not in enum hy_agent_frame). Whether the type is one the reader expects
+ * in that direction and state is its own check.
+ */
+static inline int hy_agent_hdr_decode(const uint8_t in[HY_AGENT_HDR_LEN], enum hy_agent_frame *type,
+				      uint32_t *len)
+{
+	uint32_t l = hy_agent_get32(in);
+	uint8_t t = in[4];
+
+	if (l > HY_AGENT_FRAME_MAX || in[5] || in[6] || in[7])
+		return -1;
+	if (!(t >= HY_AGENT_REQUEST && t <= HY_AGENT_SIGNAL) &&
+	    !(t >= HY_AGENT_REPLY && t <= HY_AGENT_EVENT))
+		return -1;
+	*type = (enum hy_agent_frame)t;
+	*len = l;
+	return 0;
+}
+
 /*
  * Per-VM files the VMM appends to the initramfs as a second newc cpio
  * archive (the kernel unpacks concatenated archives in order).

@@ -177,6 +177,29 @@ int plan_parse_net(const char *arg, struct plan_nic *out, char *err, size_t errl
 	return 0;
 }
 
+int plan_parse_vsock(const char *arg, int *fd, const char **dir, char *err, size_t errlen)
+{
+	const char *comma = strchrnul(arg, ',');
+	unsigned long n;
+
+	*fd = -1;
+	*dir = NULL;
+	if (strncmp(arg, "fd=", 3) != 0 ||
+	    parse_uint(arg + 3, (size_t)(comma - arg - 3), INT32_MAX, &n) || n < 3)
+		return hy_err(err, errlen, -EINVAL,
+			      "--vsock '%s': expected fd=N[,dir=DIR] with N a descriptor above 2",
+			      arg);
+	if (*comma) {
+		if (strncmp(comma + 1, "dir=", 4) != 0 || comma[5] != '/')
+			return hy_err(
+			    err, errlen, -EINVAL,
+			    "--vsock '%s': expected dir=DIR (an absolute path) after fd=N", arg);
+		*dir = comma + 5;
+	}
+	*fd = (int)n;
+	return 0;
+}
+
 int plan_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
@@ -257,7 +280,9 @@ static bool plan_valid(const struct vm_plan *p)
 {
 	if (!p->kernel || p->cpus < 1 || p->cpus > PLAN_MAX_VCPUS || p->mem < PLAN_MIN_MEM ||
 	    p->mem % 4096 || p->nr_shares > PLAN_MAX_SHARES || p->nr_files > PLAN_MAX_FILES ||
-	    p->nr_nics > PLAN_MAX_NICS || p->nr_shares + p->nr_nics > PLAN_MAX_DEVICES - 1)
+	    p->nr_nics > PLAN_MAX_NICS ||
+	    p->nr_shares + p->nr_nics + p->has_vsock > PLAN_MAX_DEVICES - 1 ||
+	    (p->has_vsock && p->vsock_fd < 3))
 		return false;
 	for (size_t i = 0; i < p->nr_nics; i++)
 		if (p->nics[i].fd < 3 || (p->nics[i].mac[0] & 1) ||
@@ -325,6 +350,13 @@ char **plan_to_argv(const struct vm_plan *p, const char *vmm_name)
 			add(&a, "fd=%d,mac=%s,mtu=%u", p->nics[i].fd, mac, p->nics[i].mtu);
 		else
 			add(&a, "fd=%d,mac=%s", p->nics[i].fd, mac);
+	}
+	if (p->has_vsock) {
+		add(&a, "--vsock");
+		if (p->vsock_dir)
+			add(&a, "fd=%d,dir=%s", p->vsock_fd, p->vsock_dir);
+		else
+			add(&a, "fd=%d", p->vsock_fd);
 	}
 	if (p->guest_config) {
 		add(&a, "--guest-config");

@@ -28,6 +28,14 @@
  *                         given. hyrun-vmm only reads its flags, reads
  *                         and writes frames, and sets the header size,
  *                         the offloads and O_NONBLOCK on it.
+ *   --vsock fd=N[,dir=DIR]
+ *                         a virtio-vsock device (agent_proto.h): the guest
+ *                         is CID 3; host clients come in on the listening
+ *                         AF_UNIX stream socket inherited as descriptor N
+ *                         ("CONNECT <port>"); a guest connection to host
+ *                         port P goes to the socket DIR/vsock.sock_P when
+ *                         DIR is given (the rest of the option: it may
+ *                         hold ','), else it is refused. At most once.
  *   --guest-config FILE   the guest configuration (guest_config.h) that
  *                         hyrun-init applies; copied into the guest at
  *                         HY_INIT_CONFIG. Without it the workload (the
@@ -38,7 +46,7 @@
  *   --debug               debug messages from hyrun-vmm and hyrun-init
  *
  * Host resources may also reach hyrun-vmm as inherited descriptors named by
- * such options (--net, --control-fd, --ready-fd): a descriptor is opened by
+ * such options (--net, --vsock, --control-fd, --ready-fd): a descriptor is opened by
  * the runtime before the jail, never by path inside it.
  *
  * Paths in a plan are as hyrun-vmm sees them: inside its jail for hyrun
@@ -55,8 +63,8 @@
 #define PLAN_MAX_VCPUS 32
 #define PLAN_MIN_MEM (32ULL << 20)
 #define PLAN_DEFAULT_MEM (256ULL << 20)
-/* virtio-mmio windows: one is the console, the rest may be shares and NICs
- * (nr_shares + nr_nics <= PLAN_MAX_DEVICES - 1). */
+/* virtio-mmio windows: one is the console, the rest may be shares, NICs and
+ * the vsock device (nr_shares + nr_nics + has_vsock <= PLAN_MAX_DEVICES - 1). */
 #define PLAN_MAX_DEVICES 11
 #define PLAN_MAX_SHARES (PLAN_MAX_DEVICES - 1)
 #define PLAN_MAX_NICS 4
@@ -97,6 +105,9 @@ struct vm_plan {
 	size_t nr_nics;
 	struct plan_file *files; /* nr_files entries, caller's storage */
 	size_t nr_files;
+	bool has_vsock;
+	int vsock_fd;		  /* the listening socket, inherited */
+	const char *vsock_dir;	  /* guest-initiated connections, or NULL */
 	const char *guest_config; /* a file, or NULL */
 	int control_fd, ready_fd; /* -1: none */
 	bool tty;
@@ -115,6 +126,10 @@ int plan_parse_file(const char *arg, struct plan_file *out, char *err, size_t er
 /* "fd=N,mac=MAC[,mtu=M]" (keys in any order, each once). 0, or -EINVAL
  * with a message naming the option and the key. */
 int plan_parse_net(const char *arg, struct plan_nic *out, char *err, size_t errlen);
+
+/* "fd=N[,dir=DIR]": 0, or -EINVAL with a message naming the option. *dir
+ * points into arg (NULL when absent). */
+int plan_parse_vsock(const char *arg, int *fd, const char **dir, char *err, size_t errlen);
 
 /* "02:42:ac:11:00:02" -> 6 bytes: 0 or -EINVAL. plan_format_mac() writes
  * 18 bytes (with the NUL). */
