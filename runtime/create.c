@@ -481,6 +481,10 @@ static int make_cgroup(struct creating *k)
 	k->c->st.cgroup = strdup(cgroup_path(k->cg));
 	if (!k->c->st.cgroup)
 		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
+	/* `update` keeps memory limits within what the VM booted with. */
+	k->c->st.vcpus = k->size.vcpus;
+	k->c->st.mem_mib = k->size.mem_mib;
+	k->c->st.memory_limit = lim.memory_limit;
 	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
 }
 
