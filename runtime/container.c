@@ -282,6 +282,12 @@ int container_remove(struct container *c, char *err, size_t errlen)
 	return r;
 }
 
+void container_unlock(struct container *c)
+{
+	if (c->dirfd >= 0 && !c->lock_busy)
+		flock(c->dirfd, LOCK_UN);
+}
+
 void container_close(struct container *c)
 {
 	if (!c)
