@@ -102,6 +102,8 @@ RUNTIME_OBJS := \
 	runtime/kill.o \
 	runtime/delete.o \
 	runtime/ps.o \
+	runtime/events.o \
+	runtime/update.o \
 	runtime/pause.o \
 	runtime/spec.o \
 	runtime/features.o \
@@ -161,6 +163,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
 	tests/unit/test_runtime_cli.o \
+	tests/unit/test_runtime_update.o \
+	tests/unit/test_runtime_events.o \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
 	tests/unit/test_netns_netns.o \

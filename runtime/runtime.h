@@ -51,6 +51,8 @@ int cmd_list(struct rt_global *g, int argc, char **argv);
 int cmd_ps(struct rt_global *g, int argc, char **argv);
 int cmd_pause(struct rt_global *g, int argc, char **argv);
 int cmd_resume(struct rt_global *g, int argc, char **argv);
+int cmd_events(struct rt_global *g, int argc, char **argv);
+int cmd_update(struct rt_global *g, int argc, char **argv);
 int cmd_spec(struct rt_global *g, int argc, char **argv);
 int cmd_features(struct rt_global *g, int argc, char **argv);
 int cmd_plan(struct rt_global *g, int argc, char **argv);
