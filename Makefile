@@ -33,7 +33,8 @@ COMMON_OBJS := \
 	common/plan.o \
 	common/control_proto.o \
 	common/strv.o \
-	common/guest_config.o
+	common/guest_config.o \
+	common/agent_msg.o
 
 # The OCI layer: config.json, its linux section, state.json. Only the runtime links it
 # (hyrun-init reads the guest configuration; hyrun-vmm a plan).
@@ -134,6 +135,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_common_fdio.o \
 	tests/unit/test_common_control_proto.o \
 	tests/unit/test_common_guest_config.o \
+	tests/unit/test_common_agent_msg.o \
 	tests/unit/test_oci_spec.o \
 	tests/unit/test_vmm_guest_mem.o \
 	tests/unit/test_vmm_bus.o \
@@ -331,7 +333,8 @@ clean:
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
 #   make fuzz-long   every libFuzzer harness for FUZZ_TIME seconds each (not in CI),
 #                    new coverage merged into tests/fuzz/corpus/ (hack/fuzz-long)
-FUZZ_NAMES := queue mmio console net bzimage elf fuse spec serial i8042 guest_config
+FUZZ_NAMES := queue mmio console net bzimage elf fuse spec serial i8042 guest_config \
+	agent_msg
 FUZZ_LIB_OBJS := $(ALL_LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
 FUZZ_CC := $(shell command -v clang 2>/dev/null)

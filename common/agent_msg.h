@@ -127,8 +127,11 @@ struct agent_reply {
 	bool has_status;
 	int status; /* !ok, 0..255 */
 	bool has_pid;
-	int pid;			 /* exec */
-	struct agent_process *processes; /* ps: malloc'd (decoded), or the caller's */
+	int pid; /* exec */
+	/* ps: encoded when has_processes or processes is set; decoded: has_processes,
+	 * and processes malloc'd (non-NULL even for none) */
+	bool has_processes;
+	struct agent_process *processes;
 	size_t nr_processes;
 	bool has_stats;
 	struct agent_stats stats;
@@ -144,9 +147,11 @@ struct agent_event {
 
 /*
  * Encoders: the object as compact JSON, malloc'd, NUL-terminated, with its
- * length in *len (without the NUL). NULL with the reason in err (a member out
- * of range, an exec config that is not a JSON object, the text larger than
- * HY_AGENT_FRAME_MAX, out of memory).
+ * length in *len (without the NUL). NULL with the reason in err and errno
+ * set: EINVAL for a member out of range, an exec config that is not a JSON
+ * object (or not a guest configuration exec accepts), text that is not
+ * UTF-8 (error, cmd); E2BIG for a text larger than HY_AGENT_FRAME_MAX;
+ * ENOMEM. What an encoder returns decodes (it is checked with the decoder).
  */
 char *agent_request_encode(const struct agent_request *r, size_t *len, char *err, size_t errlen);
 char *agent_reply_encode(const struct agent_reply *r, size_t *len, char *err, size_t errlen);
@@ -167,7 +172,14 @@ void agent_reply_free(struct agent_reply *r);
 int agent_event_decode(struct agent_event *ev, const char *text, size_t len, char *err,
 		       size_t errlen);
 
-/* The name of an op ("exec"), for messages. */
+/* The name of an op ("exec"), for messages; NULL for a value not in enum agent_op. */
 const char *agent_op_name(enum agent_op op);
+
+/*
+ * Make s valid UTF-8 in place, for text taken from elsewhere (a command line
+ * in /proc, a path in an error message) that goes into a reply: each byte
+ * that is not part of a well-formed UTF-8 sequence becomes '?'.
+ */
+void agent_text_sanitize(char *s);
 
 #endif

@@ -17,7 +17,7 @@ else
 	gcc -static -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 \
 		-Wno-unused-parameter -Werror -D_GNU_SOURCE -I"$top" -O2 -o "$init" \
 		$(pkg-config --cflags libnl-route-3.0) \
-		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,plan,guest_config}.c \
+		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,plan,guest_config,agent_msg}.c \
 		-ljansson -lseccomp -lcap $(pkg-config --libs libnl-route-3.0) ||
 		{ echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
