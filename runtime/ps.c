@@ -103,6 +103,11 @@ static int guest_table(struct container *c)
 			rt_error("ps: %s", err);
 		return -1;
 	}
+	if (!rep.has_processes) {
+		rt_error("ps: the guest's reply holds no process list");
+		agent_reply_free(&rep);
+		return -1;
+	}
 	printf("%-8s %-8s %-8s %-4s %-11s %s\n", "UID", "PID", "PPID", "STAT", "TIME", "CMD");
 	for (size_t i = 0; i < rep.nr_processes; i++) {
 		struct agent_process *p = &rep.processes[i];
