@@ -45,7 +45,7 @@ int events_parse_interval(const char *s, int64_t *ms)
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	if (!strcmp(p, "0"))
-		return -EINVAL; /* valid for Go, but the interval must be above 0 */
+		return -ERANGE; /* valid for Go, but the interval must be above 0 */
 	if (!*p)
 		return -EINVAL;
 	while (*p) {
@@ -71,7 +71,7 @@ int events_parse_interval(const char *s, int64_t *ms)
 			return -EINVAL;
 	}
 	if (neg || total <= 0)
-		return -EINVAL;
+		return -ERANGE;
 	*ms = (int64_t)((total + 999999) / 1e6);
 	return 0;
 }
@@ -438,15 +438,20 @@ int cmd_events(struct rt_global *g, int argc, char **argv)
 	int64_t interval = 5000;
 	bool once = false;
 	char err[RT_ERRLEN];
-	int ch, r = 1;
+	int ch, r;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
-			if (events_parse_interval(optarg, &interval)) {
-				rt_error("events: --interval \"%s\": duration interval must be "
-					 "greater than 0 (a duration such as 5s, 500ms, 1m)",
+			r = events_parse_interval(optarg, &interval);
+			if (r == -ERANGE) {
+				rt_error("duration interval must be greater than 0");
+				return 1;
+			}
+			if (r) {
+				rt_error("events: --interval \"%s\": not a duration such as 5s, "
+					 "500ms or 1m30s",
 					 optarg);
 				return 1;
 			}
@@ -478,6 +483,7 @@ int cmd_events(struct rt_global *g, int argc, char **argv)
 	}
 	if (rt_want_args("events", argc, optind, 1))
 		return 1;
+	r = 1;
 	if (container_open(g->root, argv[optind], CONTAINER_LOCK_READ, &e.c, err, sizeof(err))) {
 		rt_error("%s", err);
 		return 1;

@@ -28,7 +28,7 @@
 #include "runtime/cgroup.h"
 
 /* A Go duration as runc's --interval takes it ("5s", "250ms", "1m30s", "1.5h"), in
- * milliseconds (rounded up): 0, or -EINVAL (also for one not above 0). */
+ * milliseconds (rounded up): 0, -EINVAL when malformed, -ERANGE when not above 0. */
 int events_parse_interval(const char *s, int64_t *ms);
 
 /* DATA from the host cgroup's counters and, unless NULL, the guest's. NULL: no memory. */

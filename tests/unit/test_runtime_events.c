@@ -29,9 +29,9 @@ Test(runtime_events, interval)
 	cr_assert_eq(events_parse_interval("+2s", &ms), 0);
 	cr_assert_eq(ms, 2000);
 
-	cr_assert_eq(events_parse_interval("0", &ms), -EINVAL);
-	cr_assert_eq(events_parse_interval("0s", &ms), -EINVAL);
-	cr_assert_eq(events_parse_interval("-5s", &ms), -EINVAL);
+	cr_assert_eq(events_parse_interval("0", &ms), -ERANGE);
+	cr_assert_eq(events_parse_interval("0s", &ms), -ERANGE);
+	cr_assert_eq(events_parse_interval("-5s", &ms), -ERANGE);
 	cr_assert_eq(events_parse_interval("5", &ms), -EINVAL, "a unit is needed");
 	cr_assert_eq(events_parse_interval("5x", &ms), -EINVAL);
 	cr_assert_eq(events_parse_interval("s", &ms), -EINVAL);
