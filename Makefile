@@ -167,6 +167,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_update.o \
 	tests/unit/test_runtime_events.o \
+	tests/unit/test_runtime_guest.o \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
 	tests/unit/test_netns_netns.o \
