@@ -77,6 +77,7 @@ VMM_OBJS := \
 	vmm/virtio/console.o \
 	vmm/virtio/fs.o \
 	vmm/virtio/net.o \
+	vmm/virtio/vsock.o \
 	vmm/fs/fuse.o \
 	vmm/fs/passthrough.o \
 	vmm/seccomp.o
@@ -147,6 +148,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_vmm_virtio_mmio.o \
 	tests/unit/test_vmm_virtio_console.o \
 	tests/unit/test_vmm_virtio_net.o \
+	tests/unit/test_vmm_virtio_vsock.o \
 	tests/unit/test_vmm_control.o \
 	tests/unit/test_vmm_hw_serial.o \
 	tests/unit/test_vmm_hw_i8042.o \
