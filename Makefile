@@ -108,7 +108,9 @@ RUNTIME_OBJS := \
 	runtime/spec.o \
 	runtime/features.o \
 	runtime/plan_cmd.o \
-	runtime/network.o
+	runtime/network.o \
+	runtime/agent.o \
+	runtime/exec.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
@@ -167,6 +169,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
+	tests/unit/test_runtime_agent.o \
 	tests/unit/test_netns_netns.o \
 	tests/unit/test_rootfs_init_net.o
 

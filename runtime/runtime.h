@@ -54,6 +54,7 @@ int cmd_resume(struct rt_global *g, int argc, char **argv);
 int cmd_spec(struct rt_global *g, int argc, char **argv);
 int cmd_features(struct rt_global *g, int argc, char **argv);
 int cmd_plan(struct rt_global *g, int argc, char **argv);
+int cmd_exec(struct rt_global *g, int argc, char **argv);
 
 /*
  * Argument checks shared by the verbs: `want` positional arguments exactly
