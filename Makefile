@@ -77,6 +77,7 @@ VMM_OBJS := \
 	vmm/virtio/console.o \
 	vmm/virtio/fs.o \
 	vmm/virtio/net.o \
+	vmm/virtio/vsock.o \
 	vmm/fs/fuse.o \
 	vmm/fs/passthrough.o \
 	vmm/seccomp.o
@@ -109,7 +110,9 @@ RUNTIME_OBJS := \
 	runtime/spec.o \
 	runtime/features.o \
 	runtime/plan_cmd.o \
-	runtime/network.o
+	runtime/network.o \
+	runtime/agent.o \
+	runtime/exec.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
@@ -149,6 +152,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_vmm_virtio_mmio.o \
 	tests/unit/test_vmm_virtio_console.o \
 	tests/unit/test_vmm_virtio_net.o \
+	tests/unit/test_vmm_virtio_vsock.o \
 	tests/unit/test_vmm_control.o \
 	tests/unit/test_vmm_hw_serial.o \
 	tests/unit/test_vmm_hw_i8042.o \
@@ -170,6 +174,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_guest.o \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
+	tests/unit/test_runtime_agent.o \
 	tests/unit/test_netns_netns.o \
 	tests/unit/test_rootfs_init_net.o
 

@@ -21,6 +21,7 @@ static const struct command {
     {"start", cmd_start, "start a created container"},
     {"run", cmd_run, "create and start a container, wait for it and delete it"},
     {"state", cmd_state, "print the state of a container as JSON"},
+    {"exec", cmd_exec, "run a process in a running container's microVM"},
     {"kill", cmd_kill, "send a signal to a container's workload"},
     {"delete", cmd_delete, "delete a container and everything it made"},
     {"list", cmd_list, "list containers"},

@@ -56,6 +56,7 @@ int cmd_update(struct rt_global *g, int argc, char **argv);
 int cmd_spec(struct rt_global *g, int argc, char **argv);
 int cmd_features(struct rt_global *g, int argc, char **argv);
 int cmd_plan(struct rt_global *g, int argc, char **argv);
+int cmd_exec(struct rt_global *g, int argc, char **argv);
 
 /*
  * Argument checks shared by the verbs: `want` positional arguments exactly

@@ -36,6 +36,7 @@ enum {
 	OPT_ROOTFS,
 	OPT_SHARE,
 	OPT_NET,
+	OPT_VSOCK,
 	OPT_FILE,
 	OPT_GUEST_CONFIG,
 	OPT_CONTROL_FD,
@@ -58,6 +59,7 @@ static const struct option options[] = {
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
     {"share", required_argument, NULL, OPT_SHARE},
     {"net", required_argument, NULL, OPT_NET},
+    {"vsock", required_argument, NULL, OPT_VSOCK},
     {"file", required_argument, NULL, OPT_FILE},
     {"guest-config", required_argument, NULL, OPT_GUEST_CONFIG},
     {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
@@ -105,8 +107,14 @@ static void usage(FILE *f)
 		"                    (opened with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), with the\n"
 		"                    guest MAC address MAC (like 02:00:00:00:00:01) and, when\n"
 		"                    given, the MTU M (%d to %d) announced to the guest;\n"
-		"                    repeatable, at most %d, seen by the guest in this order;\n"
-		"                    shares and NICs together at most %d\n"
+		"                    repeatable, at most %d, seen by the guest in this order\n"
+		"  --vsock fd=N[,dir=DIR]  a virtio-vsock device, the guest being CID %d: host\n"
+		"                    clients connect to the listening AF_UNIX stream socket\n"
+		"                    inherited as fd N and write \"CONNECT PORT\\n\" to reach\n"
+		"                    guest port PORT (answered \"OK HOSTPORT\\n\" once the guest\n"
+		"                    accepted); a guest connection to host port P goes to the\n"
+		"                    socket DIR/vsock.sock_P (refused without DIR); at most once;\n"
+		"                    shares, NICs and the vsock device together at most %d\n"
 		"  --file NAME=FILE  copy the regular file FILE (at most %u MiB) into the guest\n"
 		"                    at %s/NAME, with its permission bits, when the VM\n"
 		"                    starts (a copy, not a live view)\n"
@@ -150,8 +158,8 @@ static void usage(FILE *f)
 		"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun-vmm are\n"
 		"passed on to CMD.\n",
 		PLAN_MAX_VCPUS, PLAN_TAG_MAX, PLAN_MAX_SHARES, PLAN_MIN_MTU, PLAN_MAX_MTU,
-		PLAN_MAX_NICS, PLAN_MAX_DEVICES - 1, PLAN_FILE_MAX >> 20, HY_INIT_FILES,
-		HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
+		PLAN_MAX_NICS, HY_VSOCK_GUEST_CID, PLAN_MAX_DEVICES - 1, PLAN_FILE_MAX >> 20,
+		HY_INIT_FILES, HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
 }
 
 static int parse_mem(const char *s, uint64_t *out)
@@ -324,17 +332,58 @@ static int add_nic(struct vm_plan *p, const char *arg)
 	return 0;
 }
 
+/* --vsock fd=N[,dir=DIR]: the vsock device, once. */
+static int add_vsock(struct vm_plan *p, const char *arg)
+{
+	char err[512];
+
+	if (p->has_vsock) {
+		log_error("--vsock '%s': at most one vsock device", arg);
+		return -EINVAL;
+	}
+	if (plan_parse_vsock(arg, &p->vsock_fd, &p->vsock_dir, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	p->has_vsock = true;
+	return 0;
+}
+
 /*
- * The NICs once every option is known (--rootfs adds a share): they fit the
- * device windows, and each tap is an open descriptor of its own, made
- * close-on-exec (the runtime cleared the flag so that it was inherited).
+ * The NICs and the vsock device once every option is known (--rootfs adds a
+ * share): they fit the device windows, and each tap is an open descriptor of
+ * its own, made close-on-exec (the runtime cleared the flag so that it was
+ * inherited); the vsock socket is a listening AF_UNIX stream socket, made
+ * non-blocking and close-on-exec.
  */
 static int check_nics(const struct vm_plan *p)
 {
-	if (p->nr_shares + p->nr_nics > PLAN_MAX_DEVICES - 1) {
-		log_error("--net: %zu shares and %zu NICs: at most %d devices besides the console",
-			  p->nr_shares, p->nr_nics, PLAN_MAX_DEVICES - 1);
+	char err[256];
+
+	if (p->nr_shares + p->nr_nics + p->has_vsock > PLAN_MAX_DEVICES - 1) {
+		log_error("%zu shares, %zu NICs and %d vsock device: at most %d devices besides "
+			  "the console",
+			  p->nr_shares, p->nr_nics, p->has_vsock, PLAN_MAX_DEVICES - 1);
 		return -ENOSPC;
+	}
+	if (p->has_vsock) {
+		int fd = p->vsock_fd;
+
+		if (fd == p->control_fd || fd == p->ready_fd) {
+			log_error("--vsock fd=%d: also given as --%s-fd", fd,
+				  fd == p->control_fd ? "control" : "ready");
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < p->nr_nics; i++) {
+			if (p->nics[i].fd == fd) {
+				log_error("--vsock fd=%d: also a NIC's tap", fd);
+				return -EINVAL;
+			}
+		}
+		if (control_check_listener(fd, err, sizeof(err))) {
+			log_error("--vsock fd=%d: %s", fd, err);
+			return -EINVAL;
+		}
 	}
 	for (size_t i = 0; i < p->nr_nics; i++) {
 		int fd = p->nics[i].fd;
@@ -478,6 +527,10 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg, const cha
 			break;
 		case OPT_NET:
 			if (add_nic(plan, optarg))
+				return -1;
+			break;
+		case OPT_VSOCK:
+			if (add_vsock(plan, optarg))
 				return -1;
 			break;
 		case OPT_FILE:

@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -20,14 +22,22 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
-#define ANY(sys, why)                                                                              \
+#define ANY(sys, reason)                                                                           \
 	{                                                                                          \
-		SCMP_SYS(sys), #sys, VMM_SECCOMP_ANY, 0, 0, 0, NULL, why                           \
+		.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_ANY, .why = reason           \
 	}
-/* An argument whose bits in `mask` must equal `val` (named `valname`). */
-#define ARG(sys, idx, mask, val, valname, why)                                                     \
+/* An argument whose bits in `m` must equal `val` (named `valname`). */
+#define ARG(sys, idx, m, val, valname, reason)                                                     \
 	{                                                                                          \
-		SCMP_SYS(sys), #sys, VMM_SECCOMP_MASKED_EQ, idx, mask, val, valname, why           \
+		.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_MASKED_EQ, .arg = idx,       \
+		.mask = m, .value = val, .what = valname, .why = reason                            \
+	}
+/* Two arguments, both of which must match. */
+#define ARG2(sys, idx, m, val, idx2, m2, val2, valname, reason)                                    \
+	{                                                                                          \
+		.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_MASKED_EQ, .arg = idx,       \
+		.mask = m, .value = val, .what = valname, .why = reason,                           \
+		.cmp2 = VMM_SECCOMP_MASKED_EQ, .arg2 = idx2, .mask2 = m2, .value2 = val2           \
 	}
 /* Ioctl requests, fcntl commands, prctl options and signal numbers are
  * ints to the kernel, which looks at nothing above the low 32 bits. */
@@ -69,8 +79,11 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
     ANY(exit_group, "the VMM exits with the workload's status"),
     ANY(gettid, "raise() and pthread_kill() name the target thread"),
     ANY(getpid, "raise() and pthread_kill() name this process"),
-    {SCMP_SYS(tgkill), "tgkill", VMM_SECCOMP_SELF_PID, 0, 0, 0, "getpid()",
-     "pthread_kill() kicks a vCPU out of KVM_RUN; raise(); only to this process's threads"},
+    {.nr = SCMP_SYS(tgkill),
+     .name = "tgkill",
+     .cmp = VMM_SECCOMP_SELF_PID,
+     .what = "getpid()",
+     .why = "pthread_kill() kicks a vCPU out of KVM_RUN; raise(); only to this process's threads"},
     ANY(rt_sigprocmask, "threads block the signals they must not take (pthread_sigmask)"),
     /* glibc's set*id broadcast signal (__SIGRTMIN + 1), whose handler it
      * installs at the first pthread_create(). */
@@ -81,10 +94,10 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
     ARG(prctl, 0, LOW32, PR_SET_NAME, "PR_SET_NAME", "pthread_setname_np names the vCPU threads"),
 
     /* The event loop, eventfds, the console and the control socket. */
-    ANY(read, "stdin, eventfds, the signalfd, the control socket"),
-    ANY(write, "stdout and stderr, eventfds (irqfd, queue kicks, loop stop), replies"),
-    ANY(writev,
-	"virtio-net frames (header and data) to the tap; glibc's last words before abort()"),
+    ANY(read, "stdin, eventfds, the signalfd, the control socket, vsock clients, the vsock timer"),
+    ANY(write, "stdout and stderr, eventfds (irqfd, queue kicks, loop stop), replies, vsock data"),
+    ANY(writev, "virtio-net frames (header and data) to the tap, vsock data from guest buffers; "
+		"glibc's last words before abort()"),
     ANY(close, "descriptors of finished requests, handles, connections"),
     ANY(epoll_wait, "the device and control event loop"),
     ANY(epoll_ctl, "watching and unwatching stdin, stdout, connections"),
@@ -99,11 +112,26 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
 
     /* virtio-net: the taps were inherited and set up (header size, non-blocking)
      * before the filter; frames move straight between them and guest buffers. */
-    ANY(readv, "virtio-net frames from the tap straight into the guest's receive buffers"),
+    ANY(readv, "virtio-net frames from the tap, vsock data from host sockets, straight into "
+	       "the guest's receive buffers"),
     IOCTL(TUNSETOFFLOAD, "virtio-net sets the tap's offloads to what the guest driver accepted"),
 
-    /* The control socket (--control-fd): the listening socket was inherited. */
-    ANY(accept4, "a connection to the control socket, one request line each"),
+    /* The control socket (--control-fd) and the vsock socket (--vsock): the
+     * listening sockets were inherited. */
+    ARG(accept4, 3, LOW32, SOCK_NONBLOCK | SOCK_CLOEXEC, "SOCK_NONBLOCK|SOCK_CLOEXEC",
+	"a client of the control socket or of the vsock device's socket"),
+
+    /* virtio-vsock (vmm/virtio/vsock.c): guest connections to the host go to
+     * Unix sockets in --vsock's dir; the timer was created before the filter. */
+    ARG2(socket, 0, LOW32, AF_UNIX, 1, LOW32, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	 "AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC",
+	 "virtio-vsock: a Unix stream socket for a guest connection to a host port"),
+    ANY(connect, "virtio-vsock: that socket to DIR/vsock.sock_PORT (the address is in memory, "
+		 "out of a filter's sight; only AF_UNIX sockets can be made)"),
+    ARG(shutdown, 1, LOW32, SHUT_WR, "SHUT_WR",
+	"virtio-vsock: the guest's SHUTDOWN(SEND) becomes end of file for the host client"),
+    ARG(timerfd_settime, 1, LOW32, TFD_TIMER_ABSTIME, "TFD_TIMER_ABSTIME",
+	"virtio-vsock: the deadline of the connections being set up"),
 
     /* The terminal (--tty): raw mode is set before the filter, restored at exit. */
     IOCTL(TCGETS, "tcsetattr() reads the mode back when it restores the terminal"),
@@ -270,6 +298,8 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 static int add_rule(scmp_filter_ctx ctx, const struct vmm_seccomp_rule *r, pid_t self)
 {
 	struct scmp_arg_cmp cmp = {.arg = r->arg};
+	struct scmp_arg_cmp cmp2 = {
+	    .arg = r->arg2, .op = SCMP_CMP_MASKED_EQ, .datum_a = r->mask2, .datum_b = r->value2};
 
 	switch (r->cmp) {
 	case VMM_SECCOMP_ANY:
@@ -286,6 +316,10 @@ static int add_rule(scmp_filter_ctx ctx, const struct vmm_seccomp_rule *r, pid_t
 	default:
 		return -EINVAL;
 	}
+	if (r->cmp2 == VMM_SECCOMP_MASKED_EQ)
+		return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, r->nr, 2, cmp, cmp2);
+	if (r->cmp2 != VMM_SECCOMP_ANY)
+		return -EINVAL;
 	return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, r->nr, 1, cmp);
 }
 

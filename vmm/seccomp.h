@@ -20,8 +20,13 @@ struct vmm_seccomp_rule {
 	enum vmm_seccomp_cmp cmp;
 	unsigned arg; /* the argument compared, 0-based */
 	uint64_t mask, value;
-	const char *what; /* the argument value's name (an ioctl request), or NULL */
+	const char *what; /* the argument values' names (an ioctl request), or NULL */
 	const char *why;  /* why hyrun-vmm needs it, once the VM runs */
+	/* A second argument that must match too: (arg2 & mask2) == value2 when
+	 * cmp2 is VMM_SECCOMP_MASKED_EQ; VMM_SECCOMP_ANY (0): none. */
+	enum vmm_seccomp_cmp cmp2;
+	unsigned arg2;
+	uint64_t mask2, value2;
 };
 
 /* The allowlist, in the order it is installed. */

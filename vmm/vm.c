@@ -33,6 +33,7 @@
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/fs.h"
 #include "vmm/virtio/net.h"
+#include "vmm/virtio/vsock.h"
 
 #define SLP_EN (1u << 5)
 /* A plan's share tag always fits the device's config space. */
@@ -66,6 +67,7 @@ struct vm {
 	unsigned nr_fs;
 	struct virtio_net *nics[PLAN_MAX_NICS];
 	unsigned nr_nics;
+	struct virtio_vsock *vsock;
 	struct term term;
 	bool term_ready;
 
@@ -485,6 +487,25 @@ static int attach_nics(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The vsock device, attached after the NICs. Its listening socket was made
+ * by the runtime and checked by main(); guest connections reach sockets in
+ * vsock_dir, a path inside the jail.
+ */
+static int open_vsock(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_plan *p = &vm->cfg.plan;
+
+	if (!p->has_vsock)
+		return 0;
+	vm->vsock = virtio_vsock_new(vm->loop, p->vsock_fd, p->vsock_dir, err, errlen);
+	if (!vm->vsock)
+		return -EINVAL;
+	log_debug("vsock: guest CID %d, clients on fd %d, guest connections to %s",
+		  HY_VSOCK_GUEST_CID, p->vsock_fd, p->vsock_dir ? p->vsock_dir : "(none)");
+	return 0;
+}
+
 static int setup_vcpus(struct vm *vm, const struct boot_x86_result *boot, char *err, size_t errlen)
 {
 	unsigned n = vm->cfg.plan.cpus;
@@ -535,8 +556,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	if (err && errlen)
 		err[0] = '\0';
 	if (p->cpus < 1 || p->cpus > HY_MAX_VCPUS || p->nr_shares > PLAN_MAX_SHARES ||
-	    p->nr_nics > PLAN_MAX_NICS || p->nr_shares + p->nr_nics > PLAN_MAX_DEVICES - 1 ||
-	    !p->kernel ||
+	    p->nr_nics > PLAN_MAX_NICS ||
+	    p->nr_shares + p->nr_nics + p->has_vsock > PLAN_MAX_DEVICES - 1 || !p->kernel ||
 	    (!p->guest_config && !cfg->guest_config_data && (!cfg->argv || !cfg->argv[0])))
 		return hy_err(err, errlen, -EINVAL, "the VM plan is out of range");
 	vm = calloc(1, sizeof(*vm));
@@ -591,6 +612,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	r = open_nics(vm, err, errlen);
 	if (r)
 		goto fail;
+	r = open_vsock(vm, err, errlen);
+	if (r)
+		goto fail;
 	serial_init(&vm->serial, cfg->console ? STDERR_FILENO : -1, serial_set_irq, vm);
 	i8042_init(&vm->i8042);
 	vm->legacy_ready = true;
@@ -612,6 +636,11 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	r = attach_nics(vm, err, errlen);
 	if (r)
 		goto fail;
+	if (vm->vsock) {
+		r = devices_attach(&vm->devices, virtio_vsock_dev(vm->vsock), err, errlen);
+		if (r)
+			goto fail;
+	}
 	term_init(&vm->term, vm->loop, vm->console);
 	vm->term_ready = true;
 	r = term_watch_signals(&vm->term, err, errlen);
@@ -705,6 +734,7 @@ void vm_destroy(struct vm *vm)
 		virtio_fs_free(vm->fs[i]);
 	for (unsigned i = 0; i < vm->nr_nics; i++)
 		virtio_net_free(vm->nics[i]);
+	virtio_vsock_free(vm->vsock);
 	if (vm->legacy_ready) {
 		serial_destroy(&vm->serial);
 		i8042_destroy(&vm->i8042);

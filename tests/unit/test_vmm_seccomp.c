@@ -17,6 +17,8 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/uio.h>
 #include <termios.h>
@@ -105,6 +107,10 @@ Test(vmm_seccomp, every_rule_has_a_reason_and_a_real_call)
 				  r->name);
 			cr_assert_lt(r->arg, 6, "%s: argument %u", r->name, r->arg);
 		}
+		cr_assert(r->cmp2 == VMM_SECCOMP_ANY ||
+			      (r->cmp2 == VMM_SECCOMP_MASKED_EQ &&
+			       r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg2 < 6 && r->arg2 != r->arg),
+			  "%s: a second argument check that is not one", r->name);
 	}
 }
 
@@ -135,10 +141,11 @@ Test(vmm_seccomp, dangerous_calls_are_not_listed)
 	    "pivot_root",
 	    "chroot",
 	    "setns",
-	    "socket",
 	    "socketpair",
-	    "connect",
 	    "bind",
+	    "listen",
+	    "sendto",
+	    "sendmsg",
 	    "kill",
 	    "tkill",
 	    "init_module",
@@ -211,6 +218,37 @@ Test(vmm_seccomp, risky_calls_are_checked_by_argument)
 			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 1,
 				  "an ioctl rule without a request");
 	}
+}
+
+/* virtio-vsock's guest connections: only Unix stream sockets can be made
+ * (connect() itself cannot be filtered by address), and only the writing side
+ * of one shut. */
+Test(vmm_seccomp, sockets_are_only_unix_streams)
+{
+	int socket_nr = seccomp_syscall_resolve_name("socket");
+	int shutdown_nr = seccomp_syscall_resolve_name("shutdown");
+	int accept_nr = seccomp_syscall_resolve_name("accept4");
+	bool have_socket = false;
+
+	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++) {
+		const struct vmm_seccomp_rule *r = &vmm_seccomp_rules[i];
+
+		if (r->nr == socket_nr) {
+			have_socket = true;
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 0 &&
+				  r->mask == 0xffffffffu && r->value == AF_UNIX);
+			cr_assert(r->cmp2 == VMM_SECCOMP_MASKED_EQ && r->arg2 == 1 &&
+				  r->mask2 == 0xffffffffu &&
+				  r->value2 == (SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC));
+		}
+		if (r->nr == shutdown_nr)
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 1 &&
+				  r->value == SHUT_WR);
+		if (r->nr == accept_nr)
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 3 &&
+				  r->value == (SOCK_NONBLOCK | SOCK_CLOEXEC));
+	}
+	cr_assert(have_socket, "socket is not allowed: virtio-vsock cannot reach the host");
 }
 
 /* The taps are set up before the filter; once the VM runs only their offloads
@@ -305,8 +343,9 @@ Test(vmm_seccomp, socket_kills_and_is_reported, .timeout = 30)
 	char want[128];
 
 	run_confined(make_socket, &o);
-	snprintf(want, sizeof(want), "hyrun-vmm: seccomp: blocked system call socket (%d)\n",
-		 SYS_socket);
+	snprintf(want, sizeof(want),
+		 "hyrun-vmm: seccomp: blocked system call socket (%d), argument 0 = %#x\n",
+		 SYS_socket, AF_INET);
 	expect_blocked(&o, want);
 }
 
@@ -472,5 +511,54 @@ Test(vmm_seccomp, unshare_is_only_for_the_fs_context, .timeout = 30)
 
 	run_confined(unshare_mount_ns, &o);
 	snprintf(want, sizeof(want), "blocked system call unshare (%d)", SYS_unshare);
+	expect_blocked(&o, want);
+}
+
+/* Made before the filter, as vsock's listening socket and timer are. */
+static char vsock_path[108];
+static int vsock_listener = -1, vsock_timer = -1;
+
+static void vsock_calls(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct itimerspec its = {0};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), c;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vsock_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		_exit(20);
+	c = accept4(vsock_listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (c < 0 || write(fd, "x", 1) != 1 || shutdown(fd, SHUT_WR) != 0)
+		_exit(21);
+	if (timerfd_settime(vsock_timer, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+		_exit(22);
+	close(c);
+	close(fd);
+	/* Not allowed: any other kind of socket. */
+	socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+Test(vmm_seccomp, vsock_unix_streams_only, .timeout = 30)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct outcome o;
+	char want[128], dir[] = "/tmp/hyrun-seccomp-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(vsock_path, sizeof(vsock_path), "%s/vsock.sock_1", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vsock_path);
+	vsock_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(vsock_listener, 0);
+	cr_assert_eq(bind(vsock_listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(vsock_listener, 4), 0);
+	vsock_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	cr_assert_geq(vsock_timer, 0);
+	run_confined(vsock_calls, &o);
+	close(vsock_listener);
+	close(vsock_timer);
+	unlink(vsock_path);
+	rmdir(dir);
+	snprintf(want, sizeof(want), "blocked system call socket (%d), argument 0 = %#x",
+		 SYS_socket, AF_UNIX);
 	expect_blocked(&o, want);
 }
