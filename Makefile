@@ -122,11 +122,16 @@ INIT_OBJS := \
 	rootfs/init/mounts.o \
 	rootfs/init/process.o \
 	rootfs/init/seccomp.o \
-	rootfs/init/net.o
+	rootfs/init/net.o \
+	rootfs/init/agent.o \
+	rootfs/init/exec.o \
+	rootfs/init/cgroup.o \
+	rootfs/init/procfs.o
 
 # The parts of hyrun-init the unit tests link too (library-style: they never print).
 INIT_TESTED_OBJS := \
-	rootfs/init/net.o
+	rootfs/init/net.o \
+	rootfs/init/procfs.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
