@@ -171,7 +171,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
 	tests/unit/test_netns_netns.o \
-	tests/unit/test_rootfs_init_net.o
+	tests/unit/test_rootfs_init_net.o \
+	tests/unit/test_rootfs_init_procfs.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)
