@@ -126,6 +126,7 @@ INIT_OBJS := \
 	rootfs/init/agent.o \
 	rootfs/init/exec.o \
 	rootfs/init/cgroup.o \
+	rootfs/init/ps.o \
 	rootfs/init/procfs.o
 
 # The parts of hyrun-init the unit tests link too (library-style: they never print).

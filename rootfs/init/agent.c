@@ -11,7 +11,6 @@
  */
 #include "rootfs/init/agent.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,7 +32,6 @@
 #include "common/agent_proto.h"
 #include "common/err.h"
 #include "rootfs/init/init.h"
-#include "rootfs/init/procfs.h"
 
 #define HDR HY_AGENT_HDR_LEN
 #define BUF_CAP (HDR + HY_AGENT_FRAME_MAX)
@@ -43,8 +41,6 @@
 #define READS_PER_ROUND 4
 #define OUT_CHUNK (16u << 10)
 #define LISTEN_BACKLOG AGENT_MAX_CONNS
-/* ps: the processes of a guest looked at (all of /proc, to find the tree). */
-#define PS_SCAN_MAX 65536
 /* ps: a command line cut to this when the full list does not fit in a frame. */
 #define PS_SHORT_CMD 32
 
@@ -322,63 +318,6 @@ reply_error(struct conn *c, int status, const char *fmt, ...)
 
 /* --- ps --------------------------------------------------------------------------------- */
 
-static int cmp_pid(const void *a, const void *b)
-{
-	const struct procfs_stat *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-/* A small /proc file, NUL-terminated: its length, or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0, got;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)n < len - 1 && (got = read(fd, buf + n, len - 1 - (size_t)n)) > 0)
-		n += got;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
-/* Every process of /proc, sorted by pid: how many, or -1. */
-static ssize_t scan_proc(struct procfs_stat **out)
-{
-	struct procfs_stat *all = NULL;
-	size_t nr = 0, cap = 0;
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) && nr < PS_SCAN_MAX) {
-		char path[64], buf[1024];
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
-		if (read_small(path, buf, sizeof(buf)) <= 0)
-			continue; /* it has ended since */
-		if (nr == cap) {
-			struct procfs_stat *n = realloc(all, (cap ? cap * 2 : 256) * sizeof(*n));
-
-			if (!n)
-				break;
-			all = n;
-			cap = cap ? cap * 2 : 256;
-		}
-		if (procfs_parse_stat(buf, &all[nr]) == 0)
-			nr++;
-	}
-	closedir(d);
-	qsort(all, nr, sizeof(*all), cmp_pid);
-	*out = all;
-	return (ssize_t)nr;
-}
-
 static bool exec_helper(int pid)
 {
 	for (size_t i = 0; i < ag.nr; i++)
@@ -387,82 +326,26 @@ static bool exec_helper(int pid)
 	return false;
 }
 
-/*
- * The container's processes: PID 1's descendants (in self-test mode
- * hyrun-init's), which leaves out PID 1 and the kernel's threads (children
- * of kthreadd), and the exec helpers that have not exec'd yet.
- */
-static size_t collect_ps(const struct procfs_stat *all, size_t nr, struct agent_process *ps)
-{
-	int self = (int)getpid();
-	long ticks = sysconf(_SC_CLK_TCK);
-	bool *mine = calloc(nr ? nr : 1, sizeof(*mine)), changed = true;
-	size_t n = 0;
-
-	if (!mine)
-		return 0;
-	if (ticks <= 0)
-		ticks = 100;
-	/* A fixed point over the parent links; the tree is shallow. */
-	while (changed) {
-		changed = false;
-		for (size_t i = 0; i < nr; i++) {
-			struct procfs_stat key = {.pid = all[i].ppid}, *parent;
-
-			if (mine[i])
-				continue;
-			parent = bsearch(&key, all, nr, sizeof(*all), cmp_pid);
-			if (all[i].ppid == self || (parent && mine[parent - all])) {
-				mine[i] = true;
-				changed = true;
-			}
-		}
-	}
-	for (size_t i = 0; i < nr && n < AGENT_PS_MAX; i++) {
-		struct agent_process *p = &ps[n];
-		char path[64], buf[4096];
-		ssize_t len;
-
-		if (!mine[i] || exec_helper(all[i].pid))
-			continue;
-		p->pid = all[i].pid;
-		p->ppid = all[i].ppid;
-		p->time = (all[i].utime + all[i].stime) * 100 / (uint64_t)ticks;
-		p->stat[0] = all[i].state;
-		snprintf(path, sizeof(path), "/proc/%d/status", p->pid);
-		if (read_small(path, buf, sizeof(buf)) < 0 || procfs_status_uid(buf, &p->uid) < 0)
-			continue; /* it has ended since */
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
-		len = read_small(path, buf, sizeof(buf));
-		procfs_format_cmd(buf, len > 0 ? (size_t)len : 0, all[i].comm, p->cmd,
-				  sizeof(p->cmd));
-		n++;
-	}
-	free(mine);
-	return n;
-}
-
 static void reply_ps(struct conn *c)
 {
 	struct agent_reply r = {.ok = true, .has_processes = true};
-	struct procfs_stat *all = NULL;
 	char err[256];
-	ssize_t nr = scan_proc(&all);
+	ssize_t nr;
 	size_t len;
 	char *text;
 
-	if (nr < 0) {
-		reply_error(c, -1, "ps: /proc: %s", strerror(errno));
-		return;
-	}
 	r.processes = calloc(AGENT_PS_MAX, sizeof(*r.processes));
 	if (!r.processes) {
-		free(all);
 		reply_error(c, -1, "ps: out of memory");
 		return;
 	}
-	r.nr_processes = collect_ps(all, (size_t)nr, r.processes);
-	free(all);
+	nr = ps_collect(r.processes, exec_helper);
+	if (nr < 0) {
+		reply_error(c, -1, "ps: /proc: %s", strerror(errno));
+		free(r.processes);
+		return;
+	}
+	r.nr_processes = (size_t)nr;
 	text = agent_reply_encode(&r, &len, err, sizeof(err));
 	if (!text && errno == E2BIG) {
 		/* Shorter command lines, then give up rather than leave processes out. */

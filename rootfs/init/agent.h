@@ -5,6 +5,7 @@
  * exec.c    the helper child an exec'd process starts as
  * cgroup.c  the container's cgroup in the guest: made at boot, joined by the
  *           workload and every exec'd process; update, stats, OOM events
+ * ps.c      the container's processes
  *
  * PID 1 never blocks on a peer: every descriptor of a connection is
  * non-blocking, and it reads from one only as fast as what it read can be
@@ -102,5 +103,16 @@ int cgroup_stats(struct agent_stats *st, char *err, size_t errlen);
 int cgroup_events_fd(char *err, size_t errlen);
 /* After the watch became readable: how many OOM kills are new since the last call. */
 uint64_t cgroup_new_oom_kills(void);
+
+/* --- ps.c ---------------------------------------------------------------------------- */
+
+/*
+ * The container's processes into ps (room for AGENT_PS_MAX): PID 1's
+ * descendants (in self-test mode hyrun-init's), which leaves out PID 1 and
+ * the kernel's threads (children of kthreadd), and those skip() names (exec
+ * helpers that have not exec'd yet). How many, or -1 with errno. Reads
+ * /proc/PID/cmdline, which waits for a process's memory map lock.
+ */
+ssize_t ps_collect(struct agent_process *ps, bool (*skip)(int pid));
 
 #endif
