@@ -58,7 +58,7 @@ static int read_at(const char *name, char *buf, size_t len)
 
 static int write_at(int dirfd, const char *name, const char *text)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC), err = 0;
+	int fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC), err = 0;
 	ssize_t n;
 
 	if (fd < 0)

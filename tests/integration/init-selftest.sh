@@ -718,6 +718,51 @@ def cgroup(init_pid, cgdir, rel):
     r = call({"op": "signal", "signal": 9})
 
 
+def fakecg(init_pid, cgdir):
+    d = os.path.join(cgdir, "container")
+    r = call({"op": "stats"})
+    st = r.get("stats", {})
+    check("fake cgroup: stats", r.get("ok") is True and st.get("memory", {}).get("usage") == 1048576
+          and st["memory"]["limit"] == -1 and st["memory"]["total"] > 0 and
+          st["cpu"] == {"usage_usec": 1500, "user_usec": 1000, "system_usec": 500} and
+          st["pids"] == {"current": 3, "limit": 100} and st["oom_kills"] == 0, r)
+
+    def content(name):
+        with open(os.path.join(d, name)) as f:
+            return f.read()
+
+    r = call({"op": "update", "memory": 64 << 20, "pids": -1, "cpu_quota": 50000, "cpu_weight": 200})
+    check("fake cgroup: update", r.get("ok") is True and content("memory.max") == "67108864" and
+          content("pids.max") == "max" and content("cpu.max") == "50000 100000" and
+          content("cpu.weight") == "200", (r, content("memory.max"), content("cpu.max")))
+    r = call({"op": "update", "cpu_period": 200000})
+    check("fake cgroup: cpu_period alone keeps the quota",
+          r.get("ok") is True and content("cpu.max") == "50000 200000", (r, content("cpu.max")))
+    r = call({"op": "update", "cpu_quota": -1})
+    check("fake cgroup: cpu_quota -1 is max, the period kept",
+          r.get("ok") is True and content("cpu.max") == "max 200000", (r, content("cpu.max")))
+
+    s = connect()
+    send(s, REQUEST, b'{"op":"events"}')
+    f = recv_frame(s)
+    check("fake cgroup: events: ok", f and f[0] == REPLY and json.loads(f[1]) == {"ok": True}, f)
+    with open(os.path.join(d, "memory.events"), "w") as f:
+        f.write("low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\n")
+    s.settimeout(5)
+    f = recv_frame(s)
+    check("fake cgroup: an OOM kill is an event", f == (EVENT, b'{"type":"oom"}'), f)
+    with open(os.path.join(d, "memory.events"), "w") as f:
+        f.write("low 0\nhigh 0\nmax 0\noom 3\noom_kill 3\n")
+    got = [recv_frame(s), recv_frame(s)]
+    check("fake cgroup: two more kills, two events", got == [(EVENT, b'{"type":"oom"}')] * 2, got)
+    r = call({"op": "stats"})
+    check("fake cgroup: stats counts them", r.get("stats", {}).get("oom_kills") == 3, r)
+    send(s, STDIN, b"x")
+    check("fake cgroup: a frame on the events connection closes it", recv_frame(s) is None)
+    s.close()
+    call({"op": "signal", "signal": 9})
+
+
 globals()[sys.argv[2]](*sys.argv[3:])
 PY
 
@@ -792,6 +837,34 @@ else
 		run_agent container
 		agent_env=()
 		check_report "agent: container workload killed (signal 9)" 0x109
+	fi
+
+	# update, stats and events against a stand-in: plain files where cgroup.c expects a
+	# cgroup2 directory's (self-test mode takes HYRUN_INIT_TEST_CGROUP as it is).
+	new_root
+	fake=$root/fakecg
+	mkdir -p "$fake/container"
+	echo "memory pids cpu" >"$fake/cgroup.controllers"
+	: >"$fake/cgroup.subtree_control"
+	: >"$fake/container/cgroup.procs"
+	echo 1048576 >"$fake/container/memory.current"
+	echo max >"$fake/container/memory.max"
+	printf 'usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n' >"$fake/container/cpu.stat"
+	echo 3 >"$fake/container/pids.current"
+	echo 100 >"$fake/container/pids.max"
+	echo "max 100000" >"$fake/container/cpu.max"
+	echo 100 >"$fake/container/cpu.weight"
+	printf 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n' >"$fake/container/memory.events"
+	set_argv /bin/sh -c 'echo ready; exec sleep 3600'
+	agent_env=(HYRUN_INIT_TEST_CGROUP="$fake")
+	run_agent fakecg "$fake"
+	agent_env=()
+	check_report "agent: fake cgroup workload killed (signal 9)" 0x109
+	if grep -q "^+memory" "$fake/cgroup.subtree_control" ||
+		grep -q "+cpu" "$fake/cgroup.subtree_control"; then
+		ok "agent: controllers enabled in the parent's cgroup.subtree_control"
+	else
+		not_ok "agent: subtree_control" "$(cat "$fake/cgroup.subtree_control")"
 	fi
 
 	# The container's cgroup, where this machine has a cgroup2 hierarchy to make one in.
