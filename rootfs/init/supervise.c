@@ -199,6 +199,9 @@ static void forward_signal(pid_t pid, int sig)
 
 void supervise_signal(int sig, bool all)
 {
+	/* kill(-0) would be PID 1's own group (in self-test mode the test's). */
+	if (wl.pid <= 0)
+		return;
 	/* In self-test mode "everything" would be the test machine's. */
 	if (!all || init.test) {
 		forward_signal(wl.pid, sig);
