@@ -712,7 +712,9 @@ static void pump_output(struct conn *c, int i)
 {
 	int fd = out_fd(c, i);
 
-	for (int k = 0; k < READS_PER_ROUND && c->out_open[i] && fd >= 0; k++) {
+	if (fd < 0)
+		c->out_open[i] = false;
+	for (int k = 0; k < READS_PER_ROUND && c->out_open[i]; k++) {
 		size_t room = out_room(c), max;
 		ssize_t n;
 
@@ -781,9 +783,9 @@ static void conn_run(struct conn *c)
 		flush(c);
 	if (c->stdin_pending)
 		write_stdin(c);
-	if (c->state == CONN_EXEC_RUN)
+	if (c->state == CONN_EXEC_RUN && !c->exited)
 		for (int i = 0; i < 2; i++)
-			if (c->rev[ROLE_OUT + i] || c->exited)
+			if (c->rev[ROLE_OUT + i])
 				pump_output(c, i);
 	if (c->state == CONN_EVENTS)
 		while (c->oom_pending && queue(c, HY_AGENT_EVENT, oom, sizeof(oom) - 1))
@@ -793,6 +795,21 @@ static void conn_run(struct conn *c)
 			read_frames(c);
 		else if (c->rev[ROLE_SOCK] & (POLLHUP | POLLERR))
 			conn_drop(c, "hung up");
+	}
+	/*
+	 * Once the process has ended its outputs are no longer polled (a
+	 * descendant may keep them open and silent): what is left in them goes
+	 * out as fast as the host takes it. Each pass sends all, or stops on a
+	 * host that takes no more (POLLOUT brings it back), and each pump
+	 * makes progress or ends its output (budget, empty, end of file).
+	 */
+	while (!c->dead && c->state == CONN_EXEC_RUN && c->exited) {
+		pump_output(c, 0);
+		pump_output(c, 1);
+		maybe_exit(c);
+		flush(c);
+		if (c->out_len > c->out_off)
+			break;
 	}
 	maybe_exit(c);
 	flush(c);

@@ -593,6 +593,22 @@ def basic(init_pid):
     check("exec: the end of stdin on a terminal ends cat", done and e.exit == (0, 0), (e.exit, e.stdout))
     e.close()
 
+    # Output left in the pipe when the process ends is all sent, then EXIT.
+    for size in (65536, 1000000, 3 << 20):
+        e = Exec(["head", "-c", str(size), "/dev/zero"])
+        e.get_reply()
+        done = e.run(10)
+        check("exec: %d bytes of output, then EXIT" % size,
+              done and len(e.stdout) == size and e.exit == (0, 0), (len(e.stdout), e.exit))
+        e.close()
+    e = Exec(["/bin/sh", "-c", "head -c 200000 /dev/zero; exit 4"])
+    e.get_reply()
+    time.sleep(0.5)  # the process ends while its output waits in the pipe
+    done = e.run(10)
+    check("exec: output still in the pipe at the exit is sent",
+          done and len(e.stdout) == 200000 and e.exit == (0, 4), (len(e.stdout), e.exit))
+    e.close()
+
     # A host that does not read does not hold up the others.
     slow = Exec(["/bin/sh", "-c", "exec head -c 50000000 /dev/zero"])
     slow.get_reply()
