@@ -36,10 +36,10 @@
  *       1..10000. -1 for memory, pids or cpu_quota is "max" (no limit).
  *       cpu_period alone keeps the quota; cpu_quota alone keeps the period.
  *       Applied in that order; the first that fails stops the rest.
- *   stats, update and events fail, saying why, where the guest has no
- *   cgroup2 (or, events, no memory controller).
  *   {"op": "events"}
  *       keep the connection open and send an EVENT for each event.
+ *   stats, update and events fail, saying why, where the guest has no
+ *   cgroup2 (events also without the memory controller's memory.events).
  *
  * Replies (guest -> host):
  *   {"ok": true}                                    start, signal, update, events
@@ -58,13 +58,14 @@
  *        "pids": {"current": N, "limit": N},                 (limit -1: none)
  *        "oom_kills": N}}                                    stats
  *   {"ok": false, "error": "TEXT", "status": N}     ("status" opt)
- *        the request failed; TEXT says why. For exec, "status" is the exit
+ *        the request failed; TEXT (1..AGENT_ERROR_MAX bytes) says why. For exec, "status" is the exit
  *        status to report (127: the command was not found, 126: it cannot be
  *        executed, 125: any other set-up failure).
  *
  * Events (guest -> host, after "events"):
  *   {"type": "oom"}     the guest kernel killed a process of the container for memory
- *   {"type": "exit", "pid": N, "status": N}   reserved, not sent yet
+ *   {"type": "exit", "pid": N, "status": N}   reserved, not sent yet (and
+ *                                             refused by this decoder)
  */
 #ifndef HYRUN_COMMON_AGENT_MSG_H
 #define HYRUN_COMMON_AGENT_MSG_H
