@@ -58,9 +58,10 @@
  *        "pids": {"current": N, "limit": N},                 (limit -1: none)
  *        "oom_kills": N}}                                    stats
  *   {"ok": false, "error": "TEXT", "status": N}     ("status" opt)
- *        the request failed; TEXT (1..AGENT_ERROR_MAX bytes) says why. For exec, "status" is the exit
- *        status to report (127: the command was not found, 126: it cannot be
- *        executed, 125: any other set-up failure).
+ *        the request failed; TEXT (1..AGENT_ERROR_MAX bytes) says why. For
+ *        exec, "status" is the exit status to report (127: the command was
+ *        not found, 126: it cannot be executed, 125: any other set-up
+ *        failure).
  *
  * Events (guest -> host, after "events"):
  *   {"type": "oom"}     the guest kernel killed a process of the container for memory
