@@ -1108,8 +1108,10 @@ static int cmd_routes(void)
 			struct nlmsghdr nh;
 			struct rtmsg rt;
 		} req = {
-		    .nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETROUTE,
-			   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+		    .nh = {.nlmsg_len = sizeof(req),
+			   .nlmsg_type = RTM_GETROUTE,
+			   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			   .nlmsg_seq = 1},
 		    .rt = {.rtm_family = (unsigned char)families[f]},
 		};
 		bool done = false;
