@@ -127,11 +127,17 @@ INIT_OBJS := \
 	rootfs/init/mounts.o \
 	rootfs/init/process.o \
 	rootfs/init/seccomp.o \
-	rootfs/init/net.o
+	rootfs/init/net.o \
+	rootfs/init/agent.o \
+	rootfs/init/exec.o \
+	rootfs/init/cgroup.o \
+	rootfs/init/ps.o \
+	rootfs/init/procfs.o
 
 # The parts of hyrun-init the unit tests link too (library-style: they never print).
 INIT_TESTED_OBJS := \
-	rootfs/init/net.o
+	rootfs/init/net.o \
+	rootfs/init/procfs.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
@@ -176,7 +182,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_network.o \
 	tests/unit/test_runtime_agent.o \
 	tests/unit/test_netns_netns.o \
-	tests/unit/test_rootfs_init_net.o
+	tests/unit/test_rootfs_init_net.o \
+	tests/unit/test_rootfs_init_procfs.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)
