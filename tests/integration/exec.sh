@@ -468,11 +468,38 @@ test_exec_update_pids_limit() {
 	expect_status 0
 }
 
+# A memory limit in the guest's cgroup: a process that goes over it is killed by the
+# guest kernel, and the events stream reports the OOM.
+test_exec_update_memory_oom_event() {
+	local ev
+	ex_shared
+	printf '$ hyrun events --interval 1s ID & (in the background)\n'
+	"$HYRUN" --root "$EX_DIR/state" events --interval 1s "$EX_ID" >"$TDIR/events" 2>&1 &
+	ev=$!
+	ex update --memory 160m "$EX_ID"
+	expect_status 0
+	ex events --stats "$EX_ID"
+	expect_status 0
+	"$PY" -c 'import json,sys; g=json.loads(sys.argv[1])["data"]["guest"]; assert 0 < g["memory"]["limit"] <= 160<<20, g' "$OUT" ||
+		fail "the guest's memory limit is not set: $OUT"
+	ex_exec "$EX_ID" /bin/sh -c 'head -c 300m /dev/zero | tail'
+	expect_status 137
+	cl_wait_for "an oom event" 30 grep -q '"type":"oom"' "$TDIR/events"
+	kill "$ev" 2>/dev/null || true
+	wait "$ev" 2>/dev/null || true
+	grep -q '"type":"stats"' "$TDIR/events" || fail "no stats line in the stream: $(head -c 300 "$TDIR/events")"
+	ex events --stats "$EX_ID"
+	"$PY" -c 'import json,sys; assert json.loads(sys.argv[1])["data"]["guest"]["oom_kills"] >= 1' "$OUT" ||
+		fail "oom_kills did not grow: $OUT"
+	ex update --memory -1 "$EX_ID"
+	expect_status 0
+}
+
 test_exec_update_memory_above_vm_refused() {
 	ex_shared
 	ex update --memory 64g "$EX_ID"
 	[ "$ST" != 0 ] || fail "update --memory 64g was accepted"
-	expect_stderr_has memory
+	expect_stderr_has 'fixed when it boots'
 }
 
 # --- paused and stopped -----------------------------------------------------------------
