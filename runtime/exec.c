@@ -602,7 +602,7 @@ static void join_cgroup(const struct container *c)
 	struct cgroup *cg;
 	char err[RT_ERRLEN];
 
-	if (!c->st.cgroups_path || cgroup_open(&cg, c->st.cgroups_path, c->st.id, err, sizeof(err)))
+	if (cgroup_open(&cg, c->st.cgroups_path, c->st.id, err, sizeof(err)))
 		return;
 	if (cgroup_enter(cg, getpid(), err, sizeof(err)))
 		rt_debug("exec: the proxy stays out of the container's cgroup: %s", err);
