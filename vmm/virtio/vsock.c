@@ -26,7 +26,7 @@
 
 #define RXQ 0
 #define TXQ 1
-#define NR_QUEUES 3 /* and the event queue, 2, which stays untouched */
+#define NR_QUEUES 3 /* rx, tx, and the event queue (2), which is never used */
 #define QUEUE_MAX 256
 #define HDR_LEN VIRTIO_VSOCK_HDR_LEN
 #define MAX_STREAMS VIRTIO_VSOCK_MAX_STREAMS
