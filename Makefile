@@ -33,7 +33,8 @@ COMMON_OBJS := \
 	common/plan.o \
 	common/control_proto.o \
 	common/strv.o \
-	common/guest_config.o
+	common/guest_config.o \
+	common/agent_msg.o
 
 # The OCI layer: config.json, its linux section, state.json. Only the runtime links it
 # (hyrun-init reads the guest configuration; hyrun-vmm a plan).
@@ -103,11 +104,15 @@ RUNTIME_OBJS := \
 	runtime/kill.o \
 	runtime/delete.o \
 	runtime/ps.o \
+	runtime/events.o \
+	runtime/update.o \
 	runtime/pause.o \
 	runtime/spec.o \
 	runtime/features.o \
 	runtime/plan_cmd.o \
-	runtime/network.o
+	runtime/network.o \
+	runtime/agent.o \
+	runtime/exec.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
@@ -122,17 +127,24 @@ INIT_OBJS := \
 	rootfs/init/mounts.o \
 	rootfs/init/process.o \
 	rootfs/init/seccomp.o \
-	rootfs/init/net.o
+	rootfs/init/net.o \
+	rootfs/init/agent.o \
+	rootfs/init/exec.o \
+	rootfs/init/cgroup.o \
+	rootfs/init/ps.o \
+	rootfs/init/procfs.o
 
 # The parts of hyrun-init the unit tests link too (library-style: they never print).
 INIT_TESTED_OBJS := \
-	rootfs/init/net.o
+	rootfs/init/net.o \
+	rootfs/init/procfs.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
 	tests/unit/test_common_fdio.o \
 	tests/unit/test_common_control_proto.o \
 	tests/unit/test_common_guest_config.o \
+	tests/unit/test_common_agent_msg.o \
 	tests/unit/test_oci_spec.o \
 	tests/unit/test_vmm_guest_mem.o \
 	tests/unit/test_vmm_bus.o \
@@ -163,10 +175,15 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
 	tests/unit/test_runtime_cli.o \
+	tests/unit/test_runtime_update.o \
+	tests/unit/test_runtime_events.o \
+	tests/unit/test_runtime_guest.o \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
+	tests/unit/test_runtime_agent.o \
 	tests/unit/test_netns_netns.o \
-	tests/unit/test_rootfs_init_net.o
+	tests/unit/test_rootfs_init_net.o \
+	tests/unit/test_rootfs_init_procfs.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)
@@ -329,7 +346,8 @@ clean:
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
 #   make fuzz-long   every libFuzzer harness for FUZZ_TIME seconds each (not in CI),
 #                    new coverage merged into tests/fuzz/corpus/ (hack/fuzz-long)
-FUZZ_NAMES := queue mmio console net vsock bzimage elf fuse spec serial i8042 guest_config
+FUZZ_NAMES := queue mmio console net vsock bzimage elf fuse spec serial i8042 guest_config \
+	agent_msg
 FUZZ_LIB_OBJS := $(ALL_LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)
 FUZZ_CC := $(shell command -v clang 2>/dev/null)

@@ -8,8 +8,10 @@
  *
  * Requests (host -> guest), "op" first by convention:
  *   {"op": "start"}
- *       release the workload held since boot (wait_start); an error once it
- *       was released, or before it was prepared.
+ *       release the workload held since boot (wait_start): at once when it
+ *       is prepared, else as soon as it is (as the control port's START).
+ *       An error when it was started already (or was never held), or when
+ *       it failed to start.
  *   {"op": "signal", "signal": 15, "all": false}          ("all" opt)
  *       signal 1..64 to the workload (its process group); with "all": true
  *       to every process of the container (every guest process but PID 1).
@@ -18,11 +20,13 @@
  *       (guest_config.h) of which hyrun-init uses "process" and "seccomp"
  *       only (its other members must be absent). The process joins the
  *       workload's root, mount namespace and cgroup, with its own user,
- *       capabilities, rlimits, seccomp, cwd and environment; with
- *       "terminal": true it gets a pty of its own.
+ *       capabilities, rlimits, seccomp, cwd (not created: a missing one is
+ *       an error 125) and environment; with "terminal": true it gets a pty
+ *       of its own. An error (125) while the workload is not set up yet
+ *       (before it was prepared) or has ended.
  *   {"op": "ps"}
  *       the processes of the container (every guest process but PID 1, the
- *       agent's own and the kernel's threads).
+ *       agent's own and the kernel's threads: PID 1's descendants).
  *   {"op": "stats"}
  *       the guest's memory and the container's cgroup's counters.
  *   {"op": "update", "memory": N, "pids": N, "cpu_quota": N, "cpu_period": N,
@@ -31,8 +35,11 @@
  *       in bytes, pids.max, cpu.max "QUOTA PERIOD" (microseconds), cpu.weight
  *       1..10000. -1 for memory, pids or cpu_quota is "max" (no limit).
  *       cpu_period alone keeps the quota; cpu_quota alone keeps the period.
+ *       Applied in that order; the first that fails stops the rest.
  *   {"op": "events"}
  *       keep the connection open and send an EVENT for each event.
+ *   stats, update and events fail, saying why, where the guest has no
+ *   cgroup2 (events also without the memory controller's memory.events).
  *
  * Replies (guest -> host):
  *   {"ok": true}                                    start, signal, update, events
@@ -41,7 +48,9 @@
  *        "time": CENTISECONDS, "stat": "S", "cmd": "sh -c ..."}, ...]}      ps
  *        (at most AGENT_PS_MAX entries; "time" is user+system CPU time; "cmd"
  *        the command line, arguments joined by spaces, at most AGENT_CMD_MAX
- *        bytes, or "[comm]" when it has none)
+ *        bytes, or "[comm]" when it has none. When the list does not fit in
+ *        one frame, the commands are cut to 32 bytes; when it still does not,
+ *        the reply is an error)
  *   {"ok": true, "stats": {
  *        "memory": {"total": B, "free": B, "available": B,   (guest, bytes)
  *                   "usage": B, "limit": B},     (the container's cgroup; limit -1: none)
@@ -49,13 +58,15 @@
  *        "pids": {"current": N, "limit": N},                 (limit -1: none)
  *        "oom_kills": N}}                                    stats
  *   {"ok": false, "error": "TEXT", "status": N}     ("status" opt)
- *        the request failed; TEXT says why. For exec, "status" is the exit
- *        status to report (127: the command was not found, 126: it cannot be
- *        executed, 125: any other set-up failure).
+ *        the request failed; TEXT (1..AGENT_ERROR_MAX bytes) says why. For
+ *        exec, "status" is the exit status to report (127: the command was
+ *        not found, 126: it cannot be executed, 125: any other set-up
+ *        failure).
  *
  * Events (guest -> host, after "events"):
  *   {"type": "oom"}     the guest kernel killed a process of the container for memory
- *   {"type": "exit", "pid": N, "status": N}   reserved, not sent yet
+ *   {"type": "exit", "pid": N, "status": N}   reserved, not sent yet (and
+ *                                             refused by this decoder)
  */
 #ifndef HYRUN_COMMON_AGENT_MSG_H
 #define HYRUN_COMMON_AGENT_MSG_H
@@ -127,8 +138,11 @@ struct agent_reply {
 	bool has_status;
 	int status; /* !ok, 0..255 */
 	bool has_pid;
-	int pid;			 /* exec */
-	struct agent_process *processes; /* ps: malloc'd (decoded), or the caller's */
+	int pid; /* exec */
+	/* ps: encoded when has_processes or processes is set; decoded: has_processes,
+	 * and processes malloc'd (non-NULL even for none) */
+	bool has_processes;
+	struct agent_process *processes;
 	size_t nr_processes;
 	bool has_stats;
 	struct agent_stats stats;
@@ -144,9 +158,11 @@ struct agent_event {
 
 /*
  * Encoders: the object as compact JSON, malloc'd, NUL-terminated, with its
- * length in *len (without the NUL). NULL with the reason in err (a member out
- * of range, an exec config that is not a JSON object, the text larger than
- * HY_AGENT_FRAME_MAX, out of memory).
+ * length in *len (without the NUL). NULL with the reason in err and errno
+ * set: EINVAL for a member out of range, an exec config that is not a JSON
+ * object (or not a guest configuration exec accepts), text that is not
+ * UTF-8 (error, cmd); E2BIG for a text larger than HY_AGENT_FRAME_MAX;
+ * ENOMEM. What an encoder returns decodes (it is checked with the decoder).
  */
 char *agent_request_encode(const struct agent_request *r, size_t *len, char *err, size_t errlen);
 char *agent_reply_encode(const struct agent_reply *r, size_t *len, char *err, size_t errlen);
@@ -167,7 +183,14 @@ void agent_reply_free(struct agent_reply *r);
 int agent_event_decode(struct agent_event *ev, const char *text, size_t len, char *err,
 		       size_t errlen);
 
-/* The name of an op ("exec"), for messages. */
+/* The name of an op ("exec"), for messages; NULL for a value not in enum agent_op. */
 const char *agent_op_name(enum agent_op op);
+
+/*
+ * Make s valid UTF-8 in place, for text taken from elsewhere (a command line
+ * in /proc, a path in an error message) that goes into a reply: each byte
+ * that is not part of a well-formed UTF-8 sequence becomes '?'.
+ */
+void agent_text_sanitize(char *s);
 
 #endif

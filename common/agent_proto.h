@@ -197,19 +197,32 @@ static inline enum hy_ctl_kind hy_ctl_decode(struct hy_ctl_decoder *d, uint8_t b
  * answers with one REPLY (JSON). Most requests end there and the guest
  * closes the connection. Two keep it open:
  *   exec    the process's stdio: the host sends STDIN (an empty one is the
- *           end of stdin: the process's stdin is closed), WINSIZE (with a
- *           terminal) and SIGNAL; the guest sends STDOUT and STDERR (with a
- *           terminal only STDOUT: the pty's output), each in the order the
- *           process wrote it, then EXIT once, after which it closes. The
- *           host closing the connection (or sending anything malformed)
- *           kills the process (SIGKILL). EXIT comes when the exec'd process
- *           itself has ended and what it wrote to its own pipes before it
- *           ended has been sent; output of descendants that keep its stdout
- *           open after that is not waited for.
+ *           end of stdin: the process's stdin is closed; with a terminal
+ *           the terminal's EOF character, ^D, is written instead), WINSIZE
+ *           (with a terminal; ignored without one) and SIGNAL (to the
+ *           process; with a terminal to its process group, it leads a
+ *           session of its own); these may come before the REPLY. The guest
+ *           sends STDOUT and STDERR (with a terminal only STDOUT: the pty's
+ *           output), each in the order the process wrote it, then EXIT
+ *           once, after which it closes. After a failed exec (REPLY with
+ *           "ok": false) there is no EXIT. The host closing the connection
+ *           (end of stream) or sending anything malformed or out of place
+ *           (a header hy_agent_hdr_decode() refuses, a guest->host type, a
+ *           REQUEST, a WINSIZE or SIGNAL of the wrong size, a signal out of
+ *           range) closes it and kills the process (SIGKILL). EXIT comes
+ *           when the exec'd process itself has ended and what it wrote to
+ *           its own pipes before it ended has been sent; output of
+ *           descendants that keep its stdout open after that is not waited
+ *           for. When the workload ends, exec'd processes are killed and
+ *           their connections close without EXIT (the VM ends).
  *   events  the guest sends an EVENT (JSON) for each event until the host
- *           closes the connection.
- * The guest reads from a connection only as fast as it can pass the data on,
- * so a slow process slows its writer, and vsock's credit does the rest.
+ *           closes the connection; any frame from the host closes it.
+ * A first frame that is not a REQUEST closes the connection; a REQUEST that
+ * does not decode is answered with an error REPLY. The guest serves at most
+ * 64 connections at once; more wait in its listen backlog. It reads from a
+ * connection only as fast as it can pass the data on, so a slow process
+ * slows its writer, and vsock's credit does the rest; a host that does not
+ * read slows the process the same way, never the other connections.
  */
 #define HY_AGENT_PORT 1024
 #define HY_AGENT_HDR_LEN 8

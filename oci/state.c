@@ -78,6 +78,10 @@ json_t *oci_state_to_json(const struct oci_state *st, enum oci_status status, bo
 		      st->cgroup ? json_string(st->cgroup) : json_null());
 	if (!h || json_object_set_new(o, "hyrun", h))
 		goto fail;
+	if (st->mem_mib && (json_object_set_new(h, "vcpus", json_integer(st->vcpus)) ||
+			    json_object_set_new(h, "memoryMiB", json_integer(st->mem_mib)) ||
+			    json_object_set_new(h, "memoryLimit", json_integer(st->memory_limit))))
+		goto fail;
 	return o;
 fail:
 	json_decref(o);
@@ -99,6 +103,29 @@ static int dup_string(json_t *obj, const char *key, bool required, char **out, c
 	*out = strdup(json_string_value(v));
 	if (!*out)
 		return hy_err(err, errlen, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* "vcpus", "memoryMiB", "memoryLimit": all three or none. */
+static int get_vm_size(json_t *h, struct oci_state *st, char *err, size_t errlen)
+{
+	json_t *cpus = json_object_get(h, "vcpus"), *mem = json_object_get(h, "memoryMiB"),
+	       *lim = json_object_get(h, "memoryLimit");
+
+	if (!cpus && !mem && !lim)
+		return 0;
+	if (!json_is_integer(cpus) || json_integer_value(cpus) < 1 ||
+	    json_integer_value(cpus) > 0xffff)
+		return hy_err(err, errlen, -EINVAL, "hyrun.vcpus: must be a number of vCPUs");
+	if (!json_is_integer(mem) || json_integer_value(mem) < 1 ||
+	    json_integer_value(mem) > 0x7fffffff)
+		return hy_err(err, errlen, -EINVAL, "hyrun.memoryMiB: must be a number of MiB");
+	if (!json_is_integer(lim) || json_integer_value(lim) < -1)
+		return hy_err(err, errlen, -EINVAL,
+			      "hyrun.memoryLimit: must be a number of bytes, or -1");
+	st->vcpus = (unsigned)json_integer_value(cpus);
+	st->mem_mib = (unsigned)json_integer_value(mem);
+	st->memory_limit = json_integer_value(lim);
 	return 0;
 }
 
@@ -154,6 +181,8 @@ int oci_state_from_json(struct oci_state *st, json_t *doc, char *err, size_t err
 	st->paused = json_is_true(v);
 	if ((r = dup_string(h, "cgroupsPath", false, &st->cgroups_path, err, errlen)) ||
 	    (r = dup_string(h, "cgroup", false, &st->cgroup, err, errlen)))
+		goto fail;
+	if ((r = get_vm_size(h, st, err, errlen)))
 		goto fail;
 	return 0;
 fail:

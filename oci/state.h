@@ -42,6 +42,11 @@ struct oci_state {
 	bool paused;	     /* the cgroup is frozen (pause without resume) */
 	char *cgroups_path;  /* linux.cgroupsPath as given; NULL = the default */
 	char *cgroup;	     /* the resolved cgroup, relative to the hierarchy root */
+	/* The VM as create sized it; 0 when unknown (a state.json from before they were kept).
+	 * Guest RAM is fixed at boot: `update` checks new memory limits against it. */
+	unsigned vcpus;
+	unsigned mem_mib;     /* guest RAM, MiB */
+	int64_t memory_limit; /* the host cgroup's memory limit at create, bytes; -1: none */
 };
 
 const char *oci_status_name(enum oci_status s);

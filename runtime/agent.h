@@ -58,4 +58,13 @@ int agent_call(int fd, const struct agent_request *req, struct agent_reply *rep,
 int agent_request(const struct container *c, const struct agent_request *req,
 		  struct agent_reply *rep, char *err, size_t errlen);
 
+/*
+ * "start" or "signal" for container c: through the agent; when the guest has
+ * none listening (a guest kernel without vsock: the connection is refused),
+ * through the VMM's control socket (control_proto.h), which passes it on
+ * over the console's control port. 0, or -errno with the reason in err.
+ */
+int agent_start_or_signal(struct container *c, const struct agent_request *req, char *err,
+			  size_t errlen);
+
 #endif

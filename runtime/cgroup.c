@@ -1077,3 +1077,604 @@ const char *cgroup_mode(const struct cgroup *cg)
 {
 	return cg->kind == CG_V2 ? "v2" : cg->kind == CG_HYBRID ? "hybrid" : "v1";
 }
+
+/* ---- statistics ------------------------------------------------------------- */
+
+#define CG_FILE_MAX (1u << 20)
+
+/* A whole cgroupfs file, malloc'd and NUL-terminated, in *out: 0 or -errno. */
+static int cg_slurp(const char *dir, const char *file, char **out)
+{
+	char p[PATH_MAX], *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, e;
+
+	*out = NULL;
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (cap - len < 2) {
+			cap = cap ? cap * 2 : 4096;
+			nb = cap <= CG_FILE_MAX ? realloc(buf, cap) : NULL;
+			if (!nb) {
+				e = cap > CG_FILE_MAX ? EFBIG : ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	return -e;
+}
+
+/* A decimal number or "max" (CG_UNLIMITED), up to a space or newline. */
+static int parse_u64(const char *s, uint64_t *v, const char **rest)
+{
+	unsigned long long x;
+	char *end;
+
+	if (!strncmp(s, "max", 3)) {
+		*v = CG_UNLIMITED;
+		end = (char *)s + 3;
+	} else {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		errno = 0;
+		x = strtoull(s, &end, 10);
+		if (errno)
+			return -EINVAL;
+		*v = x;
+	}
+	if (*end && *end != ' ' && *end != '\n')
+		return -EINVAL;
+	if (rest)
+		*rest = end;
+	return 0;
+}
+
+/* Files that are not there are counters this kernel or hierarchy does not keep. */
+static bool absent(int r)
+{
+	return r == -ENOENT || r == -EOPNOTSUPP;
+}
+
+static int stat_u64(const char *dir, const char *file, uint64_t *v, char *err, size_t errlen)
+{
+	char buf[64];
+	ssize_t n;
+
+	if (!dir)
+		return 0;
+	n = cg_read(dir, file, buf, sizeof(buf));
+	if (n < 0 && absent((int)n))
+		return 0;
+	if (n < 0)
+		return hy_err(err, errlen, (int)n, "cgroup: read '%s/%s': %s", dir, file,
+			      strerror((int)-n));
+	if (parse_u64(buf, v, NULL))
+		return hy_err(err, errlen, -EINVAL, "cgroup: '%s/%s': not a number: '%s'", dir,
+			      file, buf);
+	return 0;
+}
+
+/* A "key value" file (cpu.stat, memory.stat, memory.events): its lines, in order. Lines
+ * whose value is not a number, or whose key is too long, are skipped. */
+static int stat_kv(const char *dir, const char *file, struct cg_stat_kv **out, size_t *nr,
+		   char *err, size_t errlen)
+{
+	struct cg_stat_kv *kv = NULL, *nkv;
+	size_t n = 0, cap = 0;
+	char *text, *line, *save = NULL;
+	int r;
+
+	*out = NULL;
+	*nr = 0;
+	if (!dir)
+		return 0;
+	r = cg_slurp(dir, file, &text);
+	if (r < 0 && absent(r))
+		return 0;
+	if (r < 0)
+		return hy_err(err, errlen, r, "cgroup: read '%s/%s': %s", dir, file, strerror(-r));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		uint64_t v;
+
+		if (!sp || (size_t)(sp - line) >= sizeof(kv->key) || parse_u64(sp + 1, &v, NULL))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			nkv = realloc(kv, cap * sizeof(*kv));
+			if (!nkv) {
+				free(kv);
+				free(text);
+				return hy_err(err, errlen, -ENOMEM, "cgroup: out of memory");
+			}
+			kv = nkv;
+		}
+		memcpy(kv[n].key, line, (size_t)(sp - line));
+		kv[n].key[sp - line] = '\0';
+		kv[n].value = v;
+		n++;
+	}
+	free(text);
+	*out = kv;
+	*nr = n;
+	return 0;
+}
+
+static uint64_t kv_get(const struct cg_stat_kv *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].value;
+	return 0;
+}
+
+/* Reads `file` into the key-value list and picks keys[i] into *vals[i]. */
+static int stat_pick(const char *dir, const char *file, const char *const *keys, uint64_t **vals,
+		     size_t nr, char *err, size_t errlen)
+{
+	struct cg_stat_kv *kv;
+	size_t n;
+	int r;
+
+	r = stat_kv(dir, file, &kv, &n, err, errlen);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nr; i++)
+		*vals[i] = kv_get(kv, n, keys[i]);
+	free(kv);
+	return 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* memory.<prefix>current, .peak, .max (v2). */
+static int mem_entry_v2(const char *dir, const char *prefix, struct cg_mem_entry *e, char *err,
+			size_t errlen)
+{
+	static const char *const names[] = {"current", "peak", "max"};
+	uint64_t *vals[] = {&e->usage, &e->max_usage, &e->limit};
+	char file[64];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(file, sizeof(file), "memory.%s%s", prefix, names[i]);
+		r = stat_u64(dir, file, vals[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int stats_v2(const char *dir, struct cg_stats *st, char *err, size_t errlen)
+{
+	static const char *const cpu_keys[] = {"usage_usec", "user_usec",    "system_usec",
+					       "nr_periods", "nr_throttled", "throttled_usec"};
+	static const char *const ev_keys[] = {"max", "oom_kill"};
+	uint64_t *cpu_vals[] = {&st->cpu_total,	 &st->cpu_user,	    &st->cpu_kernel,
+				&st->nr_periods, &st->nr_throttled, &st->throttled_time};
+	uint64_t *ev_vals[] = {&st->mem.failcnt, &st->oom_kills};
+	int r;
+
+	r = stat_pick(dir, "cpu.stat", cpu_keys, cpu_vals, ARRAY_SIZE(cpu_keys), err, errlen);
+	if (r < 0)
+		return r;
+	st->cpu_total = sat_mul(st->cpu_total, 1000);
+	st->cpu_user = sat_mul(st->cpu_user, 1000);
+	st->cpu_kernel = sat_mul(st->cpu_kernel, 1000);
+	st->throttled_time = sat_mul(st->throttled_time, 1000);
+
+	if ((r = mem_entry_v2(dir, "", &st->mem, err, errlen)) < 0 ||
+	    (r = stat_pick(dir, "memory.events", ev_keys, ev_vals, ARRAY_SIZE(ev_keys), err,
+			   errlen)) < 0 ||
+	    (r = stat_kv(dir, "memory.stat", &st->raw, &st->nr_raw, err, errlen)) < 0)
+		return r;
+	st->cache = kv_get(st->raw, st->nr_raw, "file");
+	/* v2 counts swap alone; report memory + swap, as v1's memsw does (and runc). */
+	if (cg_has_file(dir, "memory.swap.current")) {
+		r = mem_entry_v2(dir, "swap.", &st->swap, err, errlen);
+		if (r < 0)
+			return r;
+		st->swap.usage = sat_add(st->swap.usage, st->mem.usage);
+		if (st->swap.limit != CG_UNLIMITED)
+			st->swap.limit = sat_add(st->swap.limit, st->mem.limit);
+	}
+
+	if ((r = stat_u64(dir, "pids.current", &st->pids_current, err, errlen)) < 0 ||
+	    (r = stat_u64(dir, "pids.max", &st->pids_limit, err, errlen)) < 0)
+		return r;
+	if (st->pids_limit == CG_UNLIMITED)
+		st->pids_limit = 0;
+	return 0;
+}
+
+/* memory.<prefix>usage_in_bytes, max_usage_in_bytes, limit_in_bytes, failcnt (v1). */
+static int mem_entry_v1(const char *dir, const char *prefix, struct cg_mem_entry *e, char *err,
+			size_t errlen)
+{
+	static const char *const names[] = {"usage_in_bytes", "max_usage_in_bytes",
+					    "limit_in_bytes", "failcnt"};
+	uint64_t *vals[] = {&e->usage, &e->max_usage, &e->limit, &e->failcnt};
+	char file[64];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(file, sizeof(file), "memory.%s%s", prefix, names[i]);
+		r = stat_u64(dir, file, vals[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int percpu_v1(const char *dir, struct cg_stats *st, char *err, size_t errlen)
+{
+	const char *p;
+	char *text;
+	size_t cap = 0;
+	uint64_t v, *nv;
+	int r;
+
+	if (!dir)
+		return 0;
+	r = cg_slurp(dir, "cpuacct.usage_percpu", &text);
+	if (r < 0 && absent(r))
+		return 0;
+	if (r < 0)
+		return hy_err(err, errlen, r, "cgroup: read '%s/cpuacct.usage_percpu': %s", dir,
+			      strerror(-r));
+	for (p = text; *p;) {
+		while (*p == ' ' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		if (parse_u64(p, &v, &p)) {
+			r = hy_err(err, errlen, -EINVAL,
+				   "cgroup: '%s/cpuacct.usage_percpu': not a list of numbers", dir);
+			break;
+		}
+		if (st->nr_percpu == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(st->percpu, cap * sizeof(*nv));
+			if (!nv) {
+				r = hy_err(err, errlen, -ENOMEM, "cgroup: out of memory");
+				break;
+			}
+			st->percpu = nv;
+		}
+		st->percpu[st->nr_percpu++] = v;
+	}
+	free(text);
+	return r;
+}
+
+static int stats_v1(const struct cg_stats_dirs *d, struct cg_stats *st, char *err, size_t errlen)
+{
+	static const char *const acct_keys[] = {"user", "system"};
+	static const char *const cpu_keys[] = {"nr_periods", "nr_throttled", "throttled_time"};
+	static const char *const oom_keys[] = {"oom_kill"};
+	uint64_t *acct_vals[] = {&st->cpu_user, &st->cpu_kernel};
+	uint64_t *cpu_vals[] = {&st->nr_periods, &st->nr_throttled, &st->throttled_time};
+	uint64_t *oom_vals[] = {&st->oom_kills};
+	long hz = sysconf(_SC_CLK_TCK);
+	int r;
+
+	if ((r = stat_u64(d->cpuacct, "cpuacct.usage", &st->cpu_total, err, errlen)) < 0 ||
+	    (r = percpu_v1(d->cpuacct, st, err, errlen)) < 0 ||
+	    (r = stat_pick(d->cpuacct, "cpuacct.stat", acct_keys, acct_vals, 2, err, errlen)) < 0 ||
+	    (r = stat_pick(d->cpu, "cpu.stat", cpu_keys, cpu_vals, 3, err, errlen)) < 0)
+		return r;
+	/* cpuacct.stat counts USER_HZ ticks. */
+	if (hz <= 0)
+		hz = 100;
+	st->cpu_user = sat_mul(st->cpu_user, 1000000000ULL / (uint64_t)hz);
+	st->cpu_kernel = sat_mul(st->cpu_kernel, 1000000000ULL / (uint64_t)hz);
+
+	if ((r = mem_entry_v1(d->memory, "", &st->mem, err, errlen)) < 0 ||
+	    (r = mem_entry_v1(d->memory, "memsw.", &st->swap, err, errlen)) < 0 ||
+	    (r = mem_entry_v1(d->memory, "kmem.", &st->kernel, err, errlen)) < 0 ||
+	    (r = mem_entry_v1(d->memory, "kmem.tcp.", &st->kernel_tcp, err, errlen)) < 0 ||
+	    (r = stat_pick(d->memory, "memory.oom_control", oom_keys, oom_vals, 1, err, errlen)) <
+		0 ||
+	    (r = stat_kv(d->memory, "memory.stat", &st->raw, &st->nr_raw, err, errlen)) < 0)
+		return r;
+	st->cache = kv_get(st->raw, st->nr_raw, "cache");
+
+	if ((r = stat_u64(d->pids, "pids.current", &st->pids_current, err, errlen)) < 0 ||
+	    (r = stat_u64(d->pids, "pids.max", &st->pids_limit, err, errlen)) < 0)
+		return r;
+	if (st->pids_limit == CG_UNLIMITED)
+		st->pids_limit = 0;
+	return 0;
+}
+
+int cgroup_stats_read(const struct cg_stats_dirs *d, struct cg_stats *st, char *err, size_t errlen)
+{
+	const char *dirs[] = {d->cpu, d->cpuacct, d->memory, d->pids};
+	struct stat sb;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	/* A group that is gone is an error; a file that is missing is a counter not kept. */
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (dirs[i] && stat(dirs[i], &sb) < 0)
+			return hy_err(err, errlen, -errno, "cgroup: '%s': %s", dirs[i],
+				      strerror(errno));
+	r = d->v2 ? stats_v2(d->cpu, st, err, errlen) : stats_v1(d, st, err, errlen);
+	if (r < 0)
+		cgroup_stats_free(st);
+	return r;
+}
+
+int cgroup_stats(struct cgroup *cg, struct cg_stats *st, char *err, size_t errlen)
+{
+	struct cg_stats_dirs d = {.v2 = cg->kind == CG_V2};
+	struct cg_hier *h;
+
+	if (d.v2) {
+		h = hier_v2(cg);
+		d.cpu = d.cpuacct = d.memory = d.pids = h->dir;
+	} else {
+		d.cpu = (h = hier_for(cg, CG_CTRL_CPU)) ? h->dir : NULL;
+		d.cpuacct = (h = hier_for(cg, CG_CTRL_CPUACCT)) ? h->dir : NULL;
+		d.memory = (h = hier_for(cg, CG_CTRL_MEMORY)) ? h->dir : NULL;
+		d.pids = (h = hier_for(cg, CG_CTRL_PIDS)) ? h->dir : NULL;
+	}
+	return cgroup_stats_read(&d, st, err, errlen);
+}
+
+void cgroup_stats_free(struct cg_stats *st)
+{
+	free(st->percpu);
+	free(st->raw);
+	st->percpu = NULL;
+	st->raw = NULL;
+	st->nr_percpu = st->nr_raw = 0;
+}
+
+/* ---- updates ---------------------------------------------------------------- */
+
+/* A limit as cgroupfs takes it: -1 is "max" in v2, -1 in v1. */
+static int cg_write_limit(const struct cg_hier *h, const char *file, int64_t v, char *err,
+			  size_t errlen)
+{
+	if (v < 0)
+		return cg_write(h->dir, file, h->v2 ? "max" : "-1", err, errlen);
+	return cg_write_i64(h->dir, file, v, err, errlen);
+}
+
+/*
+ * cgroup v2: a group has a controller's files only while its parent enables
+ * the controller in cgroup.subtree_control. create enabled those its limits
+ * needed (and memory and pids); an update may need more.
+ */
+static int v2_enable_parents(struct cgroup *cg, struct cg_hier *h, unsigned required, char *err,
+			     size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *p = cg->path;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s", h->mnt);
+	while (*p) {
+		const char *end = strchrnul(p + 1, '/');
+		size_t len = strlen(dir);
+
+		r = v2_enable(dir, required, 0, err, errlen);
+		if (r < 0)
+			return r;
+		if (len + (size_t)(end - p) >= sizeof(dir))
+			return hy_err(err, errlen, -ENAMETOOLONG, "cgroup: path too long: '%s%s'",
+				      h->mnt, cg->path);
+		memcpy(dir + len, p, (size_t)(end - p));
+		dir[len + (size_t)(end - p)] = '\0';
+		p = end;
+	}
+	return 0;
+}
+
+/* cpu.max now: quota (-1 for "max") and period. */
+static int read_cpu_max(const char *dir, int64_t *quota, uint64_t *period, char *err, size_t errlen)
+{
+	char buf[64];
+	const char *rest;
+	uint64_t q;
+	ssize_t n;
+
+	n = cg_read(dir, "cpu.max", buf, sizeof(buf));
+	if (n < 0)
+		return hy_err(err, errlen, (int)n, "cgroup: read '%s/cpu.max': %s", dir,
+			      strerror((int)-n));
+	if (parse_u64(buf, &q, &rest) || *rest != ' ' || parse_u64(rest + 1, period, NULL) ||
+	    *period == CG_UNLIMITED || (q != CG_UNLIMITED && q > INT64_MAX))
+		return hy_err(err, errlen, -EINVAL, "cgroup: '%s/cpu.max': unexpected '%s'", dir,
+			      buf);
+	*quota = q == CG_UNLIMITED ? -1 : (int64_t)q;
+	return 0;
+}
+
+static int update_v2(struct cgroup *cg, const struct cg_update *u, char *err, size_t errlen)
+{
+	struct cg_hier *h = hier_v2(cg);
+	unsigned req = 0;
+	char val[64];
+	int r;
+
+	if (u->has_memory || u->has_memory_swap || u->has_memory_reservation)
+		req |= CG_CTRL_MEMORY;
+	if (u->has_cpu_quota || u->has_cpu_period || u->has_cpu_shares)
+		req |= CG_CTRL_CPU;
+	if (u->has_pids)
+		req |= CG_CTRL_PIDS;
+	if (u->cpuset_cpus || u->cpuset_mems)
+		req |= CG_CTRL_CPUSET;
+	r = v2_enable_parents(cg, h, req, err, errlen);
+	if (r < 0)
+		return r;
+
+	if (u->has_memory && (r = cg_write_limit(h, "memory.max", u->memory, err, errlen)) < 0)
+		return r;
+	if (u->has_memory_reservation &&
+	    (r = cg_write_limit(h, "memory.low", u->memory_reservation, err, errlen)) < 0)
+		return r;
+	/* memory.swap.max exists only with swap accounting. */
+	if (u->has_memory_swap && cg_has_file(h->dir, "memory.swap.max")) {
+		int64_t mem = u->memory, swap;
+
+		if (!u->has_memory) {
+			uint64_t cur = CG_UNLIMITED;
+
+			r = stat_u64(h->dir, "memory.max", &cur, err, errlen);
+			if (r < 0)
+				return r;
+			mem = cur > INT64_MAX ? -1 : (int64_t)cur;
+		}
+		if (cgroup_swap_v2(mem, u->memory_swap, &swap) < 0)
+			return hy_err(err, errlen, -EINVAL,
+				      "cgroup: memory+swap limit %" PRId64
+				      " needs a memory limit not above it (memory limit %" PRId64
+				      ")",
+				      u->memory_swap, mem);
+		r = cg_write_limit(h, "memory.swap.max", swap, err, errlen);
+		if (r < 0)
+			return r;
+	}
+
+	if (u->has_cpu_quota || u->has_cpu_period) {
+		int64_t quota = -1;
+		uint64_t period = 0;
+
+		r = read_cpu_max(h->dir, &quota, &period, err, errlen);
+		if (r < 0)
+			return r;
+		if (u->has_cpu_quota)
+			quota = u->cpu_quota;
+		if (u->has_cpu_period)
+			period = u->cpu_period;
+		cgroup_format_cpu_max(quota, period, val, sizeof(val));
+		r = cg_write(h->dir, "cpu.max", val, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (u->has_cpu_shares &&
+	    (r = cg_write_i64(h->dir, "cpu.weight", (int64_t)cgroup_shares_to_weight(u->cpu_shares),
+			      err, errlen)) < 0)
+		return r;
+	if (u->has_pids && (r = cg_write_limit(h, "pids.max", u->pids, err, errlen)) < 0)
+		return r;
+	return 0;
+}
+
+static int update_v1_memory(struct cgroup *cg, const struct cg_update *u, char *err, size_t errlen)
+{
+	struct cg_hier *h;
+	bool swap;
+	int r;
+
+	if (!u->has_memory && !u->has_memory_swap && !u->has_memory_reservation)
+		return 0;
+	r = need_hier(cg, CG_CTRL_MEMORY, "memory", "a memory limit", &h, err, errlen);
+	if (r < 0)
+		return r;
+	/* memory.memsw.* exists only with swap accounting. */
+	swap = u->has_memory_swap && cg_has_file(h->dir, "memory.memsw.limit_in_bytes");
+	if (u->has_memory) {
+		/* The kernel keeps memsw.limit >= limit at every step: raising both
+		 * needs memsw first, lowering both needs memory first. */
+		r = cg_write_limit(h, "memory.limit_in_bytes", u->memory, NULL, 0);
+		if (r == -EINVAL && swap) {
+			r = cg_write_limit(h, "memory.memsw.limit_in_bytes", u->memory_swap, err,
+					   errlen);
+			if (r < 0)
+				return r;
+			swap = false;
+		}
+		r = cg_write_limit(h, "memory.limit_in_bytes", u->memory, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (swap &&
+	    (r = cg_write_limit(h, "memory.memsw.limit_in_bytes", u->memory_swap, err, errlen)) < 0)
+		return r;
+	if (u->has_memory_reservation &&
+	    (r = cg_write_limit(h, "memory.soft_limit_in_bytes", u->memory_reservation, err,
+				errlen)) < 0)
+		return r;
+	return 0;
+}
+
+static int update_v1(struct cgroup *cg, const struct cg_update *u, char *err, size_t errlen)
+{
+	struct cg_hier *h;
+	int r;
+
+	r = update_v1_memory(cg, u, err, errlen);
+	if (r < 0)
+		return r;
+	if (u->has_cpu_quota || u->has_cpu_period || u->has_cpu_shares) {
+		r = need_hier(cg, CG_CTRL_CPU, "cpu", "a cpu limit", &h, err, errlen);
+		if (r < 0)
+			return r;
+		if (u->has_cpu_period &&
+		    (r = cg_write_i64(h->dir, "cpu.cfs_period_us", (int64_t)u->cpu_period, err,
+				      errlen)) < 0)
+			return r;
+		if (u->has_cpu_quota &&
+		    (r = cg_write_limit(h, "cpu.cfs_quota_us", u->cpu_quota, err, errlen)) < 0)
+			return r;
+		if (u->has_cpu_shares &&
+		    (r = cg_write_i64(h->dir, "cpu.shares", (int64_t)u->cpu_shares, err, errlen)) <
+			0)
+			return r;
+	}
+	if (u->has_pids) {
+		r = need_hier(cg, CG_CTRL_PIDS, "pids", "a pids limit", &h, err, errlen);
+		if (r < 0)
+			return r;
+		r = u->pids < 0 ? cg_write(h->dir, "pids.max", "max", err, errlen)
+				: cg_write_i64(h->dir, "pids.max", u->pids, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cgroup_update(struct cgroup *cg, const struct cg_update *u, char *err, size_t errlen)
+{
+	struct cg_limits lim = {.cpuset_cpus = u->cpuset_cpus, .cpuset_mems = u->cpuset_mems};
+	int r;
+
+	r = cg->kind == CG_V2 ? update_v2(cg, u, err, errlen) : update_v1(cg, u, err, errlen);
+	if (r < 0)
+		return r;
+	return apply_cpuset(cg, &lim, err, errlen);
+}

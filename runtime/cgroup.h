@@ -67,6 +67,83 @@ bool cgroup_is_frozen(struct cgroup *cg);
 /* "v1", "hybrid" or "v2". */
 const char *cgroup_mode(const struct cgroup *cg);
 
+/* ---- statistics (`hyrun events`) ---- */
+
+/* A limit that reads "max" (cgroup v2), as runc reports it. */
+#define CG_UNLIMITED UINT64_MAX
+
+/* One memory counter, bytes: what runc reports as a MemoryEntry. */
+struct cg_mem_entry {
+	uint64_t usage, max_usage, limit, failcnt;
+};
+
+/* One line of memory.stat. */
+struct cg_stat_kv {
+	char key[48];
+	uint64_t value;
+};
+
+/*
+ * The group's counters, in runc's units. Files the kernel does not have
+ * (memory.peak before Linux 5.19, memory.memsw.* without swap accounting, a
+ * controller that is not mounted) leave their members 0.
+ */
+struct cg_stats {
+	/* cpu, nanoseconds: v2 cpu.stat; v1 cpuacct.usage, .usage_percpu, .stat */
+	uint64_t cpu_total, cpu_user, cpu_kernel;
+	uint64_t *percpu; /* v1 only (malloc'd), nr_percpu entries */
+	size_t nr_percpu;
+	uint64_t nr_periods, nr_throttled, throttled_time; /* cpu.stat; time in ns */
+	/*
+	 * memory, bytes. v2: usage from memory.current, .peak, .max and the
+	 * "max" count of memory.events as failcnt; swap is memory + swap as v1
+	 * counts it (runc does the same). v1: the memory.*, memsw.*, kmem.* and
+	 * kmem.tcp.* files. A limit of "max" reads CG_UNLIMITED.
+	 */
+	struct cg_mem_entry mem, swap, kernel, kernel_tcp;
+	uint64_t cache;		/* memory.stat: "file" (v2), "cache" (v1) */
+	uint64_t oom_kills;	/* memory.events / memory.oom_control: oom_kill */
+	struct cg_stat_kv *raw; /* memory.stat (malloc'd), nr_raw entries */
+	size_t nr_raw;
+	/* pids: limit 0 when there is none (runc's way) */
+	uint64_t pids_current, pids_limit;
+};
+
+/* The directories to read: in v2 one for all; in v1 one per controller (NULL: not mounted). */
+struct cg_stats_dirs {
+	bool v2;
+	const char *cpu, *cpuacct, *memory, *pids; /* v2: all the same */
+};
+
+/* The group's counters; free them with cgroup_stats_free(). Errors name the file. */
+int cgroup_stats(struct cgroup *cg, struct cg_stats *st, char *err, size_t errlen);
+/* The same from given directories (the unit tests' fake trees). */
+int cgroup_stats_read(const struct cg_stats_dirs *d, struct cg_stats *st, char *err, size_t errlen);
+void cgroup_stats_free(struct cg_stats *st);
+
+/* ---- changing limits (`hyrun update`) ---- */
+
+/*
+ * New limits for a running group: only the members whose has_ flag is set
+ * (the cpuset strings: when not NULL) change; -1 is "no limit". memory_swap
+ * counts memory plus swap, as the OCI spec does: in v2 memory.swap.max gets
+ * memory_swap minus the memory limit (the new one, or the one in force).
+ * The swap files are skipped where the kernel has no swap accounting.
+ */
+struct cg_update {
+	bool has_memory, has_memory_swap, has_memory_reservation;
+	int64_t memory, memory_swap, memory_reservation; /* bytes */
+	bool has_cpu_quota, has_cpu_period, has_cpu_shares;
+	int64_t cpu_quota;   /* microseconds */
+	uint64_t cpu_period; /* microseconds */
+	uint64_t cpu_shares; /* v1 cpu.shares; v2 cpu.weight from it */
+	const char *cpuset_cpus, *cpuset_mems;
+	bool has_pids;
+	int64_t pids;
+};
+
+int cgroup_update(struct cgroup *cg, const struct cg_update *u, char *err, size_t errlen);
+
 /* ---- pure helpers, exposed for the unit tests ---- */
 
 /* Parent of relative cgroupsPaths (and of the default "hyrun/<id>"). */

@@ -257,6 +257,28 @@ int container_save(struct container *c, char *err, size_t errlen)
 	return r;
 }
 
+/* A subdirectory of the state directory (vsock.d) and what is in it: sockets
+ * and files that host programs put there, never followed. */
+static int remove_subdir(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(fd, e->d_name, 0);
+	closedir(d);
+	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
 int container_remove(struct container *c, char *err, size_t errlen)
 {
 	DIR *d;
@@ -272,7 +294,10 @@ int container_remove(struct container *c, char *err, size_t errlen)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (unlinkat(c->dirfd, e->d_name, 0) < 0 && errno != ENOENT && !r)
+		if (unlinkat(c->dirfd, e->d_name, 0) == 0 ||
+		    (errno == EISDIR && remove_subdir(c->dirfd, e->d_name) == 0))
+			continue;
+		if (errno != ENOENT && !r)
 			r = hy_err(err, errlen, -errno, "remove '%s/%s': %s", c->dir, e->d_name,
 				   strerror(errno));
 	}
@@ -280,6 +305,12 @@ int container_remove(struct container *c, char *err, size_t errlen)
 	if (rmdir(c->dir) < 0 && errno != ENOENT && !r)
 		r = hy_err(err, errlen, -errno, "remove '%s': %s", c->dir, strerror(errno));
 	return r;
+}
+
+void container_unlock(struct container *c)
+{
+	if (c->dirfd >= 0 && !c->lock_busy)
+		flock(c->dirfd, LOCK_UN);
 }
 
 void container_close(struct container *c)

@@ -66,6 +66,9 @@ int container_save(struct container *c, char *err, size_t errlen);
 int container_remove(struct container *c, char *err, size_t errlen);
 /* Unlock and free (the directory stays). */
 void container_close(struct container *c);
+/* Drop the lock but keep the state read: for a reader that runs on (events), so that
+ * it holds up no writer (kill, delete). */
+void container_unlock(struct container *c);
 
 /* The status as reported (see above). */
 enum oci_status container_status(const struct container *c);

@@ -102,8 +102,10 @@ struct creating {
 	struct cgroup *cg;
 	struct jail_config jc;
 	char **argv;
-	int keep[3 + 64 + PLAN_MAX_NICS], nkeep;
-	int slave, ctl, ready[2];
+	int keep[4 + 64 + PLAN_MAX_NICS],
+	    nkeep; /* ctl, ready, vsock, the console; preserved fds; taps */
+	int slave, ctl, vsock, ready[2];
+	char vsock_dir[PATH_MAX]; /* <state>/HY_VSOCK_DIR, bound into the jail */
 	int min_fd;
 	pid_t pid;
 	char err[RT_ERRLEN];
@@ -194,8 +196,10 @@ static int control_socket(struct container *c, int min_fd, char *err, size_t err
 			 HY_CONTROL_SOCKET);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
-		r = hy_err(err, errlen, -errno, "control socket %s/%s: %s", c->dir,
-			   HY_CONTROL_SOCKET, strerror(errno));
+		r = hy_err(err, errlen, -errno,
+			   "cannot bind the control socket %s/%s: %s (the state root --root must "
+			   "be on a filesystem that can hold Unix sockets, such as tmpfs)",
+			   c->dir, HY_CONTROL_SOCKET, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return r;
@@ -204,6 +208,53 @@ static int control_socket(struct container *c, int min_fd, char *err, size_t err
 	if (fd < 0)
 		return hy_err(err, errlen, -errno, "control socket: %s", strerror(errno));
 	return fd;
+}
+
+/*
+ * The vsock device's host side (agent_proto.h): vsock.sock, listening, for
+ * the VMM; and HY_VSOCK_DIR, bound read-only into the jail, where host
+ * programs may listen for the guest's connections. A Unix socket cannot be
+ * bound on every filesystem (9p, some network filesystems): the message then
+ * says that the state root is where it failed.
+ */
+static int vsock_socket(struct creating *k)
+{
+	struct container *c = k->c;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct jail_bind *b;
+	int fd, r;
+
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_VSOCK_SOCKET) >=
+	    (int)sizeof(addr.sun_path))
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", c->dirfd,
+			 HY_VSOCK_SOCKET);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return hy_err(k->err, sizeof(k->err), r,
+			      "cannot bind the vsock socket %s/%s: %s (the state root --root must "
+			      "be on a filesystem that can hold Unix sockets, such as tmpfs)",
+			      c->dir, HY_VSOCK_SOCKET, strerror(-r));
+	}
+	fd = inheritable(fd, k->min_fd);
+	if (fd < 0)
+		return hy_err(k->err, sizeof(k->err), -errno, "vsock socket: %s", strerror(errno));
+	k->vsock = fd;
+	snprintf(k->vsock_dir, sizeof(k->vsock_dir), "%s/%s", c->dir, HY_VSOCK_DIR);
+	if (mkdirat(c->dirfd, HY_VSOCK_DIR, 0700) < 0 && errno != EEXIST)
+		return hy_err(k->err, sizeof(k->err), -errno, "mkdir %s: %s", k->vsock_dir,
+			      strerror(errno));
+	b = realloc(k->plan.binds, (k->plan.nr_binds + 1) * sizeof(*b));
+	if (!b)
+		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
+	k->plan.binds = b;
+	b[k->plan.nr_binds++] = (struct jail_bind){k->vsock_dir, HY_JAIL_VSOCK, true};
+	k->plan.vm.has_vsock = true;
+	k->plan.vm.vsock_fd = fd;
+	k->plan.vm.vsock_dir = HY_JAIL_VSOCK;
+	return 0;
 }
 
 static int create_timeout_s(void)
@@ -481,6 +532,10 @@ static int make_cgroup(struct creating *k)
 	k->c->st.cgroup = strdup(cgroup_path(k->cg));
 	if (!k->c->st.cgroup)
 		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
+	/* `update` keeps memory limits within what the VM booted with. */
+	k->c->st.vcpus = k->size.vcpus;
+	k->c->st.mem_mib = k->size.mem_mib;
+	k->c->st.memory_limit = lim.memory_limit;
 	return container_save(k->c, k->err, sizeof(k->err)) ? -1 : 0;
 }
 
@@ -517,6 +572,9 @@ static int make_jail(struct creating *k)
 		return hy_err(k->err, sizeof(k->err), -errno, "ready pipe: %s", strerror(errno));
 	k->keep[k->nkeep++] = k->ctl;
 	k->keep[k->nkeep++] = k->ready[1];
+	if (vsock_socket(k) < 0)
+		return -1;
+	k->keep[k->nkeep++] = k->vsock;
 
 	k->plan.vm.mem = (uint64_t)k->size.mem_mib << 20;
 	k->plan.vm.cpus = k->size.vcpus;
@@ -563,6 +621,7 @@ static void undo_jail(struct creating *k)
 {
 	close_fd(&k->slave);
 	close_fd(&k->ctl);
+	close_fd(&k->vsock);
 	close_fd(&k->ready[0]);
 	close_fd(&k->ready[1]);
 	free(k->argv);
@@ -615,6 +674,7 @@ static int start_vmm(struct creating *k)
 	/* Only the VMM keeps its ends. */
 	close_taps(k);
 	close_fd(&k->ctl);
+	close_fd(&k->vsock);
 	close_fd(&k->ready[1]);
 	close_fd(&k->slave);
 	if (!stdio_ok)
@@ -692,7 +752,7 @@ int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vm
 	k->g = g;
 	k->o = o;
 	k->pid = -1;
-	k->slave = k->ctl = k->ready[0] = k->ready[1] = -1;
+	k->slave = k->ctl = k->vsock = k->ready[0] = k->ready[1] = -1;
 	k->min_fd = STDERR_FILENO + 1 + (int)o->preserve_fds;
 
 	if (load_spec(k) || plan_vm(k) || make_state(k) || wire_network(k) || make_cgroup(k) ||

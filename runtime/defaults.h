@@ -61,13 +61,21 @@
 #define HY_JAIL_ROOTFS "/rootfs"
 #define HY_JAIL_GUEST_CONFIG "/guest-config.json"
 #define HY_JAIL_BINDS "/.hyrun-binds"
+/* The state directory's HY_VSOCK_DIR, read-only: where guest-initiated vsock
+ * connections go (agent_proto.h). */
+#define HY_JAIL_VSOCK "/vsock"
 
 /* Files in a container's state directory <root>/<id>/: its state; the bundle's
  * config.json as create read it (start and delete run its hooks); the guest
- * configuration (bound into the jail at HY_JAIL_GUEST_CONFIG); the control socket. */
+ * configuration (bound into the jail at HY_JAIL_GUEST_CONFIG); the control socket;
+ * the vsock socket (HY_VSOCK_SOCKET, agent_proto.h: host clients of the guest,
+ * the runtime's agent connections among them); HY_VSOCK_DIR, where a host
+ * program listens on "vsock.sock_<P>" to take the guest's connections to
+ * port P. */
 #define HY_STATE_FILE "state.json"
 #define HY_CONFIG_FILE "config.json"
 #define HY_GUEST_CONFIG_FILE "guest-config.json"
 #define HY_CONTROL_SOCKET "ctl.sock"
+#define HY_VSOCK_DIR "vsock.d"
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/control_proto.h"
+#include "runtime/agent.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/signals.h"
@@ -30,7 +30,7 @@ static int thaw(struct container *c, char *err, size_t errlen)
 static int do_kill(struct rt_global *g, const char *id, int sig, bool all)
 {
 	struct container *c;
-	struct control_request req;
+	struct agent_request req;
 	char err[RT_ERRLEN];
 	enum oci_status status;
 	int r = -1;
@@ -61,8 +61,8 @@ static int do_kill(struct rt_global *g, const char *id, int sig, bool all)
 			 signal_name(sig) ? signal_name(sig) : "the signal");
 		goto out;
 	}
-	req = (struct control_request){.op = CONTROL_KILL, .sig = sig, .all = all};
-	if (container_control(c, &req, err, sizeof(err))) {
+	req = (struct agent_request){.op = AGENT_OP_SIGNAL, .sig = sig, .all = all};
+	if (agent_start_or_signal(c, &req, err, sizeof(err))) {
 		/* The VMM may have exited between the status check and now. */
 		if (!container_vmm_alive(c))
 			rt_error("container not running");

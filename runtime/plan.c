@@ -298,6 +298,29 @@ int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t
 	return 0;
 }
 
+char *plan_exec_config(const struct oci_spec *spec, char *err, size_t errlen)
+{
+	struct container_plan p;
+	char *text = NULL;
+
+	memset(&p, 0, sizeof(p));
+	if (!spec->has_process || !spec->nr_args) {
+		hy_err(err, errlen, -EINVAL, "process.args: required");
+		return NULL;
+	}
+	if (plan_process(&p, spec) < 0) {
+		hy_err(err, errlen, -ENOMEM, "out of memory");
+	} else {
+		/* The exec request carries the process and the filter only. */
+		p.gc.hostname = NULL;
+		p.gc.sysctl = NULL;
+		p.gc.nr_sysctl = 0;
+		text = guest_config_encode(&p.gc, err, errlen);
+	}
+	plan_free(&p);
+	return text;
+}
+
 void plan_free(struct container_plan *p)
 {
 	for (size_t i = 0; p->owned && i < p->nr_owned; i++)

@@ -73,6 +73,13 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec,
 void plan_free(struct container_plan *p);
 
 /*
+ * The guest configuration of a process exec'd into a running container
+ * (agent_msg.h's "exec"): spec's process and its linux.seccomp, nothing else,
+ * encoded; malloc'd. NULL with the reason in err.
+ */
+char *plan_exec_config(const struct oci_spec *spec, char *err, size_t errlen);
+
+/*
  * Give the guest its NICs (what hyrun create read from the container's
  * network namespace) and encode the guest configuration again. gc.nics then
  * points into `nics`, which must outlive the plan. 0 or -errno with err.

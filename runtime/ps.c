@@ -1,60 +1,126 @@
-/* ps.c: `hyrun ps`: the host processes in the container's cgroup (hyrun-vmm). */
-#include "runtime/runtime.h"
+/* ps.c: `hyrun ps`: the container's processes in its guest, or its host pids (ps.h). */
+#include "runtime/ps.h"
 
-#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
+#include "runtime/agent.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/runtime.h"
 
-static void proc_cmdline(pid_t pid, char *buf, size_t len)
+void ps_format_time(uint64_t cs, char *buf, size_t len)
 {
-	char path[64];
-	ssize_t n;
-	int fd;
+	uint64_t s = cs / 100, days = s / 86400;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	buf[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n - 1; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
+	s %= 86400;
+	if (days)
+		snprintf(buf, len, "%" PRIu64 "-%02u:%02u:%02u", days, (unsigned)(s / 3600),
+			 (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+	else
+		snprintf(buf, len, "%02u:%02u:%02u", (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+			 (unsigned)(s % 60));
 }
 
-static void proc_ids(pid_t pid, unsigned *uid, int *ppid)
+bool ps_arg_accepted(const char *arg)
 {
-	char path[64], buf[1024];
-	FILE *f;
+	static const char *const ok[] = {"-e",	 "-f", "-ef", "-fe", "-A", "-Af", "-fA", "aux",
+					 "-aux", "ax", "axu", "-a",  "a",  "x",	  "-x"};
 
-	*uid = 0;
-	*ppid = 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(buf, sizeof(buf), f)) {
-		if (strncmp(buf, "Uid:", 4) == 0)
-			*uid = (unsigned)strtoul(buf + 4, NULL, 10);
-		else if (strncmp(buf, "PPid:", 5) == 0)
-			*ppid = (int)strtol(buf + 5, NULL, 10);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(arg, ok[i]))
+			return true;
+	return false;
+}
+
+void ps_sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* The host pids in the container's cgroup: hyrun-vmm and the exec proxies. */
+static int host_pids(struct container *c)
+{
+	struct cgroup *cg;
+	char err[RT_ERRLEN];
+	pid_t *pids = NULL;
+	json_t *arr;
+	size_t n = 0;
+	char *s;
+
+	if (cgroup_open(&cg, c->st.cgroups_path, c->st.id, err, sizeof(err))) {
+		rt_error("cgroup: %s", err);
+		return -1;
 	}
-	fclose(f);
+	if (cgroup_pids(cg, &pids, &n) < 0) {
+		rt_error("cgroup %s: cannot list its processes", cgroup_path(cg));
+		cgroup_free(cg);
+		return -1;
+	}
+	cgroup_free(cg);
+	arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_integer(pids[i]));
+	free(pids);
+	s = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	if (!s) {
+		rt_error("out of memory");
+		return -1;
+	}
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+static int guest_table(struct container *c)
+{
+	struct agent_request req = {.op = AGENT_OP_PS};
+	struct agent_reply rep = {0};
+	enum oci_status status = container_status(c);
+	char err[RT_ERRLEN];
+
+	if (status == OCI_STATUS_STOPPED || status == OCI_STATUS_CREATING) {
+		rt_error("container not running");
+		return -1;
+	}
+	if (status == OCI_STATUS_PAUSED) {
+		rt_error("ps: the container is paused: its guest answers once it is resumed "
+			 "(--format json lists the host pids)");
+		return -1;
+	}
+	if (agent_request(c, &req, &rep, err, sizeof(err))) {
+		if (!container_vmm_alive(c))
+			rt_error("container not running");
+		else
+			rt_error("ps: %s", err);
+		return -1;
+	}
+	if (!rep.has_processes) {
+		rt_error("ps: the guest's reply holds no process list");
+		agent_reply_free(&rep);
+		return -1;
+	}
+	printf("%-8s %-8s %-8s %-4s %-11s %s\n", "UID", "PID", "PPID", "STAT", "TIME", "CMD");
+	for (size_t i = 0; i < rep.nr_processes; i++) {
+		struct agent_process *p = &rep.processes[i];
+		char t[32];
+
+		ps_format_time(p->time, t, sizeof(t));
+		ps_sanitize(p->stat);
+		ps_sanitize(p->cmd);
+		printf("%-8" PRIu32 " %-8d %-8d %-4s %-11s %s\n", p->uid, p->pid, p->ppid, p->stat,
+		       t, p->cmd);
+	}
+	agent_reply_free(&rep);
+	return 0;
 }
 
 int cmd_ps(struct rt_global *g, int argc, char **argv)
@@ -65,76 +131,60 @@ int cmd_ps(struct rt_global *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct container *c;
-	struct cgroup *cg;
 	char err[RT_ERRLEN];
 	bool json = false;
-	pid_t *pids = NULL;
-	size_t n = 0;
-	int ch, r = 1;
+	int ch, r;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:f:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (rt_parse_format(optarg, &json))
 				return 1;
 			break;
 		case 'h':
-			printf("Usage: hyrun ps [--format table|json] CONTAINER_ID\n\n"
-			       "The host processes of the container (hyrun-vmm and any helper in\n"
-			       "its cgroup); --format json prints their pids as a JSON array.\n"
-			       "The workload's own processes live in the guest.\n");
+			printf(
+			    "Usage: hyrun ps [--format table|json] CONTAINER_ID [PS OPTIONS]\n\n"
+			    "table (the default): the container's processes inside its guest,\n"
+			    "as the guest sees them:\n"
+			    "  UID PID PPID STAT TIME CMD\n"
+			    "with the guest's uids and pids, STAT the state letter (R, S, D, "
+			    "Z...),\n"
+			    "TIME the CPU time used as [DD-]HH:MM:SS and CMD the command line.\n"
+			    "json: a JSON array of the HOST pids of the container: hyrun-vmm and\n"
+			    "the proxies of `hyrun exec` processes, the processes an engine can\n"
+			    "signal on the host (not the guest's).\n"
+			    "PS OPTIONS: runc passes them to ps(1); hyrun has none to run in the\n"
+			    "guest, so it accepts -e, -f, -ef, -A, aux and the like and ignores\n"
+			    "them, and refuses any other.\n");
 			return 0;
+		case ':':
+			rt_error("ps: option '%s' needs a value", argv[optind - 1]);
+			return 1;
 		default:
 			rt_error("ps: unknown option or missing value '%s'", argv[optind - 1]);
 			return 1;
 		}
 	}
-	if (rt_want_args("ps", argc, optind, 1))
+	if (argc - optind < 1) {
+		rt_error("\"ps\" requires a minimum of 1 argument (see hyrun ps --help)");
 		return 1;
+	}
+	for (int i = optind + 1; i < argc; i++)
+		if (!ps_arg_accepted(argv[i])) {
+			rt_error("ps: ps(1) options are not supported (\"%s\"): the processes are "
+				 "in the guest, and hyrun ps prints UID PID PPID STAT TIME CMD; "
+				 "-ef, aux and the like are accepted and ignored",
+				 argv[i]);
+			return 1;
+		}
 	if (container_open(g->root, argv[optind], CONTAINER_LOCK_READ, &c, err, sizeof(err))) {
 		rt_error("%s", err);
 		return 1;
 	}
-	if (cgroup_open(&cg, c->st.cgroups_path, c->st.id, err, sizeof(err))) {
-		rt_error("cgroup: %s", err);
-		goto out;
-	}
-	if (cgroup_pids(cg, &pids, &n) < 0) {
-		rt_error("cgroup %s: cannot list its processes", cgroup_path(cg));
-		cgroup_free(cg);
-		goto out;
-	}
-	cgroup_free(cg);
-	if (json) {
-		json_t *arr = json_array();
-		char *s;
-
-		for (size_t i = 0; arr && i < n; i++)
-			json_array_append_new(arr, json_integer(pids[i]));
-		s = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-		json_decref(arr);
-		if (!s) {
-			rt_error("out of memory");
-			goto out;
-		}
-		printf("%s\n", s);
-		free(s);
-	} else {
-		printf("%-8s %-8s %-8s %s\n", "UID", "PID", "PPID", "CMD");
-		for (size_t i = 0; i < n; i++) {
-			char cmd[512];
-			unsigned uid;
-			int ppid;
-
-			proc_cmdline(pids[i], cmd, sizeof(cmd));
-			proc_ids(pids[i], &uid, &ppid);
-			printf("%-8u %-8d %-8d %s\n", uid, (int)pids[i], ppid, cmd);
-		}
-	}
-	r = fflush(stdout) == 0 ? 0 : 1;
-out:
-	free(pids);
+	r = json ? host_pids(c) : guest_table(c);
+	if (!r && fflush(stdout))
+		r = -1;
 	container_close(c);
-	return r;
+	return r ? 1 : 0;
 }

@@ -51,9 +51,12 @@ int cmd_list(struct rt_global *g, int argc, char **argv);
 int cmd_ps(struct rt_global *g, int argc, char **argv);
 int cmd_pause(struct rt_global *g, int argc, char **argv);
 int cmd_resume(struct rt_global *g, int argc, char **argv);
+int cmd_events(struct rt_global *g, int argc, char **argv);
+int cmd_update(struct rt_global *g, int argc, char **argv);
 int cmd_spec(struct rt_global *g, int argc, char **argv);
 int cmd_features(struct rt_global *g, int argc, char **argv);
 int cmd_plan(struct rt_global *g, int argc, char **argv);
+int cmd_exec(struct rt_global *g, int argc, char **argv);
 
 /*
  * Argument checks shared by the verbs: `want` positional arguments exactly

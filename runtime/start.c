@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/control_proto.h"
+#include "runtime/agent.h"
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
@@ -49,8 +49,8 @@ int container_start(struct rt_global *g, const char *id)
 		kill(c->st.pid, SIGKILL);
 		goto out;
 	}
-	if (container_control(c, &(struct control_request){.op = CONTROL_START}, err,
-			      sizeof(err))) {
+	if (agent_start_or_signal(c, &(struct agent_request){.op = AGENT_OP_START}, err,
+				  sizeof(err))) {
 		rt_error("start: %s", err);
 		goto out;
 	}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/fdio.h"
+#include "rootfs/init/agent.h"
 #include "rootfs/init/container.h"
 #include "rootfs/init/init.h"
 
@@ -71,7 +72,7 @@ static int tty_error(struct container_error *e, int err, const char *what)
 	return -1;
 }
 
-static int send_master(int master)
+static int send_master(int chan, int master)
 {
 	struct child_msg m = {.kind = CHILD_TTY};
 	union {
@@ -92,7 +93,7 @@ static int send_master(int master)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	return sendmsg(child.chan, &mh, 0) == (ssize_t)sizeof(m) ? 0 : -1;
+	return sendmsg(chan, &mh, 0) == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
 /*
@@ -102,7 +103,7 @@ static int send_master(int master)
  * Runs after the child's setsid(), as root, before user, capabilities and
  * seccomp are applied.
  */
-static int child_setup_tty(struct container_error *e)
+int child_tty(int chan, struct container_error *e)
 {
 	char name[64];
 	int master, slave;
@@ -138,7 +139,7 @@ static int child_setup_tty(struct container_error *e)
 	}
 	if (slave > 2)
 		close(slave);
-	if (send_master(master) < 0) {
+	if (send_master(chan, master) < 0) {
 		close(master);
 		return tty_error(e, errno, "passing the pty to hyrun-init");
 	}
@@ -148,6 +149,11 @@ fail:
 	close(slave);
 	close(master);
 	return -1;
+}
+
+static int child_setup_tty(struct container_error *e)
+{
+	return child_tty(child.chan, e);
 }
 
 /* --- the last steps before execve() ----------------------------------------------- */
@@ -186,7 +192,7 @@ static void exec_imminent(void)
 		ioperm(HY_PORT_BASE, HY_PORT_COUNT, 0);
 }
 
-static void default_signals(void)
+void child_default_signals(void)
 {
 	sigset_t none;
 
@@ -211,7 +217,7 @@ static void __attribute__((noreturn)) run_container(void)
 	};
 	struct container_error e;
 
-	default_signals();
+	child_default_signals();
 	container_exec(init.gc, &o, &e);
 	child_say("%s", e.msg);
 	child_fail(e.status ? e.status : STATUS_SETUP_FAILED, e.err);
@@ -261,7 +267,7 @@ static void __attribute__((noreturn)) run_plain(char **argv)
 	setenv("HOME", WORKLOAD_HOME, 1);
 	if (chdir("/") < 0)
 		init_msg("hyrun-init: chdir '/': %s", strerror(errno));
-	default_signals();
+	child_default_signals();
 
 	err = resolve_plain(argv[0], path, sizeof(path));
 	if (err)
@@ -282,6 +288,8 @@ void child_run(char **argv, const int stdio[3], int chan)
 	int i;
 
 	child.chan = chan;
+	/* First, so that nothing the workload starts stays outside its cgroup. */
+	cgroup_enter();
 	setsid();
 	for (i = 0; i < 3; i++) {
 		if (dup2(stdio[i], i) < 0) {

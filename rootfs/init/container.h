@@ -46,6 +46,18 @@ void container_exec(const struct guest_config *gc, const struct container_opts *
 		    struct container_error *e);
 
 /*
+ * In a forked child that is in the container's root already (an exec'd
+ * process: the workload's mount namespace and root joined, stdio in place):
+ * oomScoreAdj, rlimits, then what container_exec() does after the mounts
+ * (terminal, user, capabilities, umask, cwd, noNewPrivileges, seccomp, the
+ * PATH search, execve()), but the cwd is not created. Hostname, sysctls and
+ * mounts are the workload's business and not touched. Returns only on
+ * failure, with *e filled in.
+ */
+void container_exec_process(const struct guest_config *gc, const struct container_opts *o,
+			    struct container_error *e);
+
+/*
  * `name` looked up as execvp() does in the colon-separated `path` (an empty
  * entry is the current directory): 0 with the file in buf (len bytes), or
  * EACCES (found, not executable) or ENOENT.

@@ -24,6 +24,7 @@
 #include "common/fdio.h"
 #include "common/guest_config.h"
 #include "common/time.h"
+#include "rootfs/init/agent.h"
 #include "rootfs/init/init.h"
 #include "rootfs/init/net.h"
 
@@ -559,6 +560,8 @@ static void setup_test_mode(void)
 	init.test = true;
 	init.root = root;
 	init.test_shares = getenv("HYRUN_INIT_TEST_SHARES");
+	init.agent_socket = getenv("HYRUN_INIT_AGENT_SOCKET");
+	init.test_cgroup = getenv("HYRUN_INIT_TEST_CGROUP");
 	/* A fake tree without a control port should not cost a second per run. */
 	init.control_grace_ms = 0;
 	if (timeout)
@@ -585,6 +588,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
 		sigaddset(&waitset, forwarded_signals[i]);
 	sigprocmask(SIG_BLOCK, &waitset, NULL);
+	/* The agent writes to pipes and sockets whose readers may be gone
+	 * (children reset this). */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (!init.test)
 		mount_filesystems();
@@ -597,6 +603,7 @@ int main(int argc, char **argv)
 	find_ports();
 	load_config();
 	setup_network();
+	cgroup_setup();
 
 	report(supervise_workload(init.gc ? (char **)init.gc->args : read_argv(), &waitset));
 	power_off();

@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "common/agent_proto.h"
 #include "common/guest_config.h"
@@ -32,6 +34,12 @@ struct init_state {
 	bool test;
 	const char *root;
 	const char *test_shares; /* HYRUN_INIT_TEST_SHARES: share tag T is <dir>/T */
+	/* Self-test mode: HYRUN_INIT_AGENT_SOCKET, the Unix socket the agent
+	 * listens on instead of vsock (none: no agent), and
+	 * HYRUN_INIT_TEST_CGROUP, a cgroup2 directory that stands in for the
+	 * guest's root cgroup (none: no cgroup). */
+	const char *agent_socket;
+	const char *test_cgroup;
 	bool debug;
 	bool wait_start; /* flag wait_start=1: hold the prepared workload until START */
 	/* flag terminal=1, or the guest configuration's process.terminal: the
@@ -78,8 +86,36 @@ void init_boot_mark(enum hy_boot_mark mark);
  * ports and chan its end of the pair to PID 1. Execs the workload or exits. */
 void __attribute__((noreturn)) child_run(char **argv, const int stdio[3], int chan);
 
+struct container_error;
+/*
+ * child.c, for any child of PID 1 that is about to exec: a pty from the
+ * devpts of the current root, its slave as the controlling terminal (the
+ * caller has called setsid()) and as fds 0-2, its master sent to PID 1 on
+ * chan (CHILD_TTY with SCM_RIGHTS). 0, or -1 with *e filled in.
+ */
+int child_tty(int chan, struct container_error *e);
+/* Every signal back to its default action, none blocked (PID 1 blocks and
+ * ignores some). */
+void child_default_signals(void);
+
 /* supervise.c: runs the workload (argv, or init.gc) to its end and returns
  * its exit report (HY_EXIT_VALUE). waitset: the signals PID 1 has blocked. */
 unsigned supervise_workload(char **argv, const sigset_t *waitset);
+
+/*
+ * supervise.c, for the agent (agent.c):
+ *   supervise_workload_pid()   the workload's pid once it is set up (exec'd,
+ *                              or prepared and held for START), else 0
+ *   supervise_start()          the START of the control port: 0 when the
+ *                              workload is released, or will be once it is
+ *                              prepared; -1 with the reason in err when it
+ *                              was started already or cannot be
+ *   supervise_signal()         a signal to the workload's process group, or
+ *                              with all to every process (in self-test mode
+ *                              only the workload's group)
+ */
+pid_t supervise_workload_pid(void);
+int supervise_start(char *err, size_t errlen);
+void supervise_signal(int sig, bool all);
 
 #endif

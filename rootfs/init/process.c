@@ -257,34 +257,23 @@ static int exec_status(int err)
 	return err == ENOENT || err == ENOTDIR ? HY_INIT_STATUS_NOTFOUND : HY_INIT_STATUS_NOEXEC;
 }
 
-void container_exec(const struct guest_config *gc, const struct container_opts *o,
-		    struct container_error *e)
+/*
+ * The process part, shared by the workload (after its root and mounts) and
+ * by exec'd processes (in the workload's root already): terminal, user,
+ * capabilities, umask, cwd, noNewPrivileges, seccomp, execve(). An exec'd
+ * process does not get its cwd created: a missing one is an error, as
+ * with runc exec.
+ */
+static void exec_process(const struct guest_config *gc, const struct container_opts *o,
+			 struct container_error *e, bool make_cwd)
 {
 	char exe[PATH_MAX];
 	struct stat st;
 
-	container_opts = o;
-	memset(e, 0, sizeof(*e));
-	if (gc->hostname && !container_opts->test &&
-	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
-		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
-			       strerror(errno));
-		return;
-	}
-	if (apply_sysctl(gc, e) < 0 || apply_oom_score_adj(gc, e) < 0 || apply_rlimits(gc, e) < 0 ||
-	    mounts_build_root(gc, e) < 0)
-		return;
-	/* In self-test mode the child has a UTS namespace of its own by now. */
-	if (gc->hostname && container_opts->test &&
-	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
-		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
-			       strerror(errno));
-		return;
-	}
 	if (o->setup_terminal && o->setup_terminal(e) < 0)
 		return;
 	/* Created as root, like runc does; entered below as the workload's user. */
-	if (stat(gc->cwd, &st) < 0 && errno == ENOENT) {
+	if (make_cwd && stat(gc->cwd, &st) < 0 && errno == ENOENT) {
 		int fd = root_make(AT_FDCWD, gc->cwd, false, 0755);
 
 		if (fd >= 0)
@@ -318,4 +307,38 @@ void container_exec(const struct guest_config *gc, const struct container_opts *
 	execve(exe, (char *const *)gc->args,
 	       (char *const *)(gc->env ? gc->env : (const char *[]){NULL}));
 	container_fail(e, exec_status(errno), errno, "exec '%s': %s", gc->args[0], strerror(errno));
+}
+
+void container_exec(const struct guest_config *gc, const struct container_opts *o,
+		    struct container_error *e)
+{
+	container_opts = o;
+	memset(e, 0, sizeof(*e));
+	if (gc->hostname && !container_opts->test &&
+	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
+		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
+			       strerror(errno));
+		return;
+	}
+	if (apply_sysctl(gc, e) < 0 || apply_oom_score_adj(gc, e) < 0 || apply_rlimits(gc, e) < 0 ||
+	    mounts_build_root(gc, e) < 0)
+		return;
+	/* In self-test mode the child has a UTS namespace of its own by now. */
+	if (gc->hostname && container_opts->test &&
+	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
+		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
+			       strerror(errno));
+		return;
+	}
+	exec_process(gc, o, e, true);
+}
+
+void container_exec_process(const struct guest_config *gc, const struct container_opts *o,
+			    struct container_error *e)
+{
+	container_opts = o;
+	memset(e, 0, sizeof(*e));
+	if (apply_oom_score_adj(gc, e) < 0 || apply_rlimits(gc, e) < 0)
+		return;
+	exec_process(gc, o, e, false);
 }

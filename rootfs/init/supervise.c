@@ -13,7 +13,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "common/time.h"
+#include "rootfs/init/agent.h"
 #include "rootfs/init/init.h"
 
 /* One direction of the terminal relay: `from` -> buf -> `to`. */
@@ -195,22 +197,48 @@ static void forward_signal(pid_t pid, int sig)
 	init_dbg("hyrun-init: forwarded signal %d to %d", sig, (int)pid);
 }
 
+void supervise_signal(int sig, bool all)
+{
+	/* kill(-0) would be PID 1's own group (in self-test mode the test's). */
+	if (wl.pid <= 0)
+		return;
+	/* In self-test mode "everything" would be the test machine's. */
+	if (!all || init.test) {
+		forward_signal(wl.pid, sig);
+		return;
+	}
+	if (kill(-1, sig) < 0 && errno != ESRCH)
+		init_msg("hyrun-init: signal %d to every process: %s", sig, strerror(errno));
+	init_dbg("hyrun-init: signal %d to every process", sig);
+}
+
+int supervise_start(char *err, size_t errlen)
+{
+	if (!init.wait_start || wl.released || wl.start_requested)
+		return hy_err(err, errlen, -1, "the container was started already");
+	if (wl.init_error)
+		return hy_err(err, errlen, -1, "the container's process failed to start");
+	/* Before the child is prepared, the start is remembered (try_release). */
+	wl.start_requested = true;
+	try_release();
+	return 0;
+}
+
+pid_t supervise_workload_pid(void)
+{
+	if (wl.pid <= 0 || wl.init_error || (wl.chan >= 0 && !wl.prepared))
+		return 0;
+	return wl.pid;
+}
+
 static void control_message(const struct hy_ctl_event *ev)
 {
 	switch (ev->kind) {
 	case HY_CTL_EV_SIGNAL:
-		forward_signal(wl.pid, ev->sig);
+		supervise_signal(ev->sig, false);
 		break;
 	case HY_CTL_EV_SIG_ALL:
-		/* In self-test mode "everything" would be the test machine's. */
-		if (init.test) {
-			forward_signal(wl.pid, ev->sig);
-			break;
-		}
-		if (kill(-1, ev->sig) < 0 && errno != ESRCH)
-			init_msg("hyrun-init: signal %d to every process: %s", ev->sig,
-				 strerror(errno));
-		init_dbg("hyrun-init: signal %d to every process", ev->sig);
+		supervise_signal(ev->sig, true);
 		break;
 	case HY_CTL_EV_START:
 		if (!init.wait_start) {
@@ -255,11 +283,14 @@ static void read_control_port(void)
 }
 
 /* A pending signal: forwarded, or (SIGCHLD) every finished child reaped.
- * True, with its wait status, once the workload itself has ended. */
+ * True, with its wait status, once the workload itself has ended. An
+ * exec'd process's status goes to its agent connection; other children
+ * (orphans PID 1 inherited) are only reaped. */
 static bool read_signal(int *status)
 {
 	struct signalfd_siginfo si;
 	ssize_t n = read(wl.sfd, &si, sizeof(si));
+	int st;
 	pid_t w;
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -271,9 +302,12 @@ static bool read_signal(int *status)
 		return false;
 	}
 	/* SIGCHLD coalesces: reap every child that is done, orphans included. */
-	while ((w = waitpid(-1, status, WNOHANG)) > 0) {
-		if (w == wl.pid)
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (w == wl.pid) {
+			*status = st;
 			return true;
+		}
+		agent_child_exited(w, st);
 	}
 	return false;
 }
@@ -353,8 +387,8 @@ static bool ready(const struct pollfd *pl, int idx)
  * workload has ended. */
 static bool wait_round(int *status)
 {
-	struct pollfd pl[7];
-	int np = 0, i_sfd, i_ctl, i_chan, i_pin, i_pout, i_master;
+	struct pollfd pl[7 + AGENT_POLL_MAX];
+	int np = 0, i_sfd, i_ctl, i_chan, i_pin, i_pout, i_master, i_agent, n_agent;
 	bool tty = wl.master >= 0;
 
 	poll_add(pl, &np, &i_sfd, wl.sfd, POLLIN);
@@ -364,6 +398,9 @@ static bool wait_round(int *status)
 	poll_add(pl, &np, &i_pout, tty && wl.out.len ? wl.out.to : -1, POLLOUT);
 	poll_add(pl, &np, &i_master, tty ? wl.master : -1,
 		 (wl.in.len ? POLLOUT : 0) | (!wl.out.eof && !wl.out.len ? POLLIN : 0));
+	i_agent = np;
+	n_agent = agent_poll_fill(pl + np, AGENT_POLL_MAX);
+	np += n_agent;
 	if (poll(pl, np, -1) < 0) {
 		if (errno == EINTR)
 			return false;
@@ -384,11 +421,14 @@ static bool wait_round(int *status)
 		    (pl[i_master].revents & (POLLIN | POLLERR | POLLHUP)))
 			relay_read(&wl.out);
 	}
+	agent_poll_handle(pl + i_agent, n_agent);
 	return ready(pl, i_sfd) && read_signal(status);
 }
 
 static unsigned finish(int status)
 {
+	/* Exec'd processes do not outlive the workload (nor keep the VM). */
+	agent_shutdown();
 	/* What the child said before it ended (a failure that raced its exit). */
 	while (wl.chan >= 0)
 		read_child_msg(MSG_DONTWAIT);
@@ -430,6 +470,7 @@ unsigned supervise_workload(char **argv, const sigset_t *waitset)
 	if (wl.sfd < 0)
 		init_die("hyrun-init: signalfd: %s", strerror(errno));
 	open_ports(stdio);
+	agent_listen();
 	start_child(argv, stdio);
 	while (!wait_round(&status))
 		;

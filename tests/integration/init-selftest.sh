@@ -17,7 +17,7 @@ else
 	gcc -static -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 \
 		-Wno-unused-parameter -Werror -D_GNU_SOURCE -I"$top" -O2 -o "$init" \
 		$(pkg-config --cflags libnl-route-3.0) \
-		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,plan,guest_config}.c \
+		"$top"/rootfs/init/*.c "$top"/common/{err,time,fdio,names,strv,plan,guest_config,agent_msg}.c \
 		-ljansson -lseccomp -lcap $(pkg-config --libs libnl-route-3.0) ||
 		{ echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
@@ -346,6 +346,565 @@ else
 		ok "config: a syntax error, named on the stderr port"
 	else
 		not_ok "config: syntax message" "stderr port: $(cat "$root/dev/stderr")"
+	fi
+fi
+
+# --- the agent (common/agent_proto.h, agent_msg.h), on a Unix socket instead of vsock
+# A small client: frames, requests, exec relays. Each scenario prints "ok"/"FAIL" lines.
+cat >"$work/agent.py" <<'PY'
+# agent.py SOCKET SCENARIO INIT-PID [ARGS]: drives hyrun-init's agent (common/agent_proto.h,
+# agent_msg.h) over its self-test Unix socket. Prints "ok NAME" or "FAIL NAME: detail" per check.
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+
+HDR = struct.Struct("<IB3x")
+REQUEST, STDIN, WINSIZE, SIGNAL = 1, 2, 3, 4
+REPLY, STDOUT, STDERR, EXIT, EVENT = 16, 17, 18, 19, 20
+FRAME_MAX = 64 << 10
+PATH_ENV = ["PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
+
+sock_path = sys.argv[1]
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)), flush=True)
+    return cond
+
+
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_path)  # blocking: a full backlog makes it wait, not fail
+    s.settimeout(20)
+    return s
+
+
+def send(s, ftype, payload=b""):
+    s.sendall(HDR.pack(len(payload), ftype) + payload)
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        got = s.recv(n - len(buf))
+        if not got:
+            return None
+        buf += got
+    return buf
+
+
+def recv_frame(s):
+    """(type, payload), or None at the end of the stream."""
+    try:
+        hdr = recv_exact(s, HDR.size)
+    except ConnectionResetError:
+        return None
+    if hdr is None:
+        return None
+    length, ftype = HDR.unpack(hdr)
+    payload = recv_exact(s, length) if length else b""
+    return ftype, payload
+
+
+def call(obj):
+    s = connect()
+    send(s, REQUEST, json.dumps(obj).encode())
+    f = recv_frame(s)
+    end = recv_frame(s)
+    s.close()
+    if f is None or f[0] != REPLY:
+        return {"frame": f}
+    r = json.loads(f[1])
+    if end is not None:
+        r["_after"] = end
+    return r
+
+
+def exec_config(args, terminal=False, cwd="/", env=None):
+    return {"version": 1, "process": {"args": args, "cwd": cwd, "uid": 0, "gid": 0,
+                                      "env": PATH_ENV if env is None else env,
+                                      "terminal": terminal}}
+
+
+class Exec:
+    """One exec connection: the reply, then its frames collected by run()."""
+
+    def __init__(self, args, **kw):
+        self.s = connect()
+        send(self.s, REQUEST, json.dumps({"op": "exec", "config": exec_config(args, **kw)}).encode())
+        self.stdout = b""
+        self.stderr = b""
+        self.exit = None
+        self.order = []
+        self.reply = None
+
+    def get_reply(self):
+        f = recv_frame(self.s)
+        if f is None or f[0] != REPLY:
+            self.reply = {"frame": f}
+        else:
+            self.reply = json.loads(f[1])
+        return self.reply
+
+    def run(self, timeout=20):
+        """Frames until EXIT and the end of the stream; False on a timeout."""
+        self.s.settimeout(timeout)
+        try:
+            while True:
+                f = recv_frame(self.s)
+                if f is None:
+                    return True
+                t, p = f
+                self.order.append(t)
+                if t == STDOUT:
+                    self.stdout += p
+                elif t == STDERR:
+                    self.stderr += p
+                elif t == EXIT:
+                    self.exit = struct.unpack("<II", p)
+                else:
+                    self.order.append(("unexpected", t))
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.s.close()
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_gone(pid, secs=3):
+    end = time.time() + secs
+    while time.time() < end:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+# --- scenarios ----------------------------------------------------------------------------
+
+def basic(init_pid):
+    init_pid = int(init_pid)
+
+    e = Exec(["/bin/sh", "-c", "echo out; echo err >&2; echo out2; exit 3"])
+    r = e.get_reply()
+    check("exec: reply ok with a pid", r.get("ok") is True and r.get("pid", 0) > 0, r)
+    done = e.run()
+    check("exec: stdout and stderr apart", done and e.stdout == b"out\nout2\n" and e.stderr == b"err\n",
+          (e.stdout, e.stderr))
+    check("exec: exit status 3 in EXIT", e.exit == (0, 3), e.exit)
+    check("exec: EXIT is the last frame", e.order and e.order[-1] == EXIT, e.order)
+    e.close()
+
+    t0 = time.time()
+    e = Exec(["nosuch-hyrun-cmd", "x"])
+    r = e.get_reply()
+    took = time.time() - t0
+    check("exec: a missing command -> status 127 at once",
+          r.get("ok") is False and r.get("status") == 127 and took < 2, (r, took))
+    check("exec: a missing command is named",
+          r.get("error") == "exec 'nosuch-hyrun-cmd': executable file not found in $PATH", r)
+    check("exec: no EXIT after a failed start", e.run(5) and e.exit is None and not e.order, e.order)
+    e.close()
+
+    r = call({"op": "exec", "config": exec_config(["/nonexistent/prog"])})
+    check("exec: a missing path -> 127", r.get("ok") is False and r.get("status") == 127 and
+          "/nonexistent/prog" in r.get("error", ""), r)
+    r = call({"op": "exec", "config": exec_config(["/etc/passwd"])})
+    check("exec: not executable -> 126", r.get("ok") is False and r.get("status") == 126, r)
+    r = call({"op": "exec", "config": exec_config(["/bin/true"], cwd="/nonexistent-hyrun-dir")})
+    check("exec: a missing cwd -> 125 chdir to cwd", r.get("ok") is False and r.get("status") == 125
+          and "chdir to cwd" in r.get("error", ""), r)
+
+    # 1 MiB through cat, sent while the output is read.
+    data = os.urandom(1 << 20)
+    e = Exec(["cat"])
+    r = e.get_reply()
+
+    def feed():
+        for off in range(0, len(data), 50000):
+            send(e.s, STDIN, data[off:off + 50000])
+        send(e.s, STDIN, b"")
+
+    th = threading.Thread(target=feed)
+    th.start()
+    done = e.run()
+    th.join()
+    check("exec: 1 MiB through cat's stdin and stdout",
+          done and hashlib.sha256(e.stdout).digest() == hashlib.sha256(data).digest(),
+          "%d bytes back" % len(e.stdout))
+    check("exec: the end of stdin reaches cat", e.exit == (0, 0), e.exit)
+    e.close()
+
+    e = Exec(["sleep", "30"])
+    r = e.get_reply()
+    send(e.s, SIGNAL, struct.pack("<I", 15))
+    t0 = time.time()
+    done = e.run(10)
+    check("exec: SIGNAL 15 kills sleep", done and e.exit == (1, 15) and time.time() - t0 < 3, e.exit)
+    e.close()
+
+    e = Exec(["sleep", "30"])
+    r = e.get_reply()
+    pid = r.get("pid", 0)
+    alive = pid_alive(pid)
+    e.close()
+    check("exec: the host closing kills the process", alive and wait_gone(pid), (pid, alive))
+
+    t0 = time.time()
+    e = Exec(["/bin/sh", "-c", "sleep 3 & echo started"])
+    r = e.get_reply()
+    done = e.run(10)
+    took = time.time() - t0
+    check("exec: a background child holding stdout does not hold EXIT",
+          done and e.exit == (0, 0) and e.stdout == b"started\n" and took < 2, (e.exit, e.stdout, took))
+    e.close()
+
+    e = Exec(["/bin/sh", "-c", "tty >/dev/null && echo on-a-tty; read x; stty size; echo got $x"],
+             terminal=True)
+    send(e.s, WINSIZE, struct.pack("<HH", 33, 77))
+    r = e.get_reply()
+    send(e.s, STDIN, b"hello\n")
+    done = e.run(10)
+    out = e.stdout.replace(b"\r", b"")
+    check("exec: a terminal", done and b"on-a-tty\n" in out and e.exit == (0, 0), (out, e.exit))
+    check("exec: WINSIZE sizes the terminal", b"33 77\n" in out, out)
+    check("exec: STDIN into the terminal", b"got hello\n" in out, out)
+    check("exec: nothing on STDERR with a terminal", STDERR not in e.order, e.order)
+    e.close()
+
+    e = Exec(["cat"], terminal=True)
+    r = e.get_reply()
+    send(e.s, STDIN, b"abc\n")
+    send(e.s, STDIN, b"")
+    done = e.run(10)
+    check("exec: the end of stdin on a terminal ends cat", done and e.exit == (0, 0), (e.exit, e.stdout))
+    e.close()
+
+    # Output left in the pipe when the process ends is all sent, then EXIT.
+    for size in (65536, 1000000, 3 << 20):
+        e = Exec(["head", "-c", str(size), "/dev/zero"])
+        e.get_reply()
+        done = e.run(10)
+        check("exec: %d bytes of output, then EXIT" % size,
+              done and len(e.stdout) == size and e.exit == (0, 0), (len(e.stdout), e.exit))
+        e.close()
+    e = Exec(["/bin/sh", "-c", "head -c 200000 /dev/zero; exit 4"])
+    e.get_reply()
+    time.sleep(0.5)  # the process ends while its output waits in the pipe
+    done = e.run(10)
+    check("exec: output still in the pipe at the exit is sent",
+          done and len(e.stdout) == 200000 and e.exit == (0, 4), (len(e.stdout), e.exit))
+    e.close()
+
+    # A host that does not read does not hold up the others.
+    slow = Exec(["/bin/sh", "-c", "exec head -c 50000000 /dev/zero"])
+    slow.get_reply()
+    time.sleep(0.3)
+    e = Exec(["/bin/echo", "still-served"])
+    e.get_reply()
+    done = e.run(5)
+    check("exec: a slow host does not block the others", done and e.stdout == b"still-served\n", e.stdout)
+    e.close()
+    spid = slow.reply.get("pid", 0)
+    slow.close()
+    check("exec: the slow one is killed when its host goes", wait_gone(spid), spid)
+
+    # Several at once.
+    many = [Exec(["/bin/sh", "-c", "sleep 0.3; echo n%d" % i]) for i in range(20)]
+    for m in many:
+        m.get_reply()
+    good = 0
+    for i, m in enumerate(many):
+        if m.run(10) and m.stdout == b"n%d\n" % i and m.exit == (0, 0):
+            good += 1
+        m.close()
+    check("exec: 20 at once", good == 20, "%d good" % good)
+
+    r = call({"op": "ps"})
+    procs = r.get("processes", [])
+    wl = [p for p in procs if p["cmd"] == "sleep 3600"]
+    check("ps: lists the workload", r.get("ok") and len(wl) == 1 and wl[0]["ppid"] == init_pid and
+          wl[0]["stat"] in ("S", "R"), r)
+    check("ps: not hyrun-init itself", all(p["pid"] != init_pid for p in procs), procs)
+    check("ps: nothing outside hyrun-init's tree", all(p["pid"] != 1 for p in procs) and
+          len(procs) < 20, procs)
+
+    # Malformed frames close the connection; the agent goes on.
+    s = connect()
+    s.sendall(struct.pack("<IBBBB", 2, REQUEST, 1, 0, 0) + b"{}")
+    check("malformed header: connection closed", recv_frame(s) is None)
+    s.close()
+    s = connect()
+    send(s, STDIN, b"x")
+    check("STDIN before a request: connection closed", recv_frame(s) is None)
+    s.close()
+    s = connect()
+    s.sendall(struct.pack("<IB3x", FRAME_MAX + 1, REQUEST))
+    check("oversized frame: connection closed", recv_frame(s) is None)
+    s.close()
+    r = call({"op": "launch"})
+    check("unknown op: an error reply", r.get("ok") is False and "op: unknown op" in r.get("error", ""), r)
+    s = connect()
+    send(s, REQUEST, b"{\"op\":")
+    f = recv_frame(s)
+    check("bad JSON: an error reply, then closed", f and f[0] == REPLY and
+          b"invalid JSON" in f[1] and recv_frame(s) is None, f)
+    s.close()
+    e = Exec(["sleep", "30"])
+    r = e.get_reply()
+    pid = r.get("pid", 0)
+    send(e.s, 99)
+    check("exec: a frame of a wrong type closes the connection", e.run(5) and e.exit is None, e.order)
+    check("exec: ... and kills the process", wait_gone(pid), pid)
+    e.close()
+    e = Exec(["sleep", "30"])
+    r = e.get_reply()
+    pid = r.get("pid", 0)
+    send(e.s, SIGNAL, struct.pack("<I", 65))
+    check("exec: SIGNAL 65 closes the connection", e.run(5) and e.exit is None and wait_gone(pid))
+    e.close()
+    r = call({"op": "ps"})
+    check("after all that: still serving", r.get("ok") is True, r)
+
+    r = call({"op": "stats"})
+    check("stats without a cgroup: says so", r.get("ok") is False and "no cgroup" in r.get("error", ""), r)
+    r = call({"op": "update", "pids": 10})
+    check("update without a cgroup: says so", r.get("ok") is False and "no cgroup" in r.get("error", ""), r)
+    r = call({"op": "events"})
+    check("events without a cgroup: says so", r.get("ok") is False and "no cgroup" in r.get("error", ""), r)
+
+    r = call({"op": "start"})
+    check("start without wait_start: an error", r.get("ok") is False and "started already" in
+          r.get("error", ""), r)
+    # Last: the workload ends, and the VM (here hyrun-init) with it.
+    e = Exec(["sleep", "30"])
+    e.get_reply()
+    r = call({"op": "signal", "signal": 15})
+    check("signal: ok", r.get("ok") is True, r)
+    check("signal: an exec'd process ends with the workload", e.run(5), e.order)
+    e.close()
+
+
+def start(init_pid):
+    r = call({"op": "start"})
+    check("start: ok (the held workload is released)", r.get("ok") is True, r)
+    r = call({"op": "start"})
+    check("start: a second start is an error", r.get("ok") is False and "started already" in
+          r.get("error", ""), r)
+
+
+def container(init_pid):
+    e = Exec(["/bin/sh", "-c", "cat /tmp/marker; hostname; pwd"], cwd="/tmp")
+    e.get_reply()
+    done = e.run()
+    check("container: exec sees the workload's mounts, hostname and cwd",
+          done and e.stdout == b"from-the-workload\nguest-box\n/tmp\n" and e.exit == (0, 0),
+          (e.stdout, e.stderr, e.exit))
+    e.close()
+    r = call({"op": "signal", "signal": 9, "all": True})
+    check("signal all (self-test: the workload only): ok", r.get("ok") is True, r)
+
+
+def cgroup(init_pid, cgdir, rel):
+    e = Exec(["cat", "/proc/self/cgroup"])
+    e.get_reply()
+    e.run()
+    check("cgroup: an exec'd process is in the container's cgroup",
+          ("0::%s/container\n" % rel).encode() in e.stdout, e.stdout)
+    e.close()
+    with open(os.path.join(cgdir, "container", "cgroup.procs")) as f:
+        pids = f.read().split()
+    check("cgroup: the workload is in it", len(pids) == 1, pids)
+    r = call({"op": "stats"})
+    check("cgroup: stats answers, or names the file it lacks",
+          r.get("ok") is True or r.get("error", "").startswith("stats: memory.current: "), r)
+    r = call({"op": "signal", "signal": 9})
+
+
+def fakecg(init_pid, cgdir):
+    d = os.path.join(cgdir, "container")
+    r = call({"op": "stats"})
+    st = r.get("stats", {})
+    check("fake cgroup: stats", r.get("ok") is True and st.get("memory", {}).get("usage") == 1048576
+          and st["memory"]["limit"] == -1 and st["memory"]["total"] > 0 and
+          st["cpu"] == {"usage_usec": 1500, "user_usec": 1000, "system_usec": 500} and
+          st["pids"] == {"current": 3, "limit": 100} and st["oom_kills"] == 0, r)
+
+    def content(name):
+        with open(os.path.join(d, name)) as f:
+            return f.read()
+
+    r = call({"op": "update", "memory": 64 << 20, "pids": -1, "cpu_quota": 50000, "cpu_weight": 200})
+    check("fake cgroup: update", r.get("ok") is True and content("memory.max") == "67108864" and
+          content("pids.max") == "max" and content("cpu.max") == "50000 100000" and
+          content("cpu.weight") == "200", (r, content("memory.max"), content("cpu.max")))
+    r = call({"op": "update", "cpu_period": 200000})
+    check("fake cgroup: cpu_period alone keeps the quota",
+          r.get("ok") is True and content("cpu.max") == "50000 200000", (r, content("cpu.max")))
+    r = call({"op": "update", "cpu_quota": -1})
+    check("fake cgroup: cpu_quota -1 is max, the period kept",
+          r.get("ok") is True and content("cpu.max") == "max 200000", (r, content("cpu.max")))
+
+    s = connect()
+    send(s, REQUEST, b'{"op":"events"}')
+    f = recv_frame(s)
+    check("fake cgroup: events: ok", f and f[0] == REPLY and json.loads(f[1]) == {"ok": True}, f)
+    with open(os.path.join(d, "memory.events"), "w") as f:
+        f.write("low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\n")
+    s.settimeout(5)
+    f = recv_frame(s)
+    check("fake cgroup: an OOM kill is an event", f == (EVENT, b'{"type":"oom"}'), f)
+    with open(os.path.join(d, "memory.events"), "w") as f:
+        f.write("low 0\nhigh 0\nmax 0\noom 3\noom_kill 3\n")
+    got = [recv_frame(s), recv_frame(s)]
+    check("fake cgroup: two more kills, two events", got == [(EVENT, b'{"type":"oom"}')] * 2, got)
+    r = call({"op": "stats"})
+    check("fake cgroup: stats counts them", r.get("stats", {}).get("oom_kills") == 3, r)
+    send(s, STDIN, b"x")
+    check("fake cgroup: a frame on the events connection closes it", recv_frame(s) is None)
+    s.close()
+    call({"op": "signal", "signal": 9})
+
+
+globals()[sys.argv[2]](*sys.argv[3:])
+PY
+
+# run_agent SCENARIO [ARGS...]: hyrun-init on $root with its agent on $root/agent.sock and the
+# environment in agent_env; once the workload said "ready" on its stdout port (at once with
+# agent_nowait=1), the client runs SCENARIO, whose checks count here. The scenario ends the
+# workload; the exit report lands in $report.
+agent_env=()
+agent_nowait=
+run_agent() {
+	local pid out rc line rest=""
+	(cd "$work" && exec env HYRUN_INIT_TEST_ROOT="$root" HYRUN_INIT_AGENT_SOCKET="$root/agent.sock" \
+		"${agent_env[@]}" "$init" >"$root/report" 2>"$root/init.err") &
+	pid=$!
+	for _ in $(seq 200); do
+		if [ -S "$root/agent.sock" ] && { [ -n "$agent_nowait" ] ||
+			grep -q ready "$root/dev/stdout"; }; then
+			break
+		fi
+		sleep 0.05
+	done
+	out=$(timeout 60 python3 "$work/agent.py" "$root/agent.sock" "$1" "$pid" "${@:2}" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok   "*) ok "agent: ${line#ok   }" ;;
+		"FAIL "*) not_ok "agent: ${line#FAIL }" ;;
+		*) rest+="$line"$'\n' ;;
+		esac
+	done <<<"$out"
+	[ "$rc" -eq 0 ] || not_ok "agent $1: the client failed ($rc)" "$rest" \
+		"init stderr: $(tail -5 "$root/init.err")"
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	report=$(sed -n 's/^hyrun-init: exit-report //p' "$root/report")
+}
+
+if ! command -v python3 >/dev/null; then
+	echo "skip agent tests: no python3"
+else
+	# An exec'd process is set up as its configuration says (uid 0, groups): root only.
+	if [ "$(id -u)" != 0 ]; then
+		echo "skip agent exec tests: not root"
+	else
+		new_root
+		set_argv /bin/sh -c 'echo ready; exec sleep 3600'
+		run_agent basic
+		check_report "agent: a signal request ends the workload (SIGTERM)" 0x10f
+		if [ ! -e "$root/agent.sock" ]; then
+			ok "agent: the socket is gone with hyrun-init"
+		else
+			not_ok "agent: socket left behind"
+		fi
+	fi
+
+	new_root
+	printf 'wait_start=1\n' >"$root/.hyrun/flags"
+	set_argv /bin/sh -c 'echo started-ok; sleep 1'
+	agent_nowait=1 run_agent start
+	check_report "agent: start releases the held workload" 0x0
+	if [ "$(cat "$root/dev/stdout")" = started-ok ]; then
+		ok "agent: the started workload ran"
+	else
+		not_ok "agent: start" "stdout port: $(cat "$root/dev/stdout")"
+	fi
+
+	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+		new_root
+		set_config '"args":["/bin/sh","-c","echo from-the-workload >/tmp/marker; echo ready; exec sleep 3600"],
+			"env":["PATH=/usr/bin:/bin"],"cwd":"/","uid":0,"gid":0' \
+			'"hostname":"guest-box","mounts":[{"destination":"/tmp","type":"tmpfs","source":"tmpfs"}]'
+		agent_env=(HYRUN_INIT_TEST_SHARES="$work/shares")
+		run_agent container
+		agent_env=()
+		check_report "agent: container workload killed (signal 9)" 0x109
+	fi
+
+	# update, stats and events against a stand-in: plain files where cgroup.c expects a
+	# cgroup2 directory's (self-test mode takes HYRUN_INIT_TEST_CGROUP as it is).
+	new_root
+	fake=$root/fakecg
+	mkdir -p "$fake/container"
+	echo "memory pids cpu" >"$fake/cgroup.controllers"
+	: >"$fake/cgroup.subtree_control"
+	: >"$fake/container/cgroup.procs"
+	echo 1048576 >"$fake/container/memory.current"
+	echo max >"$fake/container/memory.max"
+	printf 'usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n' >"$fake/container/cpu.stat"
+	echo 3 >"$fake/container/pids.current"
+	echo 100 >"$fake/container/pids.max"
+	echo "max 100000" >"$fake/container/cpu.max"
+	echo 100 >"$fake/container/cpu.weight"
+	printf 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n' >"$fake/container/memory.events"
+	set_argv /bin/sh -c 'echo ready; exec sleep 3600'
+	agent_env=(HYRUN_INIT_TEST_CGROUP="$fake")
+	run_agent fakecg "$fake"
+	agent_env=()
+	check_report "agent: fake cgroup workload killed (signal 9)" 0x109
+	if grep -q "^+memory" "$fake/cgroup.subtree_control" ||
+		grep -q "+cpu" "$fake/cgroup.subtree_control"; then
+		ok "agent: controllers enabled in the parent's cgroup.subtree_control"
+	else
+		not_ok "agent: subtree_control" "$(cat "$fake/cgroup.subtree_control")"
+	fi
+
+	# The container's cgroup, where this machine has a cgroup2 hierarchy to make one in.
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	cg=${cg2:+$cg2/hyrun-selftest.$$}
+	if [ "$(id -u)" = 0 ] && [ -n "$cg" ] && mkdir "$cg" 2>/dev/null; then
+		new_root
+		set_argv /bin/sh -c 'echo ready; exec sleep 3600'
+		agent_env=(HYRUN_INIT_TEST_CGROUP="$cg")
+		run_agent cgroup "$cg" "${cg#"$cg2"}"
+		agent_env=()
+		check_report "agent: cgroup workload killed (signal 9)" 0x109
+		for _ in $(seq 50); do
+			rmdir "$cg/container" "$cg" 2>/dev/null
+			[ -d "$cg" ] || break
+			sleep 0.1
+		done
+	else
+		echo "skip agent cgroup tests: no cgroup2 hierarchy to make a cgroup in"
 	fi
 fi
 

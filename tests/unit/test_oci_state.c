@@ -30,6 +30,9 @@ static struct oci_state sample(void)
 	    .paused = true,
 	    .cgroups_path = strdup("/machine/web-1"),
 	    .cgroup = strdup("machine/web-1"),
+	    .vcpus = 2,
+	    .mem_mib = 448,
+	    .memory_limit = 512 << 20,
 	};
 	return st;
 }
@@ -54,6 +57,9 @@ Test(oci_state, round_trip)
 	cr_assert(back.paused);
 	cr_assert_str_eq(back.cgroups_path, "/machine/web-1");
 	cr_assert_str_eq(back.cgroup, "machine/web-1");
+	cr_assert_eq(back.vcpus, 2);
+	cr_assert_eq(back.mem_mib, 448);
+	cr_assert_eq(back.memory_limit, 512 << 20);
 	cr_assert_str_eq(json_string_value(json_object_get(back.annotations, "io.hyrun.vcpus")),
 			 "2");
 	oci_state_free(&back);
@@ -99,6 +105,18 @@ Test(oci_state, bad_documents_name_the_member)
 	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "pid"), "%s", err);
 	json_object_set_new(doc, "pid", json_integer(4));
+	json_object_set_new(json_object_get(doc, "hyrun"), "memoryMiB", json_integer(0));
+	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "hyrun.vcpus"), "%s", err);
+	json_object_set_new(json_object_get(doc, "hyrun"), "vcpus", json_integer(1));
+	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "hyrun.memoryMiB"), "%s", err);
+	json_object_del(json_object_get(doc, "hyrun"), "vcpus");
+	json_object_del(json_object_get(doc, "hyrun"), "memoryMiB");
+	/* A state.json from before the VM size was kept. */
+	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.mem_mib, 0);
+	oci_state_free(&st);
 	json_object_del(doc, "hyrun");
 	cr_assert_eq(oci_state_from_json(&st, doc, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "hyrun"), "%s", err);

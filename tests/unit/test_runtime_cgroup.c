@@ -356,3 +356,264 @@ Test(runtime_cgroup, invalid_requests)
 	cr_assert_not(dir_exists("/sys/fs/cgroup/hyrun/unit-never"));
 	cr_assert_not(dir_exists("/sys/fs/cgroup/memory/hyrun/unit-never"));
 }
+
+/* ---- statistics from fake trees --------------------------------------------------- */
+
+static void put(const char *dir, const char *file, const char *text)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	f = fopen(p, "w");
+	cr_assert_not_null(f, "%s", p);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *fake_dir(const char *name)
+{
+	char tmpl[] = "/tmp/hyrun-cgstats-XXXXXX", *base, *p;
+
+	base = mkdtemp(tmpl);
+	cr_assert_not_null(base);
+	cr_assert_geq(asprintf(&p, "%s/%s", base, name), 0);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	return p;
+}
+
+static void rm_fake(char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	*strrchr(dir, '/') = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	free(dir);
+}
+
+static uint64_t raw_get(const struct cg_stats *st, const char *key)
+{
+	for (size_t i = 0; i < st->nr_raw; i++)
+		if (!strcmp(st->raw[i].key, key))
+			return st->raw[i].value;
+	return (uint64_t)-2;
+}
+
+Test(runtime_cgroup, stats_v2_fake)
+{
+	char *d = fake_dir("v2");
+	struct cg_stats_dirs dirs = {.v2 = true, .cpu = d, .cpuacct = d, .memory = d, .pids = d};
+	struct cg_stats st;
+
+	put(d, "cpu.stat",
+	    "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 10\n"
+	    "nr_throttled 3\nthrottled_usec 77\nnr_bursts 0\n");
+	put(d, "memory.current", "1048576\n");
+	put(d, "memory.peak", "2097152\n");
+	put(d, "memory.max", "max\n");
+	put(d, "memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 2\noom_group_kill 0\n");
+	put(d, "memory.stat",
+	    "anon 4096\nfile 8192\nkernel 100\nsome_very_long_key_"
+	    "that_does_not_fit_in_forty_eight_bytes 1\nbroken x\n");
+	put(d, "memory.swap.current", "4096\n");
+	put(d, "memory.swap.max", "max\n");
+	put(d, "pids.current", "7\n");
+	put(d, "pids.max", "max\n");
+
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.cpu_total, 2500000);
+	cr_assert_eq(st.cpu_user, 2000000);
+	cr_assert_eq(st.cpu_kernel, 500000);
+	cr_assert_eq(st.nr_periods, 10);
+	cr_assert_eq(st.nr_throttled, 3);
+	cr_assert_eq(st.throttled_time, 77000);
+	cr_assert_eq(st.nr_percpu, 0);
+	cr_assert_eq(st.mem.usage, 1048576);
+	cr_assert_eq(st.mem.max_usage, 2097152);
+	cr_assert_eq(st.mem.limit, CG_UNLIMITED);
+	cr_assert_eq(st.mem.failcnt, 4);
+	cr_assert_eq(st.oom_kills, 2);
+	cr_assert_eq(st.cache, 8192);
+	cr_assert_eq(st.nr_raw, 3, "the long key and the broken value are skipped");
+	cr_assert_eq(raw_get(&st, "anon"), 4096);
+	cr_assert_eq(raw_get(&st, "kernel"), 100);
+	/* memory + swap, as v1 counts it; "max" stays unlimited. */
+	cr_assert_eq(st.swap.usage, 1048576 + 4096);
+	cr_assert_eq(st.swap.limit, CG_UNLIMITED);
+	cr_assert_eq(st.pids_current, 7);
+	cr_assert_eq(st.pids_limit, 0, "no limit reads 0, as runc reports it");
+	cgroup_stats_free(&st);
+
+	/* Limits set; no swap accounting; no memory.peak (before Linux 5.19). */
+	put(d, "memory.max", "536870912\n");
+	put(d, "pids.max", "64\n");
+	put(d, "memory.swap.max", "1048576\n");
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.mem.limit, 536870912);
+	cr_assert_eq(st.swap.limit, 536870912 + 1048576);
+	cr_assert_eq(st.pids_limit, 64);
+	cgroup_stats_free(&st);
+	{
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/memory.peak", d);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/memory.swap.current", d);
+		unlink(p);
+	}
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.mem.max_usage, 0);
+	cr_assert_eq(st.swap.usage, 0);
+	cr_assert_eq(st.swap.limit, 0);
+	cgroup_stats_free(&st);
+
+	/* A value that is not a number is an error that names the file. */
+	put(d, "memory.current", "lots\n");
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "memory.current"), "%s", err);
+	cr_assert_null(st.raw);
+	rm_fake(d);
+
+	/* A group that is gone. */
+	dirs.cpu = dirs.memory = dirs.pids = dirs.cpuacct = "/nonexistent/hyrun-unit";
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "/nonexistent/hyrun-unit"), "%s", err);
+}
+
+Test(runtime_cgroup, stats_v1_fake)
+{
+	char *cpu = fake_dir("cpu"), *acct = fake_dir("cpuacct"), *mem = fake_dir("memory");
+	struct cg_stats_dirs dirs = {.cpu = cpu, .cpuacct = acct, .memory = mem, .pids = NULL};
+	long hz = sysconf(_SC_CLK_TCK);
+	struct cg_stats st;
+
+	put(acct, "cpuacct.usage", "123456789\n");
+	put(acct, "cpuacct.usage_percpu", "100 200 300 \n");
+	put(acct, "cpuacct.stat", "user 5\nsystem 2\n");
+	put(cpu, "cpu.stat", "nr_periods 4\nnr_throttled 1\nthrottled_time 999\n");
+	put(mem, "memory.usage_in_bytes", "4096\n");
+	put(mem, "memory.max_usage_in_bytes", "8192\n");
+	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(mem, "memory.failcnt", "0\n");
+	put(mem, "memory.kmem.usage_in_bytes", "512\n");
+	put(mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+	put(mem, "memory.stat", "cache 1024\nrss 2048\ntotal_cache 1024\n");
+
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.cpu_total, 123456789);
+	cr_assert_eq(st.nr_percpu, 3);
+	cr_assert_eq(st.percpu[0], 100);
+	cr_assert_eq(st.percpu[2], 300);
+	cr_assert_eq(st.cpu_user, 5 * (1000000000ULL / (uint64_t)hz));
+	cr_assert_eq(st.cpu_kernel, 2 * (1000000000ULL / (uint64_t)hz));
+	cr_assert_eq(st.nr_periods, 4);
+	cr_assert_eq(st.throttled_time, 999);
+	cr_assert_eq(st.mem.usage, 4096);
+	cr_assert_eq(st.mem.max_usage, 8192);
+	cr_assert_eq(st.mem.limit, 9223372036854771712ULL);
+	cr_assert_eq(st.kernel.usage, 512);
+	cr_assert_eq(st.swap.usage, 0, "no memsw files: no swap accounting");
+	cr_assert_eq(st.oom_kills, 3);
+	cr_assert_eq(st.cache, 1024);
+	cr_assert_eq(raw_get(&st, "rss"), 2048);
+	cr_assert_eq(st.pids_current, 0, "no pids hierarchy");
+	cgroup_stats_free(&st);
+
+	put(acct, "cpuacct.usage_percpu", "100 x\n");
+	cr_assert_eq(cgroup_stats_read(&dirs, &st, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "usage_percpu"), "%s", err);
+	cr_assert_null(st.percpu);
+	rm_fake(cpu);
+	rm_fake(acct);
+	rm_fake(mem);
+}
+
+/* ---- statistics and updates of a real group ------------------------------------------ */
+
+Test(runtime_cgroup, stats_and_update, .fini = destroy_live)
+{
+	struct cg_limits lim = no_limits;
+	struct cg_update u = {0};
+	struct cg_stats st;
+	char path[64], buf[256];
+	struct cgroup *cg;
+	pid_t pid;
+	bool v2;
+
+	lim.memory_limit = 256 << 20;
+	lim.pids_limit = 100;
+	lim.cpu_quota = 50000;
+	lim.cpu_period = 100000;
+	snprintf(path, sizeof(path), "/hyrun/unit-update-%d", (int)getpid());
+	cg = create_or_skip(path, &lim);
+	v2 = !strcmp(cgroup_mode(cg), "v2");
+	pid = sleeper();
+	cr_assert_eq(cgroup_enter(cg, pid, err, sizeof(err)), 0, "%s", err);
+
+	cr_assert_eq(cgroup_stats(cg, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.pids_current, 1);
+	cr_assert_eq(st.pids_limit, 100);
+	cr_assert_eq(st.mem.limit, 256 << 20);
+	/* (Usage may be 0: v1 leaves a moved task's pages charged where they were.) */
+	cr_assert_gt(st.nr_raw, 0);
+	cgroup_stats_free(&st);
+
+	/* Only what is flagged changes; -1 lifts a limit. */
+	u.has_memory = true;
+	u.memory = 128 << 20;
+	u.has_pids = true;
+	u.pids = -1;
+	u.has_cpu_quota = true;
+	u.cpu_quota = 20000;
+	u.has_cpu_shares = true;
+	u.cpu_shares = 512;
+	cr_assert_eq(cgroup_update(cg, &u, err, sizeof(err)), 0, "%s", err);
+	if (v2) {
+		assert_value(cg, NULL, "memory.max", "134217728");
+		assert_value(cg, NULL, "pids.max", "max");
+		assert_value(cg, NULL, "cpu.max", "20000 100000");
+		assert_value(cg, NULL, "cpu.weight", "20");
+	} else {
+		assert_value(cg, "memory", "memory.limit_in_bytes", "134217728");
+		assert_value(cg, "pids", "pids.max", "max");
+		assert_value(cg, "cpu", "cpu.cfs_quota_us", "20000");
+		assert_value(cg, "cpu", "cpu.cfs_period_us", "100000");
+		assert_value(cg, "cpu", "cpu.shares", "512");
+	}
+
+	/* The period alone keeps the quota; -1 for the quota is no limit. */
+	memset(&u, 0, sizeof(u));
+	u.has_cpu_period = true;
+	u.cpu_period = 50000;
+	cr_assert_eq(cgroup_update(cg, &u, err, sizeof(err)), 0, "%s", err);
+	if (v2)
+		assert_value(cg, NULL, "cpu.max", "20000 50000");
+	else
+		assert_value(cg, "cpu", "cpu.cfs_period_us", "50000");
+	memset(&u, 0, sizeof(u));
+	u.has_cpu_quota = true;
+	u.cpu_quota = -1;
+	u.has_memory = true;
+	u.memory = -1;
+	cr_assert_eq(cgroup_update(cg, &u, err, sizeof(err)), 0, "%s", err);
+	if (v2) {
+		assert_value(cg, NULL, "cpu.max", "max 50000");
+		assert_value(cg, NULL, "memory.max", "max");
+	} else {
+		assert_value(cg, "cpu", "cpu.cfs_quota_us", "-1");
+		cr_assert(read_value(cg, "memory", "memory.limit_in_bytes", buf, sizeof(buf)));
+		cr_assert_gt(strtoull(buf, NULL, 10), 1ULL << 60, "%s", buf);
+	}
+	cr_assert_eq(cgroup_stats(cg, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.pids_limit, 0);
+	cgroup_stats_free(&st);
+
+	/* A bad value names the file. */
+	memset(&u, 0, sizeof(u));
+	u.cpuset_cpus = "99999";
+	cr_assert_lt(cgroup_update(cg, &u, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "cpuset.cpus"), "%s", err);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}

@@ -160,8 +160,20 @@ Test(runtime_container, directories, .init = make_root, .fini = remove_root)
 	free(ids[0]);
 	free(ids);
 
+	/* vsock.d and what host programs left in it go too. */
+	cr_assert_eq(mkdirat(c->dirfd, "vsock.d", 0700), 0);
+	{
+		int fd = openat(c->dirfd, "vsock.d/vsock.sock_5000", O_CREAT | O_WRONLY | O_CLOEXEC,
+				0600);
+
+		cr_assert_geq(fd, 0);
+		close(fd);
+	}
 	cr_assert_eq(container_remove(c, err, sizeof(err)), 0, "%s", err);
 	container_close(c);
+	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), "/b");
+	cr_assert_eq(access(sub, F_OK), -1);
+	*strrchr(sub, '/') = '\0';
 	cr_assert_eq(container_open(sub, "b", CONTAINER_LOCK_EXCLUSIVE, &d, err, sizeof(err)),
 		     -ENOENT);
 	cr_assert_str_eq(err, "container does not exist");
