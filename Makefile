@@ -346,7 +346,7 @@ clean:
 #   make unit-asan   the unit tests built with ASan/UBSan in build/asan/, then run
 #   make fuzz-long   every libFuzzer harness for FUZZ_TIME seconds each (not in CI),
 #                    new coverage merged into tests/fuzz/corpus/ (hack/fuzz-long)
-FUZZ_NAMES := queue mmio console net bzimage elf fuse spec serial i8042 guest_config \
+FUZZ_NAMES := queue mmio console net vsock bzimage elf fuse spec serial i8042 guest_config \
 	agent_msg
 FUZZ_LIB_OBJS := $(ALL_LIB_OBJS)
 ifeq ($(origin FUZZ_CC),undefined)

@@ -141,40 +141,55 @@ int event_del(struct event_loop *l, int fd)
 	return ret;
 }
 
-int event_loop_run(struct event_loop *l)
+/* Wait for one batch of events (at most timeout_ms, -1: no limit) and
+ * dispatch it. The number of events, 0 after EINTR, or -errno. */
+static int dispatch(struct event_loop *l, int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	uint64_t v;
+	int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout_ms);
 
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_error("epoll_wait: %m");
+		return -errno;
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		struct handler h = {0};
+
+		if (fd == l->stop_fd) {
+			if (read(l->stop_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				log_warn("event loop: stop eventfd: %m");
+			__atomic_store_n(&l->stopping, true, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		pthread_mutex_lock(&l->lock);
+		if ((unsigned)fd < l->nr_handlers)
+			h = l->handlers[fd];
+		pthread_mutex_unlock(&l->lock);
+		if (h.cb && !__atomic_load_n(&l->stopping, __ATOMIC_SEQ_CST))
+			h.cb(h.opaque, evs[i].events);
+	}
+	return n;
+}
+
+int event_loop_run(struct event_loop *l)
+{
 	for (;;) {
-		int n = epoll_wait(l->epfd, evs, MAX_EVENTS, -1);
+		int n = dispatch(l, -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("epoll_wait: %m");
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			struct handler h = {0};
-
-			if (fd == l->stop_fd) {
-				if (read(l->stop_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-					log_warn("event loop: stop eventfd: %m");
-				__atomic_store_n(&l->stopping, true, __ATOMIC_SEQ_CST);
-				continue;
-			}
-			pthread_mutex_lock(&l->lock);
-			if ((unsigned)fd < l->nr_handlers)
-				h = l->handlers[fd];
-			pthread_mutex_unlock(&l->lock);
-			if (h.cb && !__atomic_load_n(&l->stopping, __ATOMIC_SEQ_CST))
-				h.cb(h.opaque, evs[i].events);
-		}
+		if (n < 0)
+			return n;
 		if (__atomic_exchange_n(&l->stopping, false, __ATOMIC_SEQ_CST))
 			return 0;
 	}
+}
+
+int event_loop_run_once(struct event_loop *l, int timeout_ms)
+{
+	return dispatch(l, timeout_ms);
 }
 
 void event_loop_stop(struct event_loop *l)

@@ -25,4 +25,10 @@ int event_del(struct event_loop *l, int fd);
 int event_loop_run(struct event_loop *l);
 void event_loop_stop(struct event_loop *l);
 
+/* One round of event_loop_run(), for tests and fuzzing that drive the loop
+ * step by step: wait at most timeout_ms (0: not at all) and dispatch what
+ * came. Returns the number of events, or -errno. After event_loop_stop(),
+ * callbacks do not run until event_loop_run() has seen the stop. */
+int event_loop_run_once(struct event_loop *l, int timeout_ms);
+
 #endif

@@ -7,7 +7,7 @@ vmm=${1:-build/hyrun-vmm}
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -c /dev/kvm ]; then
 	echo "tiny-guests: skipped: this machine has no /dev/kvm"
-	echo "0 passed, 0 failed, 12 skipped"
+	echo "0 passed, 0 failed, 14 skipped"
 	exit 0
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -59,8 +59,9 @@ check mmio 118   # low byte of the virtio-mmio magic "virt"
 # DEVICE_NEEDS_RESET, 0x40) and the VM go on: the guest polls the status and exits 64,
 # or 51 if the bit never came, 50 if there is no NIC there. The tap is made in a private
 # network namespace and inherited as fd 3, as hyrun create hands it over.
-mk hostilenet "mov \$0xd0000200, %ebx
-mov 8(%rbx), %eax; cmp \$1, %eax; je 4f; mov \$50, %eax; $EXIT
+hostile() { # DEVICE_ID: the hostile driver above, for the device with that ID in window 1
+	printf '%s' "mov \$0xd0000200, %ebx
+mov 8(%rbx), %eax; cmp \$$1, %eax; je 4f; mov \$50, %eax; $EXIT
 4: movl \$0, 0x70(%rbx); movl \$3, 0x70(%rbx)
 movl \$1, 0x24(%rbx); movl \$1, 0x20(%rbx); movl \$0, 0x24(%rbx); movl \$0, 0x20(%rbx)
 movl \$11, 0x70(%rbx)
@@ -77,6 +78,8 @@ mov \$200000000, %ecx
 2: mov 0x70(%rbx), %eax; test \$0x40, %eax; jnz 3f; dec %ecx; jnz 2b
 mov \$51, %eax; $EXIT
 3: mov \$64, %eax; $EXIT"
+}
+mk hostilenet "$(hostile 1)"
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && unshare --net true 2>/dev/null; then
 	rc=0
 	unshare --net python3 - "$vmm" "$tmp/hostilenet.img" >"$tmp/out" 2>"$tmp/err" <<-'PY' || rc=$?
@@ -101,5 +104,141 @@ if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && unshare --net true 2>/dev/null; 
 else
 	echo "ok - tiny-guest hostilenet # skip: needs root, /dev/net/tun and network namespaces"
 fi
+
+# virtio-vsock under the real seccomp filter (window 1). hostilevsock: a host client that
+# connected and sent "CONNECT 1024" before the VMM started; the guest's driver resets the
+# device first (the waiting client survives that, as it must when a client comes before
+# the driver has probed), takes the client's REQUEST (accept, its line, the connect
+# timer), then breaks the device: the client is closed, the VM goes on (64; 66: not that
+# REQUEST, 52: the device did not stop). vsockconnect: the guest connects to host port
+# 5555, a socket in the --vsock dir (socket, connect), sends "hi", gets "ok" back (writev,
+# readv), shuts the stream down (shutdown) and waits for the RST: 65, or 66..68 for a
+# wrong answer at each step. 51: no answer within some seconds (timed by the TSC: a
+# spinning loop is slow where /dev/kvm is emulated).
+# vhdr ADDR OP LEN FLAGS FWD: a packet header from guest port 1234 to host port 5555.
+vhdr() {
+	printf 'mov $%s, %%edi; movq $3, (%%rdi); movq $2, 8(%%rdi); movl $1234, 16(%%rdi)
+movl $5555, 20(%%rdi); movl $%s, 24(%%rdi); movw $1, 28(%%rdi); movw $%s, 30(%%rdi)
+movl $%s, 32(%%rdi); movl $65536, 36(%%rdi); movl $%s, 40(%%rdi)\n' "$1" "$3" "$2" "$4" "$5"
+}
+# vwait N: wait until the rx used index reaches N, else exit 51.
+vwait() {
+	printf 'rdtsc; shl $32, %%rdx; or %%rdx, %%rax; mov %%rax, %%r8; movabs $20000000000, %%r9
+2: movzwl 0x202002, %%eax; cmp $%s, %%eax; jae 3f
+rdtsc; shl $32, %%rdx; or %%rdx, %%rax; sub %%r8, %%rax; cmp %%r9, %%rax; jb 2b
+mov $51, %%eax; %s\n3:\n' "$1" "$EXIT"
+}
+# The driver: device 19 in window 1 (else exit 50), VERSION_1, rx queue 0 at 0x200000
+# with three 4140-byte buffers (0x220000, 0x222000, 0x224000), tx queue 1 at 0x210000.
+VSOCK_PROBE="mov \$0xd0000200, %ebx
+mov 8(%rbx), %eax; cmp \$19, %eax; je 4f; mov \$50, %eax; $EXIT
+4: movl \$0, 0x70(%rbx); movl \$3, 0x70(%rbx)
+movl \$1, 0x24(%rbx); movl \$1, 0x20(%rbx); movl \$0, 0x24(%rbx); movl \$0, 0x20(%rbx)
+movl \$11, 0x70(%rbx)
+movl \$0, 0x30(%rbx); movl \$8, 0x38(%rbx)
+movl \$0x200000, 0x80(%rbx); movl \$0, 0x84(%rbx)
+movl \$0x201000, 0x90(%rbx); movl \$0, 0x94(%rbx)
+movl \$0x202000, 0xa0(%rbx); movl \$0, 0xa4(%rbx)
+movl \$1, 0x44(%rbx)
+movl \$1, 0x30(%rbx); movl \$8, 0x38(%rbx)
+movl \$0x210000, 0x80(%rbx); movl \$0, 0x84(%rbx)
+movl \$0x211000, 0x90(%rbx); movl \$0, 0x94(%rbx)
+movl \$0x212000, 0xa0(%rbx); movl \$0, 0xa4(%rbx)
+movl \$1, 0x44(%rbx)
+movl \$15, 0x70(%rbx)
+mov \$0x200000, %edi
+movl \$0x220000, (%rdi); movl \$4140, 8(%rdi); movw \$2, 12(%rdi)
+movl \$0x222000, 16(%rdi); movl \$4140, 24(%rdi); movw \$2, 28(%rdi)
+movl \$0x224000, 32(%rdi); movl \$4140, 40(%rdi); movw \$2, 44(%rdi)"
+mk hostilevsock "$VSOCK_PROBE
+movw \$0, 0x201004; movw \$1, 0x201002; movl \$0, 0x50(%rbx)
+$(vwait 1)
+movzwl 0x22001e, %eax; cmp \$1, %eax; jne 6f; mov 0x220014, %eax; cmp \$1024, %eax; je 5f
+6: mov \$66, %eax; $EXIT
+5: mov \$0x210000, %edi; movabs \$0x7fff00000000, %rax; mov %rax, (%rdi); movl \$100, 8(%rdi)
+movw \$0, 0x211004; movw \$1, 0x211002; movl \$1, 0x50(%rbx)
+rdtsc; shl \$32, %rdx; or %rdx, %rax; mov %rax, %r8; movabs \$20000000000, %r9
+2: mov 0x70(%rbx), %eax; test \$0x40, %eax; jnz 3f
+rdtsc; shl \$32, %rdx; or %rdx, %rax; sub %r8, %rax; cmp %r9, %rax; jb 2b
+mov \$52, %eax; $EXIT
+3: mov \$64, %eax; $EXIT"
+mk vsockconnect "$VSOCK_PROBE
+movw \$0, 0x201004; movw \$1, 0x201006; movw \$2, 0x201008; movw \$3, 0x201002
+movl \$0, 0x50(%rbx)
+$(vhdr 0x230000 1 0 0 0)
+$(vhdr 0x230100 5 2 0 0)
+movw \$0x6968, 44(%rdi)
+$(vhdr 0x230200 4 0 3 2)
+mov \$0x210000, %edi
+movl \$0x230000, (%rdi); movl \$44, 8(%rdi)
+movl \$0x230100, 16(%rdi); movl \$46, 24(%rdi)
+movl \$0x230200, 32(%rdi); movl \$44, 40(%rdi)
+movw \$0, 0x211004; movw \$1, 0x211002; movl \$1, 0x50(%rbx)
+$(vwait 1)
+movzwl 0x22001e, %eax; cmp \$2, %eax; je 5f; mov \$66, %eax; $EXIT
+5: movw \$1, 0x211006; movw \$2, 0x211002; movl \$1, 0x50(%rbx)
+$(vwait 2)
+movzwl 0x22201e, %eax; cmp \$5, %eax; jne 6f; movzwl 0x22202c, %eax; cmp \$0x6b6f, %eax; je 7f
+6: mov \$67, %eax; $EXIT
+7: movw \$2, 0x211008; movw \$3, 0x211002; movl \$1, 0x50(%rbx)
+$(vwait 3)
+movzwl 0x22401e, %eax; cmp \$3, %eax; je 8f; mov \$68, %eax; $EXIT
+8: mov \$65, %eax; $EXIT"
+vsock_run() { # NAME WANT: the tiny guest NAME with --vsock, a client and a host socket
+	local rc=0
+	python3 - "$vmm" "$tmp/$1.img" "$tmp" "$1" >"$tmp/out" 2>"$tmp/err" <<-'PY' || rc=$?
+		import os, socket, subprocess, sys
+		vmm, img, d, name = sys.argv[1:5]
+		def listener(path):
+		    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		    s.bind(path)
+		    s.listen(8)
+		    return s
+		lst = listener(d + "/vsock.sock")
+		srv = listener(d + "/vsock.sock_5555")
+		if name == "hostilevsock":
+		    # A client in the backlog before the VMM starts, its line sent.
+		    cl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		    cl.connect(d + "/vsock.sock")
+		    cl.sendall(b"CONNECT 1024\n")
+		p = subprocess.Popen([vmm, "--kernel", img, "--mem", "64M", "--vsock",
+		                      "fd=%d,dir=%s" % (lst.fileno(), d)], pass_fds=[lst.fileno()])
+		lst.close()
+		ok = True
+		try:
+		    if name == "vsockconnect":
+		        srv.settimeout(60)
+		        c, _ = srv.accept()
+		        c.settimeout(20)
+		        got = c.recv(2)
+		        c.sendall(b"ok")
+		        end = c.recv(1)
+		        if got != b"hi" or end != b"":
+		            print("host socket got %r then %r" % (got, end), file=sys.stderr)
+		            ok = False
+		    rc = p.wait(120)
+		finally:
+		    if p.poll() is None:
+		        p.kill()
+		if name == "hostilevsock":
+		    cl.settimeout(10)
+		    try:
+		        end = cl.recv(1)
+		    except OSError as e:
+		        end = repr(e)
+		    if end != b"":
+		        print("the client got %r, not end of file" % (end,), file=sys.stderr)
+		        ok = False
+		sys.exit(rc if ok else 1)
+	PY
+	if [ "$rc" != "$2" ] || grep -q "seccomp" "$tmp/err"; then
+		echo "not ok - tiny-guest $1: status $rc, want $2"; sed 's/^/    /' "$tmp/err"; fail=$((fail + 1))
+	else
+		echo "ok - tiny-guest $1"; passed=$((passed + 1))
+	fi
+	rm -f "$tmp/vsock.sock" "$tmp/vsock.sock_5555"
+}
+vsock_run hostilevsock 64
+vsock_run vsockconnect 65
 echo "$passed passed, $fail failed"
 [ "$fail" = 0 ]

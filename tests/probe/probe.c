@@ -39,6 +39,21 @@
  *                          rtnetlink: "route=DST/LEN gw=GW dev=IFNAME mtu=N" (gw and mtu
  *                          only when set): busybox's ip does not show a route's MTU
  *
+ * AF_VSOCK stream sockets (the host is CID 2, see common/agent_proto.h). The
+ * servers listen on PORT for any CID, print "listening=PORT" once they do,
+ * serve one connection and exit. Data checks use the 64-bit FNV-1a hash,
+ * printed as 16 hex digits, and the pattern whose byte i is (i * 7 + 3) & 0xff:
+ *   vsock-echo PORT        send back everything received until end of file,
+ *                          close, then echoed=N
+ *   vsock-sink PORT [DELAY_MS]
+ *                          after DELAY_MS (a slow reader: nothing is read before),
+ *                          read until end of file: bytes=N and fnv=HEX
+ *   vsock-source PORT BYTES
+ *                          write BYTES bytes of the pattern, close: bytes=N, fnv=HEX
+ *   vsock-connect PORT     connect to the host's PORT, write "hello\n", read until
+ *                          end of file: got=WHAT (\n, \\ and bytes outside printable
+ *                          ASCII as \xHH)
+ *
  * Exit status: 0, or 1 when a subcommand failed (fsops: the number of failed
  * operations, escape: the number of escapes), 2 on a usage error.
  */
@@ -47,6 +62,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/vm_sockets.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <fcntl.h>
@@ -83,11 +99,14 @@ static const char *errname(int err)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: probe env|cwd|ids|rlimits|caps|hostname|umask|nnp|oom|"
-			"pid|ls DIR|fds|sleep SECONDS|"
-			"seccomp [SYSCALL...]|statfs DIR|stat PATH...|getxattr FILE NAME|"
-			"setxattr FILE NAME VALUE|"
-			"fsops DIR [NS]|escape DIR HOSTDIR|smallfiles DIR N|time CMD...\n");
+	fprintf(stderr,
+		"usage: probe env|cwd|ids|rlimits|caps|hostname|umask|nnp|oom|"
+		"pid|ls DIR|fds|sleep SECONDS|"
+		"seccomp [SYSCALL...]|statfs DIR|stat PATH...|getxattr FILE NAME|"
+		"setxattr FILE NAME VALUE|"
+		"fsops DIR [NS]|escape DIR HOSTDIR|smallfiles DIR N|time CMD...|routes|\n"
+		"       vsock-echo PORT|vsock-sink PORT [DELAY_MS]|vsock-source PORT BYTES|\n"
+		"       vsock-connect PORT\n");
 	exit(2);
 }
 
@@ -1141,6 +1160,210 @@ static int cmd_routes(void)
 	return 0;
 }
 
+/* --- AF_VSOCK ------------------------------------------------------------------ */
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+static uint8_t vsock_pattern(uint64_t i)
+{
+	return (uint8_t)((i * 7 + 3) & 0xff);
+}
+
+/* A vsock port: 0 to 4294967295 in decimal, else a usage error. */
+static unsigned vsock_port(const char *s)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > 0xffffffffUL)
+		usage();
+	return (unsigned)v;
+}
+
+/* Listen on port (any CID), say so, and take one connection: its descriptor, or -1. */
+static int vsock_accept_one(unsigned port)
+{
+	struct sockaddr_vm sa = {
+	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port};
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0), c;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		printf("vsock=%s\n", errname(errno));
+		return -1;
+	}
+	printf("listening=%u\n", port);
+	do
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	while (c < 0 && errno == EINTR);
+	if (c < 0)
+		printf("accept=%s\n", errname(errno));
+	close(fd);
+	return c;
+}
+
+static bool write_full(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static int cmd_vsock_echo(const char *port)
+{
+	static uint8_t buf[65536];
+	unsigned long long echoed = 0;
+	int c = vsock_accept_one(vsock_port(port));
+
+	if (c < 0)
+		return 1;
+	for (;;) {
+		ssize_t n = read(c, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			printf("read=%s\n", errname(errno));
+			close(c);
+			return 1;
+		}
+		if (n == 0)
+			break;
+		if (!write_full(c, buf, (size_t)n)) {
+			printf("write=%s\n", errname(errno));
+			close(c);
+			return 1;
+		}
+		echoed += (unsigned long long)n;
+	}
+	close(c);
+	printf("echoed=%llu\n", echoed);
+	return 0;
+}
+
+static int cmd_vsock_sink(const char *port, const char *delay_ms)
+{
+	static uint8_t buf[65536];
+	unsigned long long bytes = 0;
+	uint64_t h = FNV_OFFSET;
+	long delay = delay_ms ? strtol(delay_ms, NULL, 10) : 0;
+	int c = vsock_accept_one(vsock_port(port));
+
+	if (c < 0)
+		return 1;
+	if (delay > 0) {
+		struct timespec ts = {.tv_sec = delay / 1000, .tv_nsec = (delay % 1000) * 1000000};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	for (;;) {
+		ssize_t n = read(c, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			printf("read=%s\n", errname(errno));
+			close(c);
+			return 1;
+		}
+		if (n == 0)
+			break;
+		h = fnv1a(h, buf, (size_t)n);
+		bytes += (unsigned long long)n;
+	}
+	close(c);
+	printf("bytes=%llu\nfnv=%016llx\n", bytes, (unsigned long long)h);
+	return 0;
+}
+
+static int cmd_vsock_source(const char *port, const char *count)
+{
+	static uint8_t buf[65536];
+	unsigned long long total = strtoull(count, NULL, 10), done = 0;
+	uint64_t h = FNV_OFFSET;
+	int c = vsock_accept_one(vsock_port(port));
+
+	if (c < 0)
+		return 1;
+	while (done < total) {
+		size_t n = total - done < sizeof(buf) ? (size_t)(total - done) : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = vsock_pattern(done + i);
+		if (!write_full(c, buf, n)) {
+			printf("write=%s\n", errname(errno));
+			close(c);
+			return 1;
+		}
+		h = fnv1a(h, buf, n);
+		done += n;
+	}
+	close(c);
+	printf("bytes=%llu\nfnv=%016llx\n", done, (unsigned long long)h);
+	return 0;
+}
+
+static int cmd_vsock_connect(const char *port)
+{
+	struct sockaddr_vm sa = {
+	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = vsock_port(port)};
+	static const uint8_t hello[] = "hello\n";
+	uint8_t buf[4096];
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("connect=%s\n", errname(errno));
+		return 1;
+	}
+	if (!write_full(fd, hello, sizeof(hello) - 1)) {
+		printf("write=%s\n", errname(errno));
+		close(fd);
+		return 1;
+	}
+	printf("got=");
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				fputs("\\n", stdout);
+			else if (buf[i] == '\\')
+				fputs("\\\\", stdout);
+			else if (buf[i] < 0x20 || buf[i] > 0x7e)
+				printf("\\x%02x", buf[i]);
+			else
+				putchar(buf[i]);
+		}
+	}
+	putchar('\n');
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1195,6 +1418,14 @@ int main(int argc, char **argv)
 		return cmd_routes();
 	if (!strcmp(cmd, "smallfiles") && argc == 4)
 		return cmd_smallfiles(argv[2], strtol(argv[3], NULL, 10));
+	if (!strcmp(cmd, "vsock-echo") && argc == 3)
+		return cmd_vsock_echo(argv[2]);
+	if (!strcmp(cmd, "vsock-sink") && (argc == 3 || argc == 4))
+		return cmd_vsock_sink(argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(cmd, "vsock-source") && argc == 4)
+		return cmd_vsock_source(argv[2], argv[3]);
+	if (!strcmp(cmd, "vsock-connect") && argc == 3)
+		return cmd_vsock_connect(argv[2]);
 	usage();
 	return 2;
 }

@@ -26,7 +26,7 @@
 
 #define RXQ 0
 #define TXQ 1
-#define NR_QUEUES 3 /* and the event queue, 2, which stays untouched */
+#define NR_QUEUES 3 /* rx, tx, and the event queue (2), which is never used */
 #define QUEUE_MAX 256
 #define HDR_LEN VIRTIO_VSOCK_HDR_LEN
 #define MAX_STREAMS VIRTIO_VSOCK_MAX_STREAMS
@@ -301,11 +301,22 @@ static void stream_reset(struct stream *s, const char *why)
 	stream_end(s, true, true);
 }
 
-static void drop_all(struct virtio_vsock *v)
+/* Whether the driver may know of the stream (it was told of it, or asked). */
+static bool guest_knows(const struct stream *s)
 {
-	for (unsigned i = 0; i < MAX_STREAMS; i++)
-		if (v->streams[i].state != ST_FREE)
-			stream_free(&v->streams[i]);
+	return s->state > ST_REQUEST || (s->state == ST_REQUEST && s->request_sent);
+}
+
+/* End the streams (all, or those the driver knows of) without a word to the
+ * driver, and forget the replies it was owed. */
+static void drop_streams(struct virtio_vsock *v, bool all)
+{
+	for (unsigned i = 0; i < MAX_STREAMS; i++) {
+		struct stream *s = &v->streams[i];
+
+		if (s->state != ST_FREE && (all || guest_knows(s)))
+			stream_free(s);
+	}
 	v->reply_head = v->reply_count = 0;
 	v->tx_stalled = false;
 }
@@ -788,6 +799,8 @@ static void line_read(struct stream *s)
 	s->host_port = alloc_port(v);
 	s->state = ST_REQUEST;
 	s->need_request = true;
+	log_debug("%s: a client asks for guest port %u (host port %u)", v->dev.name, port,
+		  s->host_port);
 }
 
 /* The guest accepted a host client's stream: "OK <host port>\n". A fresh
@@ -1045,8 +1058,9 @@ static void settle(struct virtio_vsock *v)
 	/* Clients are read only when a packet can go out at once; with
 	 * event idx, looking for a buffer also asks for the next kick. */
 	rx_data = usable(v) && !ctrl_pending(v) && rx_get(v);
+	/* Nothing moves any more until a reset: let every client know now. */
 	if (v->dev.broken)
-		drop_all(v);
+		drop_streams(v, true);
 	for (unsigned i = 0; i < MAX_STREAMS; i++) {
 		struct stream *s = &v->streams[i];
 		uint32_t want = 0;
@@ -1198,9 +1212,11 @@ static void vsock_reset(struct virtio_dev *d)
 {
 	struct virtio_vsock *v = to_vsock(d);
 
-	/* The driver forgot every connection; the clients learn it by their
-	 * socket closing. The buffers held belong to the driver again. */
-	drop_all(v);
+	/* The driver forgot every connection; their clients learn it by their
+	 * socket closing. Clients the driver never heard of wait for it (the
+	 * driver resets the device when it probes it, and a client may come
+	 * before). The buffers held belong to the driver again. */
+	drop_streams(v, false);
 	v->rx_held = false;
 	v->rx_pushed = v->tx_pushed = false;
 	watch_listener(v);
@@ -1315,7 +1331,7 @@ void virtio_vsock_free(struct virtio_vsock *v)
 {
 	if (!v)
 		return;
-	drop_all(v);
+	drop_streams(v, true);
 	if (v->listen_watched)
 		event_del(v->loop, v->listen_fd);
 	event_del(v->loop, v->timer_fd);

@@ -46,8 +46,11 @@
  * - A malformed chain (one virtq_pop() refuses, a tx chain with writable
  *   buffers or shorter than the header or than the header's len says, an
  *   rx chain with readable buffers or shorter than the header) marks the
- *   device broken (DEVICE_NEEDS_RESET) and ends every stream; a reset does
- *   the same and recovers it.
+ *   device broken (DEVICE_NEEDS_RESET) and ends every stream (clients are
+ *   closed; new ones too, until a reset). A reset ends the streams the
+ *   driver knew of; a client whose REQUEST was not sent yet waits on (its
+ *   timeout still runs): the driver resets the device when it probes it,
+ *   and a client may come before that.
  * - The caller ignores SIGPIPE: a client that went away is a write error
  *   (EPIPE) here.
  */
