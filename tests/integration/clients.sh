@@ -308,7 +308,10 @@ cl_containerd() {
 		[ttrpc]
 		  address = "$d/containerd.sock.ttrpc"
 	EOF
-	containerd --config "$d/config.toml" </dev/null >"$d/log" 2>&1 &
+	# The shim binds a terminal's console socket in $TMPDIR, else /tmp (9p in the test
+	# host, where sockets cannot be bound).
+	mkdir -p "$d/tmp"
+	TMPDIR=$d/tmp containerd --config "$d/config.toml" </dev/null >"$d/log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$d/pid"
 	for ((i = 0; i < 300; i++)); do
