@@ -92,8 +92,15 @@ int exec_spawn(const char *config, size_t len, pid_t workload, struct exec_proc 
  * and events then fail with the reason.
  */
 void cgroup_setup(void);
-/* In a child of PID 1, before anything else: move into the container's cgroup. */
+/* In a child of PID 1, before anything else: move into the container's cgroup
+ * (nothing to do in a child cgroup_fork() made there). */
 void cgroup_enter(void);
+/*
+ * fork(), the child born in the container's cgroup where the kernel can
+ * (clone3 with CLONE_INTO_CGROUP, Linux 5.7): no migration, which costs a
+ * grace period of RCU, on the way of every exec. Returns as fork() does.
+ */
+pid_t cgroup_fork(void);
 /* The limits of the "update" request: 0, or -1 with the reason in err. */
 int cgroup_update(const struct agent_resources *res, char *err, size_t errlen);
 /* The counters of the "stats" request (the guest's /proc/meminfo too). */

@@ -14,7 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -35,6 +40,7 @@ static struct {
 	int procs;   /* its cgroup.procs, inherited by PID 1's children (close-on-exec) */
 	int inotify; /* watching its memory.events, -1 without */
 	uint64_t oom_kills;
+	bool entered;  /* in a child: born in the cgroup (cgroup_fork) */
 	char why[160]; /* why there is no cgroup, or no OOM watch */
 	char why_events[160];
 } cg = {.dir = -1, .procs = -1, .inotify = -1};
@@ -180,12 +186,33 @@ void cgroup_setup(void)
 	init_dbg("hyrun-init: cgroup '%s/" CGROUP_NAME "' ready", base);
 }
 
+pid_t cgroup_fork(void)
+{
+	struct clone_args args = {
+	    .flags = CLONE_INTO_CGROUP,
+	    .exit_signal = SIGCHLD,
+	    .cgroup = (uint64_t)cg.dir,
+	};
+	long pid;
+
+	if (cg.dir < 0)
+		return fork();
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	/* A kernel before 5.7, or a directory that is no cgroup (the self-test's
+	 * stand-in): fork, and the child joins by writing its pid. */
+	if (pid < 0 && errno != EAGAIN && errno != ENOMEM)
+		return fork();
+	if (pid == 0)
+		cg.entered = true;
+	return (pid_t)pid;
+}
+
 void cgroup_enter(void)
 {
 	char pid[24];
 	int n;
 
-	if (cg.procs < 0)
+	if (cg.procs < 0 || cg.entered)
 		return;
 	n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	/* Not fatal: the process runs, outside the limits. */

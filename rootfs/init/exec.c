@@ -160,7 +160,7 @@ int exec_spawn(const char *config, size_t len, pid_t workload, struct exec_proc 
 		hy_err(err, errlen, -1, "exec: %s", strerror(errno));
 		goto fail;
 	}
-	pid = fork();
+	pid = cgroup_fork();
 	if (pid < 0) {
 		hy_err(err, errlen, -1, "exec: fork: %s", strerror(errno));
 		goto fail;

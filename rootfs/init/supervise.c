@@ -347,7 +347,7 @@ static void start_child(char **argv, int stdio[3])
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		init_die("hyrun-init: socketpair: %s", strerror(errno));
-	pid = fork();
+	pid = cgroup_fork();
 	if (pid < 0)
 		init_die("hyrun-init: fork: %s", strerror(errno));
 	if (pid == 0) {
