@@ -724,7 +724,7 @@ Test(virtio_vsock, client_gone_before_the_answer)
 	cr_assert(wait_streams(0));
 }
 
-Test(virtio_vsock, host_connect_times_out, .timeout = 40)
+Test(virtio_vsock, host_connect_times_out)
 {
 	struct timespec t0, t1;
 	struct pkt p;
