@@ -212,8 +212,9 @@ static int control_socket(struct container *c, int min_fd, char *err, size_t err
 
 /*
  * The vsock device's host side (agent_proto.h): vsock.sock, listening, for
- * the VMM; and HY_VSOCK_DIR, bound read-only into the jail, where host
- * programs may listen for the guest's connections. A Unix socket cannot be
+ * the VMM; and, when the spec asks for it (HY_ANNOTATION_VSOCK_CONNECT),
+ * HY_VSOCK_DIR, bound read-only into the jail, where host programs may
+ * listen for the guest's connections. A Unix socket cannot be
  * bound on every filesystem (9p, some network filesystems): the message then
  * says that the state root is where it failed.
  */
@@ -222,6 +223,7 @@ static int vsock_socket(struct creating *k)
 	struct container *c = k->c;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct jail_bind *b;
+	const char *a;
 	int fd, r;
 
 	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_VSOCK_SOCKET) >=
@@ -242,6 +244,17 @@ static int vsock_socket(struct creating *k)
 	if (fd < 0)
 		return hy_err(k->err, sizeof(k->err), -errno, "vsock socket: %s", strerror(errno));
 	k->vsock = fd;
+	k->plan.vm.has_vsock = true;
+	k->plan.vm.vsock_fd = fd;
+	a = sizing_annotation(&k->spec, HY_ANNOTATION_VSOCK_CONNECT);
+	if (!a || strcmp(a, "true") != 0) {
+		if (a && strcmp(a, "false") != 0)
+			return hy_err(k->err, sizeof(k->err), -EINVAL,
+				      "annotations." HY_ANNOTATION_VSOCK_CONNECT
+				      ": '%s' is neither \"true\" nor \"false\"",
+				      a);
+		return 0;
+	}
 	snprintf(k->vsock_dir, sizeof(k->vsock_dir), "%s/%s", c->dir, HY_VSOCK_DIR);
 	if (mkdirat(c->dirfd, HY_VSOCK_DIR, 0700) < 0 && errno != EEXIST)
 		return hy_err(k->err, sizeof(k->err), -errno, "mkdir %s: %s", k->vsock_dir,
@@ -251,8 +264,6 @@ static int vsock_socket(struct creating *k)
 		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
 	k->plan.binds = b;
 	b[k->plan.nr_binds++] = (struct jail_bind){k->vsock_dir, HY_JAIL_VSOCK, true};
-	k->plan.vm.has_vsock = true;
-	k->plan.vm.vsock_fd = fd;
 	k->plan.vm.vsock_dir = HY_JAIL_VSOCK;
 	return 0;
 }

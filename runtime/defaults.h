@@ -35,6 +35,11 @@
 #define HY_ANNOTATION_VCPUS "io.hyrun.vcpus"
 #define HY_ANNOTATION_MEMORY "io.hyrun.memory_mib"
 #define HY_ANNOTATION_KERNEL "io.hyrun.kernel"
+/* "true": the guest may open vsock connections to host ports (sockets that
+ * host programs bind in the state directory's HY_VSOCK_DIR). Off by default:
+ * the VMM then needs neither socket() nor connect(), whose address a seccomp
+ * filter cannot check. */
+#define HY_ANNOTATION_VSOCK_CONNECT "io.hyrun.vsock_guest_connect"
 
 #define HY_ENV_VMM "HYRUN_VMM"
 #define HY_ENV_KERNEL "HYRUN_KERNEL"

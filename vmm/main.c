@@ -645,7 +645,8 @@ int main(int argc, char **argv)
 	}
 	/* Everything is opened and mapped: from here on, only the calls the
 	 * running VM needs (vmm/seccomp.c). */
-	if (vmm_seccomp_install()) {
+	if (vmm_seccomp_install(cfg.plan.has_vsock && cfg.plan.vsock_dir ? VMM_SECCOMP_VSOCK_DIR
+									 : 0)) {
 		vm_destroy(vm);
 		free(rootfs_config);
 		return HY_STATUS_VMM_ERROR;

@@ -22,9 +22,11 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
+/* The members of a rule: any arguments. */
+#define ANY_F(sys, reason) .nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_ANY, .why = reason
 #define ANY(sys, reason)                                                                           \
 	{                                                                                          \
-		.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_ANY, .why = reason           \
+		ANY_F(sys, reason)                                                                 \
 	}
 /* An argument whose bits in `m` must equal `val` (named `valname`). */
 #define ARG(sys, idx, m, val, valname, reason)                                                     \
@@ -33,11 +35,15 @@
 		.mask = m, .value = val, .what = valname, .why = reason                            \
 	}
 /* Two arguments, both of which must match. */
-#define ARG2(sys, idx, m, val, idx2, m2, val2, valname, reason)                                    \
+#define ARG2_F(sys, idx, m, val, idx2, m2, val2, valname, reason)                                  \
+	.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_MASKED_EQ, .arg = idx, .mask = m,    \
+	.value = val, .what = valname, .why = reason, .cmp2 = VMM_SECCOMP_MASKED_EQ, .arg2 = idx2, \
+	.mask2 = m2, .value2 = val2
+/* A rule installed only for the features in `f` (VMM_SECCOMP_*), of the
+ * members ANY_F() or ARG2_F() give. */
+#define ONLY(f, ...)                                                                               \
 	{                                                                                          \
-		.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_MASKED_EQ, .arg = idx,       \
-		.mask = m, .value = val, .what = valname, .why = reason,                           \
-		.cmp2 = VMM_SECCOMP_MASKED_EQ, .arg2 = idx2, .mask2 = m2, .value2 = val2           \
+		.only = (f), __VA_ARGS__                                                           \
 	}
 /* Ioctl requests, fcntl commands, prctl options and signal numbers are
  * ints to the kernel, which looks at nothing above the low 32 bits. */
@@ -123,11 +129,15 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
 
     /* virtio-vsock (vmm/virtio/vsock.c): guest connections to the host go to
      * Unix sockets in --vsock's dir; the timer was created before the filter. */
-    ARG2(socket, 0, LOW32, AF_UNIX, 1, LOW32, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	 "AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC",
-	 "virtio-vsock: a Unix stream socket for a guest connection to a host port"),
-    ANY(connect, "virtio-vsock: that socket to DIR/vsock.sock_PORT (the address is in memory, "
-		 "out of a filter's sight; only AF_UNIX sockets can be made)"),
+    ONLY(VMM_SECCOMP_VSOCK_DIR,
+	 ARG2_F(socket, 0, LOW32, AF_UNIX, 1, LOW32, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		"AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC",
+		"virtio-vsock with dir=: a Unix stream socket for a guest connection to a host "
+		"port")),
+    ONLY(VMM_SECCOMP_VSOCK_DIR,
+	 ANY_F(connect,
+	       "virtio-vsock with dir=: that socket to DIR/vsock.sock_PORT (the address "
+	       "is in memory, out of a filter's sight; only AF_UNIX sockets can be made)")),
     ARG(shutdown, 1, LOW32, SHUT_WR, "SHUT_WR",
 	"virtio-vsock: the guest's SHUTDOWN(SEND) becomes end of file for the host client"),
     ARG(timerfd_settime, 1, LOW32, TFD_TIMER_ABSTIME, "TFD_TIMER_ABSTIME",
@@ -193,8 +203,9 @@ const size_t vmm_seccomp_nr_rules = ARRAY_SIZE(vmm_seccomp_rules);
 
 #ifdef HY_VMM_NO_SECCOMP
 
-int vmm_seccomp_install(void)
+int vmm_seccomp_install(unsigned features)
 {
+	(void)features;
 	log_warn("built without the seccomp filter: for debugging only");
 	return 0;
 }
@@ -323,7 +334,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct vmm_seccomp_rule *r, pid_t
 	return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, r->nr, 1, cmp);
 }
 
-static int build(scmp_filter_ctx ctx)
+static int build(scmp_filter_ctx ctx, unsigned features)
 {
 	pid_t self = getpid();
 	int r;
@@ -342,6 +353,8 @@ static int build(scmp_filter_ctx ctx)
 	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++) {
 		const struct vmm_seccomp_rule *rule = &vmm_seccomp_rules[i];
 
+		if (rule->only & ~features)
+			continue;
 		r = add_rule(ctx, rule, self);
 		if (r) {
 			log_error("seccomp: cannot add the rule for %s%s%s: %s", rule->name,
@@ -358,7 +371,7 @@ static int build(scmp_filter_ctx ctx)
 	return r;
 }
 
-int vmm_seccomp_install(void)
+int vmm_seccomp_install(unsigned features)
 {
 	struct sigaction sa = {
 	    .sa_sigaction = sigsys_handler,
@@ -379,7 +392,7 @@ int vmm_seccomp_install(void)
 		log_error("seccomp: cannot create the filter (libseccomp)");
 		return -ENOMEM;
 	}
-	r = build(ctx);
+	r = build(ctx, features);
 	if (!r) {
 		r = seccomp_load(ctx);
 		if (r)

@@ -27,6 +27,17 @@ struct vmm_seccomp_rule {
 	enum vmm_seccomp_cmp cmp2;
 	unsigned arg2;
 	uint64_t mask2, value2;
+	/* VMM_SECCOMP_* features the rule is for: it is installed only when
+	 * each of them is asked for (0: always). */
+	unsigned only;
+};
+
+/* Features whose calls are allowed only when the VM uses them. */
+enum {
+	/* --vsock dir=DIR: the guest may connect to host ports, so the VMM
+	 * makes Unix sockets and connects them. connect()'s address is out of
+	 * a filter's sight: without dir, neither call is allowed. */
+	VMM_SECCOMP_VSOCK_DIR = 1u << 0,
 };
 
 /* The allowlist, in the order it is installed. */
@@ -35,7 +46,8 @@ extern const size_t vmm_seccomp_nr_rules;
 
 /*
  * Confine the calling process, all its threads included (TSYNC), to the
- * rules above, for good. Call it once the VM is fully set up (guest memory,
+ * rules above (those of `features`, VMM_SECCOMP_*, and those for always), for
+ * good. Call it once the VM is fully set up (guest memory,
  * KVM and vCPU file descriptors, devices, the kernel loaded, every file
  * opened) and before the vCPUs run.
  *
@@ -51,6 +63,6 @@ extern const size_t vmm_seccomp_nr_rules;
  * (build/debug/hyrun-vmm, for debugging only) it installs nothing, says so
  * on stderr, and returns 0.
  */
-int vmm_seccomp_install(void);
+int vmm_seccomp_install(unsigned features);
 
 #endif

@@ -47,6 +47,7 @@ ex_shared() {
 		c["process"]["terminal"] = False
 		c["process"]["args"] = ["/bin/sleep", "1000000"]
 		c["process"]["env"].append("SHARED=yes")
+		c.setdefault("annotations", {})["io.hyrun.vsock_guest_connect"] = "true"
 		c["root"]["readonly"] = False
 		with open(sys.argv[1], "w") as f:
 		    json.dump(c, f, indent=1)

@@ -34,6 +34,8 @@ struct outcome {
 };
 
 static pid_t parent_pid;
+/* The features the next run_confined() installs the filter for. */
+static unsigned confine_features;
 
 /*
  * Run `fn` in a child that installed the filter first, with its stderr
@@ -56,7 +58,7 @@ static void run_confined(void (*fn)(void), struct outcome *o)
 			_exit(101);
 		/* No core file for the SIGSYS the tests expect. */
 		prctl(PR_SET_DUMPABLE, 0);
-		if (vmm_seccomp_install())
+		if (vmm_seccomp_install(confine_features))
 			_exit(100);
 		fn();
 		_exit(0);
@@ -553,11 +555,32 @@ Test(vmm_seccomp, vsock_unix_streams_only, .timeout = 30)
 	cr_assert_eq(listen(vsock_listener, 4), 0);
 	vsock_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	cr_assert_geq(vsock_timer, 0);
+	confine_features = VMM_SECCOMP_VSOCK_DIR;
 	run_confined(vsock_calls, &o);
+	confine_features = 0;
 	close(vsock_listener);
 	close(vsock_timer);
 	unlink(vsock_path);
 	rmdir(dir);
+	snprintf(want, sizeof(want), "blocked system call socket (%d), argument 0 = %#x",
+		 SYS_socket, AF_UNIX);
+	expect_blocked(&o, want);
+}
+
+static void unix_stream_socket(void)
+{
+	socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+/* Without --vsock dir= the guest cannot connect to the host: the VMM makes no
+ * socket at all, and connect() (unfilterable by address) is not allowed. */
+Test(vmm_seccomp, no_sockets_without_vsock_dir, .timeout = 30)
+{
+	struct outcome o;
+	char want[128];
+
+	confine_features = 0;
+	run_confined(unix_stream_socket, &o);
 	snprintf(want, sizeof(want), "blocked system call socket (%d), argument 0 = %#x",
 		 SYS_socket, AF_UNIX);
 	expect_blocked(&o, want);
