@@ -112,7 +112,8 @@ RUNTIME_OBJS := \
 	runtime/plan_cmd.o \
 	runtime/network.o \
 	runtime/agent.o \
-	runtime/exec.o
+	runtime/exec.o \
+	runtime/proxy.o
 
 RUNTIME_MAIN_OBJS := \
 	runtime/main.o
@@ -181,6 +182,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
 	tests/unit/test_runtime_agent.o \
+	tests/unit/test_runtime_proxy.o \
 	tests/unit/test_netns_netns.o \
 	tests/unit/test_rootfs_init_net.o \
 	tests/unit/test_rootfs_init_procfs.o
