@@ -33,7 +33,8 @@ ex_shared() {
 	[ -x "$HYRUN" ] || fail "$HYRUN is missing (run make)"
 	need_file kernel "$KFS" "run hack/setup, or make kernel"
 	if [ -e "$EX_DIR/ready" ]; then
-		[ "$(EX_status)" = running ] || fail "the shared container is $(EX_status): an earlier test broke it"
+		[ "$(EX_status)" = running ] ||
+			fail "the shared container is $(EX_status): an earlier test broke it; its VMM's stderr: $(tail -c 2000 "$EX_DIR/vmm.err")"
 		return 0
 	fi
 	mkdir -p "$EX_DIR"
