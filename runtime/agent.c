@@ -63,16 +63,13 @@ static int read_full(int fd, void *buf, size_t len, int64_t deadline)
 
 int agent_connect(const struct container *c, char *err, size_t errlen)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr;
 	int64_t deadline = hy_now_ms() + AGENT_TIMEOUT_MS;
 	char line[HY_VSOCK_LINE_MAX + 1];
 	size_t len = 0;
 	int fd, r;
 
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_VSOCK_SOCKET) >=
-	    (int)sizeof(addr.sun_path))
-		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", c->dirfd,
-			 HY_VSOCK_SOCKET);
+	container_socket_addr(c, HY_VSOCK_SOCKET, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return hy_err(err, errlen, -errno, "socket: %s", strerror(errno));

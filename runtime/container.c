@@ -530,6 +530,15 @@ nomem:
 
 /* --- the control socket ------------------------------------------------------------ */
 
+void container_socket_addr(const struct container *c, const char *name, struct sockaddr_un *addr)
+{
+	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+	if (snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s", c->dir, name) >=
+	    (int)sizeof(addr->sun_path))
+		snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s", c->dirfd,
+			 name);
+}
+
 int container_control(struct container *c, const struct control_request *req, char *err,
 		      size_t errlen)
 {
@@ -541,11 +550,7 @@ int container_control(struct container *c, const struct control_request *req, ch
 	n = control_request_format(req, line, sizeof(line));
 	if (n < 0)
 		return hy_err(err, errlen, n, "a control request out of range");
-	/* The state directory may be deeper than sun_path allows: go through the fd. */
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_CONTROL_SOCKET) >=
-	    (int)sizeof(addr.sun_path))
-		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", c->dirfd,
-			 HY_CONTROL_SOCKET);
+	container_socket_addr(c, HY_CONTROL_SOCKET, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return hy_err(err, errlen, -errno, "socket: %s", strerror(errno));

@@ -75,6 +75,11 @@ enum oci_status container_status(const struct container *c);
 /* Whether the VMM recorded in the state is still that process and not a zombie. */
 bool container_vmm_alive(const struct container *c);
 
+/* The address of the socket `name` in c's state directory; through
+ * /proc/self/fd when the directory is deeper than sun_path allows. */
+struct sockaddr_un;
+void container_socket_addr(const struct container *c, const char *name, struct sockaddr_un *addr);
+
 /* The ids under root, sorted; *ids is NULL-terminated, free each and the array. */
 int container_list(const char *root, char ***ids, size_t *n, char *err, size_t errlen);
 

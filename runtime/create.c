@@ -185,28 +185,29 @@ static int inheritable(int fd, int min_fd)
 	return nfd;
 }
 
-static int control_socket(struct container *c, int min_fd, char *err, size_t errlen)
+/* A listening socket `name` in the state directory, inherited by the VMM. A
+ * Unix socket cannot be bound on every filesystem (9p, some network
+ * filesystems): the message then says the state root is where it failed. */
+static int state_socket(struct creating *k, const char *name, const char *what, int backlog)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr;
 	int fd, r;
 
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_CONTROL_SOCKET) >=
-	    (int)sizeof(addr.sun_path))
-		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", c->dirfd,
-			 HY_CONTROL_SOCKET);
+	container_socket_addr(k->c, name, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
-		r = hy_err(err, errlen, -errno,
-			   "cannot bind the control socket %s/%s: %s (the state root --root must "
-			   "be on a filesystem that can hold Unix sockets, such as tmpfs)",
-			   c->dir, HY_CONTROL_SOCKET, strerror(errno));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, backlog) < 0) {
+		r = -errno;
 		if (fd >= 0)
 			close(fd);
-		return r;
+		return hy_err(k->err, sizeof(k->err), r,
+			      "cannot bind the %s %s/%s: %s (the state root --root must be on a "
+			      "filesystem that can hold Unix sockets, such as tmpfs)",
+			      what, k->c->dir, name, strerror(-r));
 	}
-	fd = inheritable(fd, min_fd);
+	fd = inheritable(fd, k->min_fd);
 	if (fd < 0)
-		return hy_err(err, errlen, -errno, "control socket: %s", strerror(errno));
+		return hy_err(k->err, sizeof(k->err), -errno, "%s: %s", what, strerror(errno));
 	return fd;
 }
 
@@ -214,35 +215,17 @@ static int control_socket(struct container *c, int min_fd, char *err, size_t err
  * The vsock device's host side (agent_proto.h): vsock.sock, listening, for
  * the VMM; and, when the spec asks for it (HY_ANNOTATION_VSOCK_CONNECT),
  * HY_VSOCK_DIR, bound read-only into the jail, where host programs may
- * listen for the guest's connections. A Unix socket cannot be
- * bound on every filesystem (9p, some network filesystems): the message then
- * says that the state root is where it failed.
+ * listen for the guest's connections.
  */
 static int vsock_socket(struct creating *k)
 {
 	struct container *c = k->c;
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct jail_bind *b;
 	const char *a;
-	int fd, r;
+	int fd = state_socket(k, HY_VSOCK_SOCKET, "vsock socket", 64);
 
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", c->dir, HY_VSOCK_SOCKET) >=
-	    (int)sizeof(addr.sun_path))
-		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", c->dirfd,
-			 HY_VSOCK_SOCKET);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 64) < 0) {
-		r = -errno;
-		if (fd >= 0)
-			close(fd);
-		return hy_err(k->err, sizeof(k->err), r,
-			      "cannot bind the vsock socket %s/%s: %s (the state root --root must "
-			      "be on a filesystem that can hold Unix sockets, such as tmpfs)",
-			      c->dir, HY_VSOCK_SOCKET, strerror(-r));
-	}
-	fd = inheritable(fd, k->min_fd);
 	if (fd < 0)
-		return hy_err(k->err, sizeof(k->err), -errno, "vsock socket: %s", strerror(errno));
+		return fd;
 	k->vsock = fd;
 	k->plan.vm.has_vsock = true;
 	k->plan.vm.vsock_fd = fd;
@@ -575,7 +558,7 @@ static int make_jail(struct creating *k)
 	} else if (k->spec.terminal) {
 		tty = true; /* run in the foreground: hyrun's own terminal */
 	}
-	k->ctl = control_socket(k->c, k->min_fd, k->err, sizeof(k->err));
+	k->ctl = state_socket(k, HY_CONTROL_SOCKET, "control socket", 16);
 	if (k->ctl < 0)
 		return -1;
 	if (pipe2(k->ready, O_CLOEXEC) < 0 ||
