@@ -432,24 +432,12 @@ static void exec_settled(struct conn *c)
 
 static void read_chan(struct conn *c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	struct exec_failure f;
-	struct iovec iov = {.iov_base = &f, .iov_len = sizeof(f)};
-	struct msghdr mh = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = u.buf,
-	    .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-	int fd = -1;
+	int fd;
 	ssize_t n;
 
 	for (;;) {
-		n = recvmsg(c->p.chan, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		n = child_chan_recv(c->p.chan, &f, sizeof(f), MSG_DONTWAIT, &fd);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -458,10 +446,6 @@ static void read_chan(struct conn *c)
 			exec_settled(c);
 			return;
 		}
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-			    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-				memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		if ((size_t)n >= sizeof(f.m) && f.m.kind == CHILD_TTY && fd >= 0 && c->p.tty &&
 		    c->master < 0) {
 			int fl = fcntl(fd, F_GETFL);
@@ -486,8 +470,6 @@ static void read_chan(struct conn *c)
 				agent_text_sanitize(c->fail_msg);
 			}
 		}
-		fd = -1;
-		mh.msg_controllen = sizeof(u.buf);
 	}
 }
 

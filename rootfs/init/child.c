@@ -96,6 +96,33 @@ static int send_master(int chan, int master)
 	return sendmsg(chan, &mh, 0) == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
+ssize_t child_chan_recv(int chan, void *buf, size_t len, int flags, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = u.buf,
+	    .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*fd = -1;
+	n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC | flags);
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
 /*
  * A pty from the devpts of the workload's own root (so that ttyname() finds
  * its slave there), the slave as the controlling terminal and stdin, stdout

@@ -94,6 +94,10 @@ struct container_error;
  * chan (CHILD_TTY with SCM_RIGHTS). 0, or -1 with *e filled in.
  */
 int child_tty(int chan, struct container_error *e);
+/* PID 1's end of a child's set-up channel: one message into buf (len bytes)
+ * with the descriptor it carries in *fd (-1: none), received close-on-exec.
+ * Returns recvmsg()'s result. */
+ssize_t child_chan_recv(int chan, void *buf, size_t len, int flags, int *fd);
 /* Every signal back to its default action, none blocked (PID 1 blocks and
  * ignores some). */
 void child_default_signals(void);

@@ -144,23 +144,11 @@ static void child_message(const struct child_msg *m)
 /* One message from the child, or its end of the channel closing. */
 static void read_child_msg(int flags)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	struct child_msg m;
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = u.buf,
-	    .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
 	ssize_t n;
-	int fd = -1;
+	int fd;
 
-	n = recvmsg(wl.chan, &mh, MSG_CMSG_CLOEXEC | flags);
+	n = child_chan_recv(wl.chan, &m, sizeof(m), flags, &fd);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
@@ -170,10 +158,6 @@ static void read_child_msg(int flags)
 		wl.chan = -1;
 		return;
 	}
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	if (n == sizeof(m) && m.kind == CHILD_TTY && fd >= 0 && wl.master < 0) {
 		set_master(fd);
 		return;
