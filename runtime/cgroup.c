@@ -1257,22 +1257,30 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
 
-/* memory.<prefix>current, .peak, .max (v2). */
-static int mem_entry_v2(const char *dir, const char *prefix, struct cg_mem_entry *e, char *err,
-			size_t errlen)
+/* The files memory.<prefix><names[i]> into *vals[i]. */
+static int mem_files(const char *dir, const char *prefix, const char *const *names,
+		     uint64_t *const *vals, size_t n, char *err, size_t errlen)
 {
-	static const char *const names[] = {"current", "peak", "max"};
-	uint64_t *vals[] = {&e->usage, &e->max_usage, &e->limit};
 	char file[64];
 	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+	for (size_t i = 0; i < n; i++) {
 		snprintf(file, sizeof(file), "memory.%s%s", prefix, names[i]);
 		r = stat_u64(dir, file, vals[i], err, errlen);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* memory.<prefix>current, .peak, .max (v2). */
+static int mem_entry_v2(const char *dir, const char *prefix, struct cg_mem_entry *e, char *err,
+			size_t errlen)
+{
+	static const char *const names[] = {"current", "peak", "max"};
+	uint64_t *const vals[] = {&e->usage, &e->max_usage, &e->limit};
+
+	return mem_files(dir, prefix, names, vals, ARRAY_SIZE(names), err, errlen);
 }
 
 static int stats_v2(const char *dir, struct cg_stats *st, char *err, size_t errlen)
@@ -1323,17 +1331,9 @@ static int mem_entry_v1(const char *dir, const char *prefix, struct cg_mem_entry
 {
 	static const char *const names[] = {"usage_in_bytes", "max_usage_in_bytes",
 					    "limit_in_bytes", "failcnt"};
-	uint64_t *vals[] = {&e->usage, &e->max_usage, &e->limit, &e->failcnt};
-	char file[64];
-	int r;
+	uint64_t *const vals[] = {&e->usage, &e->max_usage, &e->limit, &e->failcnt};
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(file, sizeof(file), "memory.%s%s", prefix, names[i]);
-		r = stat_u64(dir, file, vals[i], err, errlen);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return mem_files(dir, prefix, names, vals, ARRAY_SIZE(names), err, errlen);
 }
 
 static int percpu_v1(const char *dir, struct cg_stats *st, char *err, size_t errlen)

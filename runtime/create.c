@@ -331,14 +331,6 @@ static void limits_from(const struct oci_resources *res, struct cg_limits *lim)
 	};
 }
 
-static int write_pid_file(const char *path, pid_t pid, char *err, size_t errlen)
-{
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	return rt_write_file_atomic(path, buf, (size_t)n, 0644, err, errlen);
-}
-
 /* 1. Validate, before anything exists. */
 static int load_spec(struct creating *k)
 {
@@ -729,7 +721,7 @@ static int finish(struct creating *k)
 {
 	k->c->st.status = OCI_STATUS_CREATED;
 	if (container_save(k->c, k->err, sizeof(k->err)) ||
-	    (k->o->pid_file && write_pid_file(k->o->pid_file, k->pid, k->err, sizeof(k->err))))
+	    (k->o->pid_file && rt_write_pid_file(k->o->pid_file, k->pid, k->err, sizeof(k->err))))
 		return -1;
 	return 0;
 }

@@ -426,10 +426,9 @@ static void join_cgroup(const struct container *c)
 
 static int write_pid_file(const char *path, pid_t pid)
 {
-	char buf[24], err[RT_ERRLEN];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	char err[RT_ERRLEN];
 
-	if (rt_write_file_atomic(path, buf, (size_t)n, 0644, err, sizeof(err))) {
+	if (rt_write_pid_file(path, pid, err, sizeof(err))) {
 		rt_error("%s", err);
 		return -1;
 	}

@@ -76,6 +76,8 @@ int rt_parse_format(const char *arg, bool *json);
 /* Write a whole buffer to a file atomically: a temporary file beside it, then rename. */
 int rt_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, char *err,
 			 size_t errlen);
+/* --pid-file: the pid in decimal, written atomically. */
+int rt_write_pid_file(const char *path, int pid, char *err, size_t errlen);
 /* The same relative to a directory fd. */
 int rt_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, unsigned mode,
 		       char *err, size_t errlen);

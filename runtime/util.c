@@ -144,3 +144,11 @@ int rt_write_file_atomic(const char *path, const void *data, size_t len, unsigne
 {
 	return rt_write_at_atomic(AT_FDCWD, path, data, len, mode, err, errlen);
 }
+
+int rt_write_pid_file(const char *path, int pid, char *err, size_t errlen)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+
+	return rt_write_file_atomic(path, buf, (size_t)n, 0644, err, errlen);
+}
