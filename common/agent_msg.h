@@ -7,11 +7,16 @@
  * HY_AGENT_FRAME_MAX bytes, so an exec's configuration must fit in that).
  *
  * Requests (host -> guest), "op" first by convention:
- *   {"op": "start"}
+ *   {"op": "start", "config": {...}}                       ("config" opt)
  *       release the workload held since boot (wait_start): at once when it
  *       is prepared, else as soon as it is (as the control port's START).
  *       An error when it was started already (or was never held), or when
- *       it failed to start.
+ *       it failed to start. "config" (guest_config_encode_start()) names
+ *       the network the standby NICs take (guest_config.h, "standbyNics"):
+ *       hyrun-init configures them, and unbinds those it does not name,
+ *       before it releases the workload; absent, every standby NIC is
+ *       unbound. A NIC that cannot be configured fails the request (the
+ *       workload stays held).
  *   {"op": "signal", "signal": 15, "all": false}          ("all" opt)
  *       signal 1..64 to the workload (its process group); with "all": true
  *       to every process of the container (every guest process but PID 1).
@@ -107,8 +112,9 @@ struct agent_request {
 	enum agent_op op;
 	int sig;  /* SIGNAL: 1..64 */
 	bool all; /* SIGNAL */
-	/* EXEC: the guest configuration as compact JSON text, NUL-terminated
-	 * (decoded: malloc'd, owned by the request; encoding: the caller's). */
+	/* EXEC (required), START (opt: NULL for none): the guest configuration
+	 * as compact JSON text, NUL-terminated (decoded: malloc'd, owned by the
+	 * request; encoding: the caller's). */
 	const char *config;
 	size_t config_len;
 	struct agent_resources res; /* UPDATE */

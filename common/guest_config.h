@@ -70,6 +70,18 @@
  *       for an address (same destination and metric) takes its place. Any
  *       failure stops the container before its process runs
  *       (rootfs/init/net.h). Absent or empty: the guest has loopback only.
+ *   "standbyNics": ["02:5e:1a:00:00:01", ...]                    opt
+ *       NICs for a network that appears only after create (a new network
+ *       namespace that `ctr run --cni` or Docker's prestart hook fills
+ *       between create and start): the MACs the VMM gave them (unicast,
+ *       unique, none also in "network"; nr_standby + nr_nics at most
+ *       GC_MAX_NICS). hyrun-init leaves them alone at boot. The "start"
+ *       request (agent_msg.h) then carries a configuration made by
+ *       guest_config_encode_start(): its NIC i configures standby NIC i
+ *       (which takes that entry's MAC and name, then is set up as a
+ *       "network" NIC is), and the standby NICs it does not name are
+ *       unbound from their driver, so the guest is left with exactly what
+ *       was wired (loopback only when nothing was).
  *   "sysctl": {"net.ipv4.ip_forward": "1"},                      opt
  *   "seccomp": {                                                 opt
  *     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,   (ret opt)
@@ -173,6 +185,10 @@ struct gc_nic {
 	size_t nr_routes;
 };
 
+struct gc_mac {
+	uint8_t mac[6];
+};
+
 struct gc_sysctl {
 	const char *key, *value;
 };
@@ -209,6 +225,8 @@ struct guest_config {
 
 	const struct gc_nic *nics; /* the "network" array */
 	size_t nr_nics;
+	const struct gc_mac *standby; /* the "standbyNics" array */
+	size_t nr_standby;
 
 	const struct gc_sysctl *sysctl;
 	size_t nr_sysctl;
@@ -232,6 +250,19 @@ char *guest_config_encode(const struct guest_config *gc, char *err, size_t errle
 int guest_config_decode(struct guest_config *gc, const char *text, size_t len, char *err,
 			size_t errlen);
 void guest_config_free(struct guest_config *gc);
+
+/*
+ * The configuration a "start" request carries (agent_msg.h): {"version": 1,
+ * "network": [...]} and nothing else ("process" is not wanted; "network"
+ * may be empty or absent). The decoder checks "network" as
+ * guest_config_decode() does and refuses any other member; the result has
+ * only nics/nr_nics set. The encoder: NULL with err as
+ * guest_config_encode()'s.
+ */
+int guest_config_decode_start(struct guest_config *gc, const char *text, size_t len, char *err,
+			      size_t errlen);
+char *guest_config_encode_start(const struct gc_nic *nics, size_t nr_nics, char *err,
+				size_t errlen);
 
 /*
  * The configuration `hyrun-vmm --rootfs DIR` runs CMD with: the share

@@ -87,4 +87,35 @@ int netns_wire(const char *path, struct netns_wiring *w, char *err, size_t errle
  */
 int netns_unwire(const char *path, struct netns_wiring *w, char *err, size_t errlen);
 
+/*
+ * Standby NICs, for a network namespace the engine fills only after create
+ * (`ctr run --cni` and Docker's prestart hook configure the runtime's new
+ * namespace, /proc/PID/ns/net, between create and start).
+ *
+ * netns_standby_make(): a new network namespace (*nsfd: its descriptor,
+ * close-on-exec, the caller's to pass on and close), with `lo` as the
+ * kernel makes it and nr (1..NETNS_MAX_IFACES) taps NETNS_TAP_PREFIX "0".. in
+ * it: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, not persistent, left down. w->nr
+ * is nr; each ifaces[i] has tap and tap_fd (close-on-exec) set, name "",
+ * mtu 0. The calling thread's namespace is unchanged. On error nothing is
+ * left (no descriptor, the namespace gone with it).
+ */
+int netns_standby_make(size_t nr, int *nsfd, struct netns_wiring *w, char *err, size_t errlen);
+
+/*
+ * At start: wire the interfaces that appeared in the namespace at `path`
+ * since netns_standby_make() to its taps, which are there already (held by
+ * hyrun-vmm): the interfaces are read as netns_wire() reads them (up,
+ * Ethernet, ifindex order; links named NETNS_TAP_PREFIX... are never
+ * interfaces to wire), interface i goes to tap NETNS_TAP_PREFIX "i": the
+ * tap gets its MTU and is brought up, and tc joins the two as netns_wire()
+ * does. On success w is filled as netns_wire() fills it, with tap_fd -1;
+ * no interface is success with w->nr 0. -E2BIG (naming how many appeared)
+ * when there are more than nr_standby; -ENODEV when a tap is missing;
+ * otherwise netns_wire()'s errors. On error what it added is removed (the
+ * qdiscs and filters; the taps stay, down) and w->nr is 0.
+ */
+int netns_wire_standby(const char *path, size_t nr_standby, struct netns_wiring *w, char *err,
+		       size_t errlen);
+
 #endif

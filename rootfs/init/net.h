@@ -36,4 +36,18 @@
  */
 int net_setup(const struct gc_nic *nics, size_t nr_nics, long wait_ms, char *err, size_t errlen);
 
+/*
+ * At start, the standby NICs (guest_config.h, "standbyNics"): standby NIC i
+ * (the Ethernet interface with MAC standby[i], waited for as net_setup()
+ * waits) takes nics[i]'s MAC while down, then is configured as net_setup()
+ * configures a NIC (name, MTU, addresses, up, routes); each standby NIC
+ * past nr_nics is unbound from its driver through sysfs
+ * (/sys/class/net/NAME/device/driver/unbind), so it is gone from the guest.
+ * "lo" is not touched. -E2BIG when nr_nics > nr_standby. 0, or a negative
+ * errno with err as net_setup()'s ("network: eth0: set MAC ...: ...",
+ * "network: standby NIC 02:...: unbind: ...").
+ */
+int net_setup_standby(const struct gc_mac *standby, size_t nr_standby, const struct gc_nic *nics,
+		      size_t nr_nics, long wait_ms, char *err, size_t errlen);
+
 #endif
