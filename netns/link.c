@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if_arp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,17 +161,30 @@ static int read_routes(struct nl_cache *routes, struct netns_wiring *w, const in
 	return 0;
 }
 
+/*
+ * Whether l is an interface to wire. Never one of our taps: they are
+ * Ethernet and up once wired, and with standby NICs they are in the
+ * namespace before the engine's interfaces come.
+ */
+static bool to_wire(struct rtnl_link *l)
+{
+	unsigned flags = rtnl_link_get_flags(l);
+	const char *name = rtnl_link_get_name(l);
+
+	return !(flags & IFF_LOOPBACK) && (flags & IFF_UP) &&
+	       rtnl_link_get_arptype(l) == ARPHRD_ETHER &&
+	       !(name && strncmp(name, NETNS_TAP_PREFIX, strlen(NETNS_TAP_PREFIX)) == 0);
+}
+
 /* The links to wire, sorted by ifindex; *nr counts them all, even past NETNS_MAX_IFACES. */
 static void pick_links(struct nl_cache *links, struct rtnl_link **picked, size_t *nr)
 {
 	*nr = 0;
 	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
-		unsigned flags = rtnl_link_get_flags(l);
 		size_t at;
 
-		if ((flags & IFF_LOOPBACK) || !(flags & IFF_UP) ||
-		    rtnl_link_get_arptype(l) != ARPHRD_ETHER)
+		if (!to_wire(l))
 			continue;
 		at = *nr < NETNS_MAX_IFACES ? *nr : NETNS_MAX_IFACES;
 		while (at > 0 && rtnl_link_get_ifindex(picked[at - 1]) > rtnl_link_get_ifindex(l)) {
@@ -185,13 +199,14 @@ static void pick_links(struct nl_cache *links, struct rtnl_link **picked, size_t
 }
 
 int netns_link_read(struct nl_sock *sk, const char *path, struct netns_wiring *w, int *ifindex,
-		    char *err, size_t errlen)
+		    size_t *found, char *err, size_t errlen)
 {
 	struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL;
 	struct rtnl_link *picked[NETNS_MAX_IFACES];
 	size_t nr;
 	int rc;
 
+	*found = 0;
 	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links)) < 0 ||
 	    (rc = rtnl_addr_alloc_cache(sk, &addrs)) < 0 ||
 	    (rc = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes)) < 0) {
@@ -202,6 +217,7 @@ int netns_link_read(struct nl_sock *sk, const char *path, struct netns_wiring *w
 	}
 
 	pick_links(links, picked, &nr);
+	*found = nr;
 	if (nr > NETNS_MAX_IFACES) {
 		rc = hy_err(err, errlen, -E2BIG,
 			    "netns: %s: %zu interfaces to wire (Ethernet, up), at most %d", path,

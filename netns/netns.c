@@ -147,30 +147,74 @@ static void close_taps(struct netns_wiring *w)
 }
 
 /*
- * Inside the namespace: remove what w says was made, clearing each part
- * once it is gone (ingress_added, tap). First the veths' qdiscs, so no more
- * frames go toward the taps; then the taps (closing our descriptors already
- * removed a tap no one else holds).
+ * Open and enter the namespace at `path`, and a netlink socket in it; leave()
+ * undoes both.
  */
-static int undo(struct nl_sock *sk, struct netns_wiring *w, char *err, size_t errlen)
+static int enter_path(const char *path, int *saved, struct nl_sock **sk, char *err, size_t errlen)
 {
-	int first = 0, rc, ifindex;
+	int rc = ns_open(path, err, errlen);
 
-	close_taps(w);
+	if (rc >= 0)
+		rc = ns_enter(rc, path, saved, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = nl_open(sk, path, err, errlen);
+	if (rc < 0)
+		ns_leave(*saved);
+	return rc;
+}
+
+static void leave(int saved, struct nl_sock *sk)
+{
+	nl_socket_free(sk);
+	ns_leave(saved);
+}
+
+/* Delete the ingress qdisc of the link `dev`: 0 when done or when the link is gone. */
+static int ingress_delete(struct nl_sock *sk, const char *dev)
+{
+	int ifindex, rc = netns_link_ifindex(sk, dev, &ifindex);
+
+	if (rc == 0)
+		rc = netns_tc_ingress_delete(sk, ifindex);
+	return rc == -ENODEV ? 0 : rc;
+}
+
+/*
+ * Remove the ingress qdiscs (their filters with them) that w says were
+ * added on the interfaces, clearing ingress_added. Undoing starts here, so
+ * that no more frames go toward the taps.
+ */
+static int undo_ingress(struct nl_sock *sk, struct netns_wiring *w, char *err, size_t errlen)
+{
+	int first = 0, rc;
+
 	for (size_t i = 0; i < w->nr; i++) {
 		struct netns_iface *ifc = &w->ifaces[i];
 
 		if (!ifc->ingress_added)
 			continue;
-		rc = netns_link_ifindex(sk, ifc->name, &ifindex);
+		rc = ingress_delete(sk, ifc->name);
 		if (rc == 0)
-			rc = netns_tc_ingress_delete(sk, ifindex);
-		if (rc == 0 || rc == -ENODEV)
 			ifc->ingress_added = false;
 		else if (!first)
 			first = hy_err(err, errlen, rc, "netns: %s: delete ingress qdisc: %s",
 				       ifc->name, strerror(-rc));
 	}
+	return first;
+}
+
+/*
+ * Inside the namespace: remove what w says was made, clearing each part
+ * once it is gone (ingress_added, tap): the interfaces' qdiscs, then the
+ * taps (closing our descriptors already removed a tap no one else holds).
+ */
+static int undo(struct nl_sock *sk, struct netns_wiring *w, char *err, size_t errlen)
+{
+	int first, rc;
+
+	close_taps(w);
+	first = undo_ingress(sk, w, err, errlen);
 	for (size_t i = 0; i < w->nr; i++) {
 		struct netns_iface *ifc = &w->ifaces[i];
 
@@ -186,48 +230,71 @@ static int undo(struct nl_sock *sk, struct netns_wiring *w, char *err, size_t er
 	return first;
 }
 
+/*
+ * undo() for netns_wire_standby(), after a failure err already names: the
+ * taps are hyrun-vmm's standby NICs and stay. Each one it brought up (tap
+ * set) loses its ingress qdisc and filter and goes back down, as
+ * netns_standby_make() left it, so that a later try starts from the same.
+ */
+static void undo_standby(struct nl_sock *sk, struct netns_wiring *w)
+{
+	undo_ingress(sk, w, NULL, 0);
+	for (size_t i = 0; i < w->nr; i++) {
+		struct netns_iface *ifc = &w->ifaces[i];
+
+		if (!ifc->tap[0])
+			continue;
+		/* Its ingress qdisc can only be ours: the tap was made in a
+		 * namespace of the runtime's own, before the engine came. */
+		ingress_delete(sk, ifc->tap);
+		netns_tap_set(sk, ifc->name, ifc->tap, 0, false, NULL, NULL, 0);
+	}
+}
+
+/* Join interface ifc and its tap, up already: an ingress qdisc on each, a redirect each way. */
+static int join(struct nl_sock *sk, struct netns_iface *ifc, int ifindex, int tap_ifindex,
+		char *err, size_t errlen)
+{
+	int rc = netns_tc_ingress_add(sk, ifc->name, ifc->name, ifindex, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	ifc->ingress_added = true;
+	rc = netns_tc_ingress_add(sk, ifc->name, ifc->tap, tap_ifindex, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = netns_tc_redirect(sk, ifc->name, ifc->name, ifindex, ifc->tap, tap_ifindex, err,
+			       errlen);
+	if (rc < 0)
+		return rc;
+	return netns_tc_redirect(sk, ifc->name, ifc->tap, tap_ifindex, ifc->name, ifindex, err,
+				 errlen);
+}
+
 /* Make interface i's tap and the redirect both ways. */
-static int wire_one(struct nl_sock *sk, struct netns_iface *ifc, unsigned i, int ifindex, char *err,
+static int wire_one(struct nl_sock *sk, struct netns_iface *ifc, size_t i, int ifindex, char *err,
 		    size_t errlen)
 {
 	char tap[IF_NAMESIZE];
 	int tap_ifindex, rc;
 
-	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%u", i);
+	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%zu", i);
 	rc = netns_tap_make(sk, ifc, tap, &tap_ifindex, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = netns_tc_ingress_add(sk, ifc->name, ifc->name, ifindex, err, errlen);
-	if (rc < 0)
-		return rc;
-	ifc->ingress_added = true;
-	rc = netns_tc_ingress_add(sk, ifc->name, tap, tap_ifindex, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = netns_tc_redirect(sk, ifc->name, ifc->name, ifindex, tap, tap_ifindex, err, errlen);
-	if (rc < 0)
-		return rc;
-	return netns_tc_redirect(sk, ifc->name, tap, tap_ifindex, ifc->name, ifindex, err, errlen);
+	return rc < 0 ? rc : join(sk, ifc, ifindex, tap_ifindex, err, errlen);
 }
 
 int netns_wire(const char *path, struct netns_wiring *w, char *err, size_t errlen)
 {
 	int ifindex[NETNS_MAX_IFACES];
 	struct nl_sock *sk;
+	size_t found;
 	int saved, rc;
 
 	wiring_init(w);
-	rc = ns_open(path, err, errlen);
-	if (rc >= 0)
-		rc = ns_enter(rc, path, &saved, err, errlen);
+	rc = enter_path(path, &saved, &sk, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = nl_open(&sk, path, err, errlen);
-	if (rc < 0) {
-		ns_leave(saved);
-		return rc;
-	}
-	rc = netns_link_read(sk, path, w, ifindex, err, errlen);
+	rc = netns_link_read(sk, path, w, ifindex, &found, err, errlen);
 	for (size_t i = 0; rc == 0 && i < w->nr; i++)
 		rc = wire_one(sk, &w->ifaces[i], i, ifindex[i], err, errlen);
 	if (rc < 0) {
@@ -237,8 +304,7 @@ int netns_wire(const char *path, struct netns_wiring *w, char *err, size_t errle
 		undo(sk, w, NULL, 0);
 		wiring_init(w);
 	}
-	nl_socket_free(sk);
-	ns_leave(saved);
+	leave(saved, sk);
 	return rc;
 }
 
@@ -278,5 +344,110 @@ int netns_unwire(const char *path, struct netns_wiring *w, char *err, size_t err
 		nl_socket_free(sk);
 	}
 	ns_leave(saved);
+	return rc;
+}
+
+/* In the new namespace: the taps NETNS_TAP_PREFIX "0".."nr-1", down, into w. */
+static int make_standby_taps(size_t nr, struct netns_wiring *w, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < nr; i++) {
+		struct netns_iface *ifc = &w->ifaces[i];
+		char tap[IF_NAMESIZE];
+		int fd;
+
+		snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%zu", i);
+		fd = netns_tap_open("standby", tap, err, errlen);
+		if (fd < 0)
+			return fd;
+		snprintf(ifc->tap, sizeof(ifc->tap), "%s", tap);
+		ifc->tap_fd = fd;
+		w->nr = i + 1;
+	}
+	return 0;
+}
+
+int netns_standby_make(size_t nr, int *nsfd, struct netns_wiring *w, char *err, size_t errlen)
+{
+	int saved, fd, rc;
+
+	wiring_init(w);
+	*nsfd = -1;
+	if (nr < 1 || nr > NETNS_MAX_IFACES)
+		return hy_err(err, errlen, -EINVAL, "netns: standby: %zu NICs, 1 to %d wanted", nr,
+			      NETNS_MAX_IFACES);
+	saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (saved < 0)
+		return hy_err(err, errlen, -errno, "netns: standby: /proc/thread-self/ns/net: %s",
+			      strerror(errno));
+	/* unshare() moves this thread only, and ns_leave() brings it back; the
+	 * new namespace lives on through fd (and the taps' descriptors). */
+	if (unshare(CLONE_NEWNET) < 0) {
+		rc = hy_err(err, errlen, -errno, "netns: standby: new network namespace: %s",
+			    strerror(errno));
+		close(saved);
+		return rc;
+	}
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	rc = fd < 0 ? hy_err(err, errlen, -errno,
+			     "netns: standby: /proc/thread-self/ns/net in the new namespace: %s",
+			     strerror(errno))
+		    : make_standby_taps(nr, w, err, errlen);
+	ns_leave(saved);
+	if (rc < 0) {
+		/* With the last reference the namespace goes, and the taps
+		 * with their descriptors. */
+		close_taps(w);
+		wiring_init(w);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	*nsfd = fd;
+	return 0;
+}
+
+/* Interface i to standby tap i, there already: its MTU, up, joined. */
+static int wire_standby_one(struct nl_sock *sk, struct netns_iface *ifc, size_t i, int ifindex,
+			    char *err, size_t errlen)
+{
+	char tap[IF_NAMESIZE];
+	int tap_ifindex, rc;
+
+	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%zu", i);
+	rc = netns_tap_set(sk, ifc->name, tap, ifc->mtu, true, &tap_ifindex, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* Up now: from here undo_standby() puts it back down. */
+	snprintf(ifc->tap, sizeof(ifc->tap), "%s", tap);
+	return join(sk, ifc, ifindex, tap_ifindex, err, errlen);
+}
+
+int netns_wire_standby(const char *path, size_t nr_standby, struct netns_wiring *w, char *err,
+		       size_t errlen)
+{
+	int ifindex[NETNS_MAX_IFACES];
+	struct nl_sock *sk;
+	size_t found;
+	int saved, rc;
+
+	wiring_init(w);
+	rc = enter_path(path, &saved, &sk, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = netns_link_read(sk, path, w, ifindex, &found, err, errlen);
+	/* The VM's NICs were fixed at boot: an interface too many is the
+	 * problem to report, whatever else reading them found. */
+	if (found > nr_standby)
+		rc = hy_err(err, errlen, -E2BIG,
+			    "netns: %s: %zu interfaces appeared (Ethernet, up), the VM has %zu "
+			    "standby NICs",
+			    path, found, nr_standby);
+	for (size_t i = 0; rc == 0 && i < w->nr; i++)
+		rc = wire_standby_one(sk, &w->ifaces[i], i, ifindex[i], err, errlen);
+	if (rc < 0) {
+		undo_standby(sk, w);
+		wiring_init(w);
+	}
+	leave(saved, sk);
 	return rc;
 }

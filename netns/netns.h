@@ -59,7 +59,8 @@ struct netns_wiring {
  * Wire the namespace at `path` (a file such as /run/netns/NAME or
  * /proc/PID/ns/net): every interface but loopback that is up and Ethernet
  * (ARPHRD_ETHER), in ifindex order, gets a tap with the same MTU, up, and the
- * redirect both ways. A qdisc the kernel reports busy is tried again (a few
+ * redirect both ways (links named NETNS_TAP_PREFIX... are never interfaces
+ * to wire). A qdisc the kernel reports busy is tried again (a few
  * times, briefly). On success w describes everything (the taps' descriptors
  * are the caller's, to hand to hyrun-vmm and then close). On error nothing
  * that was made is left (taps, filters, qdiscs), w->nr is 0, and err names

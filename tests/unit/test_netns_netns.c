@@ -1,8 +1,9 @@
-/* test_netns_netns.c: netns_wire() and netns_unwire() on namespaces, veths and taps the tests make.
+/* test_netns_netns.c: netns/ on namespaces, veths and taps the tests make.
  *
- * Each test makes its namespaces with `ip netns add hyrun-test-PID-N` and
- * removes them in the suite's .fini, which Criterion runs after a failed
- * assertion too. Frames only travel between those namespaces.
+ * Each test makes its namespaces with `ip netns add hyrun-test-PID-N` (or
+ * binds one netns_standby_make() made to such a name) and removes them in
+ * the suite's .fini, which Criterion runs after a failed assertion too.
+ * Frames only travel between those namespaces.
  */
 #include <criterion/criterion.h>
 
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
+#include <linux/nsfs.h>
 #include <netpacket/packet.h>
 #include <poll.h>
 #include <sched.h>
@@ -20,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +38,8 @@ static char ns_name[MAX_NS][48];
 static char ns_file[MAX_NS][96];
 static int nr_ns;
 static struct netns_wiring w;
+static struct netns_wiring sb; /* from netns_standby_make(): the taps the VMM would hold */
+static int sb_nsfd = -1;
 static int extra_fds[4] = {-1, -1, -1, -1};
 static char err[512];
 static char out[65536];
@@ -50,6 +56,8 @@ static void setup(void)
 {
 	nr_ns = 0;
 	reset(&w);
+	reset(&sb);
+	sb_nsfd = -1;
 	err[0] = '\0';
 }
 
@@ -57,9 +65,14 @@ static void teardown(void)
 {
 	char cmd[128];
 
-	for (size_t i = 0; i < NETNS_MAX_IFACES; i++)
+	for (size_t i = 0; i < NETNS_MAX_IFACES; i++) {
 		if (w.ifaces[i].tap_fd >= 0)
 			close(w.ifaces[i].tap_fd);
+		if (sb.ifaces[i].tap_fd >= 0)
+			close(sb.ifaces[i].tap_fd);
+	}
+	if (sb_nsfd >= 0)
+		close(sb_nsfd);
 	for (size_t i = 0; i < sizeof(extra_fds) / sizeof(extra_fds[0]); i++)
 		if (extra_fds[i] >= 0) {
 			close(extra_fds[i]);
@@ -130,6 +143,27 @@ static int ns_add(void)
 	snprintf(ns_file[i], sizeof(ns_file[i]), "/run/netns/%s", ns_name[i]);
 	nr_ns++; /* before it exists, so that .fini tries in any case */
 	sh("ip netns add %s", ns_name[i]);
+	return i;
+}
+
+/* Bind the namespace nsfd to a name, as ns_add() would make one; returns its index. */
+static int ns_bind(int nsfd)
+{
+	int i = nr_ns, fd;
+	char src[64];
+
+	cr_assert_lt(i, MAX_NS);
+	snprintf(ns_name[i], sizeof(ns_name[i]), "hyrun-test-%d-%d", (int)getpid(), i);
+	snprintf(ns_file[i], sizeof(ns_file[i]), "/run/netns/%s", ns_name[i]);
+	nr_ns++; /* `ip netns del` in .fini unmounts and removes the file */
+	if (mkdir("/run/netns", 0755) < 0)
+		cr_assert_eq(errno, EEXIST, "mkdir /run/netns: %s", strerror(errno));
+	fd = open(ns_file[i], O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	cr_assert(fd >= 0, "%s: %s", ns_file[i], strerror(errno));
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	cr_assert_eq(mount(src, ns_file[i], NULL, MS_BIND, NULL), 0, "bind %s: %s", ns_file[i],
+		     strerror(errno));
 	return i;
 }
 
@@ -564,4 +598,275 @@ Test(netns, unwire_from_saved_state_removes_a_tap_still_held)
 	cr_assert_eq(netns_unwire(ns_file[a], &saved, err, sizeof(err)), 0, "%s", err);
 	assert_nothing_left(a);
 	cr_assert(!saved.ifaces[0].ingress_added && !saved.ifaces[0].tap[0]);
+}
+
+static ino_t ino_of(const char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(path, &st), 0, "%s: %s", path, strerror(errno));
+	return st.st_ino;
+}
+
+/* Whether the link dev in namespace ns exists and has IFF_UP. */
+static bool link_up(int ns, const char *dev)
+{
+	const char *flags_end;
+
+	run("ip -n %s -o link show %s", ns_name[ns], dev);
+	cr_assert_eq(out_status, 0, "no link %s:\n%s", dev, out);
+	flags_end = strchr(out, '>');
+	cr_assert_not_null(flags_end, "%s", out);
+	/* <...,UP> or <...,UP,LOWER_UP> or <...,UP,M-DOWN> */
+	for (const char *p = strstr(out, ",UP"); p && p < flags_end; p = strstr(p + 1, ",UP"))
+		if (p[3] == ',' || p[3] == '>')
+			return true;
+	return false;
+}
+
+static bool has_ingress(int ns, const char *dev)
+{
+	run("tc -n %s qdisc show dev %s", ns_name[ns], dev);
+	return strstr(out, "qdisc ingress ffff:") != NULL;
+}
+
+/* netns_standby_make(nr) into sb and sb_nsfd, the namespace bound to a name: its index. */
+static int standby(size_t nr)
+{
+	cr_assert_eq(netns_standby_make(nr, &sb_nsfd, &sb, err, sizeof(err)), 0, "%s", err);
+	return ns_bind(sb_nsfd);
+}
+
+/* A veth pair made in namespace b, its end "cni0" moved into a as eth0, the way CNI does. */
+static void cni_veth(int a, int b, const char *mtu)
+{
+	sh("ip -n %s link add cni0 type veth peer name peer0", ns_name[b]);
+	sh("ip -n %s link set cni0 netns %s", ns_name[b], ns_name[a]);
+	sh("ip -n %s link set cni0 name eth0 address 02:42:ac:11:00:02 mtu %s up", ns_name[a], mtu);
+	sh("ip -n %s link set peer0 address 02:42:ac:11:00:01 mtu %s up", ns_name[b], mtu);
+}
+
+Test(netns, standby_make_makes_down_taps_in_a_new_namespace)
+{
+	ino_t self = ino_of("/proc/thread-self/ns/net");
+	struct stat st;
+	int a;
+
+	need_root();
+	cr_assert_eq(netns_standby_make(3, &sb_nsfd, &sb, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ino_of("/proc/thread-self/ns/net"), self, "the caller's namespace changed");
+	cr_assert(sb_nsfd >= 0);
+	cr_assert_eq(ioctl(sb_nsfd, NS_GET_NSTYPE), CLONE_NEWNET);
+	cr_assert_eq(fstat(sb_nsfd, &st), 0);
+	cr_assert_neq(st.st_ino, self, "not a new namespace");
+	cr_assert(fcntl(sb_nsfd, F_GETFD) & FD_CLOEXEC);
+
+	cr_assert_eq(sb.nr, 3);
+	for (size_t i = 0; i < sb.nr; i++) {
+		struct ifreq ifr = {0};
+		char want[IF_NAMESIZE];
+
+		snprintf(want, sizeof(want), "hytap%zu", i);
+		cr_assert_str_eq(sb.ifaces[i].tap, want);
+		cr_assert_str_eq(sb.ifaces[i].name, "");
+		cr_assert_eq(sb.ifaces[i].mtu, 0);
+		cr_assert(sb.ifaces[i].tap_fd >= 0);
+		cr_assert(fcntl(sb.ifaces[i].tap_fd, F_GETFD) & FD_CLOEXEC);
+		cr_assert_eq(ioctl(sb.ifaces[i].tap_fd, TUNGETIFF, &ifr), 0);
+		cr_assert_str_eq(ifr.ifr_name, want);
+		cr_assert_eq(ifr.ifr_flags & (IFF_TAP | IFF_TUN | IFF_NO_PI | IFF_VNET_HDR),
+			     IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, "flags %#x", ifr.ifr_flags);
+		cr_assert_eq(ifr.ifr_flags & IFF_PERSIST, 0, "persistent");
+	}
+	cr_assert_eq(sb.ifaces[3].tap_fd, -1);
+
+	/* In the namespace: lo and the three taps, all down. */
+	a = ns_bind(sb_nsfd);
+	run("ip -n %s -o link show | wc -l", ns_name[a]);
+	cr_assert_eq(atoi(out), 4, "%s", out);
+	cr_assert(!link_up(a, "lo"));
+	cr_assert(!link_up(a, "hytap0") && !link_up(a, "hytap1") && !link_up(a, "hytap2"));
+}
+
+Test(netns, standby_make_refuses_a_bad_count)
+{
+	need_root();
+	cr_assert_eq(netns_standby_make(0, &sb_nsfd, &sb, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(sb_nsfd, -1);
+	cr_assert_eq(netns_standby_make(NETNS_MAX_IFACES + 1, &sb_nsfd, &sb, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "5 NICs"), "%s", err);
+	cr_assert_eq(sb_nsfd, -1);
+	cr_assert_eq(sb.nr, 0);
+}
+
+Test(netns, wire_standby_without_interfaces_wires_nothing)
+{
+	int a;
+
+	need_root();
+	a = standby(1);
+	cr_assert_eq(netns_wire_standby(ns_file[a], 1, &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(w.nr, 0);
+	cr_assert(!link_up(a, "hytap0"));
+}
+
+Test(netns, wire_standby_joins_a_veth_that_came_after)
+{
+	int a, b, peer_ifindex = 0, hdr = VNET_HDR_LEN, s, tap_fd;
+	const struct netns_iface *e0 = &w.ifaces[0];
+	uint8_t buf[VNET_HDR_LEN + 60];
+	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = 6};
+
+	need_root();
+	a = standby(2);
+	b = ns_add();
+	cni_veth(a, b, "1400");
+	sh("ip -n %s addr add 10.88.0.5/16 dev eth0", ns_name[a]);
+	sh("ip -n %s route add default via 10.88.0.1 dev eth0", ns_name[a]);
+
+	cr_assert_eq(netns_wire_standby(ns_file[a], 2, &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(w.nr, 1);
+	cr_assert_str_eq(e0->name, "eth0");
+	cr_assert_arr_eq(e0->mac, ((uint8_t[]){0x02, 0x42, 0xac, 0x11, 0x00, 0x02}), 6);
+	cr_assert_eq(e0->mtu, 1400);
+	cr_assert_eq(e0->nr_addrs, 1);
+	cr_assert(has_addr(e0, "10.88.0.5/16"));
+	cr_assert_eq(e0->nr_routes, 1);
+	cr_assert(route_to(e0, "0.0.0.0/0")->has_gateway);
+	cr_assert_str_eq(e0->tap, "hytap0");
+	cr_assert_eq(e0->tap_fd, -1);
+	cr_assert(e0->ingress_added);
+
+	/* The tap took the veth's MTU and is up; the spare one is as it was. */
+	cr_assert(link_up(a, "hytap0"));
+	cr_assert(strstr(out, "mtu 1400 "), "%s", out);
+	cr_assert(!link_up(a, "hytap1"));
+	const char *pairs[][2] = {{"eth0", "hytap0"}, {"hytap0", "eth0"}};
+	for (size_t i = 0; i < 2; i++) {
+		char want[64];
+
+		cr_assert(has_ingress(a, pairs[i][0]), "%s: %s", pairs[i][0], out);
+		run("tc -n %s filter show dev %s ingress", ns_name[a], pairs[i][0]);
+		snprintf(want, sizeof(want), "Egress Redirect to device %s)", pairs[i][1]);
+		cr_assert(strstr(out, "u32") && strstr(out, want), "%s: no redirect to %s:\n%s",
+			  pairs[i][0], pairs[i][1], out);
+	}
+	cr_assert(!has_ingress(a, "hytap1"));
+
+	/* Frames pass both ways through the tap the VMM would hold since boot. */
+	tap_fd = sb.ifaces[0].tap_fd;
+	s = packet_socket(b, "peer0", &peer_ifindex);
+	cr_assert_eq(ioctl(tap_fd, TUNSETVNETHDRSZ, &hdr), 0);
+	memset(buf, 0, VNET_HDR_LEN);
+	make_frame(buf + VNET_HDR_LEN, "from the guest");
+	cr_assert_eq(write(tap_fd, buf, sizeof(buf)), (ssize_t)sizeof(buf), "write tap: %s",
+		     strerror(errno));
+	cr_assert(wait_frame(s, 0, "from the guest"), "the frame did not reach peer0");
+	make_frame(buf, "to the guest");
+	to.sll_ifindex = peer_ifindex;
+	memset(to.sll_addr, 0xff, 6);
+	cr_assert_eq(sendto(s, buf, 60, 0, (struct sockaddr *)&to, sizeof(to)), 60, "send: %s",
+		     strerror(errno));
+	cr_assert(wait_frame(tap_fd, VNET_HDR_LEN, "to the guest"),
+		  "the frame did not come out of hytap0");
+}
+
+/* Nothing of a failed netns_wire_standby() is left: no qdisc on eth0 or the taps, taps down. */
+static void assert_standby_as_made(int a, size_t nr_taps)
+{
+	cr_assert_eq(w.nr, 0);
+	cr_assert(!has_ingress(a, "eth0"), "an ingress qdisc is left on eth0:\n%s", out);
+	for (size_t i = 0; i < nr_taps; i++) {
+		char tap[IF_NAMESIZE];
+
+		snprintf(tap, sizeof(tap), "hytap%zu", i);
+		cr_assert(!link_up(a, tap), "%s is up:\n%s", tap, out);
+		cr_assert(!has_ingress(a, tap), "an ingress qdisc is left on %s:\n%s", tap, out);
+	}
+}
+
+Test(netns, wire_standby_refuses_more_interfaces_than_standby_nics)
+{
+	int a, b;
+
+	need_root();
+	a = standby(1);
+	b = ns_add();
+	cni_veth(a, b, "1500");
+	add_eth1(a);
+
+	cr_assert_eq(netns_wire_standby(ns_file[a], 1, &w, err, sizeof(err)), -E2BIG);
+	cr_assert(strstr(err, "2 interfaces") && strstr(err, "1 standby NIC"), "%s", err);
+	assert_standby_as_made(a, 1);
+	cr_assert(!has_ingress(a, "eth1"));
+}
+
+Test(netns, wire_standby_missing_tap)
+{
+	int a, b;
+
+	need_root();
+	a = standby(1);
+	b = ns_add();
+	cni_veth(a, b, "1500");
+	add_eth1(a);
+
+	/* The VM says 2, the namespace has 1: eth0 is joined, then eth1 finds no hytap1. */
+	cr_assert_eq(netns_wire_standby(ns_file[a], 2, &w, err, sizeof(err)), -ENODEV);
+	cr_assert(strstr(err, "netns: eth1: ") && strstr(err, "hytap1"), "%s", err);
+	assert_standby_as_made(a, 1);
+	cr_assert(!has_ingress(a, "eth1"));
+}
+
+Test(netns, wire_standby_failure_puts_the_taps_back_down)
+{
+	int a, b;
+
+	need_root();
+	a = standby(2);
+	b = ns_add();
+	cni_veth(a, b, "1500");
+	add_eth1(a);
+	sh("tc -n %s qdisc add dev eth1 ingress", ns_name[a]);
+
+	cr_assert_eq(netns_wire_standby(ns_file[a], 2, &w, err, sizeof(err)), -EEXIST);
+	cr_assert(strstr(err, "netns: eth1: add ingress qdisc"), "%s", err);
+	assert_standby_as_made(a, 2);
+	/* Someone else's qdisc stays; the taps are the VMM's and stay too. */
+	cr_assert(has_ingress(a, "eth1"));
+	cr_assert(sb.ifaces[0].tap_fd >= 0 && sb.ifaces[1].tap_fd >= 0);
+
+	/* Once the other qdisc is gone, a second try wires both. */
+	sh("tc -n %s qdisc del dev eth1 ingress", ns_name[a]);
+	cr_assert_eq(netns_wire_standby(ns_file[a], 2, &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(w.nr, 2);
+	cr_assert(link_up(a, "hytap1"));
+	cr_assert(strstr(out, "mtu 9000 "), "%s", out);
+}
+
+Test(netns, wire_never_takes_a_tap_name_for_an_interface)
+{
+	int a, b;
+
+	need_root();
+	a = ns_with_eth0(&b);
+	/* Up and Ethernet, but named like our taps. */
+	sh("ip -n %s link add hytap5 type veth peer name down5", ns_name[a]);
+	sh("ip -n %s link set hytap5 up", ns_name[a]);
+
+	cr_assert_eq(netns_wire(ns_file[a], &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(w.nr, 1);
+	cr_assert_str_eq(w.ifaces[0].name, "eth0");
+	cr_assert_str_eq(w.ifaces[0].tap, "hytap0");
+	cr_assert_eq(netns_unwire(ns_file[a], &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert(link_up(a, "hytap5"), "%s", out);
+
+	/* A tap by the name netns_wire() would make is still refused. */
+	sh("ip -n %s tuntap add dev hytap0 mode tap", ns_name[a]);
+	sh("ip -n %s link set hytap0 up", ns_name[a]);
+	cr_assert_eq(netns_wire(ns_file[a], &w, err, sizeof(err)), -EEXIST);
+	cr_assert(strstr(err, "netns: eth0: make tap hytap0"), "%s", err);
+	cr_assert_eq(w.nr, 0);
+	cr_assert(!has_ingress(a, "eth0"));
 }
