@@ -224,25 +224,34 @@ static json_t *load(struct dec *d, const char *what, const char *text, size_t le
 	return doc;
 }
 
-/* An exec's configuration: a guest configuration with only the members exec
- * uses, kept as compact text. */
-static int decode_exec_config(struct dec *d, json_t *v, struct agent_request *r)
+/*
+ * A request's configuration, kept as compact text: an exec's (required) is a
+ * guest configuration with only the members exec uses, a start's (optional)
+ * a start configuration, whose decoder refuses any other member itself.
+ */
+static int decode_config(struct dec *d, json_t *v, struct agent_request *r)
 {
+	bool start = r->op == AGENT_OP_START;
 	char gerr[512];
 	struct guest_config gc;
 	char *text;
 	int ret;
 
 	if (!v)
-		return bad(d, "config", "required");
-	if ((ret = check_object(d, v, "config", exec_config_members)))
+		return start ? 0 : bad(d, "config", "required");
+	if (start && !json_is_object(v))
+		return bad(d, "config", "must be an object");
+	if (!start && (ret = check_object(d, v, "config", exec_config_members)))
 		return ret;
 	text = json_dumps(v, JSON_COMPACT);
 	if (!text)
 		return hy_err(d->err, d->errlen, -ENOMEM, "config: out of memory");
 	r->config = text;
 	r->config_len = strlen(text);
-	ret = guest_config_decode(&gc, text, r->config_len, gerr, sizeof(gerr));
+	if (start)
+		ret = guest_config_decode_start(&gc, text, r->config_len, gerr, sizeof(gerr));
+	else
+		ret = guest_config_decode(&gc, text, r->config_len, gerr, sizeof(gerr));
 	if (ret == -ENOMEM)
 		return hy_err(d->err, d->errlen, -ENOMEM, "config: out of memory");
 	if (ret)
@@ -281,7 +290,7 @@ static int decode_request(struct dec *d, json_t *o, struct agent_request *r)
 {
 	static const char *const only_op[] = {"op", NULL};
 	static const char *const signal_members[] = {"op", "signal", "all", NULL};
-	static const char *const exec_members[] = {"op", "config", NULL};
+	static const char *const config_members[] = {"op", "config", NULL};
 	static const char *const update_members[] = {
 	    "op", "memory", "pids", "cpu_quota", "cpu_period", "cpu_weight", NULL};
 	json_t *op = json_object_get(o, "op");
@@ -302,8 +311,8 @@ static int decode_request(struct dec *d, json_t *o, struct agent_request *r)
 	r->op = (enum agent_op)i;
 	if (r->op == AGENT_OP_SIGNAL)
 		known = signal_members;
-	else if (r->op == AGENT_OP_EXEC)
-		known = exec_members;
+	else if (r->op == AGENT_OP_EXEC || r->op == AGENT_OP_START)
+		known = config_members;
 	else if (r->op == AGENT_OP_UPDATE)
 		known = update_members;
 	if ((ret = check_object(d, o, "request", known)))
@@ -315,7 +324,8 @@ static int decode_request(struct dec *d, json_t *o, struct agent_request *r)
 		r->sig = (int)sig;
 		return get_bool(d, o, "all", &r->all);
 	case AGENT_OP_EXEC:
-		return decode_exec_config(d, json_object_get(o, "config"), r);
+	case AGENT_OP_START:
+		return decode_config(d, json_object_get(o, "config"), r);
 	case AGENT_OP_UPDATE:
 		return decode_update(d, o, &r->res);
 	default:
@@ -707,6 +717,10 @@ char *agent_request_encode(const struct agent_request *r, size_t *len, char *err
 		break;
 	case AGENT_OP_EXEC:
 		enc_config(&e, o, r);
+		break;
+	case AGENT_OP_START:
+		if (r->config)
+			enc_config(&e, o, r);
 		break;
 	case AGENT_OP_UPDATE:
 		if (res->has_memory)

@@ -165,8 +165,8 @@ struct agent_event {
 /*
  * Encoders: the object as compact JSON, malloc'd, NUL-terminated, with its
  * length in *len (without the NUL). NULL with the reason in err and errno
- * set: EINVAL for a member out of range, an exec config that is not a JSON
- * object (or not a guest configuration exec accepts), text that is not
+ * set: EINVAL for a member out of range, an exec or start config that is not
+ * a JSON object (or not a configuration its op accepts), text that is not
  * UTF-8 (error, cmd); E2BIG for a text larger than HY_AGENT_FRAME_MAX;
  * ENOMEM. What an encoder returns decodes (it is checked with the decoder).
  */

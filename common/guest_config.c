@@ -651,11 +651,25 @@ static int decode_routes(struct dec *d, json_t *v, const char *np, struct gc_nic
 	return 0;
 }
 
+/* A NIC's MAC: six hex pairs, unicast, not all zero. The text in *text. */
+static int get_mac(struct dec *d, json_t *v, const char *path, uint8_t mac[6], const char **text)
+{
+	static const uint8_t zero[6];
+	int r;
+
+	if ((r = get_string(d, v, path, true, text)))
+		return r;
+	if (plan_parse_mac(*text, mac))
+		return bad(d, path, "\"%s\" is not six hex pairs like 02:42:ac:11:00:02", *text);
+	if ((mac[0] & 1) || !memcmp(mac, zero, sizeof(zero)))
+		return bad(d, path, "%s is not a unicast address", *text);
+	return 0;
+}
+
 /* nics[idx], checked against the NICs before it. */
 static int decode_nic(struct dec *d, json_t *v, size_t idx, struct gc_nic *nics)
 {
 	static const char *const known[] = {"name", "mac", "mtu", "addresses", "routes", NULL};
-	static const uint8_t zero[6];
 	struct gc_nic *nic = &nics[idx];
 	char np[BASE_LEN], path[PATH_LEN];
 	const char *mac = NULL;
@@ -678,12 +692,8 @@ static int decode_nic(struct dec *d, json_t *v, size_t idx, struct gc_nic *nics)
 		if (!strcmp(nics[i].name, nic->name))
 			return bad(d, path, "\"%s\" given twice", nic->name);
 	snprintf(path, sizeof(path), "%s.mac", np);
-	if ((r = get_string(d, json_object_get(v, "mac"), path, true, &mac)))
+	if ((r = get_mac(d, json_object_get(v, "mac"), path, nic->mac, &mac)))
 		return r;
-	if (plan_parse_mac(mac, nic->mac))
-		return bad(d, path, "\"%s\" is not six hex pairs like 02:42:ac:11:00:02", mac);
-	if ((nic->mac[0] & 1) || !memcmp(nic->mac, zero, sizeof(zero)))
-		return bad(d, path, "%s is not a unicast address", mac);
 	for (size_t i = 0; i < idx; i++)
 		if (!memcmp(nics[i].mac, nic->mac, sizeof(nic->mac)))
 			return bad(d, path, "%s given twice", mac);
@@ -716,6 +726,41 @@ static int decode_network(struct dec *d, json_t *v, struct guest_config *gc)
 			return r;
 	gc->nics = nics;
 	gc->nr_nics = n;
+	return 0;
+}
+
+/* After "network": the standby NICs' MACs are apart from its NICs', as the
+ * guest finds each NIC by its MAC. */
+static int decode_standby(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	struct gc_mac *macs;
+	size_t n = json_array_size(v);
+
+	if (!json_is_array(v))
+		return bad(d, "standbyNics", "must be an array of MAC addresses");
+	if (n + gc->nr_nics > GC_MAX_NICS)
+		return bad(d, "standbyNics", "at most %d interfaces with those of \"network\"",
+			   GC_MAX_NICS);
+	macs = store_alloc(d, n, sizeof(*macs));
+	if (!macs)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_LEN];
+		const char *mac;
+		int r;
+
+		snprintf(path, sizeof(path), "standbyNics[%zu]", i);
+		if ((r = get_mac(d, json_array_get(v, i), path, macs[i].mac, &mac)))
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (!memcmp(macs[j].mac, macs[i].mac, 6))
+				return bad(d, path, "%s given twice", mac);
+		for (size_t j = 0; j < gc->nr_nics; j++)
+			if (!memcmp(gc->nics[j].mac, macs[i].mac, 6))
+				return bad(d, path, "%s is network[%zu]'s MAC too", mac, j);
+	}
+	gc->standby = macs;
+	gc->nr_standby = n;
 	return 0;
 }
 
@@ -896,21 +941,32 @@ static int decode_seccomp(struct dec *d, json_t *v, struct guest_config *gc)
 
 /* --- the document ------------------------------------------------------------- */
 
-static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
+/* doc, an object of the members `known`, at the version this build knows. */
+static int decode_head(struct dec *d, json_t *doc, const char *what, const char *const *known)
 {
-	static const char *const known[] = {"version", "hostname", "root",    "mounts", "process",
-					    "network", "sysctl",   "seccomp", NULL};
 	int64_t version;
-	json_t *v;
 	int r;
 
-	if ((r = get_object(d, doc, "guest configuration", known)))
+	if ((r = get_object(d, doc, what, known)))
 		return r;
 	if ((r = get_int(d, json_object_get(doc, "version"), "version", 0, INT64_MAX, &version)))
 		return r;
 	if (version != GUEST_CONFIG_VERSION)
 		return bad(d, "version", "%lld, where this hyrun-init knows %d", (long long)version,
 			   GUEST_CONFIG_VERSION);
+	return 0;
+}
+
+static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
+{
+	static const char *const known[] = {"version", "hostname", "root",	  "mounts",
+					    "process", "network",  "standbyNics", "sysctl",
+					    "seccomp", NULL};
+	json_t *v;
+	int r;
+
+	if ((r = decode_head(d, doc, "guest configuration", known)))
+		return r;
 	if ((v = json_object_get(doc, "hostname")) &&
 	    (r = get_string(d, v, "hostname", true, &gc->hostname)))
 		return r;
@@ -924,6 +980,8 @@ static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 		return r;
 	if ((v = json_object_get(doc, "network")) && (r = decode_network(d, v, gc)))
 		return r;
+	if ((v = json_object_get(doc, "standbyNics")) && (r = decode_standby(d, v, gc)))
+		return r;
 	if ((v = json_object_get(doc, "sysctl")) && (r = decode_sysctl(d, v, gc)))
 		return r;
 	if ((v = json_object_get(doc, "seccomp")) && (r = decode_seccomp(d, v, gc)))
@@ -931,8 +989,24 @@ static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 	return 0;
 }
 
-int guest_config_decode(struct guest_config *gc, const char *text, size_t len, char *err,
-			size_t errlen)
+/* The start request's configuration: the network only. */
+static int decode_start_doc(struct dec *d, json_t *doc, struct guest_config *gc)
+{
+	static const char *const known[] = {"version", "network", NULL};
+	json_t *v;
+	int r;
+
+	if ((r = decode_head(d, doc, "start configuration", known)))
+		return r;
+	if ((v = json_object_get(doc, "network")) && (r = decode_network(d, v, gc)))
+		return r;
+	return 0;
+}
+
+/* The text parsed, then handed to one of the document decoders above. */
+static int decode_text(struct guest_config *gc, const char *text, size_t len, const char *what,
+		       int (*decode)(struct dec *d, json_t *doc, struct guest_config *gc),
+		       char *err, size_t errlen)
 {
 	struct dec d = {.err = err, .errlen = errlen};
 	json_error_t jerr;
@@ -946,14 +1020,25 @@ int guest_config_decode(struct guest_config *gc, const char *text, size_t len, c
 	d.st->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!d.st->doc) {
 		guest_config_free(gc);
-		return hy_err(err, errlen, -EINVAL,
-			      "guest configuration: invalid JSON at line %d, column %d: %s",
-			      jerr.line, jerr.column, jerr.text);
+		return hy_err(err, errlen, -EINVAL, "%s: invalid JSON at line %d, column %d: %s",
+			      what, jerr.line, jerr.column, jerr.text);
 	}
-	r = decode_doc(&d, d.st->doc, gc);
+	r = decode(&d, d.st->doc, gc);
 	if (r)
 		guest_config_free(gc);
 	return r;
+}
+
+int guest_config_decode(struct guest_config *gc, const char *text, size_t len, char *err,
+			size_t errlen)
+{
+	return decode_text(gc, text, len, "guest configuration", decode_doc, err, errlen);
+}
+
+int guest_config_decode_start(struct guest_config *gc, const char *text, size_t len, char *err,
+			      size_t errlen)
+{
+	return decode_text(gc, text, len, "start configuration", decode_start_doc, err, errlen);
 }
 
 void guest_config_free(struct guest_config *gc)
@@ -1274,19 +1359,36 @@ static json_t *enc_nic(struct enc *e, const struct gc_nic *nic, size_t idx)
 	return o;
 }
 
-static json_t *enc_network(struct enc *e, const struct guest_config *gc)
+static json_t *enc_network(struct enc *e, const struct gc_nic *nics, size_t nr_nics)
 {
 	char path[PATH_LEN];
 	json_t *a;
 
-	if (!gc->nics) {
+	if (!nics) {
 		enc_fail(e, "network", "missing");
 		return NULL;
 	}
 	a = json_array();
-	for (size_t i = 0; a && i < gc->nr_nics; i++) {
+	for (size_t i = 0; a && i < nr_nics; i++) {
 		snprintf(path, sizeof(path), "network[%zu]", i);
-		append(e, a, enc_nic(e, &gc->nics[i], i), path);
+		append(e, a, enc_nic(e, &nics[i], i), path);
+	}
+	return a;
+}
+
+static json_t *enc_standby(struct enc *e, const struct guest_config *gc)
+{
+	char mac[18];
+	json_t *a;
+
+	if (!gc->standby) {
+		enc_fail(e, "standbyNics", "missing");
+		return NULL;
+	}
+	a = json_array();
+	for (size_t i = 0; a && i < gc->nr_standby; i++) {
+		plan_format_mac(gc->standby[i].mac, mac);
+		append(e, a, json_string(mac), "standbyNics");
 	}
 	return a;
 }
@@ -1313,7 +1415,9 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 	}
 	put(e, doc, "process", enc_process(e, gc));
 	if (gc->nr_nics)
-		put(e, doc, "network", enc_network(e, gc));
+		put(e, doc, "network", enc_network(e, gc->nics, gc->nr_nics));
+	if (gc->nr_standby)
+		put(e, doc, "standbyNics", enc_standby(e, gc));
 	if (gc->nr_sysctl) {
 		json_t *o = json_object();
 
@@ -1330,31 +1434,53 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 /*
  * The text is decoded again before it is handed out, so that what hyrun-init
  * would refuse (a relative cwd, a bind mount without a share) fails here,
- * with the same message, in the runtime.
+ * with the same message, in the runtime. `decode` is the decoder of the
+ * document (doc, taken).
  */
-char *guest_config_encode(const struct guest_config *gc, char *err, size_t errlen)
+static char *enc_finish(struct enc *e, json_t *doc,
+			int (*decode)(struct guest_config *gc, const char *text, size_t len,
+				      char *err, size_t errlen))
 {
-	struct enc e = {.err = err, .errlen = errlen};
-	json_t *doc = enc_doc(&e, gc);
 	struct guest_config check;
 	char *text = NULL;
 
-	if (!doc && !e.r)
-		e.r = hy_err(err, errlen, -ENOMEM, "guest configuration: out of memory");
-	if (!e.r) {
+	if (!doc && !e->r)
+		e->r = hy_err(e->err, e->errlen, -ENOMEM, "guest configuration: out of memory");
+	if (!e->r) {
 		text = json_dumps(doc, JSON_COMPACT);
 		if (!text)
-			e.r = hy_err(err, errlen, -ENOMEM, "guest configuration: out of memory");
+			e->r = hy_err(e->err, e->errlen, -ENOMEM,
+				      "guest configuration: out of memory");
 	}
 	json_decref(doc);
-	if (e.r)
+	if (e->r)
 		return NULL;
-	if (guest_config_decode(&check, text, strlen(text), err, errlen) < 0) {
+	if (decode(&check, text, strlen(text), e->err, e->errlen) < 0) {
 		free(text);
 		return NULL;
 	}
 	guest_config_free(&check);
 	return text;
+}
+
+char *guest_config_encode(const struct guest_config *gc, char *err, size_t errlen)
+{
+	struct enc e = {.err = err, .errlen = errlen};
+
+	return enc_finish(&e, enc_doc(&e, gc), guest_config_decode);
+}
+
+char *guest_config_encode_start(const struct gc_nic *nics, size_t nr_nics, char *err, size_t errlen)
+{
+	struct enc e = {.err = err, .errlen = errlen};
+	json_t *doc = json_object();
+
+	if (doc) {
+		put(&e, doc, "version", json_integer(GUEST_CONFIG_VERSION));
+		if (nr_nics)
+			put(&e, doc, "network", enc_network(&e, nics, nr_nics));
+	}
+	return enc_finish(&e, doc, guest_config_decode_start);
 }
 
 /* --- the default --------------------------------------------------------------- */

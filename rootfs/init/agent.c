@@ -579,7 +579,7 @@ static void handle_request(struct conn *c, const uint8_t *data, uint32_t len)
 	init_dbg("hyrun-init: agent: %s", agent_op_name(req.op));
 	switch (req.op) {
 	case AGENT_OP_START:
-		if (supervise_start(err, sizeof(err)) < 0)
+		if (supervise_start(req.config, req.config_len, err, sizeof(err)) < 0)
 			reply_error(c, -1, "start: %s", err);
 		else
 			reply_ok(c);

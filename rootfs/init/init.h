@@ -110,16 +110,21 @@ unsigned supervise_workload(char **argv, const sigset_t *waitset);
  * supervise.c, for the agent (agent.c):
  *   supervise_workload_pid()   the workload's pid once it is set up (exec'd,
  *                              or prepared and held for START), else 0
- *   supervise_start()          the START of the control port: 0 when the
- *                              workload is released, or will be once it is
- *                              prepared; -1 with the reason in err when it
- *                              was started already or cannot be
+ *   supervise_start()          the agent's start: the standby NICs set up
+ *                              from config (a start configuration, len bytes;
+ *                              NULL: none, they are all unbound), then 0 when
+ *                              the workload is released, or will be once it
+ *                              is prepared; -1 with the reason in err when it
+ *                              was started already or cannot be, or when the
+ *                              network fails ("network: ...": the workload
+ *                              stays held), or when there is a config but no
+ *                              standby NIC
  *   supervise_signal()         a signal to the workload's process group, or
  *                              with all to every process (in self-test mode
  *                              only the workload's group)
  */
 pid_t supervise_workload_pid(void);
-int supervise_start(char *err, size_t errlen);
+int supervise_start(const char *config, size_t len, char *err, size_t errlen);
 void supervise_signal(int sig, bool all);
 
 #endif

@@ -4,11 +4,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,28 +193,30 @@ static int loopback_up(struct net *n)
 	return r;
 }
 
-/* The NIC's interface, referenced, once there is one with its MAC; the
- * cache is fresh on return. NULL with *r set when none came in time. */
-static struct rtnl_link *find_nic(struct net *n, const struct gc_nic *nic, long wait_ms, int *r)
+/* The interface with this MAC, referenced, once there is one; the cache is
+ * fresh on return. NULL with *r set when none came in time; `what` names
+ * the NIC in the message. */
+static struct rtnl_link *find_link(struct net *n, const uint8_t mac[6], const char *what,
+				   long wait_ms, int *r)
 {
 	const struct timespec poll = {0, NET_NIC_POLL_MS * 1000000L};
 	int64_t start = hy_now_ms();
-	char mac[18];
+	char text[18];
 
 	for (;;) {
 		struct rtnl_link *l;
 
 		if ((*r = refresh(n)) < 0)
 			return NULL;
-		if ((l = link_by_mac(n, nic->mac)))
+		if ((l = link_by_mac(n, mac)))
 			return l;
 		if (hy_now_ms() - start >= wait_ms)
 			break;
 		nanosleep(&poll, NULL);
 	}
-	plan_format_mac(nic->mac, mac);
+	plan_format_mac(mac, text);
 	*r = hy_err(n->err, n->errlen, -ENODEV,
-		    "network: %s: no interface with MAC %s after %ld ms", nic->name, mac, wait_ms);
+		    "network: %s: no interface with MAC %s after %ld ms", what, text, wait_ms);
 	return NULL;
 }
 
@@ -420,33 +424,36 @@ out:
 	return r;
 }
 
-/* Requests about the link go by its index: the name it had when found
- * does not matter once it is renamed. */
+/* `link` (fresh from the cache) set up as `nic`. Requests about the link go
+ * by its index: the name it had when found does not matter once it is
+ * renamed. */
+static int configure_link(struct net *n, const struct gc_nic *nic, struct rtnl_link *link)
+{
+	int ifindex = rtnl_link_get_ifindex(link), r;
+
+	if ((r = rename_nic(n, nic, link)) < 0 || (r = ipv6_no_autoconf(n, nic)) < 0)
+		return r;
+	if ((r = change_link(n, link, LINK_MTU, NULL, nic->mtu)) < 0)
+		return failed(n, r, "%s: set MTU %u", nic->name, nic->mtu);
+	for (size_t i = 0; i < nic->nr_addresses; i++)
+		if ((r = add_address(n, nic, ifindex, &nic->addresses[i])) < 0)
+			return r;
+	if ((r = change_link(n, link, LINK_UP, NULL, 0)) < 0)
+		return failed(n, r, "%s: up", nic->name);
+	for (size_t i = 0; i < nic->nr_routes; i++)
+		if ((r = add_route(n, nic, ifindex, &nic->routes[i])) < 0)
+			return r;
+	return 0;
+}
+
 static int configure_nic(struct net *n, const struct gc_nic *nic, long wait_ms)
 {
 	struct rtnl_link *link;
-	int ifindex, r;
+	int r;
 
-	if (!(link = find_nic(n, nic, wait_ms, &r)))
+	if (!(link = find_link(n, nic->mac, nic->name, wait_ms, &r)))
 		return r;
-	ifindex = rtnl_link_get_ifindex(link);
-	if ((r = rename_nic(n, nic, link)) < 0 || (r = ipv6_no_autoconf(n, nic)) < 0)
-		goto out;
-	if ((r = change_link(n, link, LINK_MTU, NULL, nic->mtu)) < 0) {
-		r = failed(n, r, "%s: set MTU %u", nic->name, nic->mtu);
-		goto out;
-	}
-	for (size_t i = 0; i < nic->nr_addresses; i++)
-		if ((r = add_address(n, nic, ifindex, &nic->addresses[i])) < 0)
-			goto out;
-	if ((r = change_link(n, link, LINK_UP, NULL, 0)) < 0) {
-		r = failed(n, r, "%s: up", nic->name);
-		goto out;
-	}
-	for (size_t i = 0; i < nic->nr_routes; i++)
-		if ((r = add_route(n, nic, ifindex, &nic->routes[i])) < 0)
-			goto out;
-out:
+	r = configure_link(n, nic, link);
 	rtnl_link_put(link);
 	return r;
 }
@@ -463,5 +470,216 @@ int net_setup(const struct gc_nic *nics, size_t nr_nics, long wait_ms, char *err
 			goto out;
 out:
 	close_net(&n);
+	return r;
+}
+
+/* --- standby NICs ------------------------------------------------------------- */
+
+/* "standby NIC 02:5e:1a:00:00:01", for messages. */
+static const char *standby_label(char buf[32], const uint8_t mac[6])
+{
+	char text[18];
+
+	plan_format_mac(mac, text);
+	snprintf(buf, 32, "standby NIC %s", text);
+	return buf;
+}
+
+/* The standby NIC with this index, referenced, from a fresh cache; NULL with
+ * *r set when it is gone. */
+static struct rtnl_link *standby_link(struct net *n, int ifindex, const char *label, int *r)
+{
+	struct rtnl_link *l;
+
+	if ((*r = refresh(n)) < 0)
+		return NULL;
+	if (!(l = rtnl_link_get(n->links, ifindex)))
+		*r =
+		    hy_err(n->err, n->errlen, -ENODEV, "network: %s: its interface is gone", label);
+	return l;
+}
+
+/* Each standby NIC's index, found before any of them changes: a MAC one of
+ * them is to take may be that of another still. */
+static int find_standby(struct net *n, const struct gc_mac *standby, size_t nr, long wait_ms,
+			int *ifindex)
+{
+	for (size_t i = 0; i < nr; i++) {
+		struct rtnl_link *l;
+		char label[32];
+		int r;
+
+		l = find_link(n, standby[i].mac, standby_label(label, standby[i].mac), wait_ms, &r);
+		if (!l)
+			return r;
+		ifindex[i] = rtnl_link_get_ifindex(l);
+		rtnl_link_put(l);
+	}
+	return 0;
+}
+
+static int set_mac(struct net *n, struct rtnl_link *link, const uint8_t mac[6])
+{
+	struct rtnl_link *c = rtnl_link_alloc();
+	struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+	int r = -NLE_NOMEM;
+
+	if (c && a) {
+		rtnl_link_set_addr(c, a); /* takes its own reference */
+		arm(n);
+		r = rtnl_link_change(n->sk, link, c, 0);
+	}
+	nl_addr_put(a);
+	if (c)
+		rtnl_link_put(c);
+	return r;
+}
+
+/* The standby NIC down, then with nic's MAC: the kernel changes an Ethernet
+ * MAC only while down unless the driver can do it live, which virtio-net
+ * can only with a control queue. */
+static int take_mac(struct net *n, const struct gc_nic *nic, int ifindex, const char *label)
+{
+	struct rtnl_link *link;
+	struct nl_addr *cur;
+	char text[18];
+	int r;
+
+	if (!(link = standby_link(n, ifindex, label, &r)))
+		return r;
+	cur = rtnl_link_get_addr(link);
+	plan_format_mac(nic->mac, text);
+	if ((rtnl_link_get_flags(link) & IFF_UP) &&
+	    (r = change_link(n, link, LINK_DOWN, NULL, 0)) < 0) {
+		r = failed(n, r, "%s: take %s down", nic->name, rtnl_link_get_name(link));
+		goto out;
+	}
+	if ((!cur || nl_addr_get_len(cur) != 6 ||
+	     memcmp(nl_addr_get_binary_addr(cur), nic->mac, 6)) &&
+	    (r = set_mac(n, link, nic->mac)) < 0)
+		r = failed(n, r, "%s: set MAC %s on %s", nic->name, text, rtnl_link_get_name(link));
+out:
+	rtnl_link_put(link);
+	return r;
+}
+
+static int configure_standby(struct net *n, const struct gc_nic *nic, int ifindex,
+			     const uint8_t standby_mac[6])
+{
+	struct rtnl_link *link;
+	char label[32];
+	int r;
+
+	standby_label(label, standby_mac);
+	if ((r = take_mac(n, nic, ifindex, label)) < 0)
+		return r;
+	if (!(link = standby_link(n, ifindex, label, &r)))
+		return r;
+	r = configure_link(n, nic, link);
+	rtnl_link_put(link);
+	return r;
+}
+
+/* The first line of a small file, without its newline; 0 or -errno. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = read(fd, buf, len - 1);
+	e = errno;
+	close(fd);
+	if (got < 0)
+		return -e;
+	buf[got] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Unbound from its driver, a standby NIC's interface is gone (the driver's
+ * remove unregisters it before the write returns). /sys/class/net/NAME/device
+ * links to the virtio device ("../../../virtio3"); its name goes to its
+ * driver's unbind. sysfs shows the interfaces of the network namespace it
+ * was mounted from: the MAC it gives for NAME is checked first, so that an
+ * interface of another namespace with that name is never touched (PID 1's
+ * /sys is the guest's, mounted at boot in its only network namespace; a
+ * test's may be the host's).
+ */
+static int unbind_nic(struct net *n, int ifindex, const uint8_t mac[6])
+{
+	char label[32], dir[64], path[PATH_MAX], target[PATH_MAX], addr[32], text[18];
+	struct rtnl_link *link;
+	const char *dev;
+	ssize_t len;
+	int r, fd;
+
+	standby_label(label, mac);
+	if (!(link = standby_link(n, ifindex, label, &r)))
+		return r;
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s", rtnl_link_get_name(link));
+	rtnl_link_put(link);
+	plan_format_mac(mac, text);
+	snprintf(path, sizeof(path), "%s/address", dir);
+	if ((r = read_line(path, addr, sizeof(addr))) < 0)
+		return hy_err(n->err, n->errlen, r, "network: %s: unbind: %s: %s", label, path,
+			      strerror(-r));
+	if (strcmp(addr, text))
+		return hy_err(n->err, n->errlen, -ENODEV,
+			      "network: %s: unbind: %s is %s: /sys is not of this network "
+			      "namespace",
+			      label, path, addr);
+	snprintf(path, sizeof(path), "%s/device", dir);
+	len = readlink(path, target, sizeof(target) - 1);
+	if (len < 0)
+		return hy_err(n->err, n->errlen, -errno,
+			      "network: %s: unbind: %s: %s (not the interface of a device)", label,
+			      path, strerror(errno));
+	target[len] = '\0';
+	dev = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	snprintf(path, sizeof(path), "%s/device/driver/unbind", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hy_err(n->err, n->errlen, -errno, "network: %s: unbind: %s: %s", label, path,
+			      strerror(errno));
+	len = write(fd, dev, strlen(dev));
+	r = len < 0 ? -errno : (size_t)len != strlen(dev) ? -EIO : 0;
+	close(fd);
+	if (r < 0)
+		return hy_err(n->err, n->errlen, r, "network: %s: unbind: write %s to %s: %s",
+			      label, dev, path, strerror(-r));
+	return 0;
+}
+
+int net_setup_standby(const struct gc_mac *standby, size_t nr_standby, const struct gc_nic *nics,
+		      size_t nr_nics, long wait_ms, char *err, size_t errlen)
+{
+	struct net n = {.nics = nics, .nr_nics = nr_nics, .err = err, .errlen = errlen};
+	int *ifindex, r;
+
+	if (nr_nics > nr_standby)
+		return hy_err(err, errlen, -E2BIG,
+			      "network: %zu interface(s) for %zu standby NIC(s)", nr_nics,
+			      nr_standby);
+	if (!nr_standby)
+		return 0;
+	ifindex = calloc(nr_standby, sizeof(*ifindex));
+	if (!ifindex)
+		return nomem(&n, "standby NICs");
+	if ((r = open_net(&n)) < 0 ||
+	    (r = find_standby(&n, standby, nr_standby, wait_ms, ifindex)) < 0)
+		goto out;
+	/* The unused first: a name one of them holds is then free for the others. */
+	for (size_t i = nr_nics; i < nr_standby; i++)
+		if ((r = unbind_nic(&n, ifindex[i], standby[i].mac)) < 0)
+			goto out;
+	for (size_t i = 0; i < nr_nics; i++)
+		if ((r = configure_standby(&n, &nics[i], ifindex[i], standby[i].mac)) < 0)
+			goto out;
+out:
+	close_net(&n);
+	free(ifindex);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include "common/time.h"
 #include "rootfs/init/agent.h"
 #include "rootfs/init/init.h"
+#include "rootfs/init/net.h"
 
 /* One direction of the terminal relay: `from` -> buf -> `to`. */
 struct relay {
@@ -196,12 +197,50 @@ void supervise_signal(int sig, bool all)
 	init_dbg("hyrun-init: signal %d to every process", sig);
 }
 
-int supervise_start(char *err, size_t errlen)
+/*
+ * The standby NICs (guest_config.h, "standbyNics") at start: configured as
+ * the start configuration `config` says, the rest unbound (config NULL:
+ * all). PID 1 waits for them here, in its poll loop: they appeared at boot,
+ * so only a broken guest waits the whole NET_NIC_WAIT_MS. The self-test
+ * leaves the host's network alone, as setup_network() does.
+ */
+static int start_network(const char *config, size_t len, char *err, size_t errlen)
+{
+	size_t nr_standby = init.gc ? init.gc->nr_standby : 0;
+	struct guest_config sc = {0};
+	int r;
+
+	if (!nr_standby && !config)
+		return 0;
+	if (!nr_standby)
+		return hy_err(err, errlen, -1,
+			      "network: a configuration, but the container has no standby NICs");
+	if (config && guest_config_decode_start(&sc, config, len, err, errlen) < 0)
+		return -1;
+	if (init.test) {
+		init_dbg("hyrun-init: self-test: standby NICs left alone");
+		r = 0;
+	} else {
+		r = net_setup_standby(init.gc->standby, nr_standby, sc.nics, sc.nr_nics,
+				      NET_NIC_WAIT_MS, err, errlen);
+		if (r == 0)
+			init_dbg("hyrun-init: network: %zu standby NIC(s) set up, %zu unbound "
+				 "(%" PRId64 " ms)",
+				 sc.nr_nics, nr_standby - sc.nr_nics, hy_now_ms());
+	}
+	guest_config_free(&sc);
+	return r < 0 ? -1 : 0;
+}
+
+int supervise_start(const char *config, size_t len, char *err, size_t errlen)
 {
 	if (!init.wait_start || wl.released || wl.start_requested)
 		return hy_err(err, errlen, -1, "the container was started already");
 	if (wl.init_error)
 		return hy_err(err, errlen, -1, "the container's process failed to start");
+	/* Held until the network is there, and held still when it fails. */
+	if (start_network(config, len, err, errlen) < 0)
+		return -1;
 	/* Before the child is prepared, the start is remembered (try_release). */
 	wl.start_requested = true;
 	try_release();
@@ -213,6 +252,21 @@ pid_t supervise_workload_pid(void)
 	if (wl.pid <= 0 || wl.init_error || (wl.chan >= 0 && !wl.prepared))
 		return 0;
 	return wl.pid;
+}
+
+/* The control port's START (a guest without vsock): it carries no
+ * configuration, so the standby NICs are unbound. A failure is only told:
+ * the port has no reply, and a held workload would hang the container. */
+static void control_start(void)
+{
+	char err[512];
+
+	if (wl.start_requested || wl.released)
+		return;
+	if (start_network(NULL, 0, err, sizeof(err)) < 0)
+		init_msg("hyrun-init: start: %s", err);
+	wl.start_requested = true;
+	try_release();
 }
 
 static void control_message(const struct hy_ctl_event *ev)
@@ -229,8 +283,7 @@ static void control_message(const struct hy_ctl_event *ev)
 			init_dbg("hyrun-init: start without wait_start ignored");
 			break;
 		}
-		wl.start_requested = true;
-		try_release();
+		control_start();
 		break;
 	case HY_CTL_EV_WINSIZE:
 		wl.winsize = (struct winsize){.ws_row = ev->rows, .ws_col = ev->cols};

@@ -28,7 +28,9 @@ static void check_request(const struct agent_request *r)
 
 	FUZZ_CHECK(agent_op_name(r->op));
 	FUZZ_CHECK(r->op != AGENT_OP_SIGNAL || (r->sig >= 1 && r->sig <= HY_CTL_SIG_MAX));
-	FUZZ_CHECK((r->op == AGENT_OP_EXEC) == (r->config != NULL));
+	/* required for exec, optional for start, none for the others */
+	FUZZ_CHECK(r->op != AGENT_OP_EXEC || r->config != NULL);
+	FUZZ_CHECK(r->op == AGENT_OP_EXEC || r->op == AGENT_OP_START || r->config == NULL);
 	if (r->config)
 		FUZZ_CHECK(strlen(r->config) == r->config_len && r->config[0] == '{');
 	FUZZ_CHECK(!res->has_memory || res->memory >= -1);

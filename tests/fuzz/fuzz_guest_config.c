@@ -2,7 +2,9 @@
  *
  * hyrun-init decodes what the runtime encoded; a configuration that decodes
  * must be internally consistent (what hyrun-init relies on without checking
- * again), encode, and decode again to the same values.
+ * again), encode, and decode again to the same values. The input is also
+ * tried as a start configuration (guest_config_decode_start()), which has
+ * its own round trip.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -72,6 +74,24 @@ static void check_nic(const struct guest_config *gc, size_t idx)
 	}
 }
 
+/* Unicast, unique, none a "network" NIC's, all of them within GC_MAX_NICS. */
+static void check_standby(const struct guest_config *gc)
+{
+	static const uint8_t zero[6];
+
+	FUZZ_CHECK(gc->nr_standby + gc->nr_nics <= GC_MAX_NICS);
+	FUZZ_CHECK(gc->standby || !gc->nr_standby);
+	for (size_t i = 0; i < gc->nr_standby; i++) {
+		const uint8_t *mac = gc->standby[i].mac;
+
+		FUZZ_CHECK(!(mac[0] & 1) && memcmp(mac, zero, 6));
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(memcmp(gc->standby[j].mac, mac, 6));
+		for (size_t j = 0; j < gc->nr_nics; j++)
+			FUZZ_CHECK(memcmp(gc->nics[j].mac, mac, 6));
+	}
+}
+
 static void check_config(const struct guest_config *gc)
 {
 	FUZZ_CHECK(gc->priv);
@@ -90,6 +110,7 @@ static void check_config(const struct guest_config *gc)
 	FUZZ_CHECK(gc->nr_nics <= GC_MAX_NICS && (gc->nics || !gc->nr_nics));
 	for (size_t i = 0; i < gc->nr_nics; i++)
 		check_nic(gc, i);
+	check_standby(gc);
 	for (size_t i = 0; i < gc->nr_sysctl; i++)
 		FUZZ_CHECK(gc->sysctl[i].key[0] && !strchr(gc->sysctl[i].key, '/') &&
 			   gc->sysctl[i].value);
@@ -104,6 +125,23 @@ static void check_config(const struct guest_config *gc)
 		FUZZ_CHECK(!r->has_errno_ret || r->errno_ret <= 0xffff);
 		for (size_t j = 0; j < r->nr_args; j++)
 			FUZZ_CHECK(r->args[j].index <= 5);
+	}
+}
+
+static void check_same_nics(const struct guest_config *a, const struct guest_config *b)
+{
+	FUZZ_CHECK(a->nr_nics == b->nr_nics);
+	for (size_t i = 0; i < a->nr_nics; i++) {
+		const struct gc_nic *x = &a->nics[i], *y = &b->nics[i];
+
+		FUZZ_CHECK(!strcmp(x->name, y->name) && !memcmp(x->mac, y->mac, 6));
+		FUZZ_CHECK(x->mtu == y->mtu && x->nr_addresses == y->nr_addresses &&
+			   x->nr_routes == y->nr_routes);
+		for (size_t j = 0; j < x->nr_addresses; j++)
+			FUZZ_CHECK(
+			    !memcmp(&x->addresses[j], &y->addresses[j], sizeof(x->addresses[j])));
+		for (size_t j = 0; j < x->nr_routes; j++)
+			FUZZ_CHECK(!memcmp(&x->routes[j], &y->routes[j], sizeof(x->routes[j])));
 	}
 }
 
@@ -127,23 +165,47 @@ static void check_same(const struct guest_config *a, const struct guest_config *
 		FUZZ_CHECK(a->rlimits[i].resource == b->rlimits[i].resource &&
 			   a->rlimits[i].hard == b->rlimits[i].hard &&
 			   a->rlimits[i].soft == b->rlimits[i].soft);
-	FUZZ_CHECK(a->nr_nics == b->nr_nics);
-	for (size_t i = 0; i < a->nr_nics; i++) {
-		const struct gc_nic *x = &a->nics[i], *y = &b->nics[i];
-
-		FUZZ_CHECK(!strcmp(x->name, y->name) && !memcmp(x->mac, y->mac, 6));
-		FUZZ_CHECK(x->mtu == y->mtu && x->nr_addresses == y->nr_addresses &&
-			   x->nr_routes == y->nr_routes);
-		for (size_t j = 0; j < x->nr_addresses; j++)
-			FUZZ_CHECK(
-			    !memcmp(&x->addresses[j], &y->addresses[j], sizeof(x->addresses[j])));
-		for (size_t j = 0; j < x->nr_routes; j++)
-			FUZZ_CHECK(!memcmp(&x->routes[j], &y->routes[j], sizeof(x->routes[j])));
-	}
+	FUZZ_CHECK(a->nr_standby == b->nr_standby);
+	for (size_t i = 0; i < a->nr_standby; i++)
+		FUZZ_CHECK(!memcmp(a->standby[i].mac, b->standby[i].mac, 6));
+	check_same_nics(a, b);
 	if (a->seccomp) {
 		FUZZ_CHECK(a->seccomp->default_action == b->seccomp->default_action);
 		FUZZ_CHECK(a->seccomp->nr_syscalls == b->seccomp->nr_syscalls);
 	}
+}
+
+/* The same bytes as a start configuration: only the network, which encodes
+ * (guest_config_encode_start()) and decodes again to the same NICs. */
+static void fuzz_start(const char *data, size_t size)
+{
+	struct guest_config gc, again;
+	char err[512] = "", *text;
+	int ret;
+
+	ret = guest_config_decode_start(&gc, data, size, err, sizeof(err));
+	FUZZ_CHECK(memchr(err, 0, sizeof(err)));
+	if (ret) {
+		FUZZ_CHECK((ret == -EINVAL || ret == -ENOMEM) && err[0]);
+		FUZZ_CHECK(gc.priv == NULL);
+		return;
+	}
+	FUZZ_CHECK(gc.priv && !gc.args && !gc.nr_standby && !gc.nr_mounts && !gc.seccomp);
+	FUZZ_CHECK(gc.nr_nics <= GC_MAX_NICS && (gc.nics || !gc.nr_nics));
+	for (size_t i = 0; i < gc.nr_nics; i++)
+		check_nic(&gc, i);
+	text = guest_config_encode_start(gc.nics, gc.nr_nics, err, sizeof(err));
+	if (!text)
+		fprintf(stderr, "a decoded start configuration does not encode: %s\n", err);
+	FUZZ_CHECK(text);
+	ret = guest_config_decode_start(&again, text, strlen(text), err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "the encoding does not decode: %s\n%s\n", err, text);
+	FUZZ_CHECK(ret == 0);
+	check_same_nics(&gc, &again);
+	guest_config_free(&again);
+	free(text);
+	guest_config_free(&gc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -152,6 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512], *text;
 	int ret;
 
+	fuzz_start((const char *)data, size);
 	err[0] = 0;
 	ret = guest_config_decode(&gc, (const char *)data, size, err, sizeof(err));
 	FUZZ_CHECK(memchr(err, 0, sizeof(err)));

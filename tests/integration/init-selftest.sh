@@ -337,6 +337,23 @@ else
 		not_ok "config: invalid network message" "stderr port: $(cat "$root/dev/stderr")"
 	fi
 
+	# Standby NICs, released by the control port's START (a guest without vsock): that
+	# START has no network, so they are to be unbound (the self-test leaves them alone).
+	new_root "stdin stdout stderr signal"
+	printf 'wait_start=1\ndebug=1\n' >"$root/.hyrun/flags"
+	printf '\360' >"$root/dev/signal"
+	set_config '"args":["/bin/sh","-c","echo started-ok"],"env":["PATH=/usr/bin:/bin"],"cwd":"/",
+		"uid":0,"gid":0' '"standbyNics":["02:5e:1a:00:00:01"]'
+	run_init_shares
+	check_report "config: standby NICs, the control port's START -> the workload runs" 0x0
+	if [ "$(cat "$root/dev/stdout")" = started-ok ] &&
+		grep -q "self-test: standby NICs left alone" "$root/init.err"; then
+		ok "config: standby NICs left alone at the control port's START"
+	else
+		not_ok "config: control port START" "stdout port: $(cat "$root/dev/stdout")" \
+			"init stderr: $(tail -5 "$root/init.err")"
+	fi
+
 	new_root
 	printf '{"version":1,"process":{"args":["/bin/true"],"cwd":"/","uid":0,"gid":0},' \
 		>"$root/.hyrun/guest-config.json"
@@ -698,12 +715,32 @@ def basic(init_pid):
     e.close()
 
 
+START_CONFIG = {"version": 1, "network": [{"name": "eth0", "mac": "02:42:0a:58:00:05", "mtu": 1500,
+                                           "addresses": ["10.88.0.5/16"]}]}
+
+
 def start(init_pid):
+    r = call({"op": "start", "config": START_CONFIG})
+    check("start: a network without standby NICs is refused, the workload held",
+          r.get("ok") is False and r.get("error") ==
+          "start: network: a configuration, but the container has no standby NICs", r)
+    r = call({"op": "start", "config": {"version": 1, "process": {}}})
+    check("start: a configuration with more than the network is refused",
+          r.get("ok") is False and "config: start configuration: unknown member" in r.get("error", ""), r)
     r = call({"op": "start"})
     check("start: ok (the held workload is released)", r.get("ok") is True, r)
     r = call({"op": "start"})
     check("start: a second start is an error", r.get("ok") is False and "started already" in
           r.get("error", ""), r)
+
+
+def start_standby(init_pid):
+    r = call({"op": "start", "config": START_CONFIG})
+    check("start: a network for the standby NICs (self-test: left alone), released",
+          r.get("ok") is True, r)
+    r = call({"op": "start", "config": START_CONFIG})
+    check("start: with standby NICs, a second start is an error", r.get("ok") is False and
+          "started already" in r.get("error", ""), r)
 
 
 def container(init_pid):
@@ -847,6 +884,26 @@ else
 		ok "agent: the started workload ran"
 	else
 		not_ok "agent: start" "stdout port: $(cat "$root/dev/stdout")"
+	fi
+
+	# Standby NICs in the guest configuration: a start with a network is taken (the
+	# self-test leaves the host's network alone).
+	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+		new_root
+		printf 'wait_start=1\ndebug=1\n' >"$root/.hyrun/flags"
+		set_config '"args":["/bin/sh","-c","echo started-ok; sleep 1"],"env":["PATH=/usr/bin:/bin"],
+			"cwd":"/","uid":0,"gid":0' '"standbyNics":["02:5e:1a:00:00:01","02:5e:1a:00:00:02"]'
+		agent_env=(HYRUN_INIT_TEST_SHARES="$work/shares")
+		agent_nowait=1 run_agent start_standby
+		agent_env=()
+		check_report "agent: start with standby NICs releases the workload" 0x0
+		if [ "$(cat "$root/dev/stdout")" = started-ok ] &&
+			grep -q "self-test: standby NICs left alone" "$root/init.err"; then
+			ok "agent: the workload ran, the standby NICs left alone"
+		else
+			not_ok "agent: start with standby NICs" "stdout port: $(cat "$root/dev/stdout")" \
+				"init stderr: $(tail -5 "$root/init.err")"
+		fi
 	fi
 
 	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then

@@ -165,6 +165,71 @@ Test(agent_msg, request_exec)
 	agent_request_free(&out);
 }
 
+#define START_CONFIG                                                                               \
+	"{\"version\":1,\"network\":[{\"name\":\"eth0\",\"mac\":\"02:42:ac:11:00:02\",\"mtu\":"    \
+	"1500,"                                                                                    \
+	"\"addresses\":[\"10.88.0.5/16\"]}]}"
+
+Test(agent_msg, request_start_config)
+{
+	struct agent_request in = {.op = AGENT_OP_START,
+				   .config = START_CONFIG,
+				   .config_len = strlen(START_CONFIG)},
+			     out;
+
+	request_round_trip(&in, &out, "{\"op\":\"start\",\"config\":" START_CONFIG "}");
+	cr_assert_str_eq(out.config, START_CONFIG);
+	cr_assert_eq(out.config_len, strlen(START_CONFIG));
+	agent_request_free(&out);
+	cr_assert_null(out.config);
+
+	/* Without: none decoded. */
+	in.config = NULL;
+	in.config_len = 0;
+	request_round_trip(&in, &out, "{\"op\":\"start\"}");
+	cr_assert_null(out.config);
+	agent_request_free(&out);
+
+	/* No NIC: every standby NIC is to be unbound. */
+	in.config = " {\"network\": [], \"version\": 1} ";
+	in.config_len = strlen(in.config);
+	request_round_trip(&in, &out,
+			   "{\"op\":\"start\",\"config\":{\"network\":[],\"version\":1}}");
+	agent_request_free(&out);
+}
+
+Test(agent_msg, request_start_refusals)
+{
+	struct agent_request r = {.op = AGENT_OP_START};
+
+	refuse_request("{\"op\":\"start\",\"config\":\"{}\"}", "config: must be an object");
+	refuse_request("{\"op\":\"start\",\"config\":null}", "config: must be an object");
+	refuse_request("{\"op\":\"start\",\"config\":{}}", "config: version: must be an integer");
+	refuse_request("{\"op\":\"start\",\"config\":" EXEC_CONFIG "}",
+		       "config: start configuration: unknown member \"process\"");
+	refuse_request("{\"op\":\"start\",\"config\":{\"version\":1,\"standbyNics\":[]}}",
+		       "config: start configuration: unknown member \"standbyNics\"");
+	refuse_request("{\"op\":\"start\",\"config\":{\"version\":1,\"network\":[{\"name\":\"lo\","
+		       "\"mac\":\"02:42:ac:11:00:02\",\"mtu\":1500}]}}",
+		       "config: network[0].name: \"lo\" is not an interface name");
+	refuse_request("{\"op\":\"start\",\"config\":" START_CONFIG ",\"config\":{}}", "duplicate");
+
+	r.config = "{\"version\":1,\"network\":{}}";
+	r.config_len = strlen(r.config);
+	refuse_request_encode(&r, EINVAL, "config: network: must be an array of objects");
+	r.config = EXEC_CONFIG;
+	r.config_len = strlen(r.config);
+	refuse_request_encode(&r, EINVAL,
+			      "config: start configuration: unknown member \"process\"");
+	r.config = "[]";
+	r.config_len = 2;
+	refuse_request_encode(&r, EINVAL, "config: must be an object");
+	/* A start configuration is no exec's. */
+	r = (struct agent_request){
+	    .op = AGENT_OP_EXEC, .config = START_CONFIG, .config_len = strlen(START_CONFIG)};
+	refuse_request_encode(&r, EINVAL, "config: unknown member \"network\"");
+}
+
 Test(agent_msg, request_update)
 {
 	struct agent_request in = {.op = AGENT_OP_UPDATE,

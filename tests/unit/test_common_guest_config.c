@@ -66,6 +66,10 @@ static const struct gc_nic nics[] = {
      .nr_routes = 3},
     {.name = "net1", .mac = {0x0a, 0, 0, 0, 0, 0xff}, .mtu = PLAN_MAX_MTU},
 };
+static const struct gc_mac standby[] = {
+    {.mac = {0x02, 0x5e, 0x1a, 0x00, 0x00, 0x01}},
+    {.mac = {0x02, 0x5e, 0x1a, 0x00, 0x00, 0x02}},
+};
 static const struct gc_sysctl sysctls[] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "9"}};
 static const char *const arches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"};
 static const char *const names_rw[] = {"read", "write"};
@@ -123,6 +127,8 @@ static struct guest_config full(void)
 	    .oom_score_adj = -500,
 	    .nics = nics,
 	    .nr_nics = 2,
+	    .standby = standby,
+	    .nr_standby = 2,
 	    .sysctl = sysctls,
 	    .nr_sysctl = 2,
 	    .seccomp = &seccomp,
@@ -232,6 +238,9 @@ static void check_same(const struct guest_config *a, const struct guest_config *
 	cr_assert_eq(a->has_oom_score_adj, b->has_oom_score_adj);
 	cr_assert_eq(a->oom_score_adj, b->oom_score_adj);
 	same_nics(a, b);
+	cr_assert_eq(a->nr_standby, b->nr_standby);
+	for (size_t i = 0; i < a->nr_standby; i++)
+		cr_assert_arr_eq(a->standby[i].mac, b->standby[i].mac, 6);
 	cr_assert_eq(a->nr_sysctl, b->nr_sysctl);
 	for (size_t i = 0; i < a->nr_sysctl; i++) {
 		cr_assert_str_eq(a->sysctl[i].key, b->sysctl[i].key);
@@ -816,4 +825,243 @@ Test(guest_config, encode_refuses_network)
 	rt.destination.family = 0;
 	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
 	cr_assert(strstr(err, "network[0].routes[0].destination: family 0 is neither"), "%s", err);
+}
+
+/* --- standbyNics ---------------------------------------------------------------- */
+
+#define STANDBY(s) DOC(PROC ",\"standbyNics\":[" s "]")
+
+Test(guest_config, standby_encoding)
+{
+	struct guest_config gc = {.args = args,
+				  .nr_args = 1,
+				  .cwd = "/",
+				  .nics = nics,
+				  .nr_nics = 1,
+				  .standby = standby,
+				  .nr_standby = 2},
+			    out;
+	char err[256], *text = guest_config_encode(&gc, err, sizeof(err));
+
+	cr_assert(text, "%s", err);
+	cr_assert(strstr(text, "\"standbyNics\":[\"02:5e:1a:00:00:01\",\"02:5e:1a:00:00:02\"]"),
+		  "%s", text);
+	free(text);
+	round_trip(&gc, &out);
+	guest_config_free(&out);
+	/* none: the member is left out */
+	gc.nr_standby = 0;
+	text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	cr_assert_null(strstr(text, "standbyNics"), "%s", text);
+	free(text);
+}
+
+Test(guest_config, decode_standby)
+{
+	static const char text[] =
+	    DOC(PROC ",\"network\":[" NIC("") "],\"standbyNics\":["
+					      "\"0A:BC:de:F0:00:02\",\"02:5e:1a:00:00:01\"]");
+	static const char empty[] = STANDBY("");
+	struct guest_config gc;
+	char err[256];
+
+	cr_assert_eq(guest_config_decode(&gc, text, strlen(text), err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(gc.nr_nics, 1);
+	cr_assert_eq(gc.nr_standby, 2);
+	cr_assert_arr_eq(gc.standby[0].mac, ((uint8_t[]){0x0a, 0xbc, 0xde, 0xf0, 0, 2}), 6);
+	cr_assert_arr_eq(gc.standby[1].mac, standby[0].mac, 6);
+	guest_config_free(&gc);
+	cr_assert_eq(guest_config_decode(&gc, empty, strlen(empty), err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(gc.nr_standby, 0);
+	guest_config_free(&gc);
+}
+
+#define MAC1 "\"02:00:00:00:00:01\""
+#define MAC2 "\"02:00:00:00:00:02\""
+#define MAC3 "\"02:00:00:00:00:03\""
+
+Test(guest_config, bad_standby)
+{
+	decode_fails(DOC(PROC ",\"standbyNics\":{}"),
+		     "standbyNics: must be an array of MAC addresses");
+	decode_fails(DOC(PROC ",\"standbyNics\":\"02:00:00:00:00:01\""),
+		     "standbyNics: must be an array of MAC addresses");
+	decode_fails(STANDBY(MAC2 ",7"), "standbyNics[1]: must be a non-empty string");
+	decode_fails(STANDBY("\"\""), "standbyNics[0]: must be a non-empty string");
+	decode_fails(STANDBY(MAC2 ",\"02:00:00:00:00\""),
+		     "standbyNics[1]: \"02:00:00:00:00\" is not six hex pairs");
+	decode_fails(STANDBY("\"02-00-00-00-00-01\""),
+		     "standbyNics[0]: \"02-00-00-00-00-01\" is not six hex pairs");
+	decode_fails(STANDBY(MAC2 ",\"03:00:00:00:00:01\""),
+		     "standbyNics[1]: 03:00:00:00:00:01 is not a unicast address");
+	decode_fails(STANDBY("\"ff:ff:ff:ff:ff:ff\""),
+		     "standbyNics[0]: ff:ff:ff:ff:ff:ff is not a unicast address");
+	decode_fails(STANDBY("\"00:00:00:00:00:00\""),
+		     "standbyNics[0]: 00:00:00:00:00:00 is not a unicast address");
+	decode_fails(STANDBY(MAC2 "," MAC3 ",\"02:00:00:00:00:0A\",\"02:00:00:00:00:0a\""),
+		     "standbyNics[3]: 02:00:00:00:00:0a given twice");
+	/* NIC() has MAC1 */
+	decode_fails(DOC(PROC ",\"network\":[" NIC("") "],\"standbyNics\":[" MAC2 "," MAC1 "]"),
+		     "standbyNics[1]: 02:00:00:00:00:01 is network[0]'s MAC too");
+	decode_fails(STANDBY(MAC1 "," MAC2 "," MAC3 ",\"02:00:00:00:00:04\","
+				  "\"02:00:00:00:00:05\""),
+		     "standbyNics: at most 4 interfaces with those of \"network\"");
+	decode_fails(DOC(PROC
+			 ",\"network\":[" NIC("") "],\"standbyNics\":[" MAC2 "," MAC3
+						  ",\"02:00:00:00:00:04\",\"02:00:00:00:00:05\"]"),
+		     "standbyNics: at most 4 interfaces with those of \"network\"");
+}
+
+Test(guest_config, standby_limits)
+{
+	struct gc_mac macs[GC_MAX_NICS];
+	struct gc_nic nic = {.name = "eth0", .mac = {2, 0, 0, 0, 0, 0x10}, .mtu = 1500};
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "/", .standby = macs};
+	char err[256], *text;
+
+	for (size_t i = 0; i < GC_MAX_NICS; i++)
+		macs[i] = (struct gc_mac){.mac = {2, 0, 0, 0, 0, (uint8_t)i + 1}};
+	gc.nr_standby = GC_MAX_NICS;
+	text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	free(text);
+	/* together with "network" */
+	gc.nics = &nic;
+	gc.nr_nics = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "standbyNics: at most 4 interfaces"), "%s", err);
+	gc.nr_standby = GC_MAX_NICS - 1;
+	text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	free(text);
+}
+
+Test(guest_config, encode_refuses_standby)
+{
+	struct gc_nic nic = {.name = "eth0", .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500};
+	struct gc_mac macs[2] = {{.mac = {2, 0, 0, 0, 0, 2}}, {.mac = {2, 0, 0, 0, 0, 3}}};
+	struct guest_config gc = {
+	    .args = args, .nr_args = 1, .cwd = "/", .nics = &nic, .nr_nics = 1, .nr_standby = 2};
+	char err[256];
+
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "standbyNics: missing"), "%s", err);
+	gc.standby = macs;
+	macs[1].mac[0] = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "standbyNics[1]: 01:00:00:00:00:03 is not a unicast address"), "%s",
+		  err);
+	macs[1] = macs[0];
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "standbyNics[1]: 02:00:00:00:00:02 given twice"), "%s", err);
+	macs[1].mac[5] = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "standbyNics[1]: 02:00:00:00:00:01 is network[0]'s MAC too"), "%s",
+		  err);
+}
+
+/* --- the start configuration ------------------------------------------------------ */
+
+static void decode_start_fails(const char *text, const char *want)
+{
+	struct guest_config gc;
+	char err[256] = "";
+	int r = guest_config_decode_start(&gc, text, strlen(text), err, sizeof(err));
+
+	cr_assert_eq(r, -EINVAL, "accepted: %s", text);
+	cr_assert(strstr(err, want), "message '%s' lacks '%s' (%s)", err, want, text);
+	cr_assert_null(gc.priv);
+}
+
+Test(guest_config, decode_start)
+{
+	static const char *const ok[] = {"{\"version\":1}", "{\"version\":1,\"network\":[]}",
+					 "{\"network\":[" NIC("") "],\"version\":1}"};
+	struct guest_config gc;
+	char err[256];
+
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(guest_config_decode_start(&gc, ok[i], strlen(ok[i]), err, sizeof(err)),
+			     0, "%s: %s", ok[i], err);
+		cr_assert(gc.priv);
+		cr_assert_eq(gc.nr_nics, i == 2 ? 1 : 0);
+		cr_assert_null(gc.args);
+		cr_assert_eq(gc.nr_standby, 0);
+		if (i == 2) {
+			cr_assert_str_eq(gc.nics[0].name, "eth0");
+			cr_assert_eq(gc.nics[0].mtu, 1500);
+		}
+		guest_config_free(&gc);
+		cr_assert_null(gc.priv);
+	}
+}
+
+Test(guest_config, bad_start)
+{
+	decode_start_fails("{\"version\":1,", "start configuration: invalid JSON at line 1");
+	decode_start_fails("[]", "start configuration: must be an object");
+	decode_start_fails("{}", "version: must be an integer");
+	decode_start_fails("{\"version\":2}", "version: 2");
+	decode_start_fails(DOC(PROC), "start configuration: unknown member \"process\"");
+	decode_start_fails(DOC("\"hostname\":\"x\""),
+			   "start configuration: unknown member \"hostname\"");
+	decode_start_fails(DOC("\"standbyNics\":[]"),
+			   "start configuration: unknown member \"standbyNics\"");
+	decode_start_fails(DOC("\"networks\":[]"),
+			   "start configuration: unknown member \"networks\"");
+	decode_start_fails(DOC("\"network\":{}"), "network: must be an array of objects");
+	decode_start_fails(DOC("\"network\":[" NIC("") "," NIC("") "]"),
+			   "network[1].name: \"eth0\" given twice");
+	/* a duplicate member */
+	decode_start_fails(DOC("\"network\":[" NIC(",\"mtu\":1") "]"),
+			   "start configuration: invalid JSON");
+	decode_start_fails(
+	    DOC("\"network\":[{\"name\":\"eth0\",\"mac\":\"01:00:5e:00:00:01\",\"mtu\":1500}]"),
+	    "network[0].mac: 01:00:5e:00:00:01 is not a unicast address");
+}
+
+Test(guest_config, encode_start)
+{
+	struct gc_nic many[GC_MAX_NICS + 1];
+	char names[GC_MAX_NICS + 1][8], err[256], *text;
+	struct guest_config out;
+
+	text = guest_config_encode_start(nics, 2, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	cr_assert(!strncmp(text, "{\"version\":1,\"network\":[{\"name\":\"eth0\"", 38), "%s", text);
+	cr_assert_eq(guest_config_decode_start(&out, text, strlen(text), err, sizeof(err)), 0, "%s",
+		     err);
+	same_nics(&(struct guest_config){.nics = nics, .nr_nics = 2}, &out);
+	guest_config_free(&out);
+	/* A guest configuration it is not. */
+	cr_assert_eq(guest_config_decode(&out, text, strlen(text), err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "process: required"), "%s", err);
+	free(text);
+
+	text = guest_config_encode_start(NULL, 0, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	cr_assert_str_eq(text, "{\"version\":1}");
+	free(text);
+
+	cr_assert_null(guest_config_encode_start(NULL, 1, err, sizeof(err)));
+	cr_assert(strstr(err, "network: missing"), "%s", err);
+	for (size_t i = 0; i < GC_MAX_NICS + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "eth%zu", i);
+		many[i] = (struct gc_nic){
+		    .name = names[i], .mac = {2, 0, 0, 0, 0, (uint8_t)i + 1}, .mtu = 1500};
+	}
+	text = guest_config_encode_start(many, GC_MAX_NICS, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	free(text);
+	cr_assert_null(guest_config_encode_start(many, GC_MAX_NICS + 1, err, sizeof(err)));
+	cr_assert(strstr(err, "network: at most 4 interfaces"), "%s", err);
+	many[1].name = "eth0";
+	cr_assert_null(guest_config_encode_start(many, 2, err, sizeof(err)));
+	cr_assert(strstr(err, "network[1].name: \"eth0\" given twice"), "%s", err);
+	many[1].name = names[1];
+	many[1].mtu = 10;
+	cr_assert_null(guest_config_encode_start(many, 2, err, sizeof(err)));
+	cr_assert(strstr(err, "network[1].mtu: must be an integer from 68"), "%s", err);
 }

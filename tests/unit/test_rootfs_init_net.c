@@ -2,7 +2,8 @@
  *
  * Each test runs in a Criterion worker of its own, which enters a new network
  * namespace first: nothing of the host's network is touched. Needs root (or
- * CAP_NET_ADMIN over a new namespace); skipped otherwise.
+ * CAP_NET_ADMIN over a new namespace); skipped otherwise. A test that reaches
+ * sysfs mounts one of the namespace's own (private_sysfs()).
  */
 #include <criterion/criterion.h>
 
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -430,4 +432,154 @@ Test(init_net, failures_named)
 	r = net_setup(&nic, 1, NET_NIC_WAIT_MS, err, sizeof(err));
 	cr_assert_eq(r, -EINVAL, "%d %s", r, err);
 	cr_assert(strstr(err, "network: eth0: set MTU 65536: Invalid argument"), "%s", err);
+}
+
+/* --- standby NICs ----------------------------------------------------------------- */
+
+static const uint8_t mac_x[6] = {0x02, 0x42, 0x0a, 0x58, 0x00, 0x05};
+static const uint8_t mac_y[6] = {0x02, 0x42, 0x0a, 0x58, 0x00, 0x06};
+
+static int ifindex_of(const char *name)
+{
+	struct rtnl_link *l = get_link(name);
+	int i = rtnl_link_get_ifindex(l);
+
+	rtnl_link_put(l);
+	return i;
+}
+
+static const char *name_of(int ifindex, char buf[IF_NAMESIZE])
+{
+	cr_assert(if_indextoname((unsigned)ifindex, buf), "no interface %d", ifindex);
+	return buf;
+}
+
+/*
+ * /sys of this network namespace: sysfs shows the interfaces of the namespace
+ * it was mounted from, and the worker's /sys is the host's. Mounted in a
+ * mount namespace of the worker's own, so the host's /sys stays as it is.
+ */
+static void private_sysfs(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		cr_skip_test("no sysfs of our own: %s", strerror(errno));
+}
+
+/* The standby NICs take the MACs, names and addresses of the network that came. */
+Test(init_net, standby_configured)
+{
+	static const struct gc_ip addr = {.family = AF_INET, .addr = {10, 88, 0, 5}, .prefix = 16};
+	static const struct gc_route dflt = {
+	    .destination = {.family = AF_INET}, .has_gateway = true, .gateway = {10, 88, 0, 1}};
+	struct gc_nic nics[] = {{.name = "eth0",
+				 .mtu = 1450,
+				 .addresses = &addr,
+				 .nr_addresses = 1,
+				 .routes = &dflt,
+				 .nr_routes = 1},
+				{.name = "eth1", .mtu = 1500}};
+	struct gc_mac standby[2];
+	struct rtnl_route *rt;
+	struct rtnl_addr *a;
+	char err[512] = "";
+	int r;
+
+	enter_netns();
+	memcpy(standby[0].mac, mac_a, 6);
+	memcpy(standby[1].mac, mac_b, 6);
+	memcpy(nics[0].mac, mac_x, 6);
+	memcpy(nics[1].mac, mac_y, 6);
+	make_veth("va", mac_a, "vb", mac_b);
+	r = net_setup_standby(standby, 2, nics, 2, NET_NIC_WAIT_MS, err, sizeof(err));
+	cr_assert_eq(r, 0, "%s", err);
+	cr_assert(!link_exists("va") && !link_exists("vb"));
+	check_link("eth0", mac_x, 1450);
+	check_link("eth1", mac_y, 1500);
+	check_sysctl("eth0", "accept_ra", "0\n");
+	a = find_addr("eth0", "10.88.0.5/16");
+	cr_assert(a, "no 10.88.0.5/16 on eth0");
+	rtnl_addr_put(a);
+	rt = find_route(AF_INET, "0.0.0.0/0", 0);
+	cr_assert(rt, "no default route");
+	check_route_nh(rt, "eth0", "10.88.0.1");
+	rtnl_route_put(rt);
+}
+
+/* A NIC's MAC may be another standby NIC's (each is found before any
+ * changes), and its name too (the holder is renamed aside first). */
+Test(init_net, standby_macs_and_names_crossed)
+{
+	struct gc_nic nics[] = {{.name = "eth0", .mtu = 1500}, {.name = "eth1", .mtu = 1500}};
+	struct gc_mac standby[2];
+	char err[512] = "", name[IF_NAMESIZE];
+	int i0, i1, r;
+
+	enter_netns();
+	memcpy(standby[0].mac, mac_a, 6);
+	memcpy(standby[1].mac, mac_b, 6);
+	memcpy(nics[0].mac, mac_b, 6);
+	memcpy(nics[1].mac, mac_a, 6);
+	make_veth("eth1", mac_a, "eth0", mac_b);
+	i0 = ifindex_of("eth1");
+	i1 = ifindex_of("eth0");
+	r = net_setup_standby(standby, 2, nics, 2, NET_NIC_WAIT_MS, err, sizeof(err));
+	cr_assert_eq(r, 0, "%s", err);
+	cr_assert_str_eq(name_of(i0, name), "eth0");
+	cr_assert_str_eq(name_of(i1, name), "eth1");
+	check_link("eth0", mac_b, 1500);
+	check_link("eth1", mac_a, 1500);
+}
+
+Test(init_net, standby_refusals)
+{
+	const struct gc_nic nic = {.name = "eth0", .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500};
+	const struct gc_mac missing = {.mac = {2, 0, 0, 0, 0, 0x99}};
+	char err[512] = "";
+	int r;
+
+	enter_netns();
+	make_veth("va", mac_a, "vb", mac_b);
+	r = net_setup_standby(&missing, 0, &nic, 1, 50, err, sizeof(err));
+	cr_assert_eq(r, -E2BIG, "%d %s", r, err);
+	cr_assert_str_eq(err, "network: 1 interface(s) for 0 standby NIC(s)");
+	/* none, nothing asked: nothing to do */
+	cr_assert_eq(net_setup_standby(NULL, 0, NULL, 0, 50, err, sizeof(err)), 0, "%s", err);
+	r = net_setup_standby(&missing, 1, &nic, 1, 50, err, sizeof(err));
+	cr_assert_eq(r, -ENODEV, "%d %s", r, err);
+	cr_assert_str_eq(err, "network: standby NIC 02:00:00:00:00:99: no interface with MAC "
+			      "02:00:00:00:00:99 after 50 ms");
+	/* "lo" is not touched */
+	cr_assert(!link_up("lo"));
+}
+
+/*
+ * A standby NIC not named at start is unbound from its driver. A veth has no
+ * device (nor driver) behind it, so here the unbind fails, clearly, before
+ * any NIC is changed; the unbind itself needs a virtio-net device and is
+ * checked in the guest (tests/integration).
+ */
+Test(init_net, standby_unbind_needs_a_device)
+{
+	const struct gc_nic nic = {.name = "eth0", .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500};
+	struct gc_mac standby[2];
+	char err[512] = "";
+	int r;
+
+	enter_netns();
+	private_sysfs();
+	memcpy(standby[0].mac, mac_a, 6);
+	memcpy(standby[1].mac, mac_b, 6);
+	make_veth("va", mac_a, "vb", mac_b);
+	r = net_setup_standby(standby, 2, &nic, 1, NET_NIC_WAIT_MS, err, sizeof(err));
+	cr_assert_eq(r, -ENOENT, "%d %s", r, err);
+	cr_assert_str_eq(err, "network: standby NIC 02:42:ac:11:00:0b: unbind: "
+			      "/sys/class/net/vb/device: No such file or directory (not the "
+			      "interface of a device)");
+	cr_assert(link_exists("va") && !link_exists("eth0"));
+	/* None named: the first fails alike. */
+	r = net_setup_standby(standby, 2, NULL, 0, NET_NIC_WAIT_MS, err, sizeof(err));
+	cr_assert_eq(r, -ENOENT, "%d %s", r, err);
+	cr_assert(strstr(err, "standby NIC 02:42:ac:11:00:0a: unbind: /sys/class/net/va/device"),
+		  "%s", err);
 }
