@@ -439,9 +439,9 @@ int netns_wire_standby(const char *path, size_t nr_standby, struct netns_wiring 
 	 * problem to report, whatever else reading them found. */
 	if (found > nr_standby)
 		rc = hy_err(err, errlen, -E2BIG,
-			    "netns: %s: %zu interfaces appeared (Ethernet, up), the VM has %zu "
-			    "standby NICs",
-			    path, found, nr_standby);
+			    "netns: %s: %zu interfaces appeared after create (Ethernet, up), but "
+			    "the VM has %zu standby NIC%s to take them",
+			    path, found, nr_standby, nr_standby == 1 ? "" : "s");
 	for (size_t i = 0; rc == 0 && i < w->nr; i++)
 		rc = wire_standby_one(sk, &w->ifaces[i], i, ifindex[i], err, errlen);
 	if (rc < 0) {
@@ -450,4 +450,26 @@ int netns_wire_standby(const char *path, size_t nr_standby, struct netns_wiring 
 	}
 	leave(saved, sk);
 	return rc;
+}
+
+int netns_unwire_standby(const char *path, struct netns_wiring *w, char *err, size_t errlen)
+{
+	struct nl_sock *sk;
+	int saved, rc;
+
+	if (w->nr > NETNS_MAX_IFACES)
+		return hy_err(err, errlen, -EINVAL, "netns: %s: %zu interfaces, at most %d", path,
+			      w->nr, NETNS_MAX_IFACES);
+	rc = enter_path(path, &saved, &sk, err, errlen);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		/* The VMM ended: its namespace went, and all that was in it. */
+		wiring_init(w);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	undo_standby(sk, w);
+	wiring_init(w);
+	leave(saved, sk);
+	return 0;
 }

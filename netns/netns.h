@@ -119,4 +119,12 @@ int netns_standby_make(size_t nr, int *nsfd, struct netns_wiring *w, char *err, 
 int netns_wire_standby(const char *path, size_t nr_standby, struct netns_wiring *w, char *err,
 		       size_t errlen);
 
+/*
+ * Take back what netns_wire_standby() wired into w (a start that failed
+ * after it): the qdiscs and filters on the interfaces and the taps go, the
+ * taps go back down; w->nr is 0 after. A namespace that is gone counts as
+ * done. 0, or a -errno of entering the namespace with err.
+ */
+int netns_unwire_standby(const char *path, struct netns_wiring *w, char *err, size_t errlen);
+
 #endif

@@ -452,17 +452,22 @@ static void undo_state(struct creating *k)
 }
 
 /* 4. The network: the namespace's interfaces joined to the VM's NICs (taps the VMM
- * inherits), then the guest configuration, which configures them. */
+ * inherits), or standby NICs in a namespace of our own (network.h), then the guest
+ * configuration, which configures them. */
 static int wire_network(struct creating *k)
 {
-	struct netns_wiring *w = &k->net.w;
+	struct rt_network *net = &k->net;
+	struct netns_wiring *w = &net->w;
 	char msg[RT_ERRLEN];
 
-	if (network_wire(&k->net, &k->l, msg, sizeof(msg)))
+	if (network_wire(net, &k->l, msg, sizeof(msg)))
 		return hy_err(k->err, sizeof(k->err), -EINVAL, "network: %s", msg);
-	if (network_save(&k->net, k->c->dirfd, k->err, sizeof(k->err)))
+	if (network_save(net, k->c->dirfd, k->err, sizeof(k->err)))
 		return -1;
-	if (w->nr && plan_set_network(&k->plan, k->net.nics, w->nr, k->err, sizeof(k->err)))
+	if ((w->nr || net->nr_standby) &&
+	    plan_set_network(&k->plan, net->nr_standby ? NULL : net->nics,
+			     net->nr_standby ? 0 : w->nr, net->standby, net->nr_standby, k->err,
+			     sizeof(k->err)))
 		return -1;
 	for (size_t i = 0; i < w->nr; i++) {
 		struct netns_iface *f = &w->ifaces[i];
@@ -472,8 +477,11 @@ static int wire_network(struct creating *k)
 		if (fd < 0)
 			return hy_err(k->err, sizeof(k->err), -errno, "tap %s: %s", f->tap,
 				      strerror(errno));
+		/* A standby NIC has no MTU of its own: the guest sets the one the
+		 * engine's interface has at start. */
 		k->plan.vm.nics[i] = (struct plan_nic){.fd = fd, .mtu = f->mtu};
-		memcpy(k->plan.vm.nics[i].mac, f->mac, sizeof(f->mac));
+		memcpy(k->plan.vm.nics[i].mac, net->nr_standby ? net->standby[i].mac : f->mac,
+		       sizeof(f->mac));
 		k->keep[k->nkeep++] = fd;
 	}
 	k->plan.vm.nr_nics = w->nr;
@@ -491,9 +499,11 @@ static void undo_network(struct creating *k)
 		rt_warn("network: %s", err);
 }
 
-/* The VMM holds the taps now: ours go, so that a tap vanishes with the VMM. */
+/* The VMM holds the taps (and its namespace) now: ours go, so that a tap vanishes
+ * with the VMM. */
 static void close_taps(struct creating *k)
 {
+	network_close_standby(&k->net);
 	for (size_t i = 0; i < k->net.w.nr; i++)
 		if (k->net.w.ifaces[i].tap_fd >= 0) {
 			close(k->net.w.ifaces[i].tap_fd);
@@ -577,6 +587,9 @@ static int make_jail(struct creating *k)
 		jc->ns[ns_map[t]].enabled = l->ns[t].enabled;
 		jc->ns[ns_map[t]].path = l->ns[t].path;
 	}
+	/* The new namespace with standby NICs is ours, joined like an engine's. */
+	if (k->net.nr_standby)
+		jc->ns[JAIL_NS_NET].path = k->net.standby_path;
 	/* struct oci_idmap and struct jail_idmap are the same three numbers. */
 	_Static_assert(sizeof(struct oci_idmap) == sizeof(struct jail_idmap), "idmap layout");
 	jc->uid_map = (struct jail_idmap *)l->uid_mappings;

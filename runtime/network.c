@@ -6,29 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "runtime/runtime.h"
 
-int network_wire(struct rt_network *net, const struct oci_linux *l, char *err, size_t errlen)
+/* The guest's view of what net->w wired. */
+static void fill_nics(struct rt_network *net)
 {
-	const struct oci_namespace *ns = &l->ns[OCI_NS_NETWORK];
-	int r;
-
-	memset(net, 0, sizeof(*net));
-	if (!ns->enabled)
-		return hy_err(err, errlen, -EINVAL,
-			      "linux.namespaces has no \"network\" entry, so the container would "
-			      "share the host's network: a microVM has its own network stack and "
-			      "cannot share the host's (give it a network namespace: Podman's "
-			      "default or --network none, ctr run --cni or without --net-host)");
-	if (!ns->path)
-		return 0; /* the jail makes a new one: loopback only */
-	r = netns_wire(ns->path, &net->w, err, errlen);
-	if (r)
-		return r;
-	net->path = ns->path;
 	for (size_t i = 0; i < net->w.nr; i++) {
 		const struct netns_iface *f = &net->w.ifaces[i];
 
@@ -42,7 +28,67 @@ int network_wire(struct rt_network *net, const struct oci_linux *l, char *err, s
 		};
 		memcpy(net->nics[i].mac, f->mac, sizeof(f->mac));
 	}
+}
+
+/* A random locally administered unicast MAC for a standby NIC: the guest
+ * replaces it with the engine's interface's at start. */
+static int standby_mac(uint8_t mac[6], char *err, size_t errlen)
+{
+	if (getrandom(mac, 6, 0) != 6)
+		return hy_err(err, errlen, -errno, "standby NIC: random MAC: %s", strerror(errno));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
 	return 0;
+}
+
+/* A new namespace of the runtime's making, with standby taps (network.h). */
+static int make_standby(struct rt_network *net, const struct oci_linux *l, char *err, size_t errlen)
+{
+	const struct oci_namespace *user = &l->ns[OCI_NS_USER];
+	int r;
+
+	if (geteuid() != 0 || (user->enabled && user->path))
+		return 0; /* the jail makes a new one: loopback only */
+	for (size_t i = 0; i < RT_STANDBY_NICS; i++)
+		if ((r = standby_mac(net->standby[i].mac, err, errlen)))
+			return r;
+	r = netns_standby_make(RT_STANDBY_NICS, &net->standby_nsfd, &net->w, err, errlen);
+	if (r)
+		return r;
+	net->nr_standby = RT_STANDBY_NICS;
+	snprintf(net->standby_path, sizeof(net->standby_path), "/proc/self/fd/%d",
+		 net->standby_nsfd);
+	return 0;
+}
+
+int network_wire(struct rt_network *net, const struct oci_linux *l, char *err, size_t errlen)
+{
+	const struct oci_namespace *ns = &l->ns[OCI_NS_NETWORK];
+	int r;
+
+	memset(net, 0, sizeof(*net));
+	if (!ns->enabled)
+		return hy_err(err, errlen, -EINVAL,
+			      "linux.namespaces has no \"network\" entry, so the container would "
+			      "share the host's network: a microVM has its own network stack and "
+			      "cannot share the host's (give it a network namespace: Podman's "
+			      "default or --network none, ctr run --cni or without --net-host)");
+	net->standby_nsfd = -1;
+	if (!ns->path)
+		return make_standby(net, l, err, errlen);
+	r = netns_wire(ns->path, &net->w, err, errlen);
+	if (r)
+		return r;
+	net->path = ns->path;
+	fill_nics(net);
+	return 0;
+}
+
+void network_close_standby(struct rt_network *net)
+{
+	if (net->nr_standby && net->standby_nsfd >= 0) {
+		close(net->standby_nsfd);
+		net->standby_nsfd = -1;
+	}
 }
 
 int network_save(const struct rt_network *net, int dirfd, char *err, size_t errlen)
@@ -50,6 +96,11 @@ int network_save(const struct rt_network *net, int dirfd, char *err, size_t errl
 	char buf[8192];
 	size_t len;
 
+	if (net->nr_standby)
+		return rt_write_at_atomic(
+		    dirfd, HY_NETWORK_FILE, buf,
+		    (size_t)snprintf(buf, sizeof(buf), "standby %zu\n", net->nr_standby), 0600, err,
+		    errlen);
 	if (!net->path)
 		return 0;
 	len = (size_t)snprintf(buf, sizeof(buf), "netns %s\n", net->path);
@@ -66,6 +117,18 @@ int network_unwire(struct rt_network *net, char *err, size_t errlen)
 {
 	int r;
 
+	if (net->nr_standby) {
+		/* Ours alone: closing the taps and the namespace removes them. */
+		for (size_t i = 0; i < net->w.nr; i++)
+			if (net->w.ifaces[i].tap_fd >= 0) {
+				close(net->w.ifaces[i].tap_fd);
+				net->w.ifaces[i].tap_fd = -1;
+			}
+		network_close_standby(net);
+		net->nr_standby = 0;
+		net->w.nr = 0;
+		return 0;
+	}
 	if (!net->path)
 		return 0;
 	r = netns_unwire(net->path, &net->w, err, errlen);
@@ -101,6 +164,16 @@ int network_unwire_saved(int dirfd, char *err, size_t errlen)
 			path = line + 6;
 			continue;
 		}
+		if (strncmp(line, "standby ", 8) == 0) {
+			size_t nr;
+			char end;
+
+			if (sscanf(line + 8, "%zu%c", &nr, &end) != 1 || !nr ||
+			    nr > NETNS_MAX_IFACES)
+				return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'",
+					      HY_NETWORK_FILE, line);
+			return 0; /* gone with the VMM (network.h) */
+		}
 		if (net.w.nr == NETNS_MAX_IFACES ||
 		    sscanf(line, "iface %15s %15s %d", name, tap, &added) != 3)
 			return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'", HY_NETWORK_FILE,
@@ -115,4 +188,67 @@ int network_unwire_saved(int dirfd, char *err, size_t errlen)
 		return hy_err(err, errlen, -EINVAL, "%s: no namespace", HY_NETWORK_FILE);
 	net.path = path;
 	return network_unwire(&net, err, errlen);
+}
+
+/* The number of standby NICs HY_NETWORK_FILE records: 0 for none. */
+static int saved_standby(int dirfd, size_t *nr, char *err, size_t errlen)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	*nr = 0;
+	fd = openat(dirfd, HY_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE,
+						strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE, strerror(errno));
+	buf[n] = '\0';
+	if (strncmp(buf, "standby ", 8))
+		return 0;
+	if (sscanf(buf + 8, "%zu\n", nr) != 1 || *nr == 0 || *nr > NETNS_MAX_IFACES)
+		return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'", HY_NETWORK_FILE, buf);
+	return 0;
+}
+
+int network_wire_start(int dirfd, pid_t vmm, struct rt_network *net, char **config, char *err,
+		       size_t errlen)
+{
+	size_t nr;
+	int r;
+
+	memset(net, 0, sizeof(*net));
+	net->standby_nsfd = -1;
+	*config = NULL;
+	if ((r = saved_standby(dirfd, &nr, err, errlen)) || !nr)
+		return r;
+	snprintf(net->standby_path, sizeof(net->standby_path), "/proc/%d/ns/net", (int)vmm);
+	r = netns_wire_standby(net->standby_path, nr, &net->w, err, errlen);
+	if (r)
+		return r;
+	net->path = net->standby_path;
+	fill_nics(net);
+	*config = guest_config_encode_start(net->nics, net->w.nr, err, errlen);
+	if (!*config) {
+		network_unwire_start(net, NULL, 0);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int network_unwire_start(struct rt_network *net, char *err, size_t errlen)
+{
+	int r;
+
+	if (!net->path)
+		return 0;
+	/* The taps are the VMM's: only the filters and qdiscs go. */
+	r = netns_unwire_standby(net->path, &net->w, err, errlen);
+	net->path = NULL;
+	net->w.nr = 0;
+	return r;
 }

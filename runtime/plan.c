@@ -283,13 +283,15 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec,
 	return 0;
 }
 
-int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t nr_nics, char *err,
-		     size_t errlen)
+int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t nr_nics,
+		     const struct gc_mac *standby, size_t nr_standby, char *err, size_t errlen)
 {
 	char msg[512], *text;
 
 	p->gc.nics = nics;
 	p->gc.nr_nics = nr_nics;
+	p->gc.standby = standby;
+	p->gc.nr_standby = nr_standby;
 	text = guest_config_encode(&p->gc, msg, sizeof(msg));
 	if (!text)
 		return hy_err(err, errlen, -EINVAL, "the guest configuration: %s", msg);

@@ -81,10 +81,12 @@ char *plan_exec_config(const struct oci_spec *spec, char *err, size_t errlen);
 
 /*
  * Give the guest its NICs (what hyrun create read from the container's
- * network namespace) and encode the guest configuration again. gc.nics then
- * points into `nics`, which must outlive the plan. 0 or -errno with err.
+ * network namespace) and its standby NICs' MACs (runtime/network.h), and
+ * encode the guest configuration again. gc.nics and gc.standby then point
+ * into `nics` and `standby`, which must outlive the plan. 0 or -errno with
+ * err.
  */
-int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t nr_nics, char *err,
-		     size_t errlen);
+int plan_set_network(struct container_plan *p, const struct gc_nic *nics, size_t nr_nics,
+		     const struct gc_mac *standby, size_t nr_standby, char *err, size_t errlen);
 
 #endif

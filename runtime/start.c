@@ -1,15 +1,51 @@
-/* start.c: `hyrun start`: startContainer hooks, release the workload, poststart hooks. */
+/* start.c: `hyrun start`: startContainer hooks, the network that appeared since create,
+ * release the workload, poststart hooks. */
 #include "runtime/lifecycle.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "runtime/agent.h"
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
+#include "runtime/network.h"
+
+/*
+ * The "start" request, with the network an engine put in the VM's namespace since
+ * create (ctr run --cni, a prestart hook) wired to the standby NICs, when the
+ * container has them (network.h). A start that fails takes the wiring back.
+ */
+static int release(struct container *c, char *err, size_t errlen)
+{
+	struct agent_request req = {.op = AGENT_OP_START};
+	struct rt_network net;
+	char msg[RT_ERRLEN], *config = NULL;
+	int r;
+
+	if (!container_vmm_alive(c))
+		return hy_err(err, errlen, -ESRCH, "hyrun-vmm (pid %d) has ended", (int)c->st.pid);
+	r = network_wire_start(c->dirfd, c->st.pid, &net, &config, msg, sizeof(msg));
+	if (r)
+		return hy_err(err, errlen, r, "network: %s", msg);
+	if (config) {
+		req.config = config;
+		req.config_len = strlen(config);
+		/* Only the agent channel carries a network to the guest. */
+		r = agent_request(c, &req, NULL, err, errlen);
+	} else {
+		r = agent_start_or_signal(c, &req, err, errlen);
+	}
+	free(config);
+	if (r && network_unwire_start(&net, msg, sizeof(msg)))
+		rt_warn("network: %s", msg);
+	return r;
+}
 
 int container_start(struct rt_global *g, const char *id)
 {
@@ -49,8 +85,7 @@ int container_start(struct rt_global *g, const char *id)
 		kill(c->st.pid, SIGKILL);
 		goto out;
 	}
-	if (agent_start_or_signal(c, &(struct agent_request){.op = AGENT_OP_START}, err,
-				  sizeof(err))) {
+	if (release(c, err, sizeof(err))) {
 		rt_error("start: %s", err);
 		goto out;
 	}

@@ -181,6 +181,79 @@ test_net_none_loopback_only() {
 	grep -qx lo-ok <<<"$OUT" || fail "no ping on lo"
 }
 
+# --- a namespace filled after create (ctr run --cni, Docker's prestart hook) --------------
+
+# net_cni_veth PID NAME SUBNET: what a CNI plugin does to the runtime's new namespace
+# (/proc/PID/ns/net) between create and start: a veth pair, one end moved in as NAME with
+# SUBNET.2/24 and a default route through SUBNET.1, the other in the test host with
+# SUBNET.1; sets HOSTIF and CNI_MAC (NAME's MAC).
+net_cni_veth() {
+	local pid=$1 name=$2 sub=$3 peer
+	HOSTIF=hyv$$${#NET_LINKS[@]}
+	HOSTIF=${HOSTIF:0:15}
+	peer=hyp$$${#NET_LINKS[@]}
+	peer=${peer:0:15}
+	trap net_cleanup EXIT
+	ip link add "$HOSTIF" type veth peer name "$peer" || fail "ip link add $HOSTIF failed"
+	NET_LINKS+=("$HOSTIF")
+	ip addr add "$sub.1/24" dev "$HOSTIF"
+	ip link set "$HOSTIF" up
+	ip link set "$peer" netns "/proc/$pid/ns/net" || fail "moving $peer into /proc/$pid/ns/net failed"
+	nsenter --net="/proc/$pid/ns/net" sh -c "ip link set $peer name $name &&
+		ip addr add $sub.2/24 dev $name && ip link set $name up &&
+		ip route replace default via $sub.1" || fail "configuring $name in /proc/$pid/ns/net failed"
+	CNI_MAC=$(nsenter --net="/proc/$pid/ns/net" ip -o link show "$name" |
+		grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+}
+
+# A namespace of the runtime's making, filled between create and start: the guest gets
+# the interface's MAC, address and route at start and reaches the test host through it.
+test_net_wired_at_start() {
+	net_modules
+	rt_bundle 'c["process"]["args"] = ["sh", "-c", "ip -o addr; ip -o link; ip route; wget -q -O - http://10.213.41.1:18082/page; ping -c 1 -W 5 10.213.41.1 >/dev/null && echo ping-ok"]'
+	rt_config 'for s in c["process"]["capabilities"].values(): s.append("CAP_NET_RAW")'
+	rt_create s1
+	local pid want
+	pid=$(rt_pid s1)
+	net_cni_veth "$pid" eth0 10.213.41
+	net_httpd 10.213.41.1:18082
+	hr start s1
+	expect_status 0
+	rt_wait_status s1 stopped 60 || fail "the container did not stop: $(cat "$SDIR/s1.err")"
+	OUT=$(cat "$SDIR/s1.out")
+	for want in "eth0 *inet 10.213.41.2/24" "link/ether $CNI_MAC" "default via 10.213.41.1 dev eth0" \
+		"^hyrun-net-page$" "^ping-ok$" "^1: lo: <LOOPBACK,UP"; do
+		grep -qE -- "$want" <<<"$OUT" || fail "the guest's output lacks '$want': $OUT $(cat "$SDIR/s1.err")"
+	done
+	# `ip -o link` lines ("N: NAME: <FLAGS>"): lo and eth0, the standby NIC renamed.
+	[ "$(grep -cE '^[0-9]+: [^ ]+: <' <<<"$OUT")" = 2 ] ||
+		fail "the guest should have lo and eth0 only: $OUT"
+	hr delete s1
+	expect_status 0
+	rt_expect_nothing_left s1
+}
+
+# More interfaces after create than the VM has standby NICs: start fails, saying so, and
+# takes back what it wired; the container can still be deleted, leaving nothing.
+test_net_wired_at_start_too_many() {
+	net_modules
+	rt_bundle 'c["process"]["args"] = ["true"]'
+	rt_create s2
+	local pid q
+	pid=$(rt_pid s2)
+	net_cni_veth "$pid" eth0 10.213.42
+	net_cni_veth "$pid" eth1 10.213.43
+	hr start s2
+	expect_status 1
+	expect_stderr_has "2 interfaces"
+	q=$(nsenter --net="/proc/$pid/ns/net" tc qdisc show | grep ingress || true)
+	[ -z "$q" ] || fail "qdiscs left after the failed start: $q"
+	expect_eq "status after the failed start" "$(rt_status s2)" created
+	hr delete --force s2
+	expect_status 0
+	rt_expect_nothing_left s2
+}
+
 test_net_host_network_refused() {
 	rt_bundle 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]'
 	hr create --bundle "$B" n4
@@ -273,12 +346,18 @@ net_podman() {
 		printf '[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s"\n' "$d/cni" \
 			>>"$CONTAINERS_CONF"
 	fi
+	net_var_lib_cni
+	# shellcheck disable=SC2064  # expand now
+	trap "podman rm -f -t 0 -a >/dev/null 2>&1 || true; podman network rm -f hyrun-net-$$ >/dev/null 2>&1 || true; net_cleanup" EXIT
+}
+
+# net_var_lib_cni: in the test host, a tmpfs for CNI's leases and cache in /var/lib/cni
+# (its root filesystem is read-only).
+net_var_lib_cni() {
 	if [ -n "${HYRUN_IN_TESTHOST:-}" ] && ! mountpoint -q /var/lib/cni; then
 		[ -d /var/lib/cni ] || skip "/var/lib/cni is missing (hack/setup makes it)"
 		mount -t tmpfs -o mode=0755 tmpfs /var/lib/cni || fail "mount /var/lib/cni"
 	fi
-	# shellcheck disable=SC2064  # expand now
-	trap "podman rm -f -t 0 -a >/dev/null 2>&1 || true; podman network rm -f hyrun-net-$$ >/dev/null 2>&1 || true; net_cleanup" EXIT
 }
 
 # net_podman_wait_page URL: the page a guest serves, fetched from the test host (60 s).
@@ -348,4 +427,37 @@ test_net_podman_none() {
 	expect_status 0
 	grep -qE '^1: lo: <LOOPBACK,UP' <<<"$OUT" || fail "lo is not up: $OUT"
 	[ "$(grep -cE '^[0-9]+: ' <<<"$OUT")" = 1 ] || fail "the guest has more than lo: $OUT"
+}
+
+# --- containerd ---------------------------------------------------------------------------
+
+# `ctr run --cni`: ctr sets the network up in the runtime's new namespace after create,
+# with the first configuration in /etc/cni/net.d (here a bridge of the test's own, bound
+# over that directory for ctr alone). The guest has the address the bridge plugin gave
+# and fetches a page from the bridge's gateway. Runs last in the group: it stops the
+# engines the group started.
+test_net_ctr_cni() {
+	local d conf
+	net_modules
+	cl_containerd
+	net_var_lib_cni
+	[ -d /etc/cni/net.d ] || skip "/etc/cni/net.d is missing (containernetworking-plugins makes it)"
+	d=$CL_DIR/ctr-cni
+	mkdir -p "$d/net.d" "$d/ipam"
+	conf=$d/net.d/10-hyrun-ctr.conflist
+	cat >"$conf" <<-EOF
+		{"cniVersion": "0.4.0", "name": "hyrun-ctr-$$",
+		 "plugins": [{"type": "bridge", "bridge": "hyctr$$", "isGateway": true, "ipMasq": false,
+		              "ipam": {"type": "host-local", "dataDir": "$d/ipam",
+		                       "ranges": [[{"subnet": "10.213.44.0/24"}]]}}]}
+	EOF
+	net_httpd 18083
+	cl_run unshare -m -- sh -c 'mount --bind "$1" /etc/cni/net.d && shift && exec "$@"' sh "$d/net.d" \
+		"${CL_CTR[@]}" run --rm --cni --runc-binary "$CL_RT" "$CL_IMAGE" "hyrun-cni-$$" \
+		sh -c 'ip -o addr show eth0; wget -q -O - http://10.213.44.1:18083/page'
+	expect_status 0
+	grep -qE 'eth0 *inet 10\.213\.44\.[0-9]+/24' <<<"$OUT" || fail "no address from the bridge plugin: $OUT $ERR"
+	grep -qx hyrun-net-page <<<"$OUT" || fail "no page from the gateway: $OUT $ERR"
+	ip link del "hyctr$$" 2>/dev/null || true
+	cl_teardown || fail "the engines left the above behind"
 }

@@ -3,6 +3,11 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,18 +71,129 @@ Test(runtime_network, host_network_refused)
 	cr_assert_null(net.path);
 }
 
-/* A new namespace (no path): nothing to wire, nothing recorded. */
-Test(runtime_network, new_namespace_is_loopback_only)
+/* A new namespace (no path), as root: one of the runtime's own with a standby tap, recorded
+ * as such; delete has nothing to undo (it all goes with the VMM). Not root: loopback only. */
+Test(runtime_network, new_namespace_gets_standby_nics)
 {
 	struct oci_linux l = {0};
 	struct rt_network net;
+	char buf[64];
+	ssize_t n;
+	int fd;
 
 	l.ns[OCI_NS_NETWORK].enabled = true;
 	cr_assert_eq(network_wire(&net, &l, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(net.w.nr, 0);
 	cr_assert_eq(network_save(&net, dirfd_, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(faccessat(dirfd_, HY_NETWORK_FILE, F_OK, 0), -1, "a network file was written");
+	if (geteuid() != 0) {
+		cr_assert_eq(net.nr_standby, 0);
+		cr_assert_eq(net.w.nr, 0);
+		cr_assert_eq(faccessat(dirfd_, HY_NETWORK_FILE, F_OK, 0), -1, "a network file");
+		return;
+	}
+	cr_assert_eq(net.nr_standby, RT_STANDBY_NICS);
+	cr_assert_eq(net.w.nr, RT_STANDBY_NICS);
+	cr_assert_geq(net.w.ifaces[0].tap_fd, 0);
+	cr_assert_geq(net.standby_nsfd, 0);
+	/* Locally administered unicast MACs. */
+	cr_assert_eq(net.standby[0].mac[0] & 3, 2);
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", net.standby_nsfd);
+	cr_assert_str_eq(net.standby_path, buf);
+	fd = openat(dirfd_, HY_NETWORK_FILE, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	cr_assert_str_eq(buf, "standby 1\n");
 	cr_assert_eq(network_unwire_saved(dirfd_, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(network_unwire(&net, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(net.nr_standby, 0);
+	cr_assert_eq(net.standby_nsfd, -1);
+}
+
+/* hyrun start: what an engine put in the standby namespace since create (a veth, as a
+ * CNI plugin would) is wired to the standby tap, and described for the guest; a failed
+ * start takes the wiring back and leaves the tap. The "VMM" is a child in the namespace. */
+Test(runtime_network, wired_at_start)
+{
+	struct oci_linux l = {0};
+	struct rt_network net, started;
+	char *config = NULL, path[64];
+	pid_t child;
+
+	need_root();
+	l.ns[OCI_NS_NETWORK].enabled = true;
+	cr_assert_eq(network_wire(&net, &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(network_save(&net, dirfd_, err, sizeof(err)), 0, "%s", err);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		/* Gone with the test, even when an assertion ends it early. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+		    setns(net.standby_nsfd, CLONE_NEWNET) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+	for (int i = 0; i < 100; i++) {
+		int a = open(path, O_RDONLY), b = open("/proc/self/ns/net", O_RDONLY);
+		struct stat sa, sb;
+
+		fstat(a, &sa);
+		fstat(b, &sb);
+		close(a);
+		close(b);
+		if (sa.st_ino != sb.st_ino)
+			break;
+		usleep(10000);
+	}
+	/* Nothing appeared yet: an empty network for the guest. */
+	cr_assert_eq(network_wire_start(dirfd_, child, &started, &config, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_not_null(config);
+	cr_assert_null(strstr(config, "eth0"), "%s", config);
+	free(config);
+	config = NULL;
+	cr_assert_eq(network_unwire_start(&started, err, sizeof(err)), 0, "%s", err);
+
+	cr_assert_eq(sh("ip link add hyrtnet%d mtu 1450 type veth peer name hyrtpeer%d mtu 1450 && "
+			"ip link set hyrtpeer%d netns %d && nsenter --net=%s sh -c 'ip link set "
+			"hyrtpeer%d name eth0 && ip addr add 10.213.8.2/24 dev eth0 && ip link set "
+			"eth0 up'",
+			(int)getpid() % 10000, (int)getpid() % 10000, (int)getpid() % 10000,
+			(int)child, path, (int)getpid() % 10000),
+		     0);
+	cr_assert_eq(network_wire_start(dirfd_, child, &started, &config, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(started.w.nr, 1);
+	cr_assert_not_null(strstr(config, "\"eth0\""), "%s", config);
+	cr_assert_not_null(strstr(config, "10.213.8.2/24"), "%s", config);
+	cr_assert_not_null(strstr(config, "1450"), "%s", config);
+	cr_assert_eq(sh("nsenter --net=%s tc qdisc show dev eth0 | grep -q ingress", path), 0);
+	cr_assert_eq(sh("nsenter --net=%s ip link show hytap0 | grep -q 'mtu 1450'", path), 0);
+	free(config);
+	/* The start failed after it: the filters go, the tap stays. */
+	cr_assert_eq(network_unwire_start(&started, err, sizeof(err)), 0, "%s", err);
+	cr_assert_neq(sh("nsenter --net=%s tc qdisc show | grep -q ingress", path), 0);
+	cr_assert_eq(sh("nsenter --net=%s ip link show hytap0 >/dev/null", path), 0);
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	sh("ip link del hyrtnet%d 2>/dev/null", (int)getpid() % 10000);
+	cr_assert_eq(network_unwire(&net, err, sizeof(err)), 0, "%s", err);
+}
+
+/* No standby NICs recorded (a namespace with a path, or none): start has nothing to do. */
+Test(runtime_network, start_without_standby)
+{
+	struct rt_network started;
+	char *config = (char *)"x";
+
+	cr_assert_eq(network_wire_start(dirfd_, getpid(), &started, &config, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_null(config);
+	cr_assert_eq(network_unwire_start(&started, err, sizeof(err)), 0, "%s", err);
 }
 
 /* What create wires, saved; delete (another process) undoes it from the file alone. */
@@ -148,6 +264,8 @@ Test(runtime_network, bad_saved_file)
 	    "iface eth0 hytap0 1\n",
 	    "netns /run/netns/x\niface eth0\n",
 	    "netns /run/netns/x\nsomething else\n",
+	    "standby 0\n",
+	    "standby 99\n",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
