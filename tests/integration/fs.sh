@@ -71,6 +71,8 @@ test_fs_many_files() {
 	# Start the VMM with a soft limit of 64 descriptors (hard 4096) and have the guest
 	# hold 300 files at once: the same exhaustion as >1024 files under the usual 1024,
 	# at a fraction of the emulated test host's time. hyrun-vmm must raise its soft limit.
+	# A run repeated after an emulation reset starts from an empty /many again.
+	local VM_RETRY_PREP="find '$SDIR/root/many' -mindepth 1 -delete"
 	vm_raw prlimit --nofile=64:4096 "$VMM" --kernel "$KFS" --initrd "$I" --mem 256M \
 		--cpus 2 --rootfs "$SDIR/root" -- /probe smallfiles /many 300
 	expect_line errors=0
