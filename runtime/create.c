@@ -191,12 +191,16 @@ static int inheritable(int fd, int min_fd)
 static int state_socket(struct creating *k, const char *name, const char *what, int backlog)
 {
 	struct sockaddr_un addr;
+	mode_t mask;
 	int fd, r;
 
 	container_socket_addr(k->c, name, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, backlog) < 0) {
+	/* 0600 whatever the caller's umask: whoever may connect may start and kill. */
+	mask = umask(0177);
+	r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(mask);
+	if (r < 0 || listen(fd, backlog) < 0) {
 		r = -errno;
 		if (fd >= 0)
 			close(fd);

@@ -157,8 +157,9 @@ struct jail_mount {
 	const char *source;
 	const char *target; /* absolute, checked by check_target() */
 	bool readonly;
-	int fd;	  /* O_PATH of the source */
-	bool dir; /* the source is a directory */
+	int fd;	     /* O_PATH of the source */
+	bool dir;    /* the source is a directory */
+	bool device; /* the source is a device node */
 };
 
 /* Creates the mount point for target under root (the jail's tmpfs, not yet populated). */
@@ -204,17 +205,28 @@ fail:
 }
 
 /* Read-only for the bind mount at fd and, where the kernel can, every mount below it. */
-static int make_readonly(int fd)
+/*
+ * Restrict the bind mount at fd (recursively where the kernel can): read-only
+ * when asked; nodev and nosuid unless it is a device node's bind, which must
+ * stay openable. A device node's bind is always read-only, so that the VMM
+ * cannot chmod or chown the host's node through it (opening a device for
+ * writing does not need a writable mount).
+ */
+static int restrict_mount(int fd, bool readonly, bool device)
 {
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct mount_attr attr = {
+	    .attr_set = (readonly || device ? MOUNT_ATTR_RDONLY : 0) |
+			(device ? 0 : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID),
+	};
 	struct statvfs sv;
-	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	unsigned long flags = MS_REMOUNT | MS_BIND;
 	char path[64];
 
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
 		return 0;
 	if (errno != ENOSYS)
 		return -1;
+	flags |= (readonly || device ? MS_RDONLY : 0) | (device ? 0 : MS_NODEV | MS_NOSUID);
 	/* A remount must repeat the flags a user namespace locked, or it fails with EPERM. */
 	if (fstatvfs(fd, &sv) < 0)
 		return -1;
@@ -386,6 +398,7 @@ static size_t open_sources(const struct jail_config *cfg, int sock, struct jail_
 		if (fstat(m[i].fd, &st) < 0)
 			child_fail(sock, "stat '%s'", m[i].source);
 		m[i].dir = S_ISDIR(st.st_mode);
+		m[i].device = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
 	}
 	return nr;
 }
@@ -433,13 +446,14 @@ static void bind_all(int root, struct jail_mount *m, size_t nr, int sock)
 		if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
 			child_fail(sock, "bind '%s' on '%s'", m[i].source, m[i].target);
 		close(t);
-		if (m[i].readonly) {
-			/* Opened again: now the path leads to the new mount. */
-			t = openat(root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (t < 0 || make_readonly(t) < 0)
-				child_fail(sock, "bind '%s': make it read-only", m[i].target);
-			close(t);
-		}
+		/* Opened again: now the path leads to the new mount. */
+		t = openat(root, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (t < 0 || restrict_mount(t, m[i].readonly, m[i].device) < 0)
+			child_fail(sock, "bind '%s': make it %s", m[i].target,
+				   m[i].device	   ? "read-only"
+				   : m[i].readonly ? "read-only, nodev and nosuid"
+						   : "nodev and nosuid");
+		close(t);
 		close(m[i].fd);
 	}
 }

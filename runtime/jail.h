@@ -85,8 +85,12 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen);
  *   in the new mount namespace only, so nothing appears on the host. Every
  *   mount point is made before any bind, so none is created inside a bound
  *   host directory: a target below another bind's target must already exist
- *   in that bind's source. Binds are recursive; readonly ones recursively
- *   read-only (mount_setattr) where the kernel can. The root ends read-only.
+ *   in that bind's source. Binds are recursive, and restricted recursively
+ *   (mount_setattr) where the kernel can: every bind nodev and nosuid (a
+ *   compromised VMM can make device nodes in a share but never open them),
+ *   but a device node's bind, which is read-only instead (the host's node
+ *   cannot be chmod'ed or chown'ed through it); readonly ones read-only too.
+ *   The root ends read-only.
  * - setsid() is called only with setsid_tty; otherwise the VMM stays in the
  *   caller's session. A hostname needs the UTS namespace enabled.
  * - The VMM's environment: PATH and the caller's HYRUN_* variables.

@@ -147,10 +147,14 @@ rt_create() {
 
 test_runtime_create_start_kill_delete() {
 	rt_bundle 'c["process"]["args"] = ["sh", "-c", "trap \"echo got-term; exit 3\" TERM; echo started; while :; do sleep 0.1; done"]'
-	rt_create c1 --pid-file "$SDIR/pid"
+	# Created under umask 000: the control and vsock sockets are 0600 all the same.
+	(umask 000 && rt_create c1 --pid-file "$SDIR/pid")
+	RT_PIDS+=("$(rt_pid c1)")
 	expect_status_of c1 created
 	local pid
 	pid=$(rt_pid c1)
+	expect_eq "ctl.sock's mode" "$(stat -c %a "$RT_ROOT/c1/ctl.sock")" 600
+	expect_eq "vsock.sock's mode" "$(stat -c %a "$RT_ROOT/c1/vsock.sock")" 600
 	expect_eq "pid file" "$(cat "$SDIR/pid")" "$pid"
 	grep -q hyrun-vmm "/proc/$pid/cmdline" || fail "pid $pid is not hyrun-vmm"
 	grep -q started "$SDIR/c1.out" && fail "the workload ran before start"

@@ -24,6 +24,8 @@
  *                          for each of: getcwd mkdir getpid uname chdir, or nr:N
  *   statfs DIR             f_type=0xHEX (0x65735546 is FUSE, 0x1021994 tmpfs)
  *   stat PATH...           PATH: type mode uid gid size nlink mtime (lstat)
+ *   mountflags PATH        ro=0|1 nodev=0|1 nosuid=0|1 of the mount PATH is on
+ *   chmod-same PATH        chmod PATH to its own mode: chmod=OK or chmod=ERRNO
  *   getxattr FILE NAME     NAME=VALUE, or NAME=ERRNAME
  *   setxattr FILE NAME VAL sets an extended attribute (no symlink followed): setxattr=ok|ERRNAME
  *   fsops DIR [NS]         file operations in DIR/fsops; NAME=ok or NAME=FAIL ...; exit
@@ -78,6 +80,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -102,7 +105,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: probe env|cwd|ids|rlimits|caps|hostname|umask|nnp|oom|"
 		"pid|ls DIR|fds|sleep SECONDS|"
-		"seccomp [SYSCALL...]|statfs DIR|stat PATH...|getxattr FILE NAME|"
+		"seccomp [SYSCALL...]|statfs DIR|stat PATH...|mountflags PATH|chmod-same PATH|"
+		"getxattr FILE NAME|"
 		"setxattr FILE NAME VALUE|"
 		"fsops DIR [NS]|escape DIR HOSTDIR|smallfiles DIR N|time CMD...|routes|\n"
 		"       vsock-echo PORT|vsock-sink PORT [DELAY_MS]|vsock-source PORT BYTES|\n"
@@ -398,6 +402,33 @@ static int cmd_statfs(const char *dir)
 		return 1;
 	}
 	printf("f_type=0x%lx\n", (unsigned long)s.f_type);
+	return 0;
+}
+
+/* The mount flags that matter to the jail, of the mount PATH is on. */
+static int cmd_mountflags(const char *path)
+{
+	struct statvfs s;
+
+	if (statvfs(path, &s) < 0) {
+		printf("mountflags=%s\n", errname(errno));
+		return 1;
+	}
+	printf("ro=%d nodev=%d nosuid=%d\n", !!(s.f_flag & ST_RDONLY), !!(s.f_flag & ST_NODEV),
+	       !!(s.f_flag & ST_NOSUID));
+	return 0;
+}
+
+/* chmod PATH to its own mode: whether the mount lets the mode change at all. */
+static int cmd_chmod_same(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || chmod(path, st.st_mode & 07777) < 0) {
+		printf("chmod=%s\n", errname(errno));
+		return 1;
+	}
+	printf("chmod=OK\n");
 	return 0;
 }
 
@@ -1402,6 +1433,10 @@ int main(int argc, char **argv)
 		return cmd_seccomp(argc - 2, argv + 2);
 	if (!strcmp(cmd, "statfs") && argc == 3)
 		return cmd_statfs(argv[2]);
+	if (!strcmp(cmd, "mountflags") && argc == 3)
+		return cmd_mountflags(argv[2]);
+	if (!strcmp(cmd, "chmod-same") && argc == 3)
+		return cmd_chmod_same(argv[2]);
 	if (!strcmp(cmd, "stat") && argc >= 3)
 		return cmd_stat(argc - 2, argv + 2);
 	if (!strcmp(cmd, "getxattr") && argc == 4)

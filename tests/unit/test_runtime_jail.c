@@ -188,6 +188,18 @@ Test(runtime_jail, probe_view, .timeout = 60)
 	strcat(dev, "entry=null\nentry=urandom\nentry=zero\n");
 	cr_assert_str_eq(out, dev);
 
+	/* Binds are nodev and nosuid; a device's bind read-only instead, so that the host's
+	 * node cannot be chmod'ed through it (opening it still works). */
+	run_probe((const char *[]){"mountflags", "/probe", NULL}, out, sizeof(out));
+	cr_assert_str_eq(out, "ro=1 nodev=1 nosuid=1\n");
+	run_probe((const char *[]){"mountflags", "/proc", NULL}, out, sizeof(out));
+	cr_assert_str_eq(out, "ro=1 nodev=1 nosuid=1\n");
+	run_probe((const char *[]){"mountflags", "/dev/null", NULL}, out, sizeof(out));
+	cr_assert_str_eq(out, "ro=1 nodev=0 nosuid=0\n");
+	base_config((const char *[]){"chmod-same", "/dev/null", NULL});
+	cr_assert_eq(run_jail(out, sizeof(out)), 1, "%s", out);
+	cr_assert_str_eq(out, "chmod=EROFS\n");
+
 	run_probe((const char *[]){"fds", NULL}, out, sizeof(out));
 	snprintf(want, sizeof(want), "fds=0,1,2,%d\n", KEEP_FD);
 	cr_assert_str_eq(out, want);
