@@ -885,6 +885,57 @@ Test(passthrough_ops, creates_with_the_callers_ids)
 	cr_assert_eq(create(FUSE_ROOT_ID, "denied", 0644, O_WRONLY, 0, NULL, NULL), -EACCES);
 }
 
+Test(passthrough_ops, create_opens_an_existing_regular_file)
+{
+	struct fuse_entry_out l, e;
+	uint64_t fh = 0;
+	char p[160], buf[64];
+	struct stat st;
+
+	host_path(p, sizeof(p), "f");
+	write_host(p, "old content");
+	cr_assert_eq(chmod(p, 0640), 0);
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f", &l), 0);
+	/* Without O_EXCL: the file that is there, its mode and data kept. */
+	cr_assert_eq(create(FUSE_ROOT_ID, "f", 0600, O_RDWR | O_CREAT, 0, &e, &fh), 0);
+	cr_assert_eq(e.nodeid, l.nodeid);
+	cr_assert_eq(fread_fh(e.nodeid, fh, 0, 64, buf), 11);
+	cr_assert_str_eq(buf, "old content");
+	cr_assert_eq(fwrite_fh(e.nodeid, fh, 0, "new"), 0);
+	cr_assert_str_eq(read_host(p), "new content");
+	cr_assert_eq(release(e.nodeid, fh), 0);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640, "mode %o", st.st_mode & 07777);
+	/* O_TRUNC is honoured. */
+	cr_assert_eq(create(FUSE_ROOT_ID, "f", 0600, O_WRONLY | O_CREAT | O_TRUNC, 0, &e, &fh), 0);
+	cr_assert_eq(e.nodeid, l.nodeid);
+	cr_assert_eq(e.attr.size, 0);
+	cr_assert_str_eq(read_host(p), "");
+	cr_assert_eq(release(e.nodeid, fh), 0);
+	/* O_EXCL: the name exists. */
+	cr_assert_eq(create(FUSE_ROOT_ID, "f", 0600, O_RDWR | O_CREAT | O_EXCL, 0, NULL, NULL),
+		     -EEXIST);
+	/* A directory is not opened for I/O. */
+	cr_assert_eq(mkdir_node(FUSE_ROOT_ID, "d", 0755, 0, NULL), 0);
+	cr_assert_eq(create(FUSE_ROOT_ID, "d", 0644, O_RDONLY | O_CREAT, 0, NULL, NULL), -EISDIR);
+	cr_assert_eq(passthrough_nr_handles(pt), 0);
+	if (geteuid() == 0) {
+		/* The caller's permissions apply to the file that is there. */
+		cr_assert_eq(chmod(share, 0777), 0);
+		req_uid = req_gid = 1000;
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_WRONLY | O_CREAT, 0, NULL, NULL),
+			     -EACCES);
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_RDONLY | O_CREAT, 0, NULL, NULL),
+			     -EACCES);
+		cr_assert_eq(chmod(p, 0644), 0);
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_RDONLY | O_CREAT, 0, &e, &fh), 0);
+		cr_assert_eq(e.attr.uid, 0, "the owner is kept");
+		cr_assert_eq(release(e.nodeid, fh), 0);
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_WRONLY | O_TRUNC, 0, NULL, NULL),
+			     -EACCES);
+	}
+}
+
 /* --- hostile requests ----------------------------------------------------------------- */
 
 TestSuite(passthrough_escape, .init = setup_rw, .fini = teardown);
@@ -1078,6 +1129,52 @@ Test(passthrough_escape, directory_swapped_for_symlink_after_lookup)
 	cr_assert_eq(create(FUSE_ROOT_ID, "victim", 0644, O_WRONLY | O_TRUNC, 0, NULL, NULL),
 		     -ELOOP);
 	assert_sentinel_intact();
+}
+
+/* An existing FIFO: opening it would wait for a peer, forever. */
+Test(passthrough_escape, create_on_a_fifo_neither_opens_nor_waits)
+{
+	static const uint32_t modes[] = {O_WRONLY, O_RDONLY, O_RDWR, O_WRONLY | O_TRUNC};
+	char p[160];
+	struct stat st;
+
+	host_path(p, sizeof(p), "fifo");
+	cr_assert_eq(mkfifo(p, 0666), 0);
+	/* A worker stuck in open() kills the test instead of hanging it. */
+	alarm(10);
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++)
+		cr_assert_eq(create(FUSE_ROOT_ID, "fifo", 0644, modes[k] | O_CREAT, 0, NULL, NULL),
+			     -ENXIO, "flags %#x", modes[k]);
+	cr_assert_eq(create(FUSE_ROOT_ID, "fifo", 0644, O_WRONLY | O_CREAT | O_EXCL, 0, NULL, NULL),
+		     -EEXIST);
+	alarm(0);
+	cr_assert_eq(passthrough_nr_handles(pt), 0);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+}
+
+/* An existing device node (the host's /dev/zero) is never opened. */
+Test(passthrough_escape, create_on_a_device_node_is_refused)
+{
+	struct fuse_entry_out e;
+	uint64_t fh = 0;
+	char p[160], buf[16];
+	struct stat st;
+
+	host_path(p, sizeof(p), "zero");
+	if (mknod(p, S_IFCHR | 0666, makedev(1, 5)) < 0)
+		cr_skip_test("cannot make a device node: %s", strerror(errno));
+	cr_assert_eq(create(FUSE_ROOT_ID, "zero", 0644, O_RDWR | O_CREAT, 0, &e, &fh), -ENXIO);
+	cr_assert_eq(create(FUSE_ROOT_ID, "zero", 0644, O_RDONLY | O_CREAT, 0, &e, &fh), -ENXIO);
+	cr_assert_eq(passthrough_nr_handles(pt), 0);
+	/* No handle, so nothing to read from: the first one would be id 1. */
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "zero", &e), 0);
+	cr_assert(S_ISCHR(e.attr.mode));
+	cr_assert_eq(fread_fh(e.nodeid, 1, 0, 8, buf), -EBADF);
+	cr_assert_eq(fopen_node(e.nodeid, O_RDWR, &fh), -ENXIO);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode));
+	cr_assert_eq(st.st_rdev, makedev(1, 5));
 }
 
 /* --- read-only shares --------------------------------------------------------------------- */

@@ -1029,6 +1029,73 @@ static int open_flags(uint32_t flags, bool readonly, int *out)
 	return 0;
 }
 
+/*
+ * CREATE of a name that exists, without O_EXCL: open what is there, as
+ * open(O_CREAT) would, but only a regular file. The entry is pinned with an
+ * O_PATH handle, which opens nothing (no FIFO waits for a peer, no device
+ * driver's open() runs), checked, and reopened through its magic link as
+ * OPEN does, so what is opened is the inode that was checked. The errors
+ * are OPEN's. Returns the open file and its O_PATH handle in *path_fd.
+ */
+static int open_existing(struct passthrough *pt, struct pt_inode *p, const char *name, int oflags,
+			 int *path_fd)
+{
+	struct stat st, fst;
+	char pname[16];
+	int fd, pfd, ret;
+
+	pfd = open_child(pt, p->fd, name);
+	if (pfd < 0)
+		return pfd;
+	ret = stat_fd(pfd, &st);
+	if (ret == 0 && !S_ISREG(st.st_mode))
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : S_ISLNK(st.st_mode) ? -ELOOP : -ENXIO;
+	if (ret < 0)
+		goto fail;
+	proc_name(pfd, pname);
+	fd = openat(pt->proc_fd, pname, oflags & ~O_EXCL);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st.st_ino ||
+	    fst.st_dev != st.st_dev) {
+		close(fd);
+		ret = -EIO;
+		goto fail;
+	}
+	*path_fd = pfd;
+	return fd;
+fail:
+	close(pfd);
+	return ret;
+}
+
+/*
+ * The file CREATE opens: a new one (O_EXCL: never an existing device node
+ * or FIFO) or, unless the guest asked for O_EXCL, the regular file of that
+ * name. *path_fd: the existing file's O_PATH handle, -1 for a new file.
+ */
+static int create_or_open(struct passthrough *pt, struct pt_inode *p, const char *name, int oflags,
+			  mode_t mode, int *path_fd)
+{
+	int fd = -ENOENT;
+
+	*path_fd = -1;
+	/* A name removed between the two calls is created again, a few times. */
+	for (int tries = 0; tries < 8; tries++) {
+		fd = openat(p->fd, name, oflags | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST || (oflags & O_EXCL))
+			return -errno;
+		fd = open_existing(pt, p, name, oflags, path_fd);
+		if (fd != -ENOENT)
+			return fd;
+	}
+	return fd;
+}
+
 int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint64_t parent,
 		       const char *name, uint32_t flags, uint32_t mode, uint32_t umask,
 		       struct fuse_entry_out *entry, struct fuse_open_out *open)
@@ -1045,20 +1112,20 @@ int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint6
 	if (!p)
 		return ret;
 	cred_enter(cred, &saved);
-	fd = openat(p->fd, name, oflags | O_CREAT | O_NOFOLLOW, (mode & 07777) & ~umask);
-	if (fd < 0)
-		fd = -errno;
+	fd = create_or_open(pt, p, name, oflags, (mode & 07777) & ~umask, &pfd);
 	cred_leave(&saved);
 	inode_put(pt, p);
 	if (fd < 0)
 		return fd;
-	/* The node is the file just opened, whatever the name points to now. */
-	proc_name(fd, pname);
-	pfd = openat(pt->proc_fd, pname, O_PATH | O_CLOEXEC);
 	if (pfd < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
+		/* The node is the file just created, whatever the name points to now. */
+		proc_name(fd, pname);
+		pfd = openat(pt->proc_fd, pname, O_PATH | O_CLOEXEC);
+		if (pfd < 0) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
 	}
 	ret = entry_from_fd(pt, pfd, entry);
 	if (ret < 0) {
