@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -233,7 +236,9 @@ static void setup_tree(bool readonly)
 	cr_assert_not_null(pt);
 	srv = fuse_server_new(pt);
 	cr_assert_not_null(srv);
-	req_uid = req_gid = 0;
+	/* Ids any process may switch to (a failed switch is EPERM). */
+	req_uid = geteuid();
+	req_gid = getegid();
 	do_init();
 }
 
@@ -936,6 +941,98 @@ Test(passthrough_ops, create_opens_an_existing_regular_file)
 	}
 }
 
+static int write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * In a user namespace that maps only id 0, setfsuid(1000) and setfsgid(1000)
+ * silently keep the old ids. Runs in a forked child (unshare(CLONE_NEWUSER)
+ * wants a single thread) with a share of its own (the parent's keeps the
+ * parent's /proc/self/fd); returns an exit code, 0 for success.
+ */
+static int unmapped_ids_child(void)
+{
+	const struct pt_cred root = {0, 0}, user = {1000, 0}, group = {0, 1000};
+	const struct pt_cred *bad[] = {&user, &group};
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	struct passthrough *cpt;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return 77;
+	if (write_proc("/proc/self/setgroups", "deny") < 0 ||
+	    write_proc("/proc/self/uid_map", "0 0 1") < 0 ||
+	    write_proc("/proc/self/gid_map", "0 0 1") < 0)
+		return 78;
+	cpt = passthrough_new(share, false, NULL, 0);
+	if (!cpt)
+		return 79;
+	/* A mapped id still works. */
+	if (passthrough_create(cpt, &root, FUSE_ROOT_ID, "mapped", O_WRONLY, 0644, 0, &e, &o))
+		return 10;
+	for (int k = 0; k < 2; k++) {
+		if (passthrough_create(cpt, bad[k], FUSE_ROOT_ID, "new", O_WRONLY, 04755, 0, &e,
+				       &o) != -EPERM)
+			return 11 + 10 * k;
+		/* Not even an existing file is opened. */
+		if (passthrough_create(cpt, bad[k], FUSE_ROOT_ID, "mapped", O_WRONLY | O_TRUNC,
+				       0644, 0, &e, &o) != -EPERM)
+			return 12 + 10 * k;
+		if (passthrough_mkdir(cpt, bad[k], FUSE_ROOT_ID, "newdir", 0755, 0, &e) != -EPERM)
+			return 13 + 10 * k;
+		if (passthrough_mknod(cpt, bad[k], FUSE_ROOT_ID, "newnod", S_IFREG | 04755, 0, 0,
+				      &e) != -EPERM)
+			return 14 + 10 * k;
+		if (passthrough_symlink(cpt, bad[k], FUSE_ROOT_ID, "newlink", "x", &e) != -EPERM)
+			return 15 + 10 * k;
+		/* The thread's own ids are back. */
+		if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0)
+			return 16 + 10 * k;
+	}
+	if (passthrough_nr_handles(cpt) != 1)
+		return 17;
+	passthrough_free(cpt);
+	return 0;
+}
+
+Test(passthrough_ops, ids_that_cannot_be_taken_are_eperm)
+{
+	static const char *const never[] = {"new", "newdir", "newnod", "newlink"};
+	char p[160];
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to map id 0 in a user namespace");
+	host_path(p, sizeof(p), "mapped");
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		_exit(unmapped_ids_child());
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "child status %#x", status);
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("no user namespaces here");
+	cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_uid, 0);
+	cr_assert_eq(st.st_size, 0);
+	for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++) {
+		host_path(p, sizeof(p), never[k]);
+		cr_assert_eq(lstat(p, &st), -1, "%s was created", never[k]);
+	}
+}
+
 /* --- hostile requests ----------------------------------------------------------------- */
 
 TestSuite(passthrough_escape, .init = setup_rw, .fini = teardown);
@@ -1202,7 +1299,8 @@ static void setup_ro(void)
 	pt = passthrough_new(share, true, NULL, 0);
 	cr_assert_not_null(pt);
 	srv = fuse_server_new(pt);
-	req_uid = req_gid = 0;
+	req_uid = geteuid();
+	req_gid = getegid();
 	do_init();
 }
 

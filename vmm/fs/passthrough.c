@@ -547,14 +547,6 @@ struct saved_cred {
 	int uid, gid;
 };
 
-/* Per thread: setfsuid/setfsgid are plain system calls (glibc does not
- * broadcast them to the other threads as it does for setuid). */
-static void cred_enter(const struct pt_cred *c, struct saved_cred *s)
-{
-	s->gid = setfsgid(c->gid);
-	s->uid = setfsuid(c->uid);
-}
-
 static void cred_leave(const struct saved_cred *s)
 {
 	int saved = errno;
@@ -562,6 +554,28 @@ static void cred_leave(const struct saved_cred *s)
 	setfsuid((uid_t)s->uid);
 	setfsgid((gid_t)s->gid);
 	errno = saved;
+}
+
+/*
+ * Per thread: setfsuid/setfsgid are plain system calls (glibc does not
+ * broadcast them to the other threads as it does for setuid). They report
+ * no error: each returns the previous id and leaves it unchanged when the
+ * new one may not be taken (no CAP_SETUID/CAP_SETGID, or an id with no
+ * mapping in this user namespace). Asking again with -1, never a valid id,
+ * reads back the one in force. A request that cannot run as its caller
+ * fails with EPERM rather than run as this process (a guest's setuid file
+ * would belong to root); on failure the previous ids are back and the
+ * caller must do nothing.
+ */
+static int cred_enter(const struct pt_cred *c, struct saved_cred *s)
+{
+	s->gid = setfsgid(c->gid);
+	s->uid = setfsuid(c->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != c->uid || (gid_t)setfsgid((gid_t)-1) != c->gid) {
+		cred_leave(s);
+		return -EPERM;
+	}
+	return 0;
 }
 
 /* --- lifetime ------------------------------------------------------------------ */
@@ -961,11 +975,13 @@ int passthrough_mknod(struct passthrough *pt, const struct pt_cred *cred, uint64
 	if (!p)
 		return ret;
 	dev = decode_dev(rdev);
-	cred_enter(cred, &saved);
-	ret = mknodat(p->fd, name, (mode & S_IFMT) | (mode & 07777 & ~umask), dev);
-	if (ret < 0)
-		ret = -errno;
-	cred_leave(&saved);
+	ret = cred_enter(cred, &saved);
+	if (ret == 0) {
+		ret = mknodat(p->fd, name, (mode & S_IFMT) | (mode & 07777 & ~umask), dev);
+		if (ret < 0)
+			ret = -errno;
+		cred_leave(&saved);
+	}
 	if (ret == 0)
 		ret = lookup_new(pt, p, name, out);
 	inode_put(pt, p);
@@ -982,9 +998,11 @@ int passthrough_mkdir(struct passthrough *pt, const struct pt_cred *cred, uint64
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	cred_enter(cred, &saved);
-	ret = mkdirat(p->fd, name, mode & 07777 & ~umask) < 0 ? -errno : 0;
-	cred_leave(&saved);
+	ret = cred_enter(cred, &saved);
+	if (ret == 0) {
+		ret = mkdirat(p->fd, name, mode & 07777 & ~umask) < 0 ? -errno : 0;
+		cred_leave(&saved);
+	}
 	if (ret == 0)
 		ret = lookup_new(pt, p, name, out);
 	inode_put(pt, p);
@@ -1004,9 +1022,11 @@ int passthrough_symlink(struct passthrough *pt, const struct pt_cred *cred, uint
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	cred_enter(cred, &saved);
-	ret = symlinkat(target, p->fd, name) < 0 ? -errno : 0;
-	cred_leave(&saved);
+	ret = cred_enter(cred, &saved);
+	if (ret == 0) {
+		ret = symlinkat(target, p->fd, name) < 0 ? -errno : 0;
+		cred_leave(&saved);
+	}
 	if (ret == 0)
 		ret = lookup_new(pt, p, name, out);
 	inode_put(pt, p);
@@ -1111,7 +1131,11 @@ int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint6
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	cred_enter(cred, &saved);
+	ret = cred_enter(cred, &saved);
+	if (ret < 0) {
+		inode_put(pt, p);
+		return ret;
+	}
 	fd = create_or_open(pt, p, name, oflags, (mode & 07777) & ~umask, &pfd);
 	cred_leave(&saved);
 	inode_put(pt, p);
