@@ -468,7 +468,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&h, 0, sizeof(h));
 		h.opcode = (flags & 2) ? fuzz_u32(&in) : opcodes[op_sel % (sizeof(opcodes) / 4)];
 		h.nodeid = (flags & 4) ? fuzz_u64(&in) : pick(nodes, nr_nodes, node_sel, 1);
-		h.uid = h.gid = (flags & 8) ? 1000 : 0;
+		/* 1000, or ids this process can always take (others are EPERM). */
+		h.uid = (flags & 8) ? 1000 : (uint32_t)geteuid();
+		h.gid = (flags & 8) ? 1000 : (uint32_t)getegid();
 		h.pid = 42;
 		h.unique = ++unique;
 		if (flags & 0x40)

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -233,7 +236,9 @@ static void setup_tree(bool readonly)
 	cr_assert_not_null(pt);
 	srv = fuse_server_new(pt);
 	cr_assert_not_null(srv);
-	req_uid = req_gid = 0;
+	/* Ids any process may switch to (a failed switch is EPERM). */
+	req_uid = geteuid();
+	req_gid = getegid();
 	do_init();
 }
 
@@ -885,6 +890,149 @@ Test(passthrough_ops, creates_with_the_callers_ids)
 	cr_assert_eq(create(FUSE_ROOT_ID, "denied", 0644, O_WRONLY, 0, NULL, NULL), -EACCES);
 }
 
+Test(passthrough_ops, create_opens_an_existing_regular_file)
+{
+	struct fuse_entry_out l, e;
+	uint64_t fh = 0;
+	char p[160], buf[64];
+	struct stat st;
+
+	host_path(p, sizeof(p), "f");
+	write_host(p, "old content");
+	cr_assert_eq(chmod(p, 0640), 0);
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f", &l), 0);
+	/* Without O_EXCL: the file that is there, its mode and data kept. */
+	cr_assert_eq(create(FUSE_ROOT_ID, "f", 0600, O_RDWR | O_CREAT, 0, &e, &fh), 0);
+	cr_assert_eq(e.nodeid, l.nodeid);
+	cr_assert_eq(fread_fh(e.nodeid, fh, 0, 64, buf), 11);
+	cr_assert_str_eq(buf, "old content");
+	cr_assert_eq(fwrite_fh(e.nodeid, fh, 0, "new"), 0);
+	cr_assert_str_eq(read_host(p), "new content");
+	cr_assert_eq(release(e.nodeid, fh), 0);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640, "mode %o", st.st_mode & 07777);
+	/* O_TRUNC is honoured. */
+	cr_assert_eq(create(FUSE_ROOT_ID, "f", 0600, O_WRONLY | O_CREAT | O_TRUNC, 0, &e, &fh), 0);
+	cr_assert_eq(e.nodeid, l.nodeid);
+	cr_assert_eq(e.attr.size, 0);
+	cr_assert_str_eq(read_host(p), "");
+	cr_assert_eq(release(e.nodeid, fh), 0);
+	/* O_EXCL: the name exists. */
+	cr_assert_eq(create(FUSE_ROOT_ID, "f", 0600, O_RDWR | O_CREAT | O_EXCL, 0, NULL, NULL),
+		     -EEXIST);
+	/* A directory is not opened for I/O. */
+	cr_assert_eq(mkdir_node(FUSE_ROOT_ID, "d", 0755, 0, NULL), 0);
+	cr_assert_eq(create(FUSE_ROOT_ID, "d", 0644, O_RDONLY | O_CREAT, 0, NULL, NULL), -EISDIR);
+	cr_assert_eq(passthrough_nr_handles(pt), 0);
+	if (geteuid() == 0) {
+		/* The caller's permissions apply to the file that is there. */
+		cr_assert_eq(chmod(share, 0777), 0);
+		req_uid = req_gid = 1000;
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_WRONLY | O_CREAT, 0, NULL, NULL),
+			     -EACCES);
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_RDONLY | O_CREAT, 0, NULL, NULL),
+			     -EACCES);
+		cr_assert_eq(chmod(p, 0644), 0);
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_RDONLY | O_CREAT, 0, &e, &fh), 0);
+		cr_assert_eq(e.attr.uid, 0, "the owner is kept");
+		cr_assert_eq(release(e.nodeid, fh), 0);
+		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_WRONLY | O_TRUNC, 0, NULL, NULL),
+			     -EACCES);
+	}
+}
+
+static int write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * In a user namespace that maps only id 0, setfsuid(1000) and setfsgid(1000)
+ * silently keep the old ids. Runs in a forked child (unshare(CLONE_NEWUSER)
+ * wants a single thread) with a share of its own (the parent's keeps the
+ * parent's /proc/self/fd); returns an exit code, 0 for success.
+ */
+static int unmapped_ids_child(void)
+{
+	const struct pt_cred root = {0, 0}, user = {1000, 0}, group = {0, 1000};
+	const struct pt_cred *bad[] = {&user, &group};
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	struct passthrough *cpt;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return 77;
+	if (write_proc("/proc/self/setgroups", "deny") < 0 ||
+	    write_proc("/proc/self/uid_map", "0 0 1") < 0 ||
+	    write_proc("/proc/self/gid_map", "0 0 1") < 0)
+		return 78;
+	cpt = passthrough_new(share, false, NULL, 0);
+	if (!cpt)
+		return 79;
+	/* A mapped id still works. */
+	if (passthrough_create(cpt, &root, FUSE_ROOT_ID, "mapped", O_WRONLY, 0644, 0, &e, &o))
+		return 10;
+	for (int k = 0; k < 2; k++) {
+		if (passthrough_create(cpt, bad[k], FUSE_ROOT_ID, "new", O_WRONLY, 04755, 0, &e,
+				       &o) != -EPERM)
+			return 11 + 10 * k;
+		/* Not even an existing file is opened. */
+		if (passthrough_create(cpt, bad[k], FUSE_ROOT_ID, "mapped", O_WRONLY | O_TRUNC,
+				       0644, 0, &e, &o) != -EPERM)
+			return 12 + 10 * k;
+		if (passthrough_mkdir(cpt, bad[k], FUSE_ROOT_ID, "newdir", 0755, 0, &e) != -EPERM)
+			return 13 + 10 * k;
+		if (passthrough_mknod(cpt, bad[k], FUSE_ROOT_ID, "newnod", S_IFREG | 04755, 0, 0,
+				      &e) != -EPERM)
+			return 14 + 10 * k;
+		if (passthrough_symlink(cpt, bad[k], FUSE_ROOT_ID, "newlink", "x", &e) != -EPERM)
+			return 15 + 10 * k;
+		/* The thread's own ids are back. */
+		if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0)
+			return 16 + 10 * k;
+	}
+	if (passthrough_nr_handles(cpt) != 1)
+		return 17;
+	passthrough_free(cpt);
+	return 0;
+}
+
+Test(passthrough_ops, ids_that_cannot_be_taken_are_eperm)
+{
+	static const char *const never[] = {"new", "newdir", "newnod", "newlink"};
+	char p[160];
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to map id 0 in a user namespace");
+	host_path(p, sizeof(p), "mapped");
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0)
+		_exit(unmapped_ids_child());
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "child status %#x", status);
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("no user namespaces here");
+	cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_uid, 0);
+	cr_assert_eq(st.st_size, 0);
+	for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++) {
+		host_path(p, sizeof(p), never[k]);
+		cr_assert_eq(lstat(p, &st), -1, "%s was created", never[k]);
+	}
+}
+
 /* --- hostile requests ----------------------------------------------------------------- */
 
 TestSuite(passthrough_escape, .init = setup_rw, .fini = teardown);
@@ -1080,6 +1228,52 @@ Test(passthrough_escape, directory_swapped_for_symlink_after_lookup)
 	assert_sentinel_intact();
 }
 
+/* An existing FIFO: opening it would wait for a peer, forever. */
+Test(passthrough_escape, create_on_a_fifo_neither_opens_nor_waits)
+{
+	static const uint32_t modes[] = {O_WRONLY, O_RDONLY, O_RDWR, O_WRONLY | O_TRUNC};
+	char p[160];
+	struct stat st;
+
+	host_path(p, sizeof(p), "fifo");
+	cr_assert_eq(mkfifo(p, 0666), 0);
+	/* A worker stuck in open() kills the test instead of hanging it. */
+	alarm(10);
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++)
+		cr_assert_eq(create(FUSE_ROOT_ID, "fifo", 0644, modes[k] | O_CREAT, 0, NULL, NULL),
+			     -ENXIO, "flags %#x", modes[k]);
+	cr_assert_eq(create(FUSE_ROOT_ID, "fifo", 0644, O_WRONLY | O_CREAT | O_EXCL, 0, NULL, NULL),
+		     -EEXIST);
+	alarm(0);
+	cr_assert_eq(passthrough_nr_handles(pt), 0);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+}
+
+/* An existing device node (the host's /dev/zero) is never opened. */
+Test(passthrough_escape, create_on_a_device_node_is_refused)
+{
+	struct fuse_entry_out e;
+	uint64_t fh = 0;
+	char p[160], buf[16];
+	struct stat st;
+
+	host_path(p, sizeof(p), "zero");
+	if (mknod(p, S_IFCHR | 0666, makedev(1, 5)) < 0)
+		cr_skip_test("cannot make a device node: %s", strerror(errno));
+	cr_assert_eq(create(FUSE_ROOT_ID, "zero", 0644, O_RDWR | O_CREAT, 0, &e, &fh), -ENXIO);
+	cr_assert_eq(create(FUSE_ROOT_ID, "zero", 0644, O_RDONLY | O_CREAT, 0, &e, &fh), -ENXIO);
+	cr_assert_eq(passthrough_nr_handles(pt), 0);
+	/* No handle, so nothing to read from: the first one would be id 1. */
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "zero", &e), 0);
+	cr_assert(S_ISCHR(e.attr.mode));
+	cr_assert_eq(fread_fh(e.nodeid, 1, 0, 8, buf), -EBADF);
+	cr_assert_eq(fopen_node(e.nodeid, O_RDWR, &fh), -ENXIO);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode));
+	cr_assert_eq(st.st_rdev, makedev(1, 5));
+}
+
 /* --- read-only shares --------------------------------------------------------------------- */
 
 static void setup_ro(void)
@@ -1105,7 +1299,8 @@ static void setup_ro(void)
 	pt = passthrough_new(share, true, NULL, 0);
 	cr_assert_not_null(pt);
 	srv = fuse_server_new(pt);
-	req_uid = req_gid = 0;
+	req_uid = geteuid();
+	req_gid = getegid();
 	do_init();
 }
 

@@ -547,14 +547,6 @@ struct saved_cred {
 	int uid, gid;
 };
 
-/* Per thread: setfsuid/setfsgid are plain system calls (glibc does not
- * broadcast them to the other threads as it does for setuid). */
-static void cred_enter(const struct pt_cred *c, struct saved_cred *s)
-{
-	s->gid = setfsgid(c->gid);
-	s->uid = setfsuid(c->uid);
-}
-
 static void cred_leave(const struct saved_cred *s)
 {
 	int saved = errno;
@@ -562,6 +554,28 @@ static void cred_leave(const struct saved_cred *s)
 	setfsuid((uid_t)s->uid);
 	setfsgid((gid_t)s->gid);
 	errno = saved;
+}
+
+/*
+ * Per thread: setfsuid/setfsgid are plain system calls (glibc does not
+ * broadcast them to the other threads as it does for setuid). They report
+ * no error: each returns the previous id and leaves it unchanged when the
+ * new one may not be taken (no CAP_SETUID/CAP_SETGID, or an id with no
+ * mapping in this user namespace). Asking again with -1, never a valid id,
+ * reads back the one in force. A request that cannot run as its caller
+ * fails with EPERM rather than run as this process (a guest's setuid file
+ * would belong to root); on failure the previous ids are back and the
+ * caller must do nothing.
+ */
+static int cred_enter(const struct pt_cred *c, struct saved_cred *s)
+{
+	s->gid = setfsgid(c->gid);
+	s->uid = setfsuid(c->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != c->uid || (gid_t)setfsgid((gid_t)-1) != c->gid) {
+		cred_leave(s);
+		return -EPERM;
+	}
+	return 0;
 }
 
 /* --- lifetime ------------------------------------------------------------------ */
@@ -961,11 +975,13 @@ int passthrough_mknod(struct passthrough *pt, const struct pt_cred *cred, uint64
 	if (!p)
 		return ret;
 	dev = decode_dev(rdev);
-	cred_enter(cred, &saved);
-	ret = mknodat(p->fd, name, (mode & S_IFMT) | (mode & 07777 & ~umask), dev);
-	if (ret < 0)
-		ret = -errno;
-	cred_leave(&saved);
+	ret = cred_enter(cred, &saved);
+	if (ret == 0) {
+		ret = mknodat(p->fd, name, (mode & S_IFMT) | (mode & 07777 & ~umask), dev);
+		if (ret < 0)
+			ret = -errno;
+		cred_leave(&saved);
+	}
 	if (ret == 0)
 		ret = lookup_new(pt, p, name, out);
 	inode_put(pt, p);
@@ -982,9 +998,11 @@ int passthrough_mkdir(struct passthrough *pt, const struct pt_cred *cred, uint64
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	cred_enter(cred, &saved);
-	ret = mkdirat(p->fd, name, mode & 07777 & ~umask) < 0 ? -errno : 0;
-	cred_leave(&saved);
+	ret = cred_enter(cred, &saved);
+	if (ret == 0) {
+		ret = mkdirat(p->fd, name, mode & 07777 & ~umask) < 0 ? -errno : 0;
+		cred_leave(&saved);
+	}
 	if (ret == 0)
 		ret = lookup_new(pt, p, name, out);
 	inode_put(pt, p);
@@ -1004,9 +1022,11 @@ int passthrough_symlink(struct passthrough *pt, const struct pt_cred *cred, uint
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	cred_enter(cred, &saved);
-	ret = symlinkat(target, p->fd, name) < 0 ? -errno : 0;
-	cred_leave(&saved);
+	ret = cred_enter(cred, &saved);
+	if (ret == 0) {
+		ret = symlinkat(target, p->fd, name) < 0 ? -errno : 0;
+		cred_leave(&saved);
+	}
 	if (ret == 0)
 		ret = lookup_new(pt, p, name, out);
 	inode_put(pt, p);
@@ -1029,6 +1049,73 @@ static int open_flags(uint32_t flags, bool readonly, int *out)
 	return 0;
 }
 
+/*
+ * CREATE of a name that exists, without O_EXCL: open what is there, as
+ * open(O_CREAT) would, but only a regular file. The entry is pinned with an
+ * O_PATH handle, which opens nothing (no FIFO waits for a peer, no device
+ * driver's open() runs), checked, and reopened through its magic link as
+ * OPEN does, so what is opened is the inode that was checked. The errors
+ * are OPEN's. Returns the open file and its O_PATH handle in *path_fd.
+ */
+static int open_existing(struct passthrough *pt, struct pt_inode *p, const char *name, int oflags,
+			 int *path_fd)
+{
+	struct stat st, fst;
+	char pname[16];
+	int fd, pfd, ret;
+
+	pfd = open_child(pt, p->fd, name);
+	if (pfd < 0)
+		return pfd;
+	ret = stat_fd(pfd, &st);
+	if (ret == 0 && !S_ISREG(st.st_mode))
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : S_ISLNK(st.st_mode) ? -ELOOP : -ENXIO;
+	if (ret < 0)
+		goto fail;
+	proc_name(pfd, pname);
+	fd = openat(pt->proc_fd, pname, oflags & ~O_EXCL);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st.st_ino ||
+	    fst.st_dev != st.st_dev) {
+		close(fd);
+		ret = -EIO;
+		goto fail;
+	}
+	*path_fd = pfd;
+	return fd;
+fail:
+	close(pfd);
+	return ret;
+}
+
+/*
+ * The file CREATE opens: a new one (O_EXCL: never an existing device node
+ * or FIFO) or, unless the guest asked for O_EXCL, the regular file of that
+ * name. *path_fd: the existing file's O_PATH handle, -1 for a new file.
+ */
+static int create_or_open(struct passthrough *pt, struct pt_inode *p, const char *name, int oflags,
+			  mode_t mode, int *path_fd)
+{
+	int fd = -ENOENT;
+
+	*path_fd = -1;
+	/* A name removed between the two calls is created again, a few times. */
+	for (int tries = 0; tries < 8; tries++) {
+		fd = openat(p->fd, name, oflags | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST || (oflags & O_EXCL))
+			return -errno;
+		fd = open_existing(pt, p, name, oflags, path_fd);
+		if (fd != -ENOENT)
+			return fd;
+	}
+	return fd;
+}
+
 int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint64_t parent,
 		       const char *name, uint32_t flags, uint32_t mode, uint32_t umask,
 		       struct fuse_entry_out *entry, struct fuse_open_out *open)
@@ -1044,21 +1131,25 @@ int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint6
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	cred_enter(cred, &saved);
-	fd = openat(p->fd, name, oflags | O_CREAT | O_NOFOLLOW, (mode & 07777) & ~umask);
-	if (fd < 0)
-		fd = -errno;
+	ret = cred_enter(cred, &saved);
+	if (ret < 0) {
+		inode_put(pt, p);
+		return ret;
+	}
+	fd = create_or_open(pt, p, name, oflags, (mode & 07777) & ~umask, &pfd);
 	cred_leave(&saved);
 	inode_put(pt, p);
 	if (fd < 0)
 		return fd;
-	/* The node is the file just opened, whatever the name points to now. */
-	proc_name(fd, pname);
-	pfd = openat(pt->proc_fd, pname, O_PATH | O_CLOEXEC);
 	if (pfd < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
+		/* The node is the file just created, whatever the name points to now. */
+		proc_name(fd, pname);
+		pfd = openat(pt->proc_fd, pname, O_PATH | O_CLOEXEC);
+		if (pfd < 0) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
 	}
 	ret = entry_from_fd(pt, pfd, entry);
 	if (ret < 0) {

@@ -67,8 +67,11 @@ int passthrough_setattr(struct passthrough *pt, uint64_t nodeid, const struct fu
 /* Returns the target's length (not NUL-terminated), at most `size`. */
 ssize_t passthrough_readlink(struct passthrough *pt, uint64_t nodeid, char *buf, size_t size);
 
-/* Create-type calls run with the filesystem uid/gid of `cred`; the mode is
- * masked with `umask` (idempotent when the guest kernel masked it already). */
+/* Create-type calls run with the filesystem uid/gid of `cred` (EPERM, and
+ * nothing created, when this process cannot take them); the mode is masked
+ * with `umask` (idempotent when the guest kernel masked it already). CREATE
+ * without O_EXCL opens an existing name only if it is a regular file, with
+ * OPEN's errors otherwise (ENXIO for a device node, FIFO or socket). */
 int passthrough_mknod(struct passthrough *pt, const struct pt_cred *cred, uint64_t parent,
 		      const char *name, uint32_t mode, uint32_t rdev, uint32_t umask,
 		      struct fuse_entry_out *out);
