@@ -137,24 +137,44 @@ int network_unwire(struct rt_network *net, char *err, size_t errlen)
 	return r;
 }
 
-int network_unwire_saved(int dirfd, char *err, size_t errlen)
+/* HY_NETWORK_FILE into buf, NUL-terminated: 1, or 0 when there is none. */
+static int read_saved(int dirfd, char *buf, size_t len, char *err, size_t errlen)
 {
-	struct rt_network net;
-	char buf[8192], *line, *save = NULL, *path = NULL;
 	ssize_t n;
-	int fd;
+	int fd = openat(dirfd, HY_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	memset(&net, 0, sizeof(net));
-	fd = openat(dirfd, HY_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0
 				       : hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE,
 						strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0)
 		return hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE, strerror(errno));
 	buf[n] = '\0';
+	return 1;
+}
+
+/* The line "standby N" (after its first word): N, 1..NETNS_MAX_IFACES. */
+static int parse_standby(const char *line, size_t *nr, char *err, size_t errlen)
+{
+	char end;
+
+	if (sscanf(line + 8, "%zu%c", nr, &end) != 1 || !*nr || *nr > NETNS_MAX_IFACES)
+		return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'", HY_NETWORK_FILE, line);
+	return 0;
+}
+
+int network_unwire_saved(int dirfd, char *err, size_t errlen)
+{
+	struct rt_network net;
+	char buf[8192], *line, *save = NULL, *path = NULL;
+	size_t nr;
+	int r;
+
+	memset(&net, 0, sizeof(net));
+	if ((r = read_saved(dirfd, buf, sizeof(buf), err, errlen)) <= 0)
+		return r;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct netns_iface *f;
 		char name[IF_NAMESIZE], tap[IF_NAMESIZE];
@@ -164,16 +184,9 @@ int network_unwire_saved(int dirfd, char *err, size_t errlen)
 			path = line + 6;
 			continue;
 		}
-		if (strncmp(line, "standby ", 8) == 0) {
-			size_t nr;
-			char end;
-
-			if (sscanf(line + 8, "%zu%c", &nr, &end) != 1 || !nr ||
-			    nr > NETNS_MAX_IFACES)
-				return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'",
-					      HY_NETWORK_FILE, line);
-			return 0; /* gone with the VMM (network.h) */
-		}
+		if (strncmp(line, "standby ", 8) == 0)
+			/* Gone with the VMM (network.h). */
+			return parse_standby(line, &nr, err, errlen);
 		if (net.w.nr == NETNS_MAX_IFACES ||
 		    sscanf(line, "iface %15s %15s %d", name, tap, &added) != 3)
 			return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'", HY_NETWORK_FILE,
@@ -194,25 +207,15 @@ int network_unwire_saved(int dirfd, char *err, size_t errlen)
 static int saved_standby(int dirfd, size_t *nr, char *err, size_t errlen)
 {
 	char buf[64];
-	ssize_t n;
-	int fd;
+	int r;
 
 	*nr = 0;
-	fd = openat(dirfd, HY_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE,
-						strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE, strerror(errno));
-	buf[n] = '\0';
+	if ((r = read_saved(dirfd, buf, sizeof(buf), err, errlen)) <= 0)
+		return r;
 	if (strncmp(buf, "standby ", 8))
 		return 0;
-	if (sscanf(buf + 8, "%zu\n", nr) != 1 || *nr == 0 || *nr > NETNS_MAX_IFACES)
-		return hy_err(err, errlen, -EINVAL, "%s: bad line '%s'", HY_NETWORK_FILE, buf);
-	return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_standby(buf, nr, err, errlen);
 }
 
 int network_wire_start(int dirfd, pid_t vmm, struct rt_network *net, char **config, char *err,
