@@ -366,9 +366,10 @@ static int load_spec(struct creating *k)
 	if (self_dir(dir, sizeof(dir)) < 0)
 		return hy_err(k->err, sizeof(k->err), -errno,
 			      "cannot find hyrun's own directory: %s", strerror(errno));
-	if (vm_files_resolve(
-		&k->files, dir, getenv(HY_ENV_VMM), getenv(HY_ENV_KERNEL), getenv(HY_ENV_INITRD),
-		sizing_annotation(&k->spec, HY_ANNOTATION_KERNEL), k->err, sizeof(k->err)))
+	if (vm_files_resolve(&k->files, dir, getenv(HY_ENV_VMM), getenv(HY_ENV_KERNEL),
+			     getenv(HY_ENV_INITRD), getenv(HY_ENV_KERNEL_DIRS),
+			     sizing_annotation(&k->spec, HY_ANNOTATION_KERNEL), k->err,
+			     sizeof(k->err)))
 		return -1;
 	if (o->preserve_fds > 64)
 		return hy_err(k->err, sizeof(k->err), -EINVAL, "--preserve-fds %u: at most 64",

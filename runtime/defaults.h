@@ -44,6 +44,8 @@
 #define HY_ENV_VMM "HYRUN_VMM"
 #define HY_ENV_KERNEL "HYRUN_KERNEL"
 #define HY_ENV_INITRD "HYRUN_INITRD"
+/* The directories io.hyrun.kernel may name a kernel in (sizing.h). */
+#define HY_ENV_KERNEL_DIRS "HYRUN_KERNEL_DIRS"
 
 #define HY_VMM_NAME "hyrun-vmm"
 #define HY_KERNEL_NAMES                                                                            \

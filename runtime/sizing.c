@@ -151,9 +151,56 @@ static int pick(const char *self_dir, const char *env_value, const char *env_nam
 	return hy_err(err, errlen, -EINVAL, "no %s", what);
 }
 
+/* Whether the real path `real` lies below directory `dir` (resolved here). */
+static bool below(const char *real, const char *dir, size_t dir_len)
+{
+	char d[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (dir_len == 0 || dir_len >= sizeof(d) || dir[0] != '/')
+		return false;
+	memcpy(d, dir, dir_len);
+	d[dir_len] = '\0';
+	if (!realpath(d, rd))
+		return false;
+	n = strlen(rd);
+	if (n == 1)
+		return true; /* "/" */
+	return strncmp(real, rd, n) == 0 && real[n] == '/';
+}
+
+/* The annotation's kernel must lie in a kernel directory (sizing.h). */
+static int check_kernel_dir(const char *kernel, const char *self_dir, const char *env_kernel,
+			    const char *env_dirs, char *err, size_t errlen)
+{
+	char real[PATH_MAX], dirs[2 * PATH_MAX + 8];
+	const char *p, *end;
+
+	if (!realpath(kernel, real))
+		return hy_err(err, errlen, -errno, "kernel '%s' (annotation %s): %s", kernel,
+			      HY_ANNOTATION_KERNEL, strerror(errno));
+	if (env_dirs && env_dirs[0]) {
+		snprintf(dirs, sizeof(dirs), "%s", env_dirs);
+	} else {
+		const char *slash = env_kernel && env_kernel[0] ? strrchr(env_kernel, '/') : NULL;
+
+		snprintf(dirs, sizeof(dirs), "%s/guest%s%.*s", self_dir, slash ? ":" : "",
+			 slash ? (int)(slash - env_kernel) : 0, slash ? env_kernel : "");
+	}
+	for (p = dirs; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (below(real, p, (size_t)(end - p)))
+			return 0;
+	}
+	return hy_err(err, errlen, -EPERM,
+		      "kernel '%s' (annotation %s): not in a kernel directory this host allows "
+		      "(%s; the host's administrator sets them in $%s)",
+		      kernel, HY_ANNOTATION_KERNEL, dirs, HY_ENV_KERNEL_DIRS);
+}
+
 int vm_files_resolve(struct vm_files *f, const char *self_dir, const char *env_vmm,
-		     const char *env_kernel, const char *env_initrd, const char *kernel_annotation,
-		     char *err, size_t errlen)
+		     const char *env_kernel, const char *env_initrd, const char *env_kernel_dirs,
+		     const char *kernel_annotation, char *err, size_t errlen)
 {
 	static const char *const vmm_names[] = {HY_VMM_NAME};
 	static const char *const kernel_names[] = HY_KERNEL_NAMES;
@@ -163,10 +210,13 @@ int vm_files_resolve(struct vm_files *f, const char *self_dir, const char *env_v
 	memset(f, 0, sizeof(*f));
 	r = pick(self_dir, env_vmm, HY_ENV_VMM, vmm_names, 1, true, "hyrun-vmm", err, errlen,
 		 &f->vmm);
-	if (!r && kernel_annotation)
+	if (!r && kernel_annotation) {
 		r = check_file(kernel_annotation, false, "kernel",
 			       "annotation " HY_ANNOTATION_KERNEL, err, errlen, &f->kernel);
-	else if (!r)
+		if (!r)
+			r = check_kernel_dir(kernel_annotation, self_dir, env_kernel,
+					     env_kernel_dirs, err, errlen);
+	} else if (!r)
 		r = pick(self_dir, env_kernel, HY_ENV_KERNEL, kernel_names, 2, false, "kernel", err,
 			 errlen, &f->kernel);
 	if (!r)

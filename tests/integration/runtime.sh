@@ -479,7 +479,12 @@ test_runtime_missing_kernel() {
 	hr create --bundle "$B" n2
 	expect_status 1
 	expect_stderr_has "kernel '$SDIR/other-kernel' (annotation io.hyrun.kernel): No such file"
-	rt_expect_nothing_left n1 n2
+	# A file the host can read, outside the kernel directories: not a kernel to boot.
+	rt_config 'c["annotations"] = {"io.hyrun.kernel": "'"$B"'/config.json"}'
+	hr create --bundle "$B" n3
+	expect_status 1
+	expect_stderr_has "(annotation io.hyrun.kernel): not in a kernel directory this host allows"
+	rt_expect_nothing_left n1 n2 n3
 }
 
 test_runtime_executable_not_found() {

@@ -146,13 +146,13 @@ Test(runtime_sizing, files_next_to_hyrun, .init = make_dir, .fini = remove_dir)
 	struct vm_files f;
 	char want[256];
 
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, "", NULL, err, sizeof(err)), 0, "%s",
-		     err);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, "", NULL, NULL, err, sizeof(err)), 0,
+		     "%s", err);
 	snprintf(want, sizeof(want), "%s/guest/vmlinuz", dir);
 	cr_assert_str_eq(f.kernel, want, "vmlinuz when there is no vmlinux");
 	vm_files_free(&f);
 	touch("guest/vmlinux", 0644);
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, err, sizeof(err)), 0);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, NULL, err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%s/guest/vmlinux", dir);
 	cr_assert_str_eq(f.kernel, want, "the minimal vmlinux first");
 	snprintf(want, sizeof(want), "%s/hyrun-vmm", dir);
@@ -168,15 +168,58 @@ Test(runtime_sizing, files_overridden, .init = make_dir, .fini = remove_dir)
 	char env_kernel[256], ann[256];
 
 	snprintf(env_kernel, sizeof(env_kernel), "%s/guest/initramfs.cpio", dir);
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, env_kernel, NULL, NULL, err, sizeof(err)), 0);
+	cr_assert_eq(
+	    vm_files_resolve(&f, dir, NULL, env_kernel, NULL, NULL, NULL, err, sizeof(err)), 0);
 	cr_assert_str_eq(f.kernel, env_kernel);
 	vm_files_free(&f);
 
-	snprintf(ann, sizeof(ann), "%s/hyrun-vmm", dir);
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, "/nope", NULL, ann, err, sizeof(err)), 0,
+	snprintf(ann, sizeof(ann), "%s/guest/initramfs.cpio", dir);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, "/nope", NULL, NULL, ann, err, sizeof(err)), 0,
 		     "the annotation wins over the environment: %s", err);
 	cr_assert_str_eq(f.kernel, ann);
 	vm_files_free(&f);
+}
+
+/* The annotation picks a kernel only in the kernel directories the host allows. */
+Test(runtime_sizing, annotation_kernel_allowlist, .init = make_dir, .fini = remove_dir)
+{
+	struct vm_files f;
+	char ann[256], link[256], dirs[256], env_kernel[256];
+
+	/* hyrun's own directory (not its guest/) is not a kernel directory. */
+	snprintf(ann, sizeof(ann), "%s/hyrun-vmm", dir);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, ann, err, sizeof(err)),
+		     -EPERM);
+	cr_assert(strstr(err, "not in a kernel directory"), "%s", err);
+	cr_assert(strstr(err, "/guest"), "names the directories: %s", err);
+	cr_assert(strstr(err, "HYRUN_KERNEL_DIRS"), "%s", err);
+	cr_assert_null(f.vmm, "nothing left allocated");
+	/* A symlink in guest/ to a file outside is judged by where it leads. */
+	snprintf(link, sizeof(link), "%s/guest/escape", dir);
+	cr_assert_eq(symlink(ann, link), 0);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, link, err, sizeof(err)),
+		     -EPERM, "%s", err);
+	/* A prefix of a directory's name is not that directory. */
+	touch("guest2", 0644);
+	snprintf(ann, sizeof(ann), "%s/guest2", dir);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, ann, err, sizeof(err)),
+		     -EPERM);
+	/* $HYRUN_KERNEL's directory is one too... */
+	snprintf(env_kernel, sizeof(env_kernel), "%s/guest2", dir);
+	snprintf(ann, sizeof(ann), "%s/hyrun-vmm", dir);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, env_kernel, NULL, NULL, ann, err, sizeof(err)),
+		     0, "%s", err);
+	vm_files_free(&f);
+	/* ... and $HYRUN_KERNEL_DIRS replaces them all. */
+	snprintf(dirs, sizeof(dirs), "/nonexistent:%s", dir);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, dirs, ann, err, sizeof(err)), 0,
+		     "%s", err);
+	vm_files_free(&f);
+	snprintf(ann, sizeof(ann), "%s/guest/vmlinuz", dir);
+	cr_assert_eq(
+	    vm_files_resolve(&f, dir, NULL, NULL, NULL, "/nonexistent", ann, err, sizeof(err)),
+	    -EPERM);
+	cr_assert(strstr(err, "(/nonexistent;"), "%s", err);
 }
 
 Test(runtime_sizing, files_missing, .init = make_dir, .fini = remove_dir)
@@ -185,29 +228,32 @@ Test(runtime_sizing, files_missing, .init = make_dir, .fini = remove_dir)
 	char path[256];
 
 	cr_assert_eq(
-	    vm_files_resolve(&f, dir, NULL, "/no/such/kernel", NULL, NULL, err, sizeof(err)),
+	    vm_files_resolve(&f, dir, NULL, "/no/such/kernel", NULL, NULL, NULL, err, sizeof(err)),
 	    -ENOENT);
 	cr_assert_str_eq(err, "kernel '/no/such/kernel' (from $HYRUN_KERNEL): No such file or "
 			      "directory");
 	cr_assert_null(f.vmm, "nothing left allocated");
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, "/no/k", err, sizeof(err)),
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, "/no/k", err, sizeof(err)),
 		     -ENOENT);
 	cr_assert_str_eq(err, "kernel '/no/k' (annotation io.hyrun.kernel): No such file or "
 			      "directory");
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, "rel/k", err, sizeof(err)),
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, "rel/k", err, sizeof(err)),
 		     -EINVAL);
 	cr_assert(strstr(err, "must be an absolute path"), "%s", err);
-	cr_assert_eq(vm_files_resolve(&f, dir, dir, NULL, NULL, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(vm_files_resolve(&f, dir, dir, NULL, NULL, NULL, NULL, err, sizeof(err)),
+		     -EINVAL);
 	cr_assert(strstr(err, "not a regular file"), "%s", err);
 	snprintf(path, sizeof(path), "%s/hyrun-vmm", dir);
 	cr_assert_eq(chmod(path, 0644), 0);
 	if (geteuid() != 0) {
-		cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, err, sizeof(err)),
-			     -EACCES);
+		cr_assert_eq(
+		    vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, NULL, err, sizeof(err)),
+		    -EACCES);
 		cr_assert(strstr(err, "Permission denied"), "%s", err);
 	}
 	cr_assert_eq(unlink(path), 0);
-	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(vm_files_resolve(&f, dir, NULL, NULL, NULL, NULL, NULL, err, sizeof(err)),
+		     -ENOENT);
 	cr_assert(strstr(err, "hyrun-vmm '") && strstr(err, "next to hyrun; $HYRUN_VMM overrides"),
 		  "%s", err);
 }
