@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "common/agent_proto.h"
@@ -606,6 +607,15 @@ int main(int argc, char **argv)
 	int status;
 
 	log_init("hyrun-vmm", LOG_WARN);
+	/* Not dumpable: a process without CAP_SYS_PTRACE (another container's
+	 * VMM, which runs as the same uid) can then neither read this one's guest
+	 * RAM through /proc/PID/mem nor enter its files through /proc/PID/root or
+	 * /proc/PID/fd; no core dump holds guest memory either. The VMM's own
+	 * /proc/self stays usable to it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		log_error("cannot make hyrun-vmm non-dumpable: %s", strerror(errno));
+		return HY_STATUS_VMM_ERROR;
+	}
 	/* The workload's stdout may be a pipe that closes early: that must be a
 	 * write error to handle, not the death of the VM. */
 	signal(SIGPIPE, SIG_IGN);

@@ -155,6 +155,17 @@ test_runtime_create_start_kill_delete() {
 	pid=$(rt_pid c1)
 	expect_eq "ctl.sock's mode" "$(stat -c %a "$RT_ROOT/c1/ctl.sock")" 600
 	expect_eq "vsock.sock's mode" "$(stat -c %a "$RT_ROOT/c1/vsock.sock")" 600
+	# hyrun-vmm is not dumpable: a process without CAP_SYS_PTRACE (such as another
+	# container's VMM, of the same uid) opens neither its memory nor its root.
+	OUT=$(setpriv --bounding-set -sys_ptrace -- "$PY" -c 'import os, sys
+for p in sys.argv[1:]:
+    try:
+        os.close(os.open(p, os.O_RDONLY))
+        print(p, "opened")
+    except OSError as e:
+        print(p, e.strerror)' "/proc/$pid/mem" "/proc/$pid/root/" 2>&1)
+	grep -qx "/proc/$pid/mem Permission denied" <<<"$OUT" || fail "the VMM's memory: $OUT"
+	grep -qx "/proc/$pid/root/ Permission denied" <<<"$OUT" || fail "the VMM's root: $OUT"
 	expect_eq "pid file" "$(cat "$SDIR/pid")" "$pid"
 	grep -q hyrun-vmm "/proc/$pid/cmdline" || fail "pid $pid is not hyrun-vmm"
 	grep -q started "$SDIR/c1.out" && fail "the workload ran before start"
