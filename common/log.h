@@ -2,6 +2,9 @@
 #ifndef HYRUN_COMMON_LOG_H
 #define HYRUN_COMMON_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* Program name printed before each message ("hyrun-vmm"). */
@@ -14,5 +17,35 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * At most one message a second per limiter, for failures a guest or a peer
+ * can repeat at will; the next message that passes says how many were
+ * suppressed since. Thread-safe; a static zero-initialised limiter works.
+ */
+struct log_ratelimit {
+	int64_t next_ns;     /* CLOCK_MONOTONIC; atomic */
+	unsigned suppressed; /* atomic */
+};
+#define LOG_RATELIMIT_INIT                                                                         \
+	{                                                                                          \
+		0, 0                                                                               \
+	}
+
+/* Whether a message may go out now; *suppressed: how many were dropped since
+ * the last one that did. */
+bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned *suppressed);
+
+#define log_ratelimited(rl, level, fmt, ...)                                                       \
+	do {                                                                                       \
+		unsigned log_rl_n_;                                                                \
+		if (log_ratelimit_ok((rl), &log_rl_n_)) {                                          \
+			if (log_rl_n_)                                                             \
+				log_msg((level), fmt " (%u similar messages suppressed)",          \
+					##__VA_ARGS__, log_rl_n_);                                 \
+			else                                                                       \
+				log_msg((level), fmt, ##__VA_ARGS__);                              \
+		}                                                                                  \
+	} while (0)
 
 #endif

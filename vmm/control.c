@@ -36,7 +36,37 @@ struct control_server {
 	void *opaque;
 	uint64_t seq;
 	struct conn *conns[MAX_CONNS];
+	/*
+	 * The reserve: /dev/null, opened while descriptors are plenty. When
+	 * accept() fails for lack of descriptors (a guest made virtio-fs hold
+	 * them all), it is closed to take one client in its place, and the
+	 * listener is left unwatched (level-triggered, it would spin) until a
+	 * connection closes and the reserve is opened again.
+	 */
+	int reserve_fd;
+	bool paused;
 };
+
+static struct log_ratelimit accept_log = LOG_RATELIMIT_INIT;
+
+static int open_reserve(void)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void set_paused(struct control_server *s, bool paused)
+{
+	int r;
+
+	if (s->paused == paused)
+		return;
+	r = event_mod(s->loop, s->listen_fd, paused ? 0 : EPOLLIN);
+	if (r < 0)
+		log_ratelimited(&accept_log, LOG_WARN, "control: cannot %s the listener: %s",
+				paused ? "pause" : "resume", strerror(-r));
+	else
+		s->paused = paused;
+}
 
 /* --- the listening socket ------------------------------------------------------ */
 
@@ -89,6 +119,9 @@ static void conn_close(struct conn *c)
 	event_del(s->loop, c->fd);
 	close(c->fd);
 	free(c);
+	if (s->reserve_fd < 0)
+		s->reserve_fd = open_reserve();
+	set_paused(s, false);
 }
 
 /* reason NULL: "ok". A fresh socket's buffer takes a short line at once; a
@@ -160,7 +193,7 @@ static void conn_ready(void *opaque, uint32_t events)
 	conn_close(c);
 }
 
-static void add_conn(struct control_server *s, int fd)
+static struct conn *add_conn(struct control_server *s, int fd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	unsigned slot = 0;
@@ -169,7 +202,7 @@ static void add_conn(struct control_server *s, int fd)
 	if (!c) {
 		log_warn("control: out of memory, connection dropped");
 		close(fd);
-		return;
+		return NULL;
 	}
 	*c = (struct conn){.srv = s, .fd = fd, .seq = s->seq++};
 	for (unsigned i = 0; i < MAX_CONNS; i++) {
@@ -189,9 +222,43 @@ static void add_conn(struct control_server *s, int fd)
 		log_warn("control: cannot watch a connection: %s", strerror(-r));
 		close(fd);
 		free(c);
-		return;
+		return NULL;
 	}
 	s->conns[slot] = c;
+	return c;
+}
+
+static bool conns_open(const struct control_server *s)
+{
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (s->conns[i])
+			return true;
+	return false;
+}
+
+/* accept() failed with EMFILE or ENFILE: serve one client on the reserve. */
+static void accept_on_reserve(struct control_server *s, int err)
+{
+	struct conn *c = NULL;
+	int fd;
+
+	if (s->reserve_fd < 0)
+		s->reserve_fd = open_reserve(); /* a descriptor may have come free */
+	if (s->reserve_fd >= 0) {
+		close(s->reserve_fd);
+		s->reserve_fd = -1;
+		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			c = add_conn(s, fd);
+		if (!c)
+			s->reserve_fd = open_reserve();
+	}
+	log_ratelimited(&accept_log, LOG_WARN, "control: accept: %s%s", strerror(err),
+			c ? "; a client served on the reserve descriptor" : "");
+	/* Until a connection closes, accepting would fail again. Without one
+	 * open, nothing would resume the listener: keep it watched. */
+	if (conns_open(s))
+		set_paused(s, true);
 }
 
 static void accept_ready(void *opaque, uint32_t events)
@@ -207,6 +274,10 @@ static void accept_ready(void *opaque, uint32_t events)
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
+		if (errno == EMFILE || errno == ENFILE) {
+			accept_on_reserve(s, errno);
+			return;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			log_warn("control: accept: %m");
 		return;
@@ -226,9 +297,16 @@ struct control_server *control_server_new(struct event_loop *loop, int listen_fd
 	}
 	*s = (struct control_server){
 	    .loop = loop, .listen_fd = listen_fd, .ops = ops, .opaque = opaque};
+	s->reserve_fd = open_reserve();
+	if (s->reserve_fd < 0) {
+		hy_err(err, errlen, -errno, "control socket: cannot open /dev/null: %m");
+		free(s);
+		return NULL;
+	}
 	r = event_add(loop, listen_fd, EPOLLIN, accept_ready, s);
 	if (r < 0) {
 		hy_err(err, errlen, r, "cannot watch the control socket: %s", strerror(-r));
+		close(s->reserve_fd);
 		free(s);
 		return NULL;
 	}
@@ -243,5 +321,7 @@ void control_server_free(struct control_server *s)
 		if (s->conns[i])
 			conn_close(s->conns[i]);
 	event_del(s->loop, s->listen_fd);
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
 	free(s);
 }

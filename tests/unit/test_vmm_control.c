@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -219,6 +220,46 @@ Test(control_server, requests_reach_the_ops)
 	cr_assert_eq(kills, 2);
 	cr_assert_eq(last_sig, 10);
 	cr_assert(last_all);
+}
+
+Test(control_server, replies_with_every_descriptor_taken)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct rlimit rl;
+	int fds[256], n = 0, c[2];
+	char buf[256];
+
+	/* The clients' sockets come first: connect() itself needs none. */
+	c[0] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(c[0] >= 0 && c[1] >= 0);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)c[1] + 64;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (;;) {
+		int fd = dup(0);
+
+		if (fd < 0) {
+			cr_assert_eq(errno, EMFILE);
+			break;
+		}
+		cr_assert_lt(n, 256);
+		fds[n++] = fd;
+	}
+	strcpy(sa.sun_path, sock_path);
+	/* Twice: the reserve is taken again after the first client. */
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(connect(c[k], (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %m");
+		cr_assert_eq(write(c[k], "start\n", 6), 6);
+		read_reply(c[k], buf, sizeof(buf));
+		cr_assert_str_eq(buf, "ok\n");
+		/* read_reply() closed the client: take its descriptor too. */
+		fds[n++] = dup(0);
+		cr_assert_geq(fds[n - 1], 0);
+	}
+	cr_assert_eq(starts, 2);
+	while (n > 0)
+		close(fds[--n]);
 }
 
 Test(control_server, errors_are_replies)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -939,6 +940,76 @@ Test(passthrough_ops, create_opens_an_existing_regular_file)
 		cr_assert_eq(create(FUSE_ROOT_ID, "f", 0666, O_WRONLY | O_TRUNC, 0, NULL, NULL),
 			     -EACCES);
 	}
+}
+
+/* Descriptors this process has open. */
+static unsigned count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	cr_assert_not_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+Test(passthrough_ops, descriptor_cap_is_enfile_and_opens_nothing)
+{
+	struct fuse_entry_out e[4], ex;
+	struct fuse_forget_in fi = {.nlookup = 1};
+	struct fuse_open_in oi = {0};
+	char p[160], name[8];
+	uint64_t fh, fh2 = 0;
+	unsigned fds;
+	void *b;
+
+	for (int k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "f%d", k);
+		host_path(p, sizeof(p), name);
+		write_host(p, "x");
+	}
+	/* Three held descriptors: two nodes and a handle. */
+	passthrough_set_fd_limit(pt, 3);
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f0", &e[0]), 0);
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f1", &e[1]), 0);
+	cr_assert_eq(fopen_node(e[0].nodeid, O_RDONLY, &fh), 0);
+	cr_assert_eq(passthrough_nr_fds(pt), 3);
+	fds = count_fds();
+	/* At the cap: a new node, a handle, a directory handle, a create. */
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f2", NULL), -ENFILE);
+	cr_assert_eq(fopen_node(e[1].nodeid, O_RDONLY, &fh2), -ENFILE);
+	cr_assert_eq(
+	    call(FUSE_OPENDIR, FUSE_ROOT_ID, &oi, sizeof(oi), NULL, NULL, NULL, 0, &b, NULL),
+	    -ENFILE);
+	cr_assert_eq(create(FUSE_ROOT_ID, "new", 0644, O_RDWR, 0, NULL, NULL), -ENFILE);
+	cr_assert_eq(mkdir_node(FUSE_ROOT_ID, "d", 0755, 0, NULL), -ENFILE);
+	/* Nothing was opened or kept for them. */
+	cr_assert_eq(count_fds(), fds);
+	cr_assert_eq(passthrough_nr_fds(pt), 3);
+	cr_assert_eq(passthrough_nr_nodes(pt), 3);
+	cr_assert_eq(passthrough_nr_handles(pt), 1);
+	/* Even a name of a node already held: its lookup opens a handle. */
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f0", &ex), -ENFILE);
+	/* RELEASE frees a handle's place, FORGET a node's. */
+	cr_assert_eq(release(e[0].nodeid, fh), 0);
+	cr_assert_eq(passthrough_nr_fds(pt), 2);
+	cr_assert_eq(fopen_node(e[1].nodeid, O_RDONLY, &fh2), 0);
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f2", NULL), -ENFILE);
+	cr_assert_eq(release(e[1].nodeid, fh2), 0);
+	cr_assert_eq(
+	    call(FUSE_FORGET, e[1].nodeid, &fi, sizeof(fi), NULL, NULL, NULL, 0, NULL, NULL), 0);
+	cr_assert_eq(passthrough_nr_fds(pt), 1);
+	cr_assert_eq(create(FUSE_ROOT_ID, "new", 0644, O_RDWR, 0, &e[2], &fh), 0);
+	cr_assert_eq(passthrough_nr_fds(pt), 3);
+	cr_assert_eq(release(e[2].nodeid, fh), 0);
+	cr_assert_eq(lookup(FUSE_ROOT_ID, "f2", &e[3]), 0);
+	cr_assert_eq(passthrough_nr_fds(pt), 3);
+	/* DESTROY gives every place back. */
+	cr_assert_eq(call(FUSE_DESTROY, 0, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL), 0);
+	cr_assert_eq(passthrough_nr_fds(pt), 0);
+	cr_assert_lt(count_fds(), fds);
 }
 
 static int write_proc(const char *path, const char *text)

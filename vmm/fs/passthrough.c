@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -82,7 +83,14 @@ struct passthrough {
 	bool readonly;
 	int stopping;	/* atomic */
 	int no_openat2; /* atomic: the kernel lacks openat2 */
+	/* Descriptors held for the guest (an O_PATH handle per node but the
+	 * root, one per file handle) or being opened to become one: atomic,
+	 * never above fd_max (passthrough_set_fd_limit()). */
+	unsigned nfds, fd_max;
 };
+
+static struct log_ratelimit enfile_log = LOG_RATELIMIT_INIT;
+static struct log_ratelimit emfile_log = LOG_RATELIMIT_INIT;
 
 /* Set once passthrough_thread_init() gave this thread its own cwd. */
 static __thread bool thread_has_own_fs;
@@ -149,6 +157,53 @@ static void table_release(struct slot_table *t)
 	free(t->gen);
 	free(t->free);
 	memset(t, 0, sizeof(*t));
+}
+
+/* --- the descriptor cap -------------------------------------------------------- */
+
+/* Count one more descriptor the guest will hold, or -ENFILE at the cap. */
+static int fd_take(struct passthrough *pt)
+{
+	unsigned n = __atomic_add_fetch(&pt->nfds, 1, __ATOMIC_RELAXED);
+
+	if (n > __atomic_load_n(&pt->fd_max, __ATOMIC_RELAXED)) {
+		__atomic_sub_fetch(&pt->nfds, 1, __ATOMIC_RELAXED);
+		log_ratelimited(&enfile_log, LOG_WARN,
+				"virtio-fs: the guest holds %u descriptors of a share, its cap; "
+				"request refused with ENFILE",
+				pt->fd_max);
+		return -ENFILE;
+	}
+	return 0;
+}
+
+static void fd_give(struct passthrough *pt)
+{
+	__atomic_sub_fetch(&pt->nfds, 1, __ATOMIC_RELAXED);
+}
+
+/* An open() for the guest failed for lack of descriptors in the process. */
+static int note_open_error(int err)
+{
+	if (err == -EMFILE || err == -ENFILE)
+		log_ratelimited(&emfile_log, LOG_WARN, "virtio-fs: out of descriptors: %s",
+				strerror(-err));
+	return err;
+}
+
+static unsigned default_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t n = PT_FDS_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		n = rl.rlim_cur > PT_FDS_KEEP ? (rl.rlim_cur - PT_FDS_KEEP) / 2 : 0;
+		if (n < PT_FDS_MIN)
+			n = PT_FDS_MIN;
+		if (n > PT_FDS_MAX)
+			n = PT_FDS_MAX;
+	}
+	return (unsigned)n;
 }
 
 /* --- (dev, ino) hash ---------------------------------------------------------- */
@@ -223,6 +278,7 @@ static void inode_maybe_free(struct passthrough *pt, struct pt_inode *i)
 	hash_remove(pt, i);
 	table_del(&pt->inodes, i->id);
 	close(i->fd);
+	fd_give(pt);
 	free(i);
 }
 
@@ -272,6 +328,7 @@ static bool handle_unref_locked(struct pt_handle *h)
 static void handle_free(struct passthrough *pt, struct pt_handle *h)
 {
 	close(h->fd);
+	fd_give(pt);
 	if (h->dir)
 		pthread_mutex_destroy(&h->lock);
 	free(h->buf);
@@ -290,7 +347,8 @@ static void handle_put(struct passthrough *pt, struct pt_handle *h)
 		handle_free(pt, h);
 }
 
-/* Takes ownership of fd (closed on failure) and of a `users` reference on inode. */
+/* Takes ownership of fd (closed on failure) with its fd_take() count, and of a
+ * `users` reference on inode. */
 static int handle_new(struct passthrough *pt, int fd, bool dir, struct pt_inode *inode,
 		      uint64_t *fh)
 {
@@ -306,6 +364,7 @@ static int handle_new(struct passthrough *pt, int fd, bool dir, struct pt_inode 
 	}
 	if (!h) {
 		close(fd);
+		fd_give(pt);
 		inode_put(pt, inode);
 		return -ENOMEM;
 	}
@@ -388,6 +447,19 @@ static int open_child(struct passthrough *pt, int dirfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+/* open_child() of a handle the guest will hold: counted against the cap. */
+static int open_child_held(struct passthrough *pt, int dirfd, const char *name)
+{
+	int fd = fd_take(pt);
+
+	if (fd < 0)
+		return fd;
+	fd = open_child(pt, dirfd, name);
+	if (fd < 0)
+		fd_give(pt);
+	return note_open_error(fd);
+}
+
 static int stat_fd(int fd, struct stat *st)
 {
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
@@ -436,7 +508,7 @@ static void fill_entry(const struct pt_inode *i, const struct stat *st, struct f
 }
 
 /*
- * Turn an O_PATH handle (consumed) into a node the guest holds one more
+ * Turn an O_PATH handle (consumed, with its fd_take() count) into a node the guest holds one more
  * lookup reference on: the existing node of the same (dev, ino), or a new one.
  */
 static int entry_from_fd(struct passthrough *pt, int fd, struct fuse_entry_out *out)
@@ -447,6 +519,7 @@ static int entry_from_fd(struct passthrough *pt, int fd, struct fuse_entry_out *
 
 	if (ret < 0) {
 		close(fd);
+		fd_give(pt);
 		return ret;
 	}
 	pthread_mutex_lock(&pt->lock);
@@ -454,6 +527,7 @@ static int entry_from_fd(struct passthrough *pt, int fd, struct fuse_entry_out *
 	if (i) {
 		i->nlookup++;
 		close(fd);
+		fd_give(pt);
 	} else {
 		i = calloc(1, sizeof(*i));
 		if (!i) {
@@ -473,6 +547,7 @@ static int entry_from_fd(struct passthrough *pt, int fd, struct fuse_entry_out *
 		if (ret < 0) {
 			pthread_mutex_unlock(&pt->lock);
 			close(fd);
+			fd_give(pt);
 			return ret;
 		}
 	}
@@ -593,6 +668,7 @@ struct passthrough *passthrough_new(const char *root, bool readonly, char *err, 
 	ri->fd = -1;
 	pthread_mutex_init(&pt->lock, NULL);
 	pt->readonly = readonly;
+	pt->fd_max = default_fd_limit();
 	pt->nbuckets = 256;
 	pt->buckets = calloc(pt->nbuckets, sizeof(*pt->buckets));
 	if (!pt->buckets)
@@ -708,6 +784,16 @@ int passthrough_thread_init(void)
 	return 0;
 }
 
+void passthrough_set_fd_limit(struct passthrough *pt, unsigned max)
+{
+	__atomic_store_n(&pt->fd_max, max ? max : default_fd_limit(), __ATOMIC_RELAXED);
+}
+
+unsigned passthrough_nr_fds(struct passthrough *pt)
+{
+	return __atomic_load_n(&pt->nfds, __ATOMIC_RELAXED);
+}
+
 unsigned passthrough_nr_nodes(struct passthrough *pt)
 {
 	unsigned n;
@@ -744,12 +830,17 @@ int passthrough_lookup(struct passthrough *pt, uint64_t parent, const char *name
 		/* ".." of the root is the root, as in a chroot. */
 		ret = entry_of_inode(pt, p, out);
 	} else if (!strcmp(name, "..")) {
-		fd = open_parent_within(pt, p);
+		fd = fd_take(pt);
+		if (fd == 0) {
+			fd = open_parent_within(pt, p);
+			if (fd < 0)
+				fd_give(pt);
+		}
 		ret = fd < 0 ? fd : entry_from_fd(pt, fd, out);
 	} else {
 		ret = check_name(name);
 		if (ret == 0) {
-			fd = open_child(pt, p->fd, name);
+			fd = open_child_held(pt, p->fd, name);
 			ret = fd < 0 ? fd : entry_from_fd(pt, fd, out);
 		}
 	}
@@ -943,7 +1034,7 @@ static struct pt_inode *parent_for_change(struct passthrough *pt, uint64_t paren
 static int lookup_new(struct passthrough *pt, struct pt_inode *p, const char *name,
 		      struct fuse_entry_out *out)
 {
-	int fd = open_child(pt, p->fd, name);
+	int fd = open_child_held(pt, p->fd, name);
 
 	return fd < 0 ? fd : entry_from_fd(pt, fd, out);
 }
@@ -1131,7 +1222,20 @@ int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint6
 	p = parent_for_change(pt, parent, name, &ret);
 	if (!p)
 		return ret;
-	ret = cred_enter(cred, &saved);
+	/* Two descriptors held: the open file and the node's O_PATH handle. */
+	ret = fd_take(pt);
+	if (ret == 0) {
+		ret = fd_take(pt);
+		if (ret < 0)
+			fd_give(pt);
+	}
+	if (ret == 0) {
+		ret = cred_enter(cred, &saved);
+		if (ret < 0) {
+			fd_give(pt);
+			fd_give(pt);
+		}
+	}
 	if (ret < 0) {
 		inode_put(pt, p);
 		return ret;
@@ -1139,8 +1243,11 @@ int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint6
 	fd = create_or_open(pt, p, name, oflags, (mode & 07777) & ~umask, &pfd);
 	cred_leave(&saved);
 	inode_put(pt, p);
-	if (fd < 0)
-		return fd;
+	if (fd < 0) {
+		fd_give(pt);
+		fd_give(pt);
+		return note_open_error(fd);
+	}
 	if (pfd < 0) {
 		/* The node is the file just created, whatever the name points to now. */
 		proc_name(fd, pname);
@@ -1148,12 +1255,15 @@ int passthrough_create(struct passthrough *pt, const struct pt_cred *cred, uint6
 		if (pfd < 0) {
 			ret = -errno;
 			close(fd);
-			return ret;
+			fd_give(pt);
+			fd_give(pt);
+			return note_open_error(ret);
 		}
 	}
 	ret = entry_from_fd(pt, pfd, entry);
 	if (ret < 0) {
 		close(fd);
+		fd_give(pt);
 		return ret;
 	}
 	i = inode_get(pt, entry->nodeid);
@@ -1279,15 +1389,20 @@ int passthrough_open(struct passthrough *pt, uint64_t nodeid, uint32_t flags,
 		ret = -ENXIO;
 		goto fail;
 	}
+	ret = fd_take(pt);
+	if (ret < 0)
+		goto fail;
 	proc_name(i->fd, name);
 	fd = openat(pt->proc_fd, name, oflags);
 	if (fd < 0) {
-		ret = -errno;
+		ret = note_open_error(-errno);
+		fd_give(pt);
 		goto fail;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != i->ino ||
 	    st.st_dev != i->dev) {
 		close(fd);
+		fd_give(pt);
 		ret = -EIO;
 		goto fail;
 	}
@@ -1452,11 +1567,17 @@ int passthrough_opendir(struct passthrough *pt, uint64_t nodeid, struct fuse_ope
 		inode_put(pt, i);
 		return -ENOTDIR;
 	}
+	fd = fd_take(pt);
+	if (fd < 0) {
+		inode_put(pt, i);
+		return fd;
+	}
 	/* "." of the pinned directory: no path, no /proc needed. */
 	fd = openat(i->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		int ret = -errno;
+		int ret = note_open_error(-errno);
 
+		fd_give(pt);
 		inode_put(pt, i);
 		return ret;
 	}
@@ -1518,7 +1639,7 @@ ssize_t passthrough_readdir(struct passthrough *pt, uint64_t fh, uint64_t off, v
 				e->entry_out.attr.ino = d->d_ino;
 				e->entry_out.attr.mode = (uint32_t)d->d_type << 12;
 			} else {
-				int fd = open_child(pt, h->inode->fd, d->d_name);
+				int fd = open_child_held(pt, h->inode->fd, d->d_name);
 				int r = fd < 0 ? fd : entry_from_fd(pt, fd, &e->entry_out);
 
 				if (r == -ENOENT) {

@@ -32,6 +32,25 @@ struct pt_cred {
 	uint32_t uid, gid;
 };
 
+/*
+ * The cap on descriptors a guest makes one share hold: an O_PATH handle per
+ * node it looked up (until FORGET; the root is not counted) and one per file
+ * or directory handle (until RELEASE). A LOOKUP, READDIRPLUS entry, create-type
+ * call, OPEN or OPENDIR that would go beyond it fails with ENFILE and opens
+ * nothing, so a guest cannot starve the VMM of descriptors (the control
+ * socket, the event loop, other shares).
+ *
+ * Default: half of what RLIMIT_NOFILE's soft limit leaves after PT_FDS_KEEP
+ * descriptors for the VMM itself, within [PT_FDS_MIN, PT_FDS_MAX]: one share
+ * alone never exhausts the process, and a guest that needs more than 65536
+ * files open at once is not one this runtime serves. Several busy shares
+ * together can still reach the process limit; the control socket keeps a
+ * reserve descriptor for that case (vmm/control.c).
+ */
+#define PT_FDS_MAX 65536u
+#define PT_FDS_MIN 16u
+#define PT_FDS_KEEP 64u
+
 /* How long the guest may cache entries and attributes. */
 #define PT_ENTRY_TIMEOUT_S 1
 #define PT_ATTR_TIMEOUT_S 1
@@ -129,6 +148,12 @@ int passthrough_getlk(struct passthrough *pt, uint64_t fh, const struct fuse_fil
 		      struct fuse_file_lock *out);
 int passthrough_setlk(struct passthrough *pt, uint64_t fh, const struct fuse_file_lock *in,
 		      bool wait);
+
+/* Set the descriptor cap (0: the default above); for tests and callers that
+ * know how many shares divide the process's descriptors. */
+void passthrough_set_fd_limit(struct passthrough *pt, unsigned max);
+/* Descriptors counted against the cap. */
+unsigned passthrough_nr_fds(struct passthrough *pt);
 
 /* For tests: number of live nodes (the root included) and open handles. */
 unsigned passthrough_nr_nodes(struct passthrough *pt);
