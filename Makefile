@@ -26,6 +26,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread
 # --- objects, one per line ---------------------------------------------------
 COMMON_OBJS := \
 	common/log.o \
+	common/log_ratelimit.o \
 	common/err.o \
 	common/time.o \
 	common/fdio.o \

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *log_prog = "hyrun";
@@ -40,21 +39,4 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	/* One write() so lines from several threads do not interleave. */
 	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;
-}
-
-bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned *suppressed)
-{
-	struct timespec ts;
-	int64_t now, next;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	next = __atomic_load_n(&rl->next_ns, __ATOMIC_RELAXED);
-	if (now < next || !__atomic_compare_exchange_n(&rl->next_ns, &next, now + 1000000000, false,
-						       __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		__atomic_add_fetch(&rl->suppressed, 1, __ATOMIC_RELAXED);
-		return false;
-	}
-	*suppressed = __atomic_exchange_n(&rl->suppressed, 0, __ATOMIC_RELAXED);
-	return true;
 }

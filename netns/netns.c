@@ -278,7 +278,7 @@ static int wire_one(struct nl_sock *sk, struct netns_iface *ifc, size_t i, int i
 	char tap[IF_NAMESIZE];
 	int tap_ifindex, rc;
 
-	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%zu", i);
+	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%u", (unsigned)i);
 	rc = netns_tap_make(sk, ifc, tap, &tap_ifindex, err, errlen);
 	return rc < 0 ? rc : join(sk, ifc, ifindex, tap_ifindex, err, errlen);
 }
@@ -355,7 +355,7 @@ static int make_standby_taps(size_t nr, struct netns_wiring *w, char *err, size_
 		char tap[IF_NAMESIZE];
 		int fd;
 
-		snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%zu", i);
+		snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%u", (unsigned)i);
 		fd = netns_tap_open("standby", tap, err, errlen);
 		if (fd < 0)
 			return fd;
@@ -413,7 +413,7 @@ static int wire_standby_one(struct nl_sock *sk, struct netns_iface *ifc, size_t 
 	char tap[IF_NAMESIZE];
 	int tap_ifindex, rc;
 
-	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%zu", i);
+	snprintf(tap, sizeof(tap), NETNS_TAP_PREFIX "%u", (unsigned)i);
 	rc = netns_tap_set(sk, ifc->name, tap, ifc->mtu, true, &tap_ifindex, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -666,7 +666,7 @@ Test(netns, standby_make_makes_down_taps_in_a_new_namespace)
 		struct ifreq ifr = {0};
 		char want[IF_NAMESIZE];
 
-		snprintf(want, sizeof(want), "hytap%zu", i);
+		snprintf(want, sizeof(want), "hytap%u", (unsigned)i);
 		cr_assert_str_eq(sb.ifaces[i].tap, want);
 		cr_assert_str_eq(sb.ifaces[i].name, "");
 		cr_assert_eq(sb.ifaces[i].mtu, 0);
@@ -780,7 +780,7 @@ static void assert_standby_as_made(int a, size_t nr_taps)
 	for (size_t i = 0; i < nr_taps; i++) {
 		char tap[IF_NAMESIZE];
 
-		snprintf(tap, sizeof(tap), "hytap%zu", i);
+		snprintf(tap, sizeof(tap), "hytap%u", (unsigned)i);
 		cr_assert(!link_up(a, tap), "%s is up:\n%s", tap, out);
 		cr_assert(!has_ingress(a, tap), "an ingress qdisc is left on %s:\n%s", tap, out);
 	}

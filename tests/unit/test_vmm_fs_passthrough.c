@@ -960,7 +960,7 @@ Test(passthrough_ops, descriptor_cap_is_enfile_and_opens_nothing)
 	struct fuse_entry_out e[4], ex;
 	struct fuse_forget_in fi = {.nlookup = 1};
 	struct fuse_open_in oi = {0};
-	char p[160], name[8];
+	char p[160], name[16];
 	uint64_t fh, fh2 = 0;
 	unsigned fds;
 	void *b;
