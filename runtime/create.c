@@ -504,18 +504,6 @@ static void undo_network(struct creating *k)
 		rt_warn("network: %s", err);
 }
 
-/* The VMM holds the taps (and its namespace) now: ours go, so that a tap vanishes
- * with the VMM. */
-static void close_taps(struct creating *k)
-{
-	network_close_standby(&k->net);
-	for (size_t i = 0; i < k->net.w.nr; i++)
-		if (k->net.w.ifaces[i].tap_fd >= 0) {
-			close(k->net.w.ifaces[i].tap_fd);
-			k->net.w.ifaces[i].tap_fd = -1;
-		}
-}
-
 /* 5. The cgroup. */
 static int make_cgroup(struct creating *k)
 {
@@ -675,8 +663,9 @@ static int start_vmm(struct creating *k)
 		close_fd(&saved[0]);
 		close_fd(&saved[1]);
 	}
-	/* Only the VMM keeps its ends. */
-	close_taps(k);
+	/* Only the VMM keeps its ends (a tap and the standby namespace then vanish
+	 * with it). */
+	network_close_fds(&k->net);
 	close_fd(&k->ctl);
 	close_fd(&k->vsock);
 	close_fd(&k->ready[1]);

@@ -83,8 +83,13 @@ int network_wire(struct rt_network *net, const struct oci_linux *l, char *err, s
 	return 0;
 }
 
-void network_close_standby(struct rt_network *net)
+void network_close_fds(struct rt_network *net)
 {
+	for (size_t i = 0; i < net->w.nr; i++)
+		if (net->w.ifaces[i].tap_fd >= 0) {
+			close(net->w.ifaces[i].tap_fd);
+			net->w.ifaces[i].tap_fd = -1;
+		}
 	if (net->nr_standby && net->standby_nsfd >= 0) {
 		close(net->standby_nsfd);
 		net->standby_nsfd = -1;
@@ -119,12 +124,7 @@ int network_unwire(struct rt_network *net, char *err, size_t errlen)
 
 	if (net->nr_standby) {
 		/* Ours alone: closing the taps and the namespace removes them. */
-		for (size_t i = 0; i < net->w.nr; i++)
-			if (net->w.ifaces[i].tap_fd >= 0) {
-				close(net->w.ifaces[i].tap_fd);
-				net->w.ifaces[i].tap_fd = -1;
-			}
-		network_close_standby(net);
+		network_close_fds(net);
 		net->nr_standby = 0;
 		net->w.nr = 0;
 		return 0;

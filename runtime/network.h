@@ -64,8 +64,9 @@ struct rt_network {
  */
 int network_wire(struct rt_network *net, const struct oci_linux *l, char *err, size_t errlen);
 
-/* Close the standby namespace's descriptor (once the jail joined it). */
-void network_close_standby(struct rt_network *net);
+/* Close the runtime's copies of the taps and of the standby namespace (once
+ * hyrun-vmm holds them, so that they vanish with it). */
+void network_close_fds(struct rt_network *net);
 
 /* Record what was wired in the state directory (nothing when nothing was). */
 int network_save(const struct rt_network *net, int dirfd, char *err, size_t errlen);
