@@ -10,9 +10,17 @@
  * {
  *   "version": 1,
  *   "hostname": "name",                                          opt
- *   "root": {"share": "rootfs", "readonly": false},             opt
+ *   "domainname": "example.org",                                 opt
+ *       the UTS namespace's NIS domain name (setdomainname)
+ *   "root": {"share": "rootfs", "readonly": false,               opt
+ *            "propagation": "rslave"},                           opt
  *       the workload's root: the virtio-fs share with this tag. Absent:
- *       the workload runs in the initramfs.
+ *       the workload runs in the initramfs. "propagation" is
+ *       linux.rootfsPropagation: one of shared, slave, private,
+ *       unbindable (applied to the root mount alone) or rshared, rslave,
+ *       rprivate, runbindable (recursively); absent: rprivate as runc.
+ *       With "readonly", the missing mount points and the cwd are created
+ *       first (confined to the root), then the root is made read-only.
  *   "mounts": [                                                  opt
  *     {"destination": "/abs/path",
  *      "type": "proc",              opt for a bind mount only
@@ -27,6 +35,41 @@
  *                          ro/nosuid/... from "options"; one of the two is
  *                          required for a bind mount ("bind"/"rbind" type
  *                          or option), neither is allowed otherwise
+ *   "maskedPaths": ["/proc/kcore", ...],                          opt
+ *       absolute; made unreadable after the mounts: a directory gets a
+ *       read-only empty tmpfs, anything else /dev/null bound over it; a
+ *       path that does not exist is skipped
+ *   "readonlyPaths": ["/proc/sys", ...],                          opt
+ *       absolute; bind-mounted onto themselves and remounted read-only,
+ *       recursively (mounts below stay, read-only too); one that does not
+ *       exist is skipped
+ *   "devices": [                                                 opt
+ *     {"path": "/dev/fuse", "type": "c",   c, u (a character device), b or p
+ *      "major": 10, "minor": 229,          0..4095 and 0..1048575; absent
+ *                                          (and ignored) for "p"
+ *      "fileMode": 438,                    permission bits, 0..07777   opt
+ *                                          (absent: 0666 as runc)
+ *      "uid": 0, "gid": 0}, ...]                                    opt
+ *       linux.devices: nodes made (mknod) in the container's /dev after the
+ *       mounts, replacing what is there; the numbers are the guest
+ *       kernel's. At most GC_MAX_DEVICES; paths absolute, below /dev.
+ *   "pidNamespace": true,                                        opt
+ *       the spec lists a pid namespace: the workload is PID 1 of a pid
+ *       namespace of its own (hyrun-init stays PID 1 of the guest, outside
+ *       it, reaping and relaying); exec'd processes join it
+ *   "resources": {                                               opt
+ *     the container cgroup's limits in the guest, applied before the
+ *     workload starts; each member opt, with agent_resources' ranges:
+ *     "memory": N (bytes, -1 max), "memorySwap": N (bytes of swap alone,
+ *     -1 max), "pids": N (>= 1, -1 max), "cpuQuota": N (µs >= 1000, -1
+ *     max), "cpuPeriod": N (1000..1000000), "cpuWeight": N (1..10000),
+ *     "devices": [{"allow": false, "type": "a",       a, c or b   (opt: a)
+ *                  "major": -1, "minor": -1,          -1: any     (opt: -1)
+ *                  "access": "rwm"}, ...]             of r, w, m  (opt: rwm)
+ *       linux.resources.devices in order, the last matching rule wins (as
+ *       runc's device filter); at most GC_MAX_DEVICE_RULES; absent: no
+ *       device filter
+ *   },
  *   "process": {
  *     "args": ["/bin/sh", ...],          non-empty
  *     "env": ["PATH=...", ...],                                  opt
@@ -193,15 +236,78 @@ struct gc_sysctl {
 	const char *key, *value;
 };
 
+#define GC_MAX_DEVICES 256
+#define GC_MAX_DEVICE_RULES 256
+
+struct gc_device {
+	const char *path; /* absolute, below /dev */
+	char type;	  /* 'c', 'b' or 'p' ('u' is decoded as 'c') */
+	uint32_t major, minor;
+	bool has_mode;
+	uint32_t mode; /* permission bits; 0666 when !has_mode */
+	bool has_uid, has_gid;
+	uint32_t uid, gid;
+};
+
+struct gc_device_rule {
+	bool allow;
+	char type;	    /* 'a', 'c' or 'b' */
+	int64_t major, minor; /* -1: any */
+	bool read, write, mknod;
+};
+
+/* The "resources" member: agent_resources' limits plus the device rules. */
+struct gc_resources {
+	bool has_memory;
+	int64_t memory;
+	bool has_memory_swap;
+	int64_t memory_swap; /* bytes of swap, not memory + swap */
+	bool has_pids;
+	int64_t pids;
+	bool has_cpu_quota;
+	int64_t cpu_quota;
+	bool has_cpu_period;
+	uint64_t cpu_period;
+	bool has_cpu_weight;
+	uint64_t cpu_weight;
+	bool has_devices; /* a device filter, even an empty one (deny all) */
+	const struct gc_device_rule *devices;
+	size_t nr_devices;
+};
+
+enum gc_propagation {
+	GC_PROP_DEFAULT = 0, /* absent: rprivate */
+	GC_PROP_SHARED,
+	GC_PROP_SLAVE,
+	GC_PROP_PRIVATE,
+	GC_PROP_UNBINDABLE,
+	GC_PROP_RSHARED,
+	GC_PROP_RSLAVE,
+	GC_PROP_RPRIVATE,
+	GC_PROP_RUNBINDABLE,
+};
+
 struct guest_config {
-	const char *hostname; /* NULL: keep the guest's */
+	const char *hostname;	/* NULL: keep the guest's */
+	const char *domainname; /* NULL: keep the guest's */
 
 	bool has_root;
 	const char *root_share;
 	bool root_readonly;
+	enum gc_propagation root_propagation;
 
 	const struct gc_mount *mounts;
 	size_t nr_mounts;
+	const char *const *masked_paths;
+	size_t nr_masked_paths;
+	const char *const *readonly_paths;
+	size_t nr_readonly_paths;
+	const struct gc_device *devices;
+	size_t nr_devices;
+
+	bool pid_namespace;
+	bool has_resources;
+	struct gc_resources resources;
 
 	/* process */
 	const char *const *args; /* NULL-terminated, nr_args > 0 */

@@ -58,6 +58,13 @@ vm() {
 	vm_raw "$VMM" "${args[@]}" "$@"
 }
 
+# vcpu_reset_seen: the run whose stderr is $TDIR/stderr met a vCPU reset to the reset
+# vector, which the nested, software-emulated test host causes now and then (seen with
+# QEMU as the inner VMM too); such a run says nothing about hyrun.
+vcpu_reset_seen() {
+	grep -qE 'triple-faulted on vCPU [0-9]+ \(rip 0xfff0\)' "$TDIR/stderr"
+}
+
 # vm_raw CMD [ARG]...: run CMD (which runs the VMM) under a time limit; set OUT,
 # ERR and ST. The test's stdin is passed on.
 vm_raw() {
@@ -73,8 +80,7 @@ vm_raw() {
 	# In the nested, software-emulated test host a vCPU is now and then reset to the
 	# reset vector (seen with QEMU as the inner VMM too). Such a run says nothing about
 	# hyrun: run it once more, saying so, when its stdin can be given again.
-	if [ "$ST" = 123 ] && [ ! -p /dev/stdin ] &&
-		grep -qE 'triple-faulted on vCPU [0-9]+ \(rip 0xfff0\)' "$TDIR/stderr"; then
+	if [ "$ST" = 123 ] && [ ! -p /dev/stdin ] && vcpu_reset_seen; then
 		printf 'note: a vCPU was reset to 0xfff0 (test host emulation); running it again\n'
 		# A test whose guest changed files first says how to undo that (VM_RETRY_PREP).
 		[ -z "${VM_RETRY_PREP:-}" ] || eval "$VM_RETRY_PREP"
