@@ -133,13 +133,15 @@ INIT_OBJS := \
 	rootfs/init/agent.o \
 	rootfs/init/exec.o \
 	rootfs/init/cgroup.o \
+	rootfs/init/devfilter.o \
 	rootfs/init/ps.o \
 	rootfs/init/procfs.o
 
 # The parts of hyrun-init the unit tests link too (library-style: they never print).
 INIT_TESTED_OBJS := \
 	rootfs/init/net.o \
-	rootfs/init/procfs.o
+	rootfs/init/procfs.o \
+	rootfs/init/devfilter.o
 
 UNIT_TEST_OBJS := \
 	tests/unit/test_common_plan.o \
@@ -186,7 +188,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_proxy.o \
 	tests/unit/test_netns_netns.o \
 	tests/unit/test_rootfs_init_net.o \
-	tests/unit/test_rootfs_init_procfs.o
+	tests/unit/test_rootfs_init_procfs.o \
+	tests/unit/test_rootfs_init_devfilter.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)

@@ -46,6 +46,7 @@
 
 enum conn_state {
 	CONN_REQUEST,	 /* reading the request */
+	CONN_START,	 /* the workload is released; the reply waits for its execve() */
 	CONN_EXEC_START, /* the exec helper runs; its outcome comes on its channel */
 	CONN_EXEC_RUN,	 /* replied; stdio relayed until EXIT */
 	CONN_EVENTS,	 /* replied; an EVENT for each event until the host closes */
@@ -410,7 +411,12 @@ static void set_budgets(struct conn *c)
 	}
 }
 
-/* The helper's channel has closed: it exec'd, or it failed and said why. */
+/*
+ * The helper's channel has closed: it exec'd, or it failed and said why. The
+ * reply waits for this as START's does (start_settle), without a deadline
+ * of its own: a host that gives up on it hangs up, which kills the helper
+ * (conn_drop), so no process runs that the host was not told of.
+ */
 static void exec_settled(struct conn *c)
 {
 	struct agent_reply r = {.ok = true, .has_pid = true, .pid = c->p.pid};
@@ -579,10 +585,13 @@ static void handle_request(struct conn *c, const uint8_t *data, uint32_t len)
 	init_dbg("hyrun-init: agent: %s", agent_op_name(req.op));
 	switch (req.op) {
 	case AGENT_OP_START:
+		/* "Started" is the runtime-spec's "the user-specified program was
+		 * executed": the host runs poststart hooks on this reply, so it
+		 * comes once the workload is exec'd (start_settle). */
 		if (supervise_start(req.config, req.config_len, err, sizeof(err)) < 0)
 			reply_error(c, -1, "start: %s", err);
 		else
-			reply_ok(c);
+			c->state = CONN_START;
 		break;
 	case AGENT_OP_SIGNAL:
 		supervise_signal(req.sig, req.all);
@@ -687,6 +696,23 @@ static void read_frames(struct conn *c)
 	}
 }
 
+/* --- start --------------------------------------------------------------------------- */
+
+/* The reply to a START, once supervise.c knows whether the workload exec'd. */
+static void start_settle(struct conn *c)
+{
+	char err[AGENT_ERROR_MAX - 32];
+	int r = supervise_start_result(err, sizeof(err));
+
+	if (r > 0)
+		return;
+	if (r < 0)
+		reply_error(c, -1, "start: %s", err);
+	else
+		reply_ok(c);
+	c->state = CONN_CLOSING;
+}
+
 /* --- one connection's round ------------------------------------------------------------ */
 
 /* Output of the process into STDOUT/STDERR frames, as far as there is room. */
@@ -759,6 +785,8 @@ static void conn_run(struct conn *c)
 
 	if (c->dead)
 		return;
+	if (c->state == CONN_START)
+		start_settle(c);
 	if (c->p.chan >= 0 && (c->rev[ROLE_CHAN] || c->exited))
 		read_chan(c);
 	if (c->rev[ROLE_SOCK] & POLLOUT)
@@ -928,6 +956,8 @@ void agent_shutdown(void)
 		struct conn *c = ag.conns[i];
 
 		kill_proc(c, SIGKILL);
+		if (!c->dead && c->state == CONN_START)
+			start_settle(c);
 		if (!c->dead)
 			flush(c);
 		conn_free(c);

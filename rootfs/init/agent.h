@@ -98,9 +98,26 @@ void cgroup_enter(void);
 /*
  * fork(), the child born in the container's cgroup where the kernel can
  * (clone3 with CLONE_INTO_CGROUP, Linux 5.7): no migration, which costs a
- * grace period of RCU, on the way of every exec. Returns as fork() does.
+ * grace period of RCU, on the way of every exec. With new_pid_ns, the child
+ * is PID 1 of a pid namespace of its own (CLONE_NEWPID). Returns as fork()
+ * does; EAGAIN when the cgroup's pids.max is reached, ENOMEM when the pid
+ * namespace the caller forks into (setns) is dying.
  */
-pid_t cgroup_fork(void);
+pid_t cgroup_fork(bool new_pid_ns);
+/*
+ * The guest configuration's linux.resources on the container's cgroup, at
+ * boot before the workload is forked: memory.max, memory.swap.max,
+ * pids.max, cpu.max and cpu.weight, then the device filter (devfilter.h)
+ * when there are device rules, with the stdio ports (ports, nr_ports device
+ * numbers) readable and writable. A limit the guest cannot apply (no
+ * cgroup2, its controller missing or its file absent from the guest kernel)
+ * is an error that names it, as is a device filter the kernel refuses (the
+ * verifier's log) or cannot attach; two are not, as nothing is lost: a limit
+ * of "max" (-1) where there is no controller, and memory.swap on a guest
+ * kernel without swap. 0, or -1 with the reason in err.
+ */
+int cgroup_apply(const struct gc_resources *res, const dev_t *ports, size_t nr_ports, char *err,
+		 size_t errlen);
 /* The limits of the "update" request: 0, or -1 with the reason in err. */
 int cgroup_update(const struct agent_resources *res, char *err, size_t errlen);
 /* The counters of the "stats" request (the guest's /proc/meminfo too). */
@@ -119,6 +136,12 @@ uint64_t cgroup_new_oom_kills(void);
  * the kernel's threads (children of kthreadd), and those skip() names (exec
  * helpers that have not exec'd yet). How many, or -1 with errno. Reads
  * /proc/PID/cmdline, which waits for a process's memory map lock.
+ *
+ * The pids and ppids are the guest's (PID 1's /proc), also when the
+ * workload is PID 1 of a pid namespace of its own and its processes see
+ * other numbers: as runc's ps lists the host's pids, not the container's.
+ * They are what the rest of the agent speaks: the pid of an exec's reply,
+ * the processes PID 1 signals and reaps.
  */
 ssize_t ps_collect(struct agent_process *ps, bool (*skip)(int pid));
 

@@ -6,6 +6,12 @@
  * host updates and whose counters it reads. The root cgroup may hold
  * processes and still delegate controllers (cgroup v2's "no internal
  * processes" rule spares it), so nothing else has to move.
+ *
+ * The configuration's linux.resources (cgroup_apply) go on the container's
+ * cgroup before the workload is forked: its set-up runs under them as
+ * runc's init does, and nothing of it runs unlimited. PID 1 itself stays
+ * outside them, so the device filter never stands between hyrun-init and
+ * the nodes it opens (ports, console) or makes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,25 +29,34 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
 #include <linux/magic.h>
 
 #include "common/err.h"
 #include "rootfs/init/agent.h"
+#include "rootfs/init/devfilter.h"
 #include "rootfs/init/init.h"
 #include "rootfs/init/procfs.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
 #define CGROUP_NAME "container"
 
+/* The controllers the container's cgroup may use (enable_controllers). */
+enum { CTRL_MEMORY, CTRL_PIDS, CTRL_CPU, NR_CTRLS };
+static const char *const ctrl_names[NR_CTRLS] = {"memory", "pids", "cpu"};
+
 static struct {
 	int dir;     /* <base>/container, -1 without a cgroup */
 	int procs;   /* its cgroup.procs, inherited by PID 1's children (close-on-exec) */
 	int inotify; /* watching its memory.events, -1 without */
 	uint64_t oom_kills;
-	bool entered;  /* in a child: born in the cgroup (cgroup_fork) */
-	char why[160]; /* why there is no cgroup, or no OOM watch */
+	bool entered;		     /* in a child: born in the cgroup (cgroup_fork) */
+	unsigned enabled;	     /* 1 << CTRL_*: enabled for the container's cgroup */
+	char why_ctrl[NR_CTRLS][96]; /* why one is not */
+	char why[160];		     /* why there is no cgroup, or no OOM watch */
 	char why_events[160];
 } cg = {.dir = -1, .procs = -1, .inotify = -1};
 
@@ -83,10 +98,10 @@ static bool is_cgroup2(const char *dir)
 	return statfs(dir, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* The controllers the container's cgroup may use, as far as the root has them. */
+/* The controllers the container's cgroup may use, as far as the root has
+ * them; what is missing is noted for cgroup_apply()'s messages. */
 static void enable_controllers(int base)
 {
-	static const char *const wanted[] = {"memory", "pids", "cpu"};
 	char avail[512], word[16];
 	int fd = openat(base, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, avail, sizeof(avail) - 1) : -1;
@@ -94,24 +109,34 @@ static void enable_controllers(int base)
 	if (fd >= 0)
 		close(fd);
 	if (n < 0) {
+		for (int i = 0; i < NR_CTRLS; i++)
+			snprintf(cg.why_ctrl[i], sizeof(cg.why_ctrl[i]), "cgroup.controllers: %s",
+				 strerror(errno));
 		init_dbg("hyrun-init: cgroup: no cgroup.controllers: %s", strerror(errno));
 		return;
 	}
 	avail[n] = 0;
-	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+	for (int i = 0; i < NR_CTRLS; i++) {
 		char have[sizeof(avail) + 2];
 		int r;
 
 		snprintf(have, sizeof(have), " %.*s ", (int)strcspn(avail, "\n"), avail);
-		snprintf(word, sizeof(word), " %s ", wanted[i]);
+		snprintf(word, sizeof(word), " %s ", ctrl_names[i]);
 		if (!strstr(have, word)) {
-			init_dbg("hyrun-init: cgroup: the kernel has no %s controller", wanted[i]);
+			snprintf(cg.why_ctrl[i], sizeof(cg.why_ctrl[i]),
+				 "the guest kernel has no %s controller", ctrl_names[i]);
+			init_dbg("hyrun-init: cgroup: %s", cg.why_ctrl[i]);
 			continue;
 		}
-		snprintf(word, sizeof(word), "+%s", wanted[i]);
+		snprintf(word, sizeof(word), "+%s", ctrl_names[i]);
 		r = write_at(base, "cgroup.subtree_control", word);
-		if (r < 0)
-			init_dbg("hyrun-init: cgroup: enabling %s: %s", wanted[i], strerror(-r));
+		if (r < 0) {
+			snprintf(cg.why_ctrl[i], sizeof(cg.why_ctrl[i]),
+				 "enabling the %s controller: %s", ctrl_names[i], strerror(-r));
+			init_dbg("hyrun-init: cgroup: %s", cg.why_ctrl[i]);
+			continue;
+		}
+		cg.enabled |= 1u << i;
 	}
 }
 
@@ -186,24 +211,40 @@ void cgroup_setup(void)
 	init_dbg("hyrun-init: cgroup '%s/" CGROUP_NAME "' ready", base);
 }
 
-pid_t cgroup_fork(void)
+static long clone3_child(uint64_t flags, int cgroup)
 {
-	struct clone_args args = {
-	    .flags = CLONE_INTO_CGROUP,
-	    .exit_signal = SIGCHLD,
-	    .cgroup = (uint64_t)cg.dir,
-	};
-	long pid;
+	struct clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
 
-	if (cg.dir < 0)
-		return fork();
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (cgroup >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup;
+	}
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+pid_t cgroup_fork(bool new_pid_ns)
+{
+	uint64_t flags = new_pid_ns ? CLONE_NEWPID : 0;
+	long pid = -1;
+
+	if (cg.dir >= 0) {
+		pid = clone3_child(flags, cg.dir);
+		if (pid == 0)
+			cg.entered = true;
+		/* EAGAIN is pids.max speaking, ENOMEM a dying pid namespace (exec.c):
+		 * not the kernel's age, which a fallback would get around. */
+		if (pid >= 0 || errno == EAGAIN || errno == ENOMEM)
+			return (pid_t)pid;
+	}
 	/* A kernel before 5.7, or a directory that is no cgroup (the self-test's
-	 * stand-in): fork, and the child joins by writing its pid. */
-	if (pid < 0 && errno != EAGAIN && errno != ENOMEM)
+	 * stand-in): the child joins by writing its pid (cgroup_enter). */
+	if (!flags)
 		return fork();
-	if (pid == 0)
-		cg.entered = true;
+	pid = clone3_child(flags, -1);
+	/* Before 5.3 there is no clone3; clone() with no stack of its own
+	 * returns in the child on a copy of this one, as fork() does. */
+	if (pid < 0 && errno == ENOSYS)
+		pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	return (pid_t)pid;
 }
 
@@ -214,6 +255,8 @@ void cgroup_enter(void)
 
 	if (cg.procs < 0 || cg.entered)
 		return;
+	/* getpid() is 1 in a pid namespace of the child's own, and the kernel
+	 * reads the pid in the writer's namespace: it names the child all the same. */
 	n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	/* Not fatal: the process runs, outside the limits. */
 	if (write(cg.procs, pid, (size_t)n) != n)
@@ -225,44 +268,47 @@ static int no_cgroup(char *err, size_t errlen, const char *what)
 	return hy_err(err, errlen, -1, "%s: %s", what, cg.why);
 }
 
-static int set_limit(const char *file, int64_t v, char *err, size_t errlen)
+static void limit_text(char *text, size_t len, int64_t v)
+{
+	if (v < 0)
+		snprintf(text, len, "max");
+	else
+		snprintf(text, len, "%" PRId64, v);
+}
+
+/* `what` names the request in messages: "update", or the configuration's member. */
+static int set_limit(const char *file, int64_t v, const char *what, char *err, size_t errlen)
 {
 	char text[32];
 	int r;
 
-	if (v < 0)
-		snprintf(text, sizeof(text), "max");
-	else
-		snprintf(text, sizeof(text), "%" PRId64, v);
+	limit_text(text, sizeof(text), v);
 	r = write_at(cg.dir, file, text);
 	if (r < 0)
-		return hy_err(err, errlen, -1, "update: %s %s: %s", file, text, strerror(-r));
+		return hy_err(err, errlen, -1, "%s: %s %s: %s", what, file, text, strerror(-r));
 	return 0;
 }
 
 /* cpu.max is "QUOTA PERIOD": the one not given keeps its value. */
-static int set_cpu_max(const struct agent_resources *res, char *err, size_t errlen)
+static int set_cpu_max(const struct agent_resources *res, const char *what, char *err,
+		       size_t errlen)
 {
 	char cur[64], quota[24] = "max", text[64];
 	unsigned long long period = 100000;
 	int r = read_at("cpu.max", cur, sizeof(cur));
 
 	if (r < 0)
-		return hy_err(err, errlen, -1, "update: cpu.max: %s", strerror(-r));
+		return hy_err(err, errlen, -1, "%s: cpu.max: %s", what, strerror(-r));
 	if (sscanf(cur, "%23s %llu", quota, &period) < 1)
-		return hy_err(err, errlen, -1, "update: cpu.max: cannot read \"%s\"", cur);
-	if (res->has_cpu_quota) {
-		if (res->cpu_quota < 0)
-			snprintf(quota, sizeof(quota), "max");
-		else
-			snprintf(quota, sizeof(quota), "%" PRId64, res->cpu_quota);
-	}
+		return hy_err(err, errlen, -1, "%s: cpu.max: cannot read \"%s\"", what, cur);
+	if (res->has_cpu_quota)
+		limit_text(quota, sizeof(quota), res->cpu_quota);
 	if (res->has_cpu_period)
 		period = res->cpu_period;
 	snprintf(text, sizeof(text), "%s %llu", quota, period);
 	r = write_at(cg.dir, "cpu.max", text);
 	if (r < 0)
-		return hy_err(err, errlen, -1, "update: cpu.max %s: %s", text, strerror(-r));
+		return hy_err(err, errlen, -1, "%s: cpu.max %s: %s", what, text, strerror(-r));
 	return 0;
 }
 
@@ -270,14 +316,205 @@ int cgroup_update(const struct agent_resources *res, char *err, size_t errlen)
 {
 	if (cg.dir < 0)
 		return no_cgroup(err, errlen, "update");
-	if (res->has_memory && set_limit("memory.max", res->memory, err, errlen) < 0)
+	if (res->has_memory && set_limit("memory.max", res->memory, "update", err, errlen) < 0)
 		return -1;
-	if (res->has_pids && set_limit("pids.max", res->pids, err, errlen) < 0)
+	if (res->has_pids && set_limit("pids.max", res->pids, "update", err, errlen) < 0)
 		return -1;
-	if ((res->has_cpu_quota || res->has_cpu_period) && set_cpu_max(res, err, errlen) < 0)
+	if ((res->has_cpu_quota || res->has_cpu_period) &&
+	    set_cpu_max(res, "update", err, errlen) < 0)
 		return -1;
 	if (res->has_cpu_weight &&
-	    set_limit("cpu.weight", (int64_t)res->cpu_weight, err, errlen) < 0)
+	    set_limit("cpu.weight", (int64_t)res->cpu_weight, "update", err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- linux.resources at boot -------------------------------------------------------- */
+
+/*
+ * Whether a limit of the configuration can go on: its controller enabled
+ * and its file there. 1: write it; 0: skip it, as nothing is lost (no limit
+ * asked for: `unlimited`); -1 with the reason in err.
+ */
+static int can_limit(int ctrl, const char *file, bool unlimited, const char *member, char *err,
+		     size_t errlen)
+{
+	if (!(cg.enabled & 1u << ctrl)) {
+		if (unlimited)
+			return 0;
+		return hy_err(err, errlen, -1, "linux.resources.%s: %s", member, cg.why_ctrl[ctrl]);
+	}
+	if (faccessat(cg.dir, file, W_OK, 0) < 0) {
+		if (unlimited)
+			return 0;
+		return hy_err(err, errlen, -1,
+			      "linux.resources.%s: the guest kernel cannot set it (%s: %s)", member,
+			      file, strerror(errno));
+	}
+	return 1;
+}
+
+static int apply_limit(int ctrl, const char *file, int64_t v, const char *member, char *err,
+		       size_t errlen)
+{
+	char what[64];
+	int r = can_limit(ctrl, file, v < 0, member, err, errlen);
+
+	if (r <= 0)
+		return r;
+	snprintf(what, sizeof(what), "linux.resources.%s", member);
+	return set_limit(file, v, what, err, errlen);
+}
+
+static int apply_limits(const struct gc_resources *g, char *err, size_t errlen)
+{
+	struct agent_resources cpu = {
+	    .has_cpu_quota = g->has_cpu_quota,
+	    .cpu_quota = g->cpu_quota,
+	    .has_cpu_period = g->has_cpu_period,
+	    .cpu_period = g->cpu_period,
+	};
+	int r;
+
+	if (g->has_memory &&
+	    apply_limit(CTRL_MEMORY, "memory.max", g->memory, "memory.limit", err, errlen) < 0)
+		return -1;
+	/* A guest kernel without swap (no memory.swap.max) swaps nothing out:
+	 * any swap limit holds there, as crun lets it pass on such a host. */
+	if (g->has_memory_swap) {
+		if (cg.enabled & 1u << CTRL_MEMORY &&
+		    faccessat(cg.dir, "memory.swap.max", W_OK, 0) < 0 && errno == ENOENT)
+			init_dbg("hyrun-init: cgroup: no swap in the guest kernel: memory.swap "
+				 "holds without memory.swap.max");
+		else if (apply_limit(CTRL_MEMORY, "memory.swap.max", g->memory_swap, "memory.swap",
+				     err, errlen) < 0)
+			return -1;
+	}
+	if (g->has_pids &&
+	    apply_limit(CTRL_PIDS, "pids.max", g->pids, "pids.limit", err, errlen) < 0)
+		return -1;
+	if (g->has_cpu_quota || g->has_cpu_period) {
+		r = can_limit(CTRL_CPU, "cpu.max", (!g->has_cpu_quota || g->cpu_quota < 0),
+			      g->has_cpu_quota ? "cpu.quota" : "cpu.period", err, errlen);
+		if (r < 0 || (r > 0 && set_cpu_max(&cpu, "linux.resources.cpu", err, errlen) < 0))
+			return -1;
+	}
+	if (g->has_cpu_weight && apply_limit(CTRL_CPU, "cpu.weight", (int64_t)g->cpu_weight,
+					     "cpu.shares", err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int bpf(int cmd, union bpf_attr *attr)
+{
+	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* The last lines of the verifier's log, on one line, into out. */
+static void log_tail(const char *log, char *out, size_t len)
+{
+	size_t n = strlen(log), keep = n < len - 1 ? n : len - 1;
+
+	memcpy(out, log + n - keep, keep);
+	out[keep] = 0;
+	for (char *p = out; *p; p++)
+		if (*p == '\n')
+			*p = *(p + 1) ? ' ' : '\0';
+}
+
+/*
+ * The device filter: the rules, devfilter_defaults, and read and write of
+ * the workload's stdio ports. Those are virtio-console ports, which runc's
+ * containers never have: without them a workload that reopens its own
+ * stdio (/dev/stdout is /proc/self/fd/1, an open() of the port) would fail
+ * where it works under runc, whose stdio is a pipe or a pty (allowed).
+ */
+static int apply_devices(const struct gc_resources *g, const dev_t *ports, size_t nr_ports,
+			 char *err, size_t errlen)
+{
+	static char log[1 << 16];
+	size_t nr = g->nr_devices + DEVFILTER_NR_DEFAULTS + nr_ports;
+	struct gc_device_rule *rules = calloc(nr, sizeof(*rules));
+	struct bpf_insn *insns = calloc(DEVFILTER_MAX_INSNS, sizeof(*insns));
+	char msg[512], tail[384];
+	union bpf_attr attr;
+	int n, fd = -1, r = -1;
+
+	if (!rules || !insns) {
+		hy_err(err, errlen, -1, "linux.resources.devices: out of memory");
+		goto out;
+	}
+	if (g->nr_devices)
+		memcpy(rules, g->devices, g->nr_devices * sizeof(*rules));
+	memcpy(rules + g->nr_devices, devfilter_defaults, sizeof(devfilter_defaults));
+	for (size_t i = 0; i < nr_ports; i++)
+		rules[g->nr_devices + DEVFILTER_NR_DEFAULTS + i] = (struct gc_device_rule){
+		    .allow = true,
+		    .type = 'c',
+		    .major = major(ports[i]),
+		    .minor = minor(ports[i]),
+		    .read = true,
+		    .write = true,
+		};
+	n = devfilter_build(rules, nr, insns, DEVFILTER_MAX_INSNS, msg, sizeof(msg));
+	if (n < 0) {
+		hy_err(err, errlen, -1, "linux.resources.%s", msg);
+		goto out;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = (uint32_t)n;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	fd = bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0) {
+		/* Again with the verifier's log, for the message. */
+		log[0] = 0;
+		attr.log_buf = (uint64_t)(uintptr_t)log;
+		attr.log_size = sizeof(log);
+		attr.log_level = 1;
+		fd = bpf(BPF_PROG_LOAD, &attr);
+	}
+	if (fd < 0) {
+		log_tail(log, tail, sizeof(tail));
+		hy_err(err, errlen, -1,
+		       "linux.resources.devices: loading the device filter (%d instructions): "
+		       "%s%s%s",
+		       n, strerror(errno), tail[0] ? ": verifier: " : "", tail);
+		goto out;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = (uint32_t)cg.dir;
+	attr.attach_bpf_fd = (uint32_t)fd;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	if (bpf(BPF_PROG_ATTACH, &attr) < 0) {
+		hy_err(err, errlen, -1,
+		       "linux.resources.devices: attaching the device filter to the container's "
+		       "cgroup: %s",
+		       strerror(errno));
+		goto out;
+	}
+	init_dbg("hyrun-init: cgroup: device filter of %zu rules (%zu given) attached, %d "
+		 "instructions",
+		 nr, g->nr_devices, n);
+	r = 0;
+out:
+	/* Attached, the program is the cgroup's to keep. */
+	if (fd >= 0)
+		close(fd);
+	free(rules);
+	free(insns);
+	return r;
+}
+
+int cgroup_apply(const struct gc_resources *res, const dev_t *ports, size_t nr_ports, char *err,
+		 size_t errlen)
+{
+	if (cg.dir < 0)
+		return hy_err(err, errlen, -1, "linux.resources: cannot be applied: %s", cg.why);
+	if (apply_limits(res, err, errlen) < 0)
+		return -1;
+	if (res->has_devices && apply_devices(res, ports, nr_ports, err, errlen) < 0)
 		return -1;
 	return 0;
 }

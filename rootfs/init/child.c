@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -245,6 +246,16 @@ static void __attribute__((noreturn)) run_container(void)
 	struct container_error e;
 
 	child_default_signals();
+	/*
+	 * A cgroup namespace rooted at the container's cgroup (the child is in
+	 * it already), as runc gives one with the spec's cgroup namespace: the
+	 * cgroup2 the spec mounts on /sys/fs/cgroup is then the container's own
+	 * (its memory.max, pids.max...), and /proc/self/cgroup reads "0::/".
+	 * The guest's hierarchy above it is hyrun-init's, nothing the workload
+	 * has a use for. Exec'd processes join it (exec.c).
+	 */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		init_dbg("hyrun-init: no cgroup namespace for the workload: %s", strerror(errno));
 	container_exec(init.gc, &o, &e);
 	child_say("%s", e.msg);
 	child_fail(e.status ? e.status : STATUS_SETUP_FAILED, e.err);

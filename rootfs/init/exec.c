@@ -1,14 +1,21 @@
 /* exec.c: an exec'd process: the helper child that joins the container and becomes the process.
  *
  * The helper is a child of PID 1 (never PID 1 itself) that enters the
- * workload's mount namespace and root the way nsenter does: the namespace
- * and the root are opened from /proc/<workload> first, then setns() and
+ * workload's namespaces and root the way nsenter does: the namespaces and
+ * the root are opened from /proc/<workload> first, then setns() and
  * fchdir() + chroot("."), because setns() to a mount namespace leaves the
  * caller at that namespace's root mount, not at the workload's chroot. It
  * joins the container's cgroup before that, takes its stdio, and applies the
  * process with the workload's own code (container_exec_process()). Until
  * its execve() it reports on a close-on-exec channel, as the workload child
  * does: end of file is success, CHILD_FAILED a status and a message.
+ *
+ * A pid namespace cannot be entered by the helper itself (setns() with
+ * CLONE_NEWPID moves only the caller's future children), so PID 1 enters
+ * it for its own children, forks the helper there and goes back: the
+ * exec'd process is in the workload's namespace (a small pid, parent 0 as
+ * runc exec's processes see theirs) and still PID 1's child, reaped and
+ * signalled by its guest pid as any other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,27 +99,35 @@ helper_run(const struct guest_config *gc, pid_t workload, int chan, const int st
 	    .before_seccomp = drop_ports,
 	};
 	struct container_error e;
-	int mnt, uts, root;
+	int mnt, uts, cgns, root;
 
 	child_default_signals();
 	setsid();
 	cgroup_enter();
-	/* All three before the first setns(): /proc is PID 1's until then. */
+	/* All before the first setns(): /proc is PID 1's until then. */
 	mnt = open_proc(workload, "ns/mnt", O_RDONLY);
 	uts = open_proc(workload, "ns/uts", O_RDONLY);
+	cgns = open_proc(workload, "ns/cgroup", O_RDONLY);
 	root = open_proc(workload, "root", O_PATH | O_DIRECTORY);
 	if (mnt < 0 || uts < 0 || root < 0)
 		helper_failf(chan, errno, "joining the container: /proc/%d: %s (has it ended?)",
 			     (int)workload, strerror(errno));
 	/* A workload without a root of its own shares PID 1's: nothing to join
-	 * (and the self-test then needs no privileges for it). */
+	 * (and the self-test then needs no privileges for it). The workload's
+	 * cgroup namespace (child.c) is rooted at the container's cgroup, where
+	 * the helper is already; a kernel without cgroup namespaces has no
+	 * ns/cgroup. */
 	if ((!same_file(uts, "/proc/self/ns/uts") && setns(uts, CLONE_NEWUTS) < 0) ||
+	    (cgns >= 0 && !same_file(cgns, "/proc/self/ns/cgroup") &&
+	     setns(cgns, CLONE_NEWCGROUP) < 0) ||
 	    (!same_file(mnt, "/proc/self/ns/mnt") && setns(mnt, CLONE_NEWNS) < 0))
 		helper_failf(chan, errno, "joining the container: setns: %s", strerror(errno));
 	if (!same_file(root, "/") && (fchdir(root) < 0 || chroot(".") < 0))
 		helper_failf(chan, errno, "entering the container's root: %s", strerror(errno));
 	close(mnt);
 	close(uts);
+	if (cgns >= 0)
+		close(cgns);
 	close(root);
 	if (gc->terminal) {
 		if (child_tty(chan, &e) < 0)
@@ -135,6 +150,55 @@ static void close_pair(int p[2])
 	for (int i = 0; i < 2; i++)
 		if (p[i] >= 0)
 			close(p[i]);
+}
+
+/*
+ * The helper, forked where the workload's processes live: into its pid
+ * namespace when it has one of its own (see the top), else as a plain
+ * child. Returns as fork() does, with the reason in err on failure.
+ */
+static pid_t fork_helper(pid_t workload, char *err, size_t errlen)
+{
+	static int own = -1; /* PID 1's own pid namespace, to come back to */
+	int ns = open_proc(workload, "ns/pid", O_RDONLY), saved;
+	pid_t pid;
+
+	if (ns < 0)
+		return hy_err(err, errlen, -1,
+			      "exec: /proc/%d/ns/pid: %s (has the container's process ended?)",
+			      (int)workload, strerror(errno));
+	if (same_file(ns, "/proc/self/ns/pid")) {
+		close(ns);
+		pid = cgroup_fork(false);
+		if (pid < 0)
+			hy_err(err, errlen, -1, "exec: fork: %s", strerror(errno));
+		return pid;
+	}
+	if (own < 0)
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own < 0 || setns(ns, CLONE_NEWPID) < 0) {
+		hy_err(err, errlen, -1, "exec: entering the container's pid namespace: %s",
+		       strerror(errno));
+		close(ns);
+		return -1;
+	}
+	close(ns);
+	pid = cgroup_fork(false);
+	saved = errno;
+	if (pid == 0)
+		return 0;
+	/* Every later child of PID 1 (the next exec, a poweroff) would be
+	 * born in there otherwise. */
+	if (setns(own, CLONE_NEWPID) < 0)
+		init_die("hyrun-init: exec: leaving the container's pid namespace: %s",
+			 strerror(errno));
+	if (pid < 0 && saved == ENOMEM)
+		return hy_err(err, errlen, -1,
+			      "exec: the container's pid namespace is gone (its process has "
+			      "ended)");
+	if (pid < 0)
+		return hy_err(err, errlen, -1, "exec: fork: %s", strerror(saved));
+	return pid;
 }
 
 static int nonblock(int fd)
@@ -160,11 +224,9 @@ int exec_spawn(const char *config, size_t len, pid_t workload, struct exec_proc 
 		hy_err(err, errlen, -1, "exec: %s", strerror(errno));
 		goto fail;
 	}
-	pid = cgroup_fork();
-	if (pid < 0) {
-		hy_err(err, errlen, -1, "exec: fork: %s", strerror(errno));
+	pid = fork_helper(workload, err, errlen);
+	if (pid < 0)
 		goto fail;
-	}
 	if (pid == 0) {
 		close(chan[0]);
 		if (!gc.terminal) {

@@ -547,6 +547,32 @@ static void setup_network(void)
 		 hy_now_ms());
 }
 
+/*
+ * linux.resources on the container's cgroup, before the workload is forked
+ * (agent.h, cgroup_apply). A limit that cannot be applied stops the
+ * container as a wrong configuration does. The device filter lets the
+ * workload reopen its stdio ports: their device numbers, where they are
+ * device nodes (in self-test mode they are plain files).
+ */
+static void setup_resources(void)
+{
+	static const int stdio_ports[] = {HY_CONSOLE_PORT_STDIN, HY_CONSOLE_PORT_STDOUT,
+					  HY_CONSOLE_PORT_STDERR};
+	dev_t ports[3];
+	size_t nr = 0;
+	char err[1024];
+	struct stat st;
+
+	if (!init.gc || !init.gc->has_resources)
+		return;
+	for (size_t i = 0; i < 3; i++)
+		if (stat(init.port_dev[stdio_ports[i]], &st) == 0 && S_ISCHR(st.st_mode))
+			ports[nr++] = st.st_rdev;
+	if (cgroup_apply(&init.gc->resources, ports, nr, err, sizeof(err)) < 0)
+		config_failed(err);
+	init_dbg("hyrun-init: linux.resources applied (%" PRId64 " ms)", hy_now_ms());
+}
+
 static void setup_test_mode(void)
 {
 	const char *root = getenv("HYRUN_INIT_TEST_ROOT");
@@ -604,6 +630,7 @@ int main(int argc, char **argv)
 	load_config();
 	setup_network();
 	cgroup_setup();
+	setup_resources();
 
 	report(supervise_workload(init.gc ? (char **)init.gc->args : read_argv(), &waitset));
 	power_off();

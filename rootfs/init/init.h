@@ -109,7 +109,9 @@ unsigned supervise_workload(char **argv, const sigset_t *waitset);
 /*
  * supervise.c, for the agent (agent.c):
  *   supervise_workload_pid()   the workload's pid once it is set up (exec'd,
- *                              or prepared and held for START), else 0
+ *                              or prepared and held for START), else 0; the
+ *                              guest's pid (PID 1's namespace) also when the
+ *                              workload has a pid namespace of its own
  *   supervise_start()          the agent's start: the standby NICs set up
  *                              from config (a start configuration, len bytes;
  *                              NULL: none, they are all unbound), then 0 when
@@ -119,12 +121,24 @@ unsigned supervise_workload(char **argv, const sigset_t *waitset);
  *                              network fails ("network: ...": the workload
  *                              stays held), or when there is a config but no
  *                              standby NIC
+ *   supervise_start_result()   after a start that returned 0, what the reply
+ *                              may say: 1 not yet (the workload has not
+ *                              reached its execve()), 0 it has (or is late:
+ *                              stopped or frozen, see START_EXEC_WAIT_MS), -1
+ *                              it did not start, with the reason in err. PID
+ *                              1's poll loop wakes for the deadline, and the
+ *                              agent asks each round.
  *   supervise_signal()         a signal to the workload's process group, or
  *                              with all to every process (in self-test mode
- *                              only the workload's group)
+ *                              only the workload's group). The workload as
+ *                              PID 1 of its pid namespace is sent, from this
+ *                              ancestor namespace, only what it handles, and
+ *                              SIGKILL and SIGSTOP in every case, as runc's
+ *                              kill does on a host
  */
 pid_t supervise_workload_pid(void);
 int supervise_start(const char *config, size_t len, char *err, size_t errlen);
+int supervise_start_result(char *err, size_t errlen);
 void supervise_signal(int sig, bool all);
 
 #endif

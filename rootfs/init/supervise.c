@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +20,25 @@
 #include "rootfs/init/init.h"
 #include "rootfs/init/net.h"
 
+/*
+ * How long the reply to the agent's START waits for the workload's
+ * execve(), from the request on. The host gives up on a reply after 10 s
+ * (runtime/agent.h), and a start must not fail while its workload is
+ * released: one that is stopped (SIGSTOP from the host) or frozen before
+ * its execve() gets its reply after this, and the execve() follows when it
+ * runs again.
+ */
+#define START_EXEC_WAIT_MS 8000
+
+/* Where the agent's START stands (supervise_start_result). */
+enum start_outcome {
+	START_NONE,    /* no START from the agent */
+	START_WAITING, /* for the execve() of the released workload */
+	START_EXECD,   /* the set-up channel closed after the go: it exec'd */
+	START_FAILED,  /* it did not start (init_error), or ended first */
+	START_LATE,    /* no execve() by the deadline: started all the same */
+};
+
 /* One direction of the terminal relay: `from` -> buf -> `to`. */
 struct relay {
 	int from, to;
@@ -34,7 +54,9 @@ static struct {
 	int sfd;     /* the signalfd of PID 1's blocked signals */
 	int ctlport; /* the control port; -1 when there is none or it closed */
 	bool prepared, start_requested, released;
-	int init_error;
+	int init_error, init_errno; /* CHILD_FAILED's status and errno */
+	enum start_outcome start;
+	int64_t start_deadline;
 	int master; /* terminal: the pty's master, -1 until the child sends it */
 	bool have_winsize;
 	struct winsize winsize;
@@ -129,6 +151,7 @@ static void child_message(const struct child_msg *m)
 	switch (m->kind) {
 	case CHILD_FAILED:
 		wl.init_error = m->status;
+		wl.init_errno = m->err;
 		init_dbg("hyrun-init: workload did not start: %s", strerror(m->err));
 		break;
 	case CHILD_PREPARED:
@@ -157,6 +180,11 @@ static void read_child_msg(int flags)
 			 wl.init_error ? "did not start" : "was exec'd or has ended", hy_now_ms());
 		close(wl.chan);
 		wl.chan = -1;
+		/* The channel is close-on-exec in the child: after the go, its end
+		 * without a failure is the execve() (or the child's death just
+		 * before, which the exit report then tells). */
+		if (wl.start == START_WAITING)
+			wl.start = !wl.init_error && wl.released ? START_EXECD : START_FAILED;
 		return;
 	}
 	if (n == sizeof(m) && m.kind == CHILD_TTY && fd >= 0 && wl.master < 0) {
@@ -238,13 +266,59 @@ int supervise_start(const char *config, size_t len, char *err, size_t errlen)
 		return hy_err(err, errlen, -1, "the container was started already");
 	if (wl.init_error)
 		return hy_err(err, errlen, -1, "the container's process failed to start");
+	if (wl.chan < 0)
+		return hy_err(err, errlen, -1, "the container's process has ended");
 	/* Held until the network is there, and held still when it fails. */
 	if (start_network(config, len, err, errlen) < 0)
 		return -1;
 	/* Before the child is prepared, the start is remembered (try_release). */
 	wl.start_requested = true;
+	wl.start = START_WAITING;
+	wl.start_deadline = hy_now_ms() + START_EXEC_WAIT_MS;
 	try_release();
 	return 0;
+}
+
+int supervise_start_result(char *err, size_t errlen)
+{
+	switch (wl.start) {
+	case START_WAITING:
+		return 1;
+	case START_FAILED:
+		if (!wl.init_error)
+			return hy_err(err, errlen, -1,
+				      "the container's process ended before its execve()");
+		if (wl.init_errno > 0)
+			return hy_err(err, errlen, -1,
+				      "the container's process failed to start (status %d: %s)",
+				      wl.init_error, strerror(wl.init_errno));
+		return hy_err(err, errlen, -1,
+			      "the container's process failed to start (status %d)", wl.init_error);
+	default:
+		return 0;
+	}
+}
+
+/* The poll timeout that ends the wait for the execve() (-1: none). */
+static int start_timeout(void)
+{
+	int64_t left;
+
+	if (wl.start != START_WAITING)
+		return -1;
+	left = wl.start_deadline - hy_now_ms();
+	/* poll() rounds up; + 1 so that the deadline has passed when it wakes. */
+	return left <= 0 ? 0 : (int)(left > INT_MAX - 1 ? INT_MAX - 1 : left) + 1;
+}
+
+static void start_deadline_check(void)
+{
+	if (wl.start != START_WAITING || hy_now_ms() < wl.start_deadline)
+		return;
+	wl.start = START_LATE;
+	init_msg("hyrun-init: start: the workload has not reached its execve() %d ms after the "
+		 "start request (stopped or frozen?); replying that it started",
+		 START_EXEC_WAIT_MS);
 }
 
 pid_t supervise_workload_pid(void)
@@ -384,9 +458,13 @@ static void start_child(char **argv, int stdio[3])
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		init_die("hyrun-init: socketpair: %s", strerror(errno));
-	pid = cgroup_fork();
+	/* With a pid namespace the workload is its PID 1 from the clone on, so
+	 * that the /proc it mounts (mounts.c, after this) is that namespace's. */
+	pid = cgroup_fork(init.gc && init.gc->pid_namespace);
 	if (pid < 0)
-		init_die("hyrun-init: fork: %s", strerror(errno));
+		init_die("hyrun-init: fork%s: %s",
+			 init.gc && init.gc->pid_namespace ? " into a new pid namespace" : "",
+			 strerror(errno));
 	if (pid == 0) {
 		close(pair[0]);
 		if (wl.ctlport >= 0)
@@ -438,7 +516,7 @@ static bool wait_round(int *status)
 	i_agent = np;
 	n_agent = agent_poll_fill(pl + np, AGENT_POLL_MAX);
 	np += n_agent;
-	if (poll(pl, np, -1) < 0) {
+	if (poll(pl, np, start_timeout()) < 0) {
 		if (errno == EINTR)
 			return false;
 		init_die("hyrun-init: poll: %s", strerror(errno));
@@ -458,17 +536,21 @@ static bool wait_round(int *status)
 		    (pl[i_master].revents & (POLLIN | POLLERR | POLLHUP)))
 			relay_read(&wl.out);
 	}
+	start_deadline_check();
 	agent_poll_handle(pl + i_agent, n_agent);
 	return ready(pl, i_sfd) && read_signal(status);
 }
 
 static unsigned finish(int status)
 {
-	/* Exec'd processes do not outlive the workload (nor keep the VM). */
-	agent_shutdown();
 	/* What the child said before it ended (a failure that raced its exit). */
 	while (wl.chan >= 0)
 		read_child_msg(MSG_DONTWAIT);
+	/* A START still waiting gets its answer before the connections close. */
+	if (wl.start == START_WAITING)
+		wl.start = START_FAILED;
+	/* Exec'd processes do not outlive the workload (nor keep the VM). */
+	agent_shutdown();
 	/*
 	 * Nothing of the workload's output is held back in here: without a
 	 * terminal PID 1 has closed its copies of the ports, and virtio_console

@@ -40,6 +40,15 @@
  *   routes                 the main table's unicast routes, IPv4 then IPv6, from
  *                          rtnetlink: "route=DST/LEN gw=GW dev=IFNAME mtu=N" (gw and mtu
  *                          only when set): busybox's ip does not show a route's MTU
+ *   forks MAX              a bounded fork bomb: forks children that wait (on a pipe)
+ *                          until told, until a fork fails or MAX are running; then
+ *                          forks=N (how many succeeded) and fork_error=ERRNAME ("none"
+ *                          when MAX were reached), then releases and reaps them all.
+ *                          Under a pids limit L with nothing else in the cgroup,
+ *                          N = L - 1: the probe itself counts
+ *   open PATH r|w|rw       open(2) PATH for reading, writing or both (O_NONBLOCK, no
+ *                          controlling tty): open=ok or open=ERRNAME (EPERM is what a
+ *                          cgroup's device filter answers)
  *
  * AF_VSOCK stream sockets (the host is CID 2, see common/agent_proto.h). The
  * servers listen on PORT for any CID, print "listening=PORT" once they do,
@@ -109,6 +118,7 @@ static void usage(void)
 		"getxattr FILE NAME|"
 		"setxattr FILE NAME VALUE|"
 		"fsops DIR [NS]|escape DIR HOSTDIR|smallfiles DIR N|time CMD...|routes|\n"
+		"       forks MAX|open PATH r|w|rw|\n"
 		"       vsock-echo PORT|vsock-sink PORT [DELAY_MS]|vsock-source PORT BYTES|\n"
 		"       vsock-connect PORT\n");
 	exit(2);
@@ -1191,6 +1201,70 @@ static int cmd_routes(void)
 	return 0;
 }
 
+/* --- forks and open ---------------------------------------------------------------- */
+
+static int cmd_forks(const char *max_s)
+{
+	long max = strtol(max_s, NULL, 10), n = 0;
+	int gate[2], err = 0, st;
+	pid_t *kids;
+
+	if (max < 1 || max > 100000)
+		usage();
+	kids = calloc((size_t)max, sizeof(*kids));
+	if (!kids || pipe(gate) < 0) {
+		printf("forks=%s\n", errname(errno));
+		return 1;
+	}
+	fflush(stdout);
+	while (n < max) {
+		pid_t pid = fork();
+		char c;
+
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		if (pid == 0) {
+			/* Wait for the end of the gate: the parent closing its end. */
+			close(gate[1]);
+			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		kids[n++] = pid;
+	}
+	printf("forks=%ld\nfork_error=%s\n", n, err ? errname(err) : "none");
+	close(gate[1]);
+	for (long i = 0; i < n; i++)
+		while (waitpid(kids[i], &st, 0) < 0 && errno == EINTR)
+			;
+	free(kids);
+	return 0;
+}
+
+static int cmd_open(const char *path, const char *mode)
+{
+	int flags, fd;
+
+	if (!strcmp(mode, "r"))
+		flags = O_RDONLY;
+	else if (!strcmp(mode, "w"))
+		flags = O_WRONLY;
+	else if (!strcmp(mode, "rw"))
+		flags = O_RDWR;
+	else
+		usage();
+	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		printf("open=%s\n", errname(errno));
+		return 1;
+	}
+	close(fd);
+	printf("open=ok\n");
+	return 0;
+}
+
 /* --- AF_VSOCK ------------------------------------------------------------------ */
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -1451,6 +1525,10 @@ int main(int argc, char **argv)
 		return cmd_time(argv + 2);
 	if (!strcmp(cmd, "routes"))
 		return cmd_routes();
+	if (!strcmp(cmd, "forks") && argc == 3)
+		return cmd_forks(argv[2]);
+	if (!strcmp(cmd, "open") && argc == 4)
+		return cmd_open(argv[2], argv[3]);
 	if (!strcmp(cmd, "smallfiles") && argc == 4)
 		return cmd_smallfiles(argv[2], strtol(argv[3], NULL, 10));
 	if (!strcmp(cmd, "vsock-echo") && argc == 3)

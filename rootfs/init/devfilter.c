@@ -1,0 +1,158 @@
+/* devfilter.c: linux.resources.devices turned into a cgroup device program (see devfilter.h). */
+#include "rootfs/init/devfilter.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+const struct gc_device_rule devfilter_defaults[DEVFILTER_NR_DEFAULTS] = {
+    {.allow = true, .type = 'c', .major = -1, .minor = -1, .mknod = true},
+    {.allow = true, .type = 'b', .major = -1, .minor = -1, .mknod = true},
+#define RWM .read = true, .write = true, .mknod = true
+    {.allow = true, .type = 'c', .major = 1, .minor = 3, RWM},	  /* null */
+    {.allow = true, .type = 'c', .major = 1, .minor = 5, RWM},	  /* zero */
+    {.allow = true, .type = 'c', .major = 1, .minor = 7, RWM},	  /* full */
+    {.allow = true, .type = 'c', .major = 1, .minor = 8, RWM},	  /* random */
+    {.allow = true, .type = 'c', .major = 1, .minor = 9, RWM},	  /* urandom */
+    {.allow = true, .type = 'c', .major = 5, .minor = 0, RWM},	  /* tty */
+    {.allow = true, .type = 'c', .major = 5, .minor = 1, RWM},	  /* console */
+    {.allow = true, .type = 'c', .major = 5, .minor = 2, RWM},	  /* ptmx */
+    {.allow = true, .type = 'c', .major = 136, .minor = -1, RWM}, /* pty slaves */
+    {.allow = true, .type = 'c', .major = 10, .minor = 200, RWM}, /* net/tun */
+#undef RWM
+};
+
+/* The registers the program keeps its facts in, from the prologue on. */
+enum {
+	R_RET = 0,
+	R_CTX = 1,
+	R_TYPE = 2,    /* BPF_DEVCG_DEV_* of the request */
+	R_PENDING = 3, /* BPF_DEVCG_ACC_* the request asks for that no rule decided yet */
+	R_MAJOR = 4,
+	R_MINOR = 5,
+	R_TMP = 6,
+};
+
+struct prog {
+	struct bpf_insn *insns;
+	size_t n, room;
+};
+
+static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	if (p->n < p->room)
+		p->insns[p->n] = (struct bpf_insn){
+		    .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+	p->n++;
+}
+
+static void load_ctx(struct prog *p, uint8_t dst, int16_t off)
+{
+	emit(p, BPF_LDX | BPF_W | BPF_MEM, dst, R_CTX, off, 0);
+}
+
+static void alu32_imm(struct prog *p, uint8_t op, uint8_t dst, int32_t imm)
+{
+	emit(p, BPF_ALU | op | BPF_K, dst, 0, 0, imm);
+}
+
+static void jump_imm(struct prog *p, uint8_t op, uint8_t dst, int32_t imm, int16_t off)
+{
+	emit(p, BPF_JMP | op | BPF_K, dst, 0, off, imm);
+}
+
+static void ret(struct prog *p, int32_t verdict)
+{
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, R_RET, 0, 0, verdict);
+	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+static unsigned rule_access(const struct gc_device_rule *r)
+{
+	return (r->read ? BPF_DEVCG_ACC_READ : 0) | (r->write ? BPF_DEVCG_ACC_WRITE : 0) |
+	       (r->mknod ? BPF_DEVCG_ACC_MKNOD : 0);
+}
+
+/* Device numbers are compared with 32-bit immediates, sign-extended by the
+ * jump: only what fits in an int32 compares right (the kernel's majors are
+ * 12 bits and minors 20). */
+static bool number_ok(int64_t v)
+{
+	return v == -1 || (v >= 0 && v <= INT32_MAX);
+}
+
+/*
+ * One rule: the checks that skip to the next block when the device does not
+ * match, then the verdict on the accesses it names. The checks jump over the
+ * rest of the block, so its length is counted first.
+ */
+static void emit_rule(struct prog *p, const struct gc_device_rule *r, unsigned access)
+{
+	bool type = r->type != 'a', major = r->major >= 0, minor = r->minor >= 0;
+	int16_t verdict_len = r->allow ? 4 : 5;
+	int16_t rest = (int16_t)(type + major + minor) + verdict_len;
+
+	if (type)
+		jump_imm(p, BPF_JNE, R_TYPE,
+			 r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, --rest);
+	if (major)
+		jump_imm(p, BPF_JNE, R_MAJOR, (int32_t)r->major, --rest);
+	if (minor)
+		jump_imm(p, BPF_JNE, R_MINOR, (int32_t)r->minor, --rest);
+	if (r->allow) {
+		/* These accesses are decided (allowed); the request passes once
+		 * nothing is left pending, else earlier rules decide the rest. */
+		alu32_imm(p, BPF_AND, R_PENDING, (int32_t)(~access & 7u));
+		jump_imm(p, BPF_JNE, R_PENDING, 0, 2);
+		ret(p, 1);
+	} else {
+		/* Any pending access this rule names is denied, and with it the request. */
+		emit(p, BPF_ALU | BPF_MOV | BPF_X, R_TMP, R_PENDING, 0, 0);
+		alu32_imm(p, BPF_AND, R_TMP, (int32_t)access);
+		jump_imm(p, BPF_JEQ, R_TMP, 0, 2);
+		ret(p, 0);
+	}
+}
+
+int devfilter_build(const struct gc_device_rule *rules, size_t nr, struct bpf_insn *insns,
+		    size_t room, char *err, size_t errlen)
+{
+	struct prog p = {.insns = insns, .room = room};
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct gc_device_rule *r = &rules[i];
+
+		if (r->type != 'a' && r->type != 'c' && r->type != 'b')
+			return hy_err(err, errlen, -1, "devices[%zu]: type '%c' is not a, c or b",
+				      i, r->type ? r->type : '?');
+		if (!number_ok(r->major) || !number_ok(r->minor))
+			return hy_err(err, errlen, -1,
+				      "devices[%zu]: major %lld, minor %lld: out of range", i,
+				      (long long)r->major, (long long)r->minor);
+	}
+
+	load_ctx(&p, R_TYPE, 0);
+	emit(&p, BPF_ALU | BPF_MOV | BPF_X, R_PENDING, R_TYPE, 0, 0);
+	alu32_imm(&p, BPF_RSH, R_PENDING, 16);
+	alu32_imm(&p, BPF_AND, R_TYPE, 0xffff);
+	load_ctx(&p, R_MAJOR, 4);
+	load_ctx(&p, R_MINOR, 8);
+	/* Last rule first: the first block that decides an access is the last
+	 * rule that names it. */
+	for (size_t i = nr; i-- > 0;) {
+		unsigned access = rule_access(&rules[i]);
+
+		if (access)
+			emit_rule(&p, &rules[i], access);
+	}
+	/* Accesses no rule decided. */
+	ret(&p, 0);
+	if (p.n > room || p.n > DEVFILTER_MAX_INSNS)
+		return hy_err(
+		    err, errlen, -1,
+		    "%zu rules take %zu instructions, more than the %zu there is room for", nr, p.n,
+		    room < DEVFILTER_MAX_INSNS ? room : DEVFILTER_MAX_INSNS);
+	return (int)p.n;
+}
