@@ -436,8 +436,8 @@ static int make_mounts(int rootfd, const struct guest_config *gc, struct contain
 
 /*
  * linux.devices[idx]: its parent directories made, whatever is at its path
- * replaced (a directory is refused), the node made, then given fileMode
- * exactly (mknod's mode passes through the umask) and its owner. The
+ * replaced (a directory is refused), the node made, then given its owner
+ * and fileMode exactly (mknod's mode passes through the umask). The
  * numbers are the guest kernel's: a node of a device only the host has
  * is made all the same, and opening it fails as on a host without it.
  */
@@ -464,10 +464,11 @@ static int make_device(int rootfd, const struct gc_device *d, size_t idx, struct
 	}
 	if (!r)
 		r = mknodat(dirfd, name, type | (d->mode & 0777), makedev(d->major, d->minor));
-	if (!r)
-		r = fchmodat(dirfd, name, d->mode, 0);
+	/* The owner first: chown clears the set-user-ID and set-group-ID bits. */
 	if (!r && (d->has_uid || d->has_gid))
 		r = fchownat(dirfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW);
+	if (!r)
+		r = fchmodat(dirfd, name, d->mode, 0);
 	if (r < 0) {
 		int err = errno;
 
