@@ -562,26 +562,36 @@ static bool ipc_sysctl(const char *key)
 }
 
 /*
- * linux.sysctl as runc refuses it. The guest's kernel is the container's
- * alone, so nothing would reach the host; the refusals keep what a spec
- * means: a sysctl of a namespace the spec does not give the container is
- * meant for the host's, and kernel.hostname and kernel.domainname would
- * fight the hostname and domainname members.
+ * linux.sysctl as runc and crun refuse it. The guest's kernel is the
+ * container's alone, so nothing would reach the host; the refusals keep what
+ * a spec means: a sysctl of a namespace the spec does not give the container
+ * is meant for the host's, and kernel.hostname would fight the hostname
+ * member (runc refuses it always). kernel.domainname is how Docker sets a
+ * domain name, which runc takes with a uts namespace; crun refuses it only
+ * beside a domainname member, with which it would fight.
  */
 static int check_sysctl(struct ctx *c, const struct oci_linux *l, json_t *doc)
 {
 	json_t *sysctl = json_object_get(json_object_get(doc, "linux"), "sysctl"), *v;
+	json_t *domainname = json_object_get(doc, "domainname");
 	const char *key;
 
 	if (!json_is_object(sysctl))
 		return 0; /* oci/spec.c names what is wrong with it */
 	json_object_foreach(sysctl, key, v)
 	{
-		if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		if (strcmp(key, "kernel.hostname") == 0 ||
+		    (strcmp(key, "kernel.domainname") == 0 && json_is_string(domainname) &&
+		     json_string_length(domainname)))
 			return hy_err(c->err, c->errlen, -EINVAL,
 				      "linux.sysctl.%s: not allowed: it conflicts with the "
 				      "\"%s\" member of config.json, which sets it",
 				      key, key + strlen("kernel."));
+		if (strcmp(key, "kernel.domainname") == 0 && !l->ns[OCI_NS_UTS].enabled)
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.sysctl.%s: not allowed without a uts namespace (a "
+				      "\"uts\" entry in linux.namespaces)",
+				      key);
 		if (strncmp(key, "net.", 4) == 0 && !l->ns[OCI_NS_NETWORK].enabled)
 			return hy_err(c->err, c->errlen, -EINVAL,
 				      "linux.sysctl.%s: not allowed without a network namespace (a "

@@ -272,10 +272,21 @@ Test(oci_linux, sysctl_refusals)
 		     "{\"kernel.hostname\": \"x\"}}}",
 		     "linux.sysctl.kernel.hostname: not allowed: it conflicts with the "
 		     "\"hostname\" member of config.json, which sets it");
-	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"uts\"}], \"sysctl\": "
-		     "{\"kernel.domainname\": \"x\"}}}",
+	expect_error("{\"domainname\": \"example.org\", \"linux\": {\"namespaces\": "
+		     "[{\"type\": \"uts\"}], \"sysctl\": {\"kernel.domainname\": \"x\"}}}",
 		     "linux.sysctl.kernel.domainname: not allowed: it conflicts with the "
 		     "\"domainname\" member of config.json, which sets it");
+	expect_error("{\"linux\": {\"sysctl\": {\"kernel.domainname\": \"x\"}}}",
+		     "linux.sysctl.kernel.domainname: not allowed without a uts namespace (a "
+		     "\"uts\" entry in linux.namespaces)");
+	expect_error("{\"linux\": {\"sysctl\": {\"kernel.hostname\": \"x\"}}}",
+		     "linux.sysctl.kernel.hostname: not allowed: it conflicts with the "
+		     "\"hostname\" member of config.json, which sets it");
+	/* Docker's way of setting a domain name, with a uts namespace and no
+	 * domainname member, as runc takes it. */
+	cr_assert_eq(parse("{\"domainname\": \"\", \"linux\": {\"namespaces\": [{\"type\": "
+			   "\"uts\"}], \"sysctl\": {\"kernel.domainname\": \"example.org\"}}}"),
+		     0, "%s", err);
 	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
 		     "{\"net.ipv4.ip_forward\": \"1\"}}}",
 		     "linux.sysctl.net.ipv4.ip_forward: not allowed without a network namespace "
