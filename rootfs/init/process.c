@@ -206,15 +206,18 @@ static int set_user_and_caps(const struct guest_config *gc, struct container_err
 static const char *passwd_home(uid_t uid, char *buf, size_t len)
 {
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = root < 0 ? -1 : root_open(root, "/etc/passwd", O_RDONLY);
+	/* Non-blocking: the image's /etc/passwd could be a FIFO nobody writes. */
+	int fd = root < 0 ? -1 : root_open(root, "/etc/passwd", O_RDONLY | O_NONBLOCK);
 	const char *home = NULL;
 	char *line = NULL;
 	size_t cap = 0;
-	FILE *f;
+	struct stat st;
+	FILE *f = NULL;
 
 	if (root >= 0)
 		close(root);
-	f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		f = fdopen(fd, "r");
 	if (!f) {
 		if (fd >= 0)
 			close(fd);
