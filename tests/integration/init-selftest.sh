@@ -1082,29 +1082,54 @@ else
 	fi
 	rmdir "$mini/dev/isdir"
 
+	# prop_args [SHELL-CODE] DEST...: the "args" member of a workload that runs SHELL-CODE,
+	# then prints the propagation of the root and of the mounts at DEST ("/a shared"; the
+	# optional fields of mountinfo, peer group numbers dropped).
+	# shellcheck disable=SC2016 # awk's own fields
+	prop_args() {
+		local code=$1 where='$5 == "/"' d
+		shift
+		for d in "$@"; do
+			where="$where || \$5 == \"$d\""
+		done
+		code="$code awk '$where { s = \$5; for (i = 7; \$i != \"-\"; i++) s = s \" \" \$i; print s }' /proc/self/mountinfo | sed 's/:[0-9]*//g'"
+		printf '"args":["/bin/sh","-c",%s]' "$(printf '%s' "$code" | python3 -c 'import json, sys; print(json.dumps(sys.stdin.read()))')"
+	}
+
 	# Propagation: a recursive rootfsPropagation over the mounts' own; without one, theirs.
-	# shellcheck disable=SC2016 # the workload's shell and awk expand these
-	prop_script='awk '"'"'$5 == "/" || $5 == "/a" || $5 == "/b" { s = $5; for (i = 7; $i != "-"; i++) s = s " " $i; print s }'"'"' /proc/self/mountinfo | sed "s/:[0-9]*//g"'
 	new_root
 	MINI_MOUNTS='{"destination":"/a","type":"tmpfs","source":"tmpfs","options":["shared"]},{"destination":"/b","type":"tmpfs","source":"tmpfs","options":["unbindable"]}'
-	mini_config '' "\"args\":[\"/bin/sh\",\"-c\",$(printf '%s' "$prop_script" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')],\"cwd\":\"/\""
+	mini_config '' "$(prop_args '' /a /b),\"cwd\":\"/\""
 	run_init_shares
 	check_report "mount propagation options: exit report" 0x0
 	mini_check "mount propagation options: each mount's own, the root private" \
 		"$(printf '%s\n' / '/a shared' '/b unbindable')"
 	new_root
-	mini_config '"propagation":"rshared"' "\"args\":[\"/bin/sh\",\"-c\",$(printf '%s' "$prop_script" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')],\"cwd\":\"/\""
+	mini_config '"propagation":"rshared"' "$(prop_args '' /a /b),\"cwd\":\"/\""
 	run_init_shares
 	check_report "rootfsPropagation rshared: exit report" 0x0
 	mini_check "rootfsPropagation rshared: the root and every mount shared" \
 		"$(printf '%s\n' '/ shared' '/a shared' '/b shared')"
 	new_root
-	mini_config '"propagation":"runbindable","readonly":true' "\"args\":[\"/bin/sh\",\"-c\",$(printf '%s' "$prop_script" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')],\"cwd\":\"/\"" \
+	mini_config '"propagation":"runbindable","readonly":true' "$(prop_args '' /a /b),\"cwd\":\"/\"" \
 		'"readonlyPaths":["/proc/sys"],"maskedPaths":["/proc/kcore"]'
 	run_init_shares
 	check_report "rootfsPropagation runbindable with read-only and masked paths: exit report" 0x0
 	mini_check "rootfsPropagation runbindable: the root and every mount unbindable" \
 		"$(printf '%s\n' '/ unbindable' '/a unbindable' '/b unbindable')"
+	MINI_MOUNTS=''
+
+	# Propagation options on the mounts from the host, a share and a file: both there.
+	new_root
+	mkdir -p "$work/shares/pm" "$root/.hyrun/files"
+	echo from-share >"$work/shares/pm/f"
+	echo from-file >"$root/.hyrun/files/0"
+	MINI_MOUNTS='{"destination":"/a","type":"bind","options":["rbind","rshared"],"share":"pm"},{"destination":"/bfile","type":"bind","options":["bind","runbindable","ro"],"file":"0"}'
+	mini_config '' "$(prop_args 'cat /a/f /bfile;' /a /bfile),\"cwd\":\"/\""
+	run_init_shares
+	check_report "propagation options of a share and a file: exit report" 0x0
+	mini_check "propagation options of a share and a file: mounted, each with its own" \
+		"$(printf '%s\n' from-share from-file / '/a shared' '/bfile unbindable')"
 	MINI_MOUNTS=''
 
 	# domainname and hostname in the child's UTS namespace; HOME from /etc/passwd.
