@@ -652,10 +652,10 @@ static int set_root_propagation(int rootfd, const struct guest_config *gc,
 }
 
 /*
- * What the root gets below rootfd once its share is mounted, in runc's
- * order: the mounts (and /dev's nodes), linux.devices, the cwd, the
- * read-only and masked paths, then the root's propagation. The root is made
- * read-only last, once entered.
+ * What the root gets below rootfd once its share is mounted: the mounts (and
+ * /dev's nodes), linux.devices, the cwd, the read-only and masked paths, in
+ * runc's order, then the root's propagation (set_root_propagation() says
+ * why it comes last). The root is made read-only once entered.
  */
 static int fill_root(int rootfd, const struct guest_config *gc, struct container_error *e)
 {
