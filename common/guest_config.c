@@ -211,9 +211,18 @@ static int check_array(struct dec *d, json_t *v, const char *path, size_t *n)
 
 /* --- root, mounts ------------------------------------------------------------- */
 
+/* linux.rootfsPropagation's names, indexed by enum gc_propagation. */
+static const char *const propagation_names[] = {
+    [GC_PROP_SHARED] = "shared",     [GC_PROP_SLAVE] = "slave",
+    [GC_PROP_PRIVATE] = "private",   [GC_PROP_UNBINDABLE] = "unbindable",
+    [GC_PROP_RSHARED] = "rshared",   [GC_PROP_RSLAVE] = "rslave",
+    [GC_PROP_RPRIVATE] = "rprivate", [GC_PROP_RUNBINDABLE] = "runbindable",
+};
+
 static int decode_root(struct dec *d, json_t *v, struct guest_config *gc)
 {
-	static const char *const known[] = {"share", "readonly", NULL};
+	static const char *const known[] = {"share", "readonly", "propagation", NULL};
+	const char *prop = NULL;
 	json_t *m;
 	int r;
 
@@ -224,6 +233,21 @@ static int decode_root(struct dec *d, json_t *v, struct guest_config *gc)
 	if ((m = json_object_get(v, "readonly")) &&
 	    (r = get_bool(d, m, "root.readonly", &gc->root_readonly)))
 		return r;
+	if ((m = json_object_get(v, "propagation"))) {
+		size_t i;
+
+		if ((r = get_string(d, m, "root.propagation", true, &prop)))
+			return r;
+		for (i = GC_PROP_SHARED; i < ARRAY_SIZE(propagation_names); i++)
+			if (strcmp(prop, propagation_names[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(propagation_names))
+			return bad(d, "root.propagation",
+				   "\"%s\" is none of shared, slave, private, unbindable, rshared, "
+				   "rslave, rprivate, runbindable",
+				   prop);
+		gc->root_propagation = (enum gc_propagation)i;
+	}
 	gc->has_root = true;
 	return 0;
 }
@@ -298,6 +322,227 @@ static int decode_mounts(struct dec *d, json_t *v, struct guest_config *gc)
 			return r;
 	gc->mounts = mounts;
 	gc->nr_mounts = n;
+	return 0;
+}
+
+/* maskedPaths, readonlyPaths: absolute paths. */
+static int decode_paths(struct dec *d, json_t *v, const char *name, const char *const **out,
+			size_t *nr)
+{
+	int r;
+
+	if ((r = get_strv(d, v, name, false, out, nr)))
+		return r;
+	for (size_t i = 0; i < *nr; i++) {
+		char path[PATH_LEN];
+
+		snprintf(path, sizeof(path), "%s[%zu]", name, i);
+		if ((*out)[i][0] != '/')
+			return bad(d, path, "\"%s\" is not an absolute path", (*out)[i]);
+	}
+	return 0;
+}
+
+/* "/dev/x/y": below /dev, with no empty, "." or ".." component, so that the
+ * node lands in the container's /dev whatever the image holds. */
+static bool dev_path_ok(const char *p)
+{
+	if (strncmp(p, "/dev/", 5) != 0)
+		return false;
+	for (p += 5;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
+/* An optional integer member of o from min to max: *has set when present. */
+static int get_opt_int(struct dec *d, json_t *o, const char *key, const char *base, int64_t min,
+		       int64_t max, bool *has, int64_t *out)
+{
+	char path[PATH_LEN];
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0;
+	snprintf(path, sizeof(path), "%s.%s", base, key);
+	if (has)
+		*has = true;
+	return get_int(d, v, path, min, max, out);
+}
+
+static int decode_device(struct dec *d, json_t *v, size_t idx, struct gc_device *dev)
+{
+	static const char *const known[] = {"path",	"type", "major", "minor",
+					    "fileMode", "uid",	"gid",	 NULL};
+	char dp[BASE_LEN], path[PATH_LEN];
+	const char *type = NULL;
+	int64_t major = 0, minor = 0, x = 0;
+	int r;
+
+	snprintf(dp, sizeof(dp), "devices[%zu]", idx);
+	if ((r = get_object(d, v, dp, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.path", dp);
+	if ((r = get_abs_path(d, json_object_get(v, "path"), path, &dev->path)))
+		return r;
+	if (!dev_path_ok(dev->path))
+		return bad(d, path,
+			   "\"%s\" is not a path below /dev (without empty, \".\" or \"..\" "
+			   "components)",
+			   dev->path);
+	snprintf(path, sizeof(path), "%s.type", dp);
+	if ((r = get_string(d, json_object_get(v, "type"), path, true, &type)))
+		return r;
+	if (strlen(type) != 1 || !strchr("cubp", type[0]))
+		return bad(d, path, "\"%s\" is none of c, u, b and p", type);
+	dev->type = type[0] == 'u' ? 'c' : type[0];
+	/* A FIFO has no numbers: ignored when given, but still in range. */
+	if (dev->type != 'p' && !json_object_get(v, "major"))
+		return bad(d, dp, "\"major\" is required for a device of type %s", type);
+	if (dev->type != 'p' && !json_object_get(v, "minor"))
+		return bad(d, dp, "\"minor\" is required for a device of type %s", type);
+	if ((r = get_opt_int(d, v, "major", dp, 0, 4095, NULL, &major)) ||
+	    (r = get_opt_int(d, v, "minor", dp, 0, 1048575, NULL, &minor)))
+		return r;
+	if (dev->type != 'p') {
+		dev->major = (uint32_t)major;
+		dev->minor = (uint32_t)minor;
+	}
+	if ((r = get_opt_int(d, v, "fileMode", dp, 0, 07777, &dev->has_mode, &x)))
+		return r;
+	dev->mode = dev->has_mode ? (uint32_t)x : 0666;
+	x = 0;
+	if ((r = get_opt_int(d, v, "uid", dp, 0, UINT32_MAX, &dev->has_uid, &x)))
+		return r;
+	dev->uid = (uint32_t)x;
+	x = 0;
+	if ((r = get_opt_int(d, v, "gid", dp, 0, UINT32_MAX, &dev->has_gid, &x)))
+		return r;
+	dev->gid = (uint32_t)x;
+	return 0;
+}
+
+static int decode_devices(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	struct gc_device *devs;
+	size_t n = 0;
+	int r;
+
+	if ((r = check_array(d, v, "devices", &n)))
+		return r;
+	if (n > GC_MAX_DEVICES)
+		return bad(d, "devices", "at most %d devices", GC_MAX_DEVICES);
+	devs = store_alloc(d, n, sizeof(*devs));
+	if (!devs)
+		return nomem(d);
+	for (size_t i = 0; i < n; i++)
+		if ((r = decode_device(d, json_array_get(v, i), i, &devs[i])))
+			return r;
+	gc->devices = devs;
+	gc->nr_devices = n;
+	return 0;
+}
+
+/* --- resources ---------------------------------------------------------------- */
+
+static int decode_device_rule(struct dec *d, json_t *v, size_t idx, struct gc_device_rule *rule)
+{
+	static const char *const known[] = {"allow", "type", "major", "minor", "access", NULL};
+	char rp[BASE_LEN], path[PATH_LEN];
+	const char *s = NULL;
+	json_t *f;
+	int r;
+
+	snprintf(rp, sizeof(rp), "resources.devices[%zu]", idx);
+	if ((r = get_object(d, v, rp, known)))
+		return r;
+	snprintf(path, sizeof(path), "%s.allow", rp);
+	if ((r = get_bool(d, json_object_get(v, "allow"), path, &rule->allow)))
+		return r;
+	rule->type = 'a';
+	snprintf(path, sizeof(path), "%s.type", rp);
+	if ((f = json_object_get(v, "type"))) {
+		if ((r = get_string(d, f, path, true, &s)))
+			return r;
+		if (strlen(s) != 1 || !strchr("acb", s[0]))
+			return bad(d, path, "\"%s\" is none of a, c and b", s);
+		rule->type = s[0];
+	}
+	rule->major = rule->minor = -1;
+	if ((r = get_opt_int(d, v, "major", rp, -1, UINT32_MAX, NULL, &rule->major)) ||
+	    (r = get_opt_int(d, v, "minor", rp, -1, UINT32_MAX, NULL, &rule->minor)))
+		return r;
+	s = "rwm";
+	snprintf(path, sizeof(path), "%s.access", rp);
+	if ((f = json_object_get(v, "access")) && (r = get_string(d, f, path, true, &s)))
+		return r;
+	for (const char *c = s; *c; c++) {
+		bool *bit = *c == 'r'	? &rule->read
+			    : *c == 'w' ? &rule->write
+			    : *c == 'm' ? &rule->mknod
+					: NULL;
+
+		if (!bit || *bit)
+			return bad(d, path, "\"%s\" is not a combination of r, w and m", s);
+		*bit = true;
+	}
+	return 0;
+}
+
+static int decode_resources(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"memory",	 "memorySwap", "pids",	  "cpuQuota",
+					    "cpuPeriod", "cpuWeight",  "devices", NULL};
+	struct gc_resources *res = &gc->resources;
+	struct gc_device_rule *rules;
+	int64_t x = 0;
+	json_t *f;
+	size_t n = 0;
+	int r;
+
+	if ((r = get_object(d, v, "resources", known)))
+		return r;
+	if ((r = get_opt_int(d, v, "memory", "resources", -1, INT64_MAX, &res->has_memory,
+			     &res->memory)) ||
+	    (r = get_opt_int(d, v, "memorySwap", "resources", -1, INT64_MAX, &res->has_memory_swap,
+			     &res->memory_swap)) ||
+	    (r = get_opt_int(d, v, "pids", "resources", -1, INT64_MAX, &res->has_pids,
+			     &res->pids)) ||
+	    (r = get_opt_int(d, v, "cpuQuota", "resources", -1, INT64_MAX, &res->has_cpu_quota,
+			     &res->cpu_quota)))
+		return r;
+	if (res->has_pids && res->pids == 0)
+		return bad(d, "resources.pids", "must be -1 (no limit) or at least 1");
+	if (res->has_cpu_quota && res->cpu_quota >= 0 && res->cpu_quota < 1000)
+		return bad(d, "resources.cpuQuota", "must be -1 (no limit) or at least 1000");
+	if ((r = get_opt_int(d, v, "cpuPeriod", "resources", 1000, 1000000, &res->has_cpu_period,
+			     &x)))
+		return r;
+	res->cpu_period = (uint64_t)x;
+	if ((r = get_opt_int(d, v, "cpuWeight", "resources", 1, 10000, &res->has_cpu_weight, &x)))
+		return r;
+	res->cpu_weight = (uint64_t)x;
+	if ((f = json_object_get(v, "devices"))) {
+		if ((r = check_array(d, f, "resources.devices", &n)))
+			return r;
+		if (n > GC_MAX_DEVICE_RULES)
+			return bad(d, "resources.devices", "at most %d rules", GC_MAX_DEVICE_RULES);
+		rules = store_alloc(d, n, sizeof(*rules));
+		if (!rules)
+			return nomem(d);
+		for (size_t i = 0; i < n; i++)
+			if ((r = decode_device_rule(d, json_array_get(f, i), i, &rules[i])))
+				return r;
+		res->has_devices = true;
+		res->devices = rules;
+		res->nr_devices = n;
+	}
+	gc->has_resources = true;
 	return 0;
 }
 
@@ -959,9 +1204,11 @@ static int decode_head(struct dec *d, json_t *doc, const char *what, const char 
 
 static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 {
-	static const char *const known[] = {"version", "hostname", "root",	  "mounts",
-					    "process", "network",  "standbyNics", "sysctl",
-					    "seccomp", NULL};
+	static const char *const known[] = {
+	    "version",	     "hostname", "domainname",	 "root",      "mounts",	 "maskedPaths",
+	    "readonlyPaths", "devices",	 "pidNamespace", "resources", "process", "network",
+	    "standbyNics",   "sysctl",	 "seccomp",	 NULL,
+	};
 	json_t *v;
 	int r;
 
@@ -970,9 +1217,25 @@ static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 	if ((v = json_object_get(doc, "hostname")) &&
 	    (r = get_string(d, v, "hostname", true, &gc->hostname)))
 		return r;
+	if ((v = json_object_get(doc, "domainname")) &&
+	    (r = get_string(d, v, "domainname", true, &gc->domainname)))
+		return r;
 	if ((v = json_object_get(doc, "root")) && (r = decode_root(d, v, gc)))
 		return r;
 	if ((v = json_object_get(doc, "mounts")) && (r = decode_mounts(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "maskedPaths")) &&
+	    (r = decode_paths(d, v, "maskedPaths", &gc->masked_paths, &gc->nr_masked_paths)))
+		return r;
+	if ((v = json_object_get(doc, "readonlyPaths")) &&
+	    (r = decode_paths(d, v, "readonlyPaths", &gc->readonly_paths, &gc->nr_readonly_paths)))
+		return r;
+	if ((v = json_object_get(doc, "devices")) && (r = decode_devices(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "pidNamespace")) &&
+	    (r = get_bool(d, v, "pidNamespace", &gc->pid_namespace)))
+		return r;
+	if ((v = json_object_get(doc, "resources")) && (r = decode_resources(d, v, gc)))
 		return r;
 	if (!(v = json_object_get(doc, "process")))
 		return bad(d, "process", "required");
@@ -1393,6 +1656,111 @@ static json_t *enc_standby(struct enc *e, const struct guest_config *gc)
 	return a;
 }
 
+static json_t *enc_root(struct enc *e, const struct guest_config *gc)
+{
+	json_t *o = json_pack("{s:o, s:b}", "share", enc_string(e, "root.share", gc->root_share),
+			      "readonly", gc->root_readonly);
+
+	if (!o || gc->root_propagation == GC_PROP_DEFAULT)
+		return o;
+	if ((unsigned)gc->root_propagation >= ARRAY_SIZE(propagation_names))
+		enc_fail(e, "root.propagation", "unknown value %d", (int)gc->root_propagation);
+	else
+		put(e, o, "propagation", json_string(propagation_names[gc->root_propagation]));
+	return o;
+}
+
+static json_t *enc_devices(struct enc *e, const struct guest_config *gc)
+{
+	json_t *a = json_array();
+
+	if (!gc->devices) {
+		enc_fail(e, "devices", "missing");
+		json_decref(a);
+		return NULL;
+	}
+	for (size_t i = 0; a && i < gc->nr_devices; i++) {
+		const struct gc_device *dev = &gc->devices[i];
+		char path[PATH_LEN], type[2] = {dev->type, 0};
+		json_t *o = json_object();
+
+		snprintf(path, sizeof(path), "devices[%zu]", i);
+		if (o) {
+			char member[PATH_LEN + 8];
+
+			snprintf(member, sizeof(member), "%s.path", path);
+			put(e, o, "path", enc_string(e, member, dev->path));
+			put(e, o, "type", json_string(type));
+			if (dev->type != 'p') {
+				put(e, o, "major", json_integer(dev->major));
+				put(e, o, "minor", json_integer(dev->minor));
+			}
+			if (dev->has_mode)
+				put(e, o, "fileMode", json_integer(dev->mode));
+			if (dev->has_uid)
+				put(e, o, "uid", json_integer(dev->uid));
+			if (dev->has_gid)
+				put(e, o, "gid", json_integer(dev->gid));
+		}
+		append(e, a, o, path);
+	}
+	return a;
+}
+
+static json_t *enc_device_rules(struct enc *e, const struct gc_resources *res)
+{
+	json_t *a = json_array();
+
+	if (res->nr_devices && !res->devices) {
+		enc_fail(e, "resources.devices", "missing");
+		json_decref(a);
+		return NULL;
+	}
+	for (size_t i = 0; a && i < res->nr_devices; i++) {
+		const struct gc_device_rule *rule = &res->devices[i];
+		char path[PATH_LEN], type[2] = {rule->type, 0}, access[4];
+		size_t n = 0;
+
+		if (rule->read)
+			access[n++] = 'r';
+		if (rule->write)
+			access[n++] = 'w';
+		if (rule->mknod)
+			access[n++] = 'm';
+		access[n] = '\0';
+		snprintf(path, sizeof(path), "resources.devices[%zu]", i);
+		append(e, a,
+		       json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", rule->allow, "type", type,
+				 "major", (json_int_t)rule->major, "minor", (json_int_t)rule->minor,
+				 "access", access),
+		       path);
+	}
+	return a;
+}
+
+static json_t *enc_resources(struct enc *e, const struct gc_resources *res)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	if (res->has_memory)
+		put(e, o, "memory", json_integer(res->memory));
+	if (res->has_memory_swap)
+		put(e, o, "memorySwap", json_integer(res->memory_swap));
+	if (res->has_pids)
+		put(e, o, "pids", json_integer(res->pids));
+	if (res->has_cpu_quota)
+		put(e, o, "cpuQuota", json_integer(res->cpu_quota));
+	if (res->has_cpu_period)
+		put(e, o, "cpuPeriod", enc_u64(res->cpu_period));
+	if (res->has_cpu_weight)
+		put(e, o, "cpuWeight", enc_u64(res->cpu_weight));
+	if (res->has_devices)
+		put(e, o, "devices", enc_device_rules(e, res));
+	return o;
+}
+
 static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 {
 	json_t *doc = json_object();
@@ -1402,10 +1770,10 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 	put(e, doc, "version", json_integer(GUEST_CONFIG_VERSION));
 	if (gc->hostname)
 		put(e, doc, "hostname", enc_string(e, "hostname", gc->hostname));
+	if (gc->domainname)
+		put(e, doc, "domainname", enc_string(e, "domainname", gc->domainname));
 	if (gc->has_root)
-		put(e, doc, "root",
-		    json_pack("{s:o, s:b}", "share", enc_string(e, "root.share", gc->root_share),
-			      "readonly", gc->root_readonly));
+		put(e, doc, "root", enc_root(e, gc));
 	if (gc->nr_mounts) {
 		json_t *a = json_array();
 
@@ -1413,6 +1781,18 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 			json_array_append_new(a, enc_mount(e, &gc->mounts[i], i));
 		put(e, doc, "mounts", a);
 	}
+	if (gc->nr_masked_paths)
+		put(e, doc, "maskedPaths",
+		    enc_strv(e, "maskedPaths", gc->masked_paths, gc->nr_masked_paths));
+	if (gc->nr_readonly_paths)
+		put(e, doc, "readonlyPaths",
+		    enc_strv(e, "readonlyPaths", gc->readonly_paths, gc->nr_readonly_paths));
+	if (gc->nr_devices)
+		put(e, doc, "devices", enc_devices(e, gc));
+	if (gc->pid_namespace)
+		put(e, doc, "pidNamespace", json_true());
+	if (gc->has_resources)
+		put(e, doc, "resources", enc_resources(e, &gc->resources));
 	put(e, doc, "process", enc_process(e, gc));
 	if (gc->nr_nics)
 		put(e, doc, "network", enc_network(e, gc->nics, gc->nr_nics));

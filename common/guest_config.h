@@ -18,9 +18,14 @@
  *       the workload runs in the initramfs. "propagation" is
  *       linux.rootfsPropagation: one of shared, slave, private,
  *       unbindable (applied to the root mount alone) or rshared, rslave,
- *       rprivate, runbindable (recursively); absent: rprivate as runc.
- *       With "readonly", the missing mount points and the cwd are created
- *       first (confined to the root), then the root is made read-only.
+ *       rprivate, runbindable (recursively, over each mount's own
+ *       propagation option), applied once the root is filled; absent: the
+ *       root stays private, as every mount of the workload's namespace is
+ *       made (there is no host mount to be a slave of), and each mount
+ *       keeps its own propagation option. With "readonly", the missing
+ *       mount points and the cwd are created first (confined to the root),
+ *       then the root mount alone is made read-only (runtime/plan.h says
+ *       when the share is writable for that).
  *   "mounts": [                                                  opt
  *     {"destination": "/abs/path",
  *      "type": "proc",              opt for a bind mount only
@@ -37,14 +42,17 @@
  *                          or option), neither is allowed otherwise
  *   "maskedPaths": ["/proc/kcore", ...],                          opt
  *       absolute; made unreadable after the mounts: a directory gets a
- *       read-only empty tmpfs, anything else /dev/null bound over it; a
- *       path that does not exist is skipped
+ *       read-only empty tmpfs, anything else /dev/null bound over it (a
+ *       symlink is followed, within the root); a path that does not exist
+ *       is skipped
  *   "readonlyPaths": ["/proc/sys", ...],                          opt
  *       absolute; bind-mounted onto themselves and remounted read-only,
  *       recursively (mounts below stay, read-only too); one that does not
  *       exist is skipped
  *   "devices": [                                                 opt
- *     {"path": "/dev/fuse", "type": "c",   c, u (a character device), b or p
+ *     {"path": "/dev/fuse", "type": "c",   c, u (a character device), b or p;
+ *                                          the path without empty, "." or
+ *                                          ".." components
  *      "major": 10, "minor": 229,          0..4095 and 0..1048575; absent
  *                                          (and ignored) for "p"
  *      "fileMode": 438,                    permission bits, 0..07777   opt
@@ -65,8 +73,11 @@
  *     max), "cpuPeriod": N (1000..1000000), "cpuWeight": N (1..10000),
  *     "devices": [{"allow": false, "type": "a",       a, c or b   (opt: a)
  *                  "major": -1, "minor": -1,          -1: any     (opt: -1)
- *                  "access": "rwm"}, ...]             of r, w, m  (opt: rwm)
- *       linux.resources.devices in order, the last matching rule wins (as
+ *                                                     or 0..UINT32_MAX
+ *                  "access": "rwm"}, ...]             r, w and m, each at
+ *                                                     most once   (opt: rwm)
+ *       linux.resources.devices in order, then the devices runc and crun
+ *       always allow (runtime/plan.c); the last matching rule wins (as
  *       runc's device filter); at most GC_MAX_DEVICE_RULES; absent: no
  *       device filter
  *   },
@@ -251,7 +262,7 @@ struct gc_device {
 
 struct gc_device_rule {
 	bool allow;
-	char type;	    /* 'a', 'c' or 'b' */
+	char type;	      /* 'a', 'c' or 'b' */
 	int64_t major, minor; /* -1: any */
 	bool read, write, mknod;
 };

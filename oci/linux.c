@@ -322,6 +322,85 @@ static int parse_cpu(struct ctx *c, struct oci_resources *res, json_t *cpu)
 	return 0;
 }
 
+static int parse_device_rule(struct ctx *c, json_t *e, size_t i, struct oci_device_rule *rule)
+{
+	static const char *const nums[] = {"major", "minor"};
+	const char *s;
+	char path[64];
+	json_t *v;
+
+	snprintf(path, sizeof(path), "linux.resources.devices[%zu]", i);
+	if (!json_is_object(e))
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an object", path);
+	snprintf(path, sizeof(path), "linux.resources.devices[%zu].allow", i);
+	v = json_object_get(e, "allow");
+	if (!json_is_boolean(v))
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: %s", path,
+			      v ? "must be true or false" : "required");
+	rule->allow = json_is_true(v);
+	rule->type = 'a';
+	snprintf(path, sizeof(path), "linux.resources.devices[%zu].type", i);
+	if ((v = json_object_get(e, "type"))) {
+		s = json_is_string(v) ? json_string_value(v) : "";
+		if (strlen(s) != 1 || !strchr("acb", s[0]))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: must be \"a\", \"c\" or \"b\"", path);
+		rule->type = s[0];
+	}
+	for (size_t k = 0; k < ARRAY_LEN(nums); k++) {
+		int64_t *out = k ? &rule->minor : &rule->major;
+
+		*out = -1;
+		snprintf(path, sizeof(path), "linux.resources.devices[%zu].%s", i, nums[k]);
+		if (!(v = json_object_get(e, nums[k])) || json_is_null(v))
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < -1 ||
+		    json_integer_value(v) > (json_int_t)UINT32_MAX)
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: must be -1 (any) or an integer from 0 to %u", path,
+				      UINT32_MAX);
+		*out = json_integer_value(v);
+	}
+	/* Absent, it is all of them, as in the cgroup's own rules; empty, it
+	 * would match nothing, and runc refuses it too. */
+	snprintf(path, sizeof(path), "linux.resources.devices[%zu].access", i);
+	v = json_object_get(e, "access");
+	s = !v ? "rwm" : json_is_string(v) ? json_string_value(v) : "";
+	if (!s[0])
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "%s: must be a non-empty combination of r, w and m", path);
+	for (const char *p = s; *p; p++) {
+		bool *bit = *p == 'r'	? &rule->read
+			    : *p == 'w' ? &rule->write
+			    : *p == 'm' ? &rule->mknod
+					: NULL;
+
+		if (!bit || *bit)
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: \"%s\" is not a combination of r, w and m", path, s);
+		*bit = true;
+	}
+	return 0;
+}
+
+static int parse_device_rules(struct ctx *c, struct oci_resources *res, json_t *arr)
+{
+	int r;
+
+	if (!json_is_array(arr))
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.resources.devices: must be an array of objects");
+	res->nr_devices = json_array_size(arr);
+	res->devices = calloc(res->nr_devices + 1, sizeof(*res->devices));
+	if (!res->devices)
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
+	res->has_devices = true;
+	for (size_t i = 0; i < res->nr_devices; i++)
+		if ((r = parse_device_rule(c, json_array_get(arr, i), i, &res->devices[i])))
+			return r;
+	return 0;
+}
+
 static int parse_resources(struct ctx *c, struct oci_resources *res, json_t *obj)
 {
 	json_t *v;
@@ -346,6 +425,9 @@ static int parse_resources(struct ctx *c, struct oci_resources *res, json_t *obj
 				res->pids_limit = -1;
 		}
 	}
+	if ((v = json_object_get(obj, "devices")) && !json_is_null(v) &&
+	    (r = parse_device_rules(c, res, v)))
+		return r;
 	return 0;
 }
 
@@ -465,6 +547,65 @@ static int parse_linux(struct ctx *c, struct oci_linux *l, json_t *lx)
 	return 0;
 }
 
+/* The IPC sysctls runc lets through only with an ipc namespace of the container's own. */
+static bool ipc_sysctl(const char *key)
+{
+	static const char *const keys[] = {
+	    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+	    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return strncmp(key, "fs.mqueue.", 10) == 0;
+}
+
+/*
+ * linux.sysctl as runc and crun refuse it. The guest's kernel is the
+ * container's alone, so nothing would reach the host; the refusals keep what
+ * a spec means: a sysctl of a namespace the spec does not give the container
+ * is meant for the host's, and kernel.hostname would fight the hostname
+ * member (runc refuses it always). kernel.domainname is how Docker sets a
+ * domain name, which runc takes with a uts namespace; crun refuses it only
+ * beside a domainname member, with which it would fight.
+ */
+static int check_sysctl(struct ctx *c, const struct oci_linux *l, json_t *doc)
+{
+	json_t *sysctl = json_object_get(json_object_get(doc, "linux"), "sysctl"), *v;
+	json_t *domainname = json_object_get(doc, "domainname");
+	const char *key;
+
+	if (!json_is_object(sysctl))
+		return 0; /* oci/spec.c names what is wrong with it */
+	json_object_foreach(sysctl, key, v)
+	{
+		if (strcmp(key, "kernel.hostname") == 0 ||
+		    (strcmp(key, "kernel.domainname") == 0 && json_is_string(domainname) &&
+		     json_string_length(domainname)))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.sysctl.%s: not allowed: it conflicts with the "
+				      "\"%s\" member of config.json, which sets it",
+				      key, key + strlen("kernel."));
+		if (strcmp(key, "kernel.domainname") == 0 && !l->ns[OCI_NS_UTS].enabled)
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.sysctl.%s: not allowed without a uts namespace (a "
+				      "\"uts\" entry in linux.namespaces)",
+				      key);
+		if (strncmp(key, "net.", 4) == 0 && !l->ns[OCI_NS_NETWORK].enabled)
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.sysctl.%s: not allowed without a network namespace (a "
+				      "\"network\" entry in linux.namespaces)",
+				      key);
+		if (ipc_sysctl(key) && !l->ns[OCI_NS_IPC].enabled)
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.sysctl.%s: not allowed without an ipc namespace (an "
+				      "\"ipc\" entry in linux.namespaces)",
+				      key);
+	}
+	return 0;
+}
+
 static int check_consistency(struct ctx *c, struct oci_linux *l)
 {
 	const struct oci_namespace *user = &l->ns[OCI_NS_USER];
@@ -519,6 +660,8 @@ int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t errlen)
 		return r;
 	if ((v = json_object_get(doc, "hooks")) && (r = parse_hooks(&c, l, v)))
 		return r;
+	if ((r = check_sysctl(&c, l, doc)))
+		return r;
 	return check_consistency(&c, l);
 }
 
@@ -528,6 +671,7 @@ void oci_linux_free(struct oci_linux *l)
 		return;
 	free(l->uid_mappings);
 	free(l->gid_mappings);
+	free(l->res.devices);
 	for (unsigned k = 0; k < OCI_HOOK_NR; k++) {
 		for (size_t i = 0; l->hooks[k] && i < l->nr_hooks[k]; i++) {
 			free(l->hooks[k][i].args);

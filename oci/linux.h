@@ -3,8 +3,11 @@
  * oci/spec.h decodes what the guest applies (process, mounts, seccomp...);
  * this decodes what the runtime applies around hyrun-vmm: linux.namespaces,
  * linux.uidMappings / gidMappings, linux.cgroupsPath, linux.resources
- * (memory, cpu, pids) and the hooks. Unknown members are ignored; members
- * hyrun cannot honour are refused, naming the member.
+ * (memory, cpu, pids; the VMM's cgroup on the host) and the hooks. The plan
+ * hands the namespaces' presence and linux.resources (devices included) to
+ * the guest too (runtime/plan.h). It also checks linux.sysctl against the
+ * namespaces, as runc does. Unknown members are ignored; members hyrun
+ * cannot honour are refused, naming the member.
  *
  * Strings point into the JSON document given to oci_linux_parse(): they live
  * as long as that document.
@@ -38,6 +41,14 @@ struct oci_idmap {
 	uint32_t container_id, host_id, size;
 };
 
+/* linux.resources.devices[i], a rule of the device cgroup. */
+struct oci_device_rule {
+	bool allow;
+	char type;		 /* 'a', 'c' or 'b' (absent: 'a') */
+	int64_t major, minor;	 /* -1 (or absent): any; at most UINT32_MAX */
+	bool read, write, mknod; /* "access": r, w and m (absent: all three) */
+};
+
 /* -1 (or 0 for the unsigned ones, NULL for the strings): not set. */
 struct oci_resources {
 	int64_t memory_limit; /* bytes */
@@ -49,6 +60,9 @@ struct oci_resources {
 	const char *cpus; /* cpuset list, "0-3,6" */
 	const char *mems;
 	int64_t pids_limit; /* > 0, or -1 */
+	bool has_devices;   /* linux.resources.devices present, even empty */
+	struct oci_device_rule *devices;
+	size_t nr_devices;
 };
 
 enum oci_hook_kind {

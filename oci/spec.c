@@ -483,6 +483,20 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 
 	if ((r = get_object(c, obj, "linux.seccomp")))
 		return r;
+	/* The filter is loaded by the guest's kernel, whose notifications have
+	 * no way out of the VM to an agent's socket on the host. */
+	if ((v = json_object_get(obj, "listenerPath"))) {
+		const char *listener = NULL;
+
+		if ((r = get_string(c, v, "linux.seccomp.listenerPath", &listener)))
+			return r;
+		if (listener[0])
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.seccomp.listenerPath: not supported: the filter runs "
+				      "in the VM's kernel, whose notifications cannot reach a "
+				      "listener on the host (\"%s\")",
+				      listener);
+	}
 	sc = s->seccomp = calloc(1, sizeof(*sc));
 	if (!sc)
 		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
@@ -571,12 +585,165 @@ static int parse_string_map(struct ctx *c, json_t *obj, const char *path, void *
 	return 0;
 }
 
+static const char *const propagation_names[] = {
+    [OCI_PROP_SHARED] = "shared",     [OCI_PROP_SLAVE] = "slave",
+    [OCI_PROP_PRIVATE] = "private",   [OCI_PROP_UNBINDABLE] = "unbindable",
+    [OCI_PROP_RSHARED] = "rshared",   [OCI_PROP_RSLAVE] = "rslave",
+    [OCI_PROP_RPRIVATE] = "rprivate", [OCI_PROP_RUNBINDABLE] = "runbindable",
+};
+
+static int parse_propagation(struct ctx *c, struct oci_spec *s, json_t *v)
+{
+	const char *name = NULL;
+	int r;
+
+	if ((r = get_string(c, v, "linux.rootfsPropagation", &name)))
+		return r;
+	if (!name[0])
+		return 0;
+	for (size_t i = OCI_PROP_SHARED; i < sizeof(propagation_names) / sizeof(*propagation_names);
+	     i++)
+		if (strcmp(name, propagation_names[i]) == 0) {
+			s->rootfs_propagation = (enum oci_propagation)i;
+			return 0;
+		}
+	return hy_err(c->err, c->errlen, -EINVAL,
+		      "linux.rootfsPropagation: \"%s\" is none of shared, slave, private, "
+		      "unbindable, rshared, rslave, rprivate, runbindable",
+		      name);
+}
+
+/* linux.maskedPaths, linux.readonlyPaths: paths in the container, absolute. */
+static int parse_paths(struct ctx *c, json_t *v, const char *name, const char ***out, size_t *nr)
+{
+	int r = get_strv(c, v, name, false, out, nr);
+
+	for (size_t i = 0; !r && i < *nr; i++)
+		if (!absolute((*out)[i]))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s[%zu]: must be an absolute path (\"%s\")", name, i,
+				      (*out)[i]);
+	return r;
+}
+
+/* Below /dev, each component a name: the node is made in the container's /dev. */
+static bool below_dev(const char *p)
+{
+	if (strncmp(p, "/dev/", 5) != 0)
+		return false;
+	for (p += 5;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
+/* devices[i]'s integer member `key`, 0..max; required unless `optional`. */
+static int device_number(struct ctx *c, json_t *e, size_t i, const char *key, uint64_t max,
+			 bool optional, bool *has, uint32_t *out)
+{
+	char path[64];
+	json_t *v = json_object_get(e, key);
+	uint64_t x;
+	int r;
+
+	snprintf(path, sizeof(path), "linux.devices[%zu].%s", i, key);
+	if (!v) {
+		if (optional)
+			return 0;
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: required for this type", path);
+	}
+	if ((r = get_u64(c, v, path, max, &x)))
+		return r;
+	if (has)
+		*has = true;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int parse_device(struct ctx *c, json_t *e, size_t i, struct oci_device *d)
+{
+	char path[64];
+	const char *type = NULL;
+	json_t *v;
+	int r;
+
+	snprintf(path, sizeof(path), "linux.devices[%zu]", i);
+	if ((r = get_object(c, e, path)))
+		return r;
+	snprintf(path, sizeof(path), "linux.devices[%zu].path", i);
+	if (!(v = json_object_get(e, "path")))
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
+	if ((r = get_string(c, v, path, &d->path)))
+		return r;
+	if (!below_dev(d->path))
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "%s: \"%s\" is not a path below /dev (without empty, \".\" or "
+			      "\"..\" components)",
+			      path, d->path);
+	snprintf(path, sizeof(path), "linux.devices[%zu].type", i);
+	if (!(v = json_object_get(e, "type")))
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
+	if ((r = get_string(c, v, path, &type)))
+		return r;
+	if (strlen(type) != 1 || !strchr("cubp", type[0]))
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: \"%s\" is none of c, u, b and p",
+			      path, type);
+	d->type = type[0];
+	/* A FIFO has no device numbers: ignored when given. */
+	if ((r = device_number(c, e, i, "major", 4095, d->type == 'p', NULL, &d->major)) ||
+	    (r = device_number(c, e, i, "minor", 1048575, d->type == 'p', NULL, &d->minor)))
+		return r;
+	if (d->type == 'p')
+		d->major = d->minor = 0;
+	/* Some engines write the file type's bits along with the permissions. */
+	if ((r = device_number(c, e, i, "fileMode", S_IFMT | 07777, true, &d->has_mode, &d->mode)))
+		return r;
+	d->mode &= 07777;
+	if ((r = device_number(c, e, i, "uid", UINT32_MAX, true, &d->has_uid, &d->uid)) ||
+	    (r = device_number(c, e, i, "gid", UINT32_MAX, true, &d->has_gid, &d->gid)))
+		return r;
+	return 0;
+}
+
+static int parse_devices(struct ctx *c, struct oci_spec *s, json_t *arr)
+{
+	int r;
+
+	if (!json_is_array(arr))
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.devices: must be an array of objects");
+	s->nr_devices = json_array_size(arr);
+	s->devices = calloc(s->nr_devices + 1, sizeof(*s->devices));
+	if (!s->devices)
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->nr_devices; i++)
+		if ((r = parse_device(c, json_array_get(arr, i), i, &s->devices[i])))
+			return r;
+	return 0;
+}
+
 static int parse_linux(struct ctx *c, struct oci_spec *s, json_t *l)
 {
 	json_t *v;
 	int r;
 
 	if ((r = get_object(c, l, "linux")))
+		return r;
+	if ((v = json_object_get(l, "rootfsPropagation")) && (r = parse_propagation(c, s, v)))
+		return r;
+	if ((v = json_object_get(l, "maskedPaths")) &&
+	    (r = parse_paths(c, v, "linux.maskedPaths", &s->masked_paths, &s->nr_masked_paths)))
+		return r;
+	if ((v = json_object_get(l, "readonlyPaths")) &&
+	    (r = parse_paths(c, v, "linux.readonlyPaths", &s->readonly_paths,
+			     &s->nr_readonly_paths)))
+		return r;
+	if ((v = json_object_get(l, "devices")) && (r = parse_devices(c, s, v)))
 		return r;
 	if ((v = json_object_get(l, "seccomp")) && !json_is_null(v) && (r = parse_seccomp(c, s, v)))
 		return r;
@@ -619,6 +786,9 @@ static int parse_doc(struct ctx *c, struct oci_spec *s)
 	if ((v = json_object_get(doc, "hostname")) &&
 	    (r = get_string(c, v, "hostname", &s->hostname)))
 		return r;
+	if ((v = json_object_get(doc, "domainname")) &&
+	    (r = get_string(c, v, "domainname", &s->domainname)))
+		return r;
 	if ((v = json_object_get(doc, "mounts")) && (r = parse_mounts(c, s, v)))
 		return r;
 	if ((v = json_object_get(doc, "linux")) && (r = parse_linux(c, s, v)))
@@ -656,6 +826,9 @@ static void free_fields(struct oci_spec *s)
 	}
 	free(s->sysctl);
 	free(s->annotations);
+	free(s->masked_paths);
+	free(s->readonly_paths);
+	free(s->devices);
 }
 
 void oci_spec_free(struct oci_spec *s)

@@ -71,6 +71,30 @@ struct oci_annotation {
 	const char *key, *value;
 };
 
+/* linux.rootfsPropagation; the order is guest_config.h's enum gc_propagation. */
+enum oci_propagation {
+	OCI_PROP_NONE = 0, /* absent or "" */
+	OCI_PROP_SHARED,
+	OCI_PROP_SLAVE,
+	OCI_PROP_PRIVATE,
+	OCI_PROP_UNBINDABLE,
+	OCI_PROP_RSHARED,
+	OCI_PROP_RSLAVE,
+	OCI_PROP_RPRIVATE,
+	OCI_PROP_RUNBINDABLE,
+};
+
+/* linux.devices[i]: a node the container's /dev gets. */
+struct oci_device {
+	const char *path;      /* below /dev, without empty, "." or ".." components */
+	char type;	       /* 'c', 'u', 'b' or 'p' */
+	uint32_t major, minor; /* 0..4095 and 0..1048575; 0 for 'p' */
+	bool has_mode;
+	uint32_t mode; /* permission bits (fileMode without its file type bits) */
+	bool has_uid, has_gid;
+	uint32_t uid, gid;
+};
+
 struct oci_spec {
 	json_t *json; /* the whole document, owned */
 	const char *oci_version;
@@ -99,8 +123,18 @@ struct oci_spec {
 	int oom_score_adj;
 
 	const char *hostname;
+	const char *domainname;
 	struct oci_mount *mounts;
 	size_t nr_mounts;
+
+	/* linux.* the guest applies (oci/linux.h has the host's) */
+	enum oci_propagation rootfs_propagation;
+	const char **masked_paths; /* NULL-terminated, absolute */
+	size_t nr_masked_paths;
+	const char **readonly_paths; /* NULL-terminated, absolute */
+	size_t nr_readonly_paths;
+	struct oci_device *devices;
+	size_t nr_devices;
 
 	struct oci_seccomp *seccomp; /* NULL: no filter */
 	struct oci_sysctl *sysctl;

@@ -402,7 +402,7 @@ static int plan_vm(struct creating *k)
 		     HY_GUEST_CONFIG_FILE) >= (int)sizeof(k->guest_config))
 		return hy_err(k->err, sizeof(k->err), -ENAMETOOLONG, "--root '%s': path too long",
 			      k->g->root);
-	r = plan_build(&k->plan, &k->spec, &req, msg, sizeof(msg));
+	r = plan_build(&k->plan, &k->spec, &k->l, &req, msg, sizeof(msg));
 	if (r)
 		return hy_err(k->err, sizeof(k->err), r, "%s/config.json: %s", k->bundle, msg);
 	return 0;

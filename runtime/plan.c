@@ -3,13 +3,19 @@
 #include "runtime/plan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "common/agent_proto.h"
+#include "common/cleanup.h"
 #include "common/err.h"
 #include "common/strv.h"
 #include "runtime/defaults.h"
@@ -42,6 +48,91 @@ static char *resolve(const char *base, const char *path)
 	return realpath(path, NULL);
 }
 
+/* Whether `path` is `base` or below it, component by component ("/dev" holds
+ * "/dev/pts", not "/devices"). */
+static bool path_within(const char *base, const char *path)
+{
+	for (;;) {
+		size_t n;
+
+		while (*base == '/')
+			base++;
+		while (*path == '/')
+			path++;
+		if (!*base)
+			return true;
+		n = strcspn(base, "/");
+		if (strncmp(base, path, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+			return false;
+		base += n;
+		path += n;
+	}
+}
+
+/* Whether one of the first n mounts is at `path` or above it. */
+static bool under_a_mount(const struct oci_spec *spec, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (path_within(spec->mounts[i].destination, path))
+			return true;
+	return false;
+}
+
+/* Whether the image lacks `path`, looked up as hyrun-init does: confined to
+ * the root, so that a symlink in the image cannot make the runtime look at
+ * the host. Any failure counts as missing. */
+static bool missing_in(int rootfd, const char *path)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	while (*path == '/')
+		path++;
+	fd = (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+	if (fd < 0)
+		return true;
+	close(fd);
+	return false;
+}
+
+/*
+ * Whether hyrun-init must write to the root before it makes the root
+ * read-only: a mount point the image lacks that no earlier mount holds, a
+ * missing cwd outside every mount, a device node outside every mount. In
+ * doubt (the root cannot be opened) it must.
+ */
+static bool root_needs_writes(const char *rootfs, const struct oci_spec *spec)
+{
+	int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool needs = rootfd < 0;
+
+	for (size_t i = 0; !needs && i < spec->nr_mounts; i++)
+		needs = !under_a_mount(spec, i, spec->mounts[i].destination) &&
+			missing_in(rootfd, spec->mounts[i].destination);
+	if (!needs && spec->cwd && !under_a_mount(spec, spec->nr_mounts, spec->cwd))
+		needs = missing_in(rootfd, spec->cwd);
+	for (size_t i = 0; !needs && i < spec->nr_devices; i++)
+		needs = !under_a_mount(spec, spec->nr_mounts, spec->devices[i].path);
+	if (rootfd >= 0)
+		close(rootfd);
+	return needs;
+}
+
+/*
+ * The root's share. root.readonly is a flag of the container's root mount,
+ * which hyrun-init sets once it has made the mount points and the cwd, as
+ * runc remounts the rootfs read-only after making them on the host. Until
+ * then the share must take writes when something is to be made; otherwise
+ * it is read-only in the VMM too. A writable share gives the workload no
+ * more than runc gives it: the guest's read-only mount stands between the
+ * workload and the share, and only a workload that may remount it
+ * (CAP_SYS_ADMIN in the guest, which could remount runc's rootfs as well)
+ * or one that takes over the guest's kernel reaches the share, which holds
+ * this container's rootfs and nothing else of the host.
+ */
 static int plan_root(struct container_plan *p, const struct oci_spec *spec,
 		     const struct plan_request *req, char *err, size_t errlen)
 {
@@ -59,12 +150,24 @@ static int plan_root(struct container_plan *p, const struct oci_spec *spec,
 		return hy_err(err, errlen, -ENOTDIR, "%s: '%s': not a directory", what, path);
 	snprintf(sh->tag, sizeof(sh->tag), "%s", HY_SHARE_ROOTFS);
 	sh->dir = req->jail ? HY_JAIL_ROOTFS : p->rootfs;
-	sh->readonly = spec->root_readonly;
+	sh->readonly = spec->root_readonly && !root_needs_writes(p->rootfs, spec);
 	p->gc.has_root = true;
 	p->gc.root_share = sh->tag;
 	p->gc.root_readonly = spec->root_readonly;
+	/* The enums have one order (spec.h). */
+	_Static_assert((int)OCI_PROP_NONE == (int)GC_PROP_DEFAULT &&
+			   (int)OCI_PROP_SHARED == (int)GC_PROP_SHARED &&
+			   (int)OCI_PROP_SLAVE == (int)GC_PROP_SLAVE &&
+			   (int)OCI_PROP_PRIVATE == (int)GC_PROP_PRIVATE &&
+			   (int)OCI_PROP_UNBINDABLE == (int)GC_PROP_UNBINDABLE &&
+			   (int)OCI_PROP_RSHARED == (int)GC_PROP_RSHARED &&
+			   (int)OCI_PROP_RSLAVE == (int)GC_PROP_RSLAVE &&
+			   (int)OCI_PROP_RPRIVATE == (int)GC_PROP_RPRIVATE &&
+			   (int)OCI_PROP_RUNBINDABLE == (int)GC_PROP_RUNBINDABLE,
+		       "propagation order");
+	p->gc.root_propagation = (enum gc_propagation)spec->rootfs_propagation;
 	if (req->jail)
-		add_bind(p, p->rootfs, HY_JAIL_ROOTFS, spec->root_readonly);
+		add_bind(p, p->rootfs, HY_JAIL_ROOTFS, sh->readonly);
 	return 0;
 }
 
@@ -201,12 +304,169 @@ static int plan_seccomp(struct container_plan *p, const struct oci_seccomp *s)
 	return 0;
 }
 
+/* linux.devices: the nodes hyrun-init makes in the container's /dev. */
+static int plan_devices(struct container_plan *p, const struct oci_spec *spec, char *err,
+			size_t errlen)
+{
+	if (spec->nr_devices > GC_MAX_DEVICES)
+		return hy_err(err, errlen, -E2BIG, "linux.devices: %zu devices, at most %d",
+			      spec->nr_devices, GC_MAX_DEVICES);
+	p->devices = calloc(spec->nr_devices + 1, sizeof(*p->devices));
+	if (!p->devices)
+		return hy_err(err, errlen, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < spec->nr_devices; i++) {
+		const struct oci_device *d = &spec->devices[i];
+
+		p->devices[i] = (struct gc_device){
+		    .path = d->path,
+		    .type = d->type == 'u' ? 'c' : d->type,
+		    .major = d->major,
+		    .minor = d->minor,
+		    .has_mode = d->has_mode,
+		    .mode = d->has_mode ? d->mode : 0666,
+		    .has_uid = d->has_uid,
+		    .uid = d->uid,
+		    .has_gid = d->has_gid,
+		    .gid = d->gid,
+		};
+	}
+	p->gc.devices = p->devices;
+	p->gc.nr_devices = spec->nr_devices;
+	return 0;
+}
+
+#define RWM(t, maj, min)                                                                           \
+	{                                                                                          \
+		.allow = true, .type = t, .major = maj, .minor = min, .read = true, .write = true, \
+		.mknod = true                                                                      \
+	}
+
+/*
+ * What runc and crun allow after a spec's device rules, whatever those say
+ * (runc's AllowedDevices, crun's default devices): making any node, and the
+ * nodes every container uses (null, random, full, tty, zero, urandom,
+ * console, the ptys and ptmx, tun). Without them the "deny all" rule that
+ * engines put first would leave the workload without /dev/null.
+ */
+static const struct gc_device_rule default_rules[] = {
+    {.allow = true, .type = 'c', .major = -1, .minor = -1, .mknod = true},
+    {.allow = true, .type = 'b', .major = -1, .minor = -1, .mknod = true},
+    RWM('c', 1, 3),
+    RWM('c', 1, 8),
+    RWM('c', 1, 7),
+    RWM('c', 5, 0),
+    RWM('c', 1, 5),
+    RWM('c', 1, 9),
+    RWM('c', 5, 1),
+    RWM('c', 136, -1),
+    RWM('c', 5, 2),
+    RWM('c', 10, 200),
+};
+
+/* cgroup v1's cpu.shares (2..262144) as cgroup v2's cpu.weight (1..10000),
+ * the linear map runc and crun use. */
+static uint64_t shares_to_weight(uint64_t shares)
+{
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/*
+ * linux.resources as the guest's cgroup limits. The VMM's cgroup on the host
+ * keeps its own (runtime/cgroup.h); inside the guest they bound the
+ * workload among hyrun-init and the guest's own processes.
+ */
+static int plan_resources(struct container_plan *p, const struct oci_resources *r, char *err,
+			  size_t errlen)
+{
+	struct gc_resources *g = &p->gc.resources;
+	size_t n;
+
+	if (r->memory_limit > 0) {
+		g->has_memory = true;
+		g->memory = r->memory_limit;
+	}
+	/* The runtime-spec's swap counts memory plus swap; the guest's
+	 * memory.swap.max is swap alone. */
+	if (r->has_memory_swap) {
+		g->has_memory_swap = true;
+		g->memory_swap = r->memory_swap < 0 ? -1 : r->memory_swap - r->memory_limit;
+	}
+	if (r->pids_limit > 0) {
+		g->has_pids = true;
+		g->pids = r->pids_limit;
+	}
+	if (r->cpu_quota > 0) {
+		g->has_cpu_quota = true;
+		g->cpu_quota = r->cpu_quota;
+	}
+	if (r->cpu_period) {
+		g->has_cpu_period = true;
+		g->cpu_period = r->cpu_period;
+	}
+	if (r->cpu_shares) {
+		g->has_cpu_weight = true;
+		g->cpu_weight = shares_to_weight(r->cpu_shares);
+	}
+	if (r->has_devices) {
+		n = r->nr_devices + ARRAY_SIZE(default_rules);
+		if (n > GC_MAX_DEVICE_RULES)
+			return hy_err(
+			    err, errlen, -E2BIG, "linux.resources.devices: %zu rules, at most %zu",
+			    r->nr_devices, GC_MAX_DEVICE_RULES - ARRAY_SIZE(default_rules));
+		p->device_rules = calloc(n, sizeof(*p->device_rules));
+		if (!p->device_rules)
+			return hy_err(err, errlen, -ENOMEM, "out of memory");
+		for (size_t i = 0; i < r->nr_devices; i++) {
+			const struct oci_device_rule *d = &r->devices[i];
+
+			p->device_rules[i] = (struct gc_device_rule){
+			    .allow = d->allow,
+			    .type = d->type,
+			    .major = d->major,
+			    .minor = d->minor,
+			    .read = d->read,
+			    .write = d->write,
+			    .mknod = d->mknod,
+			};
+		}
+		memcpy(p->device_rules + r->nr_devices, default_rules, sizeof(default_rules));
+		g->has_devices = true;
+		g->devices = p->device_rules;
+		g->nr_devices = n;
+	}
+	p->gc.has_resources = g->has_memory || g->has_memory_swap || g->has_pids ||
+			      g->has_cpu_quota || g->has_cpu_period || g->has_cpu_weight ||
+			      g->has_devices;
+	return 0;
+}
+
+/* linux.* the guest applies: the root's propagation is plan_root's. */
+static int plan_linux(struct container_plan *p, const struct oci_spec *spec,
+		      const struct oci_linux *l, char *err, size_t errlen)
+{
+	struct guest_config *gc = &p->gc;
+	int r;
+
+	gc->masked_paths = spec->masked_paths;
+	gc->nr_masked_paths = spec->nr_masked_paths;
+	gc->readonly_paths = spec->readonly_paths;
+	gc->nr_readonly_paths = spec->nr_readonly_paths;
+	/* A pid namespace joined by path on the host is the VMM's (the jail's);
+	 * the workload gets one of its own in the guest either way. */
+	gc->pid_namespace = l->ns[OCI_NS_PID].enabled;
+	/* "" sets nothing, as with runc. */
+	gc->domainname = spec->domainname && spec->domainname[0] ? spec->domainname : NULL;
+	r = plan_devices(p, spec, err, errlen);
+	return r ? r : plan_resources(p, &l->res, err, errlen);
+}
+
 /* The process, hostname and sysctls, as the spec has them. */
 static int plan_process(struct container_plan *p, const struct oci_spec *spec)
 {
 	struct guest_config *gc = &p->gc;
 
-	gc->hostname = spec->hostname;
+	/* An empty hostname is no hostname, as with runc. */
+	gc->hostname = spec->hostname && spec->hostname[0] ? spec->hostname : NULL;
 	gc->args = spec->args;
 	gc->nr_args = spec->nr_args;
 	gc->env = spec->env;
@@ -240,7 +500,7 @@ static int plan_process(struct container_plan *p, const struct oci_spec *spec)
 	return spec->seccomp ? plan_seccomp(p, spec->seccomp) : 0;
 }
 
-int plan_build(struct container_plan *p, const struct oci_spec *spec,
+int plan_build(struct container_plan *p, const struct oci_spec *spec, const struct oci_linux *l,
 	       const struct plan_request *req, char *err, size_t errlen)
 {
 	size_t n = spec->nr_mounts;
@@ -268,6 +528,8 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec,
 	r = plan_root(p, spec, req, err, errlen);
 	if (!r)
 		r = plan_mounts(p, spec, req, err, errlen);
+	if (!r)
+		r = plan_linux(p, spec, l, err, errlen);
 	if (r)
 		return r;
 	if (plan_process(p, spec))
@@ -334,6 +596,8 @@ void plan_free(struct container_plan *p)
 	free(p->rlimits);
 	free(p->rules);
 	free(p->args);
+	free(p->devices);
+	free(p->device_rules);
 	free(p->rootfs);
 	free(p->guest_config_text);
 	memset(p, 0, sizeof(*p));

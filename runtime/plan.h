@@ -3,9 +3,13 @@
  *
  * The runtime is the only part that reads config.json. From the parsed spec
  * and the bundle it decides, once:
- *   - the shares: HY_SHARE_ROOTFS for the root (read-only per root.readonly),
- *     "m<i>" for mounts[i] when it bind-mounts a host directory (read-only
- *     when its options hold "ro" or "rro");
+ *   - the shares: HY_SHARE_ROOTFS for the root, "m<i>" for mounts[i] when it
+ *     bind-mounts a host directory (read-only when its options hold "ro" or
+ *     "rro"). With root.readonly the root's share is read-only too, unless
+ *     hyrun-init must first make something in it (a mount point or the cwd
+ *     the image lacks, a device node outside any mount): then it is shared
+ *     read-write and hyrun-init makes the root read-only once that is done,
+ *     as runc remounts the rootfs read-only after making its mount points;
  *   - the file copies: "<i>" for mounts[i] when it bind-mounts a host
  *     regular file (at most PLAN_FILE_MAX bytes);
  *   - the guest configuration (guest_config.h) hyrun-init applies, encoded;
@@ -24,6 +28,7 @@
 
 #include "common/guest_config.h"
 #include "common/plan.h"
+#include "oci/linux.h"
 #include "oci/spec.h"
 #include "runtime/jail.h"
 #include "runtime/sizing.h"
@@ -57,18 +62,25 @@ struct container_plan {
 	struct gc_seccomp seccomp;
 	struct gc_seccomp_rule *rules;
 	struct gc_seccomp_arg *args;
+	struct gc_device *devices;
+	struct gc_device_rule *device_rules;
 	char **owned;
 	size_t nr_owned;
 };
 
 /*
- * Plan the VM of `spec`. The plan points into spec and req's strings (and
- * req->files'), which must outlive it. Every source must exist: the root a directory, a
- * bind source a directory or a regular file. Returns 0, or a negative errno
- * with a message naming the member ("mounts[2].source: '/x': No such file or
- * directory") in err. Free with plan_free() either way.
+ * Plan the VM of `spec`, whose linux.* for the host side is `l` (parsed from
+ * the same document): the guest learns from it whether the spec gives the
+ * container a pid namespace, and gets linux.resources as its cgroup's
+ * limits (memory.swap as swap alone; cpu.shares as a cgroup v2 weight, as
+ * runc converts it; the device rules followed by the devices runc and crun
+ * always allow). The plan points into spec, l and req's strings (and
+ * req->files'), which must outlive it. Every source must exist: the root a
+ * directory, a bind source a directory or a regular file. Returns 0, or a
+ * negative errno with a message naming the member ("mounts[2].source: '/x':
+ * No such file or directory") in err. Free with plan_free() either way.
  */
-int plan_build(struct container_plan *p, const struct oci_spec *spec,
+int plan_build(struct container_plan *p, const struct oci_spec *spec, const struct oci_linux *l,
 	       const struct plan_request *req, char *err, size_t errlen);
 void plan_free(struct container_plan *p);
 

@@ -102,6 +102,7 @@ int cmd_plan(struct rt_global *g, int argc, char **argv)
 	const char *spec_path = NULL, *rootfs = NULL, *out = NULL;
 	struct container_plan plan = {0};
 	struct oci_spec spec = {0};
+	struct oci_linux l = {0};
 	struct plan_request req = {0};
 	char err[RT_ERRLEN], path[PATH_MAX], *base = NULL;
 	char **cmd = NULL;
@@ -152,6 +153,12 @@ int cmd_plan(struct rt_global *g, int argc, char **argv)
 		rt_error("%s", err);
 		return 1;
 	}
+	/* The same checks as hyrun create's, and the host side's linux.* the plan
+	 * hands to the guest. */
+	if (oci_linux_parse(&l, spec.json, err, sizeof(err))) {
+		rt_error("%s: %s", spec_path, err);
+		goto out;
+	}
 	if (cmd && oci_spec_set_args(&spec, cmd)) {
 		rt_error("%s: the command after --: not valid UTF-8, or out of memory", spec_path);
 		goto out;
@@ -164,7 +171,7 @@ int cmd_plan(struct rt_global *g, int argc, char **argv)
 	req.base = base;
 	req.rootfs = rootfs;
 	req.guest_config_path = path;
-	if (plan_build(&plan, &spec, &req, err, sizeof(err))) {
+	if (plan_build(&plan, &spec, &l, &req, err, sizeof(err))) {
 		rt_error("%s: %s", spec_path, err);
 		goto out;
 	}
@@ -191,6 +198,7 @@ undo:
 out:
 	plan_free(&plan);
 	free(base);
+	oci_linux_free(&l);
 	oci_spec_free(&spec);
 	return r;
 }

@@ -38,9 +38,12 @@ struct container_opts {
 };
 
 /*
- * In the forked workload child (stdio already on the ports): enter a private
- * mount namespace, build the root from the shares and mounts, switch into it
- * and apply process. Returns only on failure, with *e filled in.
+ * In the forked workload child (stdio already on the ports): hostname and
+ * domainname, then a private mount namespace, the root built from the
+ * shares and mounts (mounts_build_root(): linux.devices, the cwd, the
+ * read-only and masked paths, the root's propagation and read-only flag
+ * too), entered, and process applied; HOME added to process.env when it
+ * has none. Returns only on failure, with *e filled in.
  */
 void container_exec(const struct guest_config *gc, const struct container_opts *o,
 		    struct container_error *e);
@@ -49,10 +52,10 @@ void container_exec(const struct guest_config *gc, const struct container_opts *
  * In a forked child that is in the container's root already (an exec'd
  * process: the workload's mount namespace and root joined, stdio in place):
  * oomScoreAdj, rlimits, then what container_exec() does after the mounts
- * (terminal, user, capabilities, umask, cwd, noNewPrivileges, seccomp, the
- * PATH search, execve()), but the cwd is not created. Hostname, sysctls and
- * mounts are the workload's business and not touched. Returns only on
- * failure, with *e filled in.
+ * (terminal, HOME when process.env has none, user, capabilities, umask, cwd,
+ * noNewPrivileges, seccomp, the PATH search, execve()); a missing cwd is an
+ * error, as with runc exec. Hostname, sysctls and mounts are the workload's
+ * business and not touched. Returns only on failure, with *e filled in.
  */
 void container_exec_process(const struct guest_config *gc, const struct container_opts *o,
 			    struct container_error *e);

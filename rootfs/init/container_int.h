@@ -21,8 +21,10 @@ int container_fail(struct container_error *e, int status, int err, const char *f
  * fd, or -1 with errno. */
 int root_open(int rootfd, const char *path, int flags);
 int root_make(int rootfd, const char *path, bool file, mode_t mode);
-/* A private mount namespace, the root and its mounts; the process enters
- * the root. 0, or -1 with *e filled in. */
+/* A private mount namespace, the root and its mounts, linux.devices, the
+ * cwd, the read-only and masked paths, the root's propagation; the process
+ * enters the root, which is then made read-only if asked. 0, or -1 with *e
+ * filled in. */
 int mounts_build_root(const struct guest_config *gc, struct container_error *e);
 
 /* seccomp.c: build and load gc->seccomp. 0, or -1 with *e filled in. */

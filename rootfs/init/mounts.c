@@ -432,6 +432,243 @@ static int make_mounts(int rootfd, const struct guest_config *gc, struct contain
 	return 0;
 }
 
+/* --- linux.devices, the cwd ---------------------------------------------------- */
+
+/*
+ * linux.devices[idx]: its parent directories made, whatever is at its path
+ * replaced (a directory is refused), the node made, then given its owner
+ * and fileMode exactly (mknod's mode passes through the umask). The
+ * numbers are the guest kernel's: a node of a device only the host has
+ * is made all the same, and opening it fails as on a host without it.
+ */
+static int make_device(int rootfd, const struct gc_device *d, size_t idx, struct container_error *e)
+{
+	const char *name = strrchr(d->path, '/') + 1;
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+	char parent[PATH_MAX];
+	struct stat st;
+	int dirfd, r = 0;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(name - d->path), d->path);
+	dirfd = root_make(rootfd, parent, false, 0755);
+	if (dirfd < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "linux.devices[%zu]: cannot make '%s': %s", idx, parent,
+				      strerror(errno));
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = -1;
+		if (S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		else
+			r = unlinkat(dirfd, name, 0);
+	}
+	if (!r)
+		r = mknodat(dirfd, name, type | (d->mode & 0777), makedev(d->major, d->minor));
+	/* The owner first: chown clears the set-user-ID and set-group-ID bits. */
+	if (!r && (d->has_uid || d->has_gid))
+		r = fchownat(dirfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW);
+	if (!r)
+		r = fchmodat(dirfd, name, d->mode, 0);
+	if (r < 0) {
+		int err = errno;
+
+		close(dirfd);
+		return container_fail(e, HY_INIT_STATUS_SETUP, err, "linux.devices[%zu] (%s): %s",
+				      idx, d->path, strerror(err));
+	}
+	close(dirfd);
+	return 0;
+}
+
+/* The cwd, made as root when the image lacks it, as runc does; after the
+ * mounts, as it may be in one, and before the root is made read-only. */
+static int make_cwd(int rootfd, const struct guest_config *gc, struct container_error *e)
+{
+	int fd = root_make(rootfd, gc->cwd, false, 0755);
+
+	if (fd < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "process.cwd: cannot make '%s': %s", gc->cwd,
+				      strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/* --- linux.maskedPaths, linux.readonlyPaths --------------------------------------- */
+
+/* Opens path below rootfd (O_PATH); 1 when there is nothing there, which a
+ * masked or read-only path skips, as runc does. */
+static int open_listed(int rootfd, const char *what, size_t idx, const char *path, int *fd,
+		       struct container_error *e)
+{
+	*fd = root_open(rootfd, path, O_PATH);
+	if (*fd >= 0)
+		return 0;
+	if (errno == ENOENT || errno == ENOTDIR) {
+		container_dbg("hyrun-init: %s[%zu] (%s) skipped: %s", what, idx, path,
+			      strerror(errno));
+		return 1;
+	}
+	return container_fail(e, HY_INIT_STATUS_SETUP, errno, "%s[%zu]: '%s': %s", what, idx, path,
+			      strerror(errno));
+}
+
+/*
+ * linux.readonlyPaths[idx]: bound onto itself with every mount below it
+ * (/proc/sys's own submounts), then that whole tree made read-only, so that
+ * no mount under it stays writable.
+ */
+static int readonly_path(int rootfd, const char *path, size_t idx, struct container_error *e)
+{
+	static const char what[] = "linux.readonlyPaths";
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	char fdp[64];
+	int fd, r = open_listed(rootfd, what, idx, path, &fd, e);
+
+	if (r)
+		return r > 0 ? 0 : -1;
+	fd_path(fdp, sizeof(fdp), fd);
+	r = mount(fdp, fdp, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r == 0) {
+		/* The new mount on top, not the one it covers. */
+		fd = root_open(rootfd, path, O_PATH);
+		if (fd < 0)
+			r = -1;
+		else
+			r = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+					  sizeof(attr));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "%s[%zu]: making '%s' read-only: %s", what, idx, path,
+				      strerror(errno));
+	return 0;
+}
+
+/*
+ * linux.maskedPaths[idx], as runc masks it: a directory gets an empty
+ * read-only tmpfs, anything else (a file, a device node; a symlink is
+ * followed, within the root) /dev/null bound over it, which reads as empty
+ * and takes every write. nullfd is the guest's /dev/null (O_PATH): the
+ * container's /dev may have no such node.
+ */
+static int mask_path(int rootfd, int nullfd, const char *path, size_t idx,
+		     struct container_error *e)
+{
+	static const char what[] = "linux.maskedPaths";
+	char fdp[64], nullp[64];
+	struct stat st;
+	int fd, r = open_listed(rootfd, what, idx, path, &fd, e);
+
+	if (r)
+		return r > 0 ? 0 : -1;
+	fd_path(fdp, sizeof(fdp), fd);
+	r = fstat(fd, &st);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = mount("tmpfs", fdp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL);
+	else if (r == 0)
+		r = mount(fd_path(nullp, sizeof(nullp), nullfd), fdp, NULL, MS_BIND, NULL);
+	if (r < 0) {
+		int err = errno;
+
+		close(fd);
+		return container_fail(e, HY_INIT_STATUS_SETUP, err, "%s[%zu]: masking '%s': %s",
+				      what, idx, path, strerror(err));
+	}
+	close(fd);
+	return 0;
+}
+
+/* runc's order: the read-only paths, then the masked ones. */
+static int protect_paths(int rootfd, const struct guest_config *gc, struct container_error *e)
+{
+	struct stat st;
+	int nullfd;
+
+	for (size_t i = 0; i < gc->nr_readonly_paths; i++)
+		if (readonly_path(rootfd, gc->readonly_paths[i], i, e) < 0)
+			return -1;
+	if (!gc->nr_masked_paths)
+		return 0;
+	nullfd = open("/dev/null", O_PATH | O_CLOEXEC);
+	if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(1, 3)) {
+		int err = nullfd < 0 ? errno : ENODEV;
+
+		if (nullfd >= 0)
+			close(nullfd);
+		return container_fail(e, HY_INIT_STATUS_SETUP, err,
+				      "linux.maskedPaths: the guest's /dev/null: %s",
+				      strerror(err));
+	}
+	for (size_t i = 0; i < gc->nr_masked_paths; i++)
+		if (mask_path(rootfd, nullfd, gc->masked_paths[i], i, e) < 0) {
+			close(nullfd);
+			return -1;
+		}
+	close(nullfd);
+	return 0;
+}
+
+/* linux.rootfsPropagation's mount flags, by enum gc_propagation. */
+static const unsigned long propagation_flags[] = {
+    [GC_PROP_SHARED] = MS_SHARED,
+    [GC_PROP_SLAVE] = MS_SLAVE,
+    [GC_PROP_PRIVATE] = MS_PRIVATE,
+    [GC_PROP_UNBINDABLE] = MS_UNBINDABLE,
+    [GC_PROP_RSHARED] = MS_SHARED | MS_REC,
+    [GC_PROP_RSLAVE] = MS_SLAVE | MS_REC,
+    [GC_PROP_RPRIVATE] = MS_PRIVATE | MS_REC,
+    [GC_PROP_RUNBINDABLE] = MS_UNBINDABLE | MS_REC,
+};
+
+/*
+ * linux.rootfsPropagation on the root mount at rootfd once everything in it
+ * is made, as crun applies it (after its pivot_root): a recursive one holds
+ * for every mount, whatever their own options asked. Last, since an
+ * unbindable root would forbid the read-only paths' binds. Without one the
+ * root stays as made, private (the child's namespace was made private
+ * first), and each mount keeps what its own options asked for.
+ */
+static int set_root_propagation(int rootfd, const struct guest_config *gc,
+				struct container_error *e)
+{
+	unsigned prop = gc->root_propagation;
+	char fdp[64];
+
+	if (prop == GC_PROP_DEFAULT)
+		return 0;
+	if (prop >= ARRAY_SIZE(propagation_flags))
+		return container_fail(e, HY_INIT_STATUS_SETUP, EINVAL,
+				      "linux.rootfsPropagation: unknown value %u", prop);
+	if (mount(NULL, fd_path(fdp, sizeof(fdp), rootfd), NULL, propagation_flags[prop], NULL) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "linux.rootfsPropagation: %s",
+				      strerror(errno));
+	return 0;
+}
+
+/*
+ * What the root gets below rootfd once its share is mounted: the mounts (and
+ * /dev's nodes), linux.devices, the cwd, the read-only and masked paths, in
+ * runc's order, then the root's propagation (set_root_propagation() says
+ * why it comes last). The root is made read-only once entered.
+ */
+static int fill_root(int rootfd, const struct guest_config *gc, struct container_error *e)
+{
+	if (make_mounts(rootfd, gc, e) < 0)
+		return -1;
+	for (size_t i = 0; i < gc->nr_devices; i++)
+		if (make_device(rootfd, &gc->devices[i], i, e) < 0)
+			return -1;
+	if (make_cwd(rootfd, gc, e) < 0 || protect_paths(rootfd, gc, e) < 0)
+		return -1;
+	return gc->has_root ? set_root_propagation(rootfd, gc, e) : 0;
+}
+
 static int open_dir(const char *path, int *fd, struct container_error *e)
 {
 	*fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -441,15 +678,28 @@ static int open_dir(const char *path, int *fd, struct container_error *e)
 	return 0;
 }
 
+/* Only the root mount: the mounts on it keep their own flags, as with runc (a
+ * tmpfs on /tmp stays writable). */
+static int make_root_readonly(struct container_error *e)
+{
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "root.readonly: remounting / read-only: %s", strerror(errno));
+	return 0;
+}
+
 /*
- * The root: the root's share mounted at STAGE_DIR, the configuration's
- * mounts made inside it, then moved onto "/" and entered with chroot(), as
- * switch_root does. pivot_root(2) cannot be used: the initramfs is the
- * namespace's root mount (rootfs), which pivot_root refuses to move
- * (EINVAL). Inside the child's own mount namespace the initramfs stays
- * reachable only through PID 1's /proc/1/root, and the VM is the boundary
- * around it all. Without a root the workload stays in the initramfs, and
- * the mounts are made there.
+ * The root: the root's share mounted at STAGE_DIR, filled (fill_root())
+ * inside it, then moved onto "/" and entered with chroot(), as switch_root
+ * does. pivot_root(2) cannot be used: the initramfs is the namespace's root
+ * mount (rootfs), which pivot_root refuses to move (EINVAL). Inside the
+ * child's own mount namespace the initramfs stays reachable only through
+ * PID 1's /proc/1/root, and the VM is the boundary around it all. Without a
+ * root the workload stays in the initramfs, which is filled the same way.
+ *
+ * With root.readonly, everything is made while the root is still writable:
+ * the runtime shares it read-write when there is something to make
+ * (runtime/plan.h), and the root is made read-only last.
  */
 int mounts_build_root(const struct guest_config *gc, struct container_error *e)
 {
@@ -461,7 +711,7 @@ int mounts_build_root(const struct guest_config *gc, struct container_error *e)
 	if (!gc->has_root) {
 		if (open_dir(gpath(stage, sizeof(stage), "/"), &rootfd, e) < 0)
 			return -1;
-		r = make_mounts(rootfd, gc, e);
+		r = fill_root(rootfd, gc, e);
 		close(rootfd);
 		return r;
 	}
@@ -475,7 +725,7 @@ int mounts_build_root(const struct guest_config *gc, struct container_error *e)
 				      strerror(errno));
 	if (open_dir(stage, &rootfd, e) < 0)
 		return -1;
-	r = make_mounts(rootfd, gc, e);
+	r = fill_root(rootfd, gc, e);
 	close(rootfd);
 	if (r < 0)
 		return -1;
@@ -483,8 +733,5 @@ int mounts_build_root(const struct guest_config *gc, struct container_error *e)
 	    chdir("/") < 0)
 		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "entering the root: %s",
 				      strerror(errno));
-	if (gc->root_readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
-				      "root.readonly: remounting / read-only: %s", strerror(errno));
-	return 0;
+	return gc->root_readonly ? make_root_readonly(e) : 0;
 }

@@ -1,4 +1,5 @@
-/* process.c: the workload's process: sysctls, rlimits, user, caps, cwd, execve(). */
+/* process.c: the workload's process: UTS names, sysctls, rlimits, HOME, user, caps, cwd, execve().
+ */
 #include "rootfs/init/container.h"
 
 #include <errno.h>
@@ -196,6 +197,87 @@ static int set_user_and_caps(const struct guest_config *gc, struct container_err
 	return 0;
 }
 
+/*
+ * The home directory /etc/passwd gives uid, read in the root the process
+ * runs in (confined to it: the image's symlinks cannot send the read
+ * elsewhere): its sixth field, as is. NULL when the file or the uid is not
+ * there. Written into buf.
+ */
+static const char *passwd_home(uid_t uid, char *buf, size_t len)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Non-blocking: the image's /etc/passwd could be a FIFO nobody writes. */
+	int fd = root < 0 ? -1 : root_open(root, "/etc/passwd", O_RDONLY | O_NONBLOCK);
+	const char *home = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	struct stat st;
+	FILE *f = NULL;
+
+	if (root >= 0)
+		close(root);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		f = fdopen(fd, "r");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (!home && getline(&line, &cap, f) > 0) {
+		/* name:password:uid:gid:gecos:home:shell */
+		char *field[7], *p = line, *end;
+		size_t n = 0;
+		unsigned long id;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && p) {
+			field[n++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 6 || !field[2][0])
+			continue;
+		errno = 0;
+		id = strtoul(field[2], &end, 10);
+		if (errno || *end || field[2][0] == '-' || id != uid)
+			continue;
+		snprintf(buf, len, "%s", field[5]);
+		home = buf;
+	}
+	free(line);
+	fclose(f);
+	return home;
+}
+
+/*
+ * process.env, with HOME added when it has none, as runc and crun add it:
+ * the home of process.user.uid in the root's /etc/passwd, or "/". NULL-
+ * terminated; process.env itself when nothing is added, else malloc'd
+ * (the process is about to exec). NULL when out of memory.
+ */
+static const char *const *process_env(const struct guest_config *gc)
+{
+	char buf[PATH_MAX], *var;
+	const char **env, *home;
+
+	for (size_t i = 0; i < gc->nr_env; i++)
+		if (strncmp(gc->env[i], "HOME=", 5) == 0)
+			return gc->env;
+	env = calloc(gc->nr_env + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	home = passwd_home(gc->uid, buf, sizeof(buf));
+	if (asprintf(&var, "HOME=%s", home ? home : "/") < 0) {
+		free(env);
+		return NULL;
+	}
+	for (size_t i = 0; i < gc->nr_env; i++)
+		env[i] = gc->env[i];
+	env[gc->nr_env] = var;
+	return env;
+}
+
 static const char *env_path(const struct guest_config *gc)
 {
 	for (size_t i = 0; i < gc->nr_env; i++)
@@ -259,25 +341,25 @@ static int exec_status(int err)
 
 /*
  * The process part, shared by the workload (after its root and mounts) and
- * by exec'd processes (in the workload's root already): terminal, user,
- * capabilities, umask, cwd, noNewPrivileges, seccomp, execve(). An exec'd
- * process does not get its cwd created: a missing one is an error, as
- * with runc exec.
+ * by exec'd processes (in the workload's root already): terminal, HOME,
+ * user, capabilities, umask, cwd, noNewPrivileges, seccomp, execve(). The
+ * workload's cwd was made with its root (mounts.c); an exec'd process's
+ * is not made: a missing one is an error, as with runc exec.
  */
 static void exec_process(const struct guest_config *gc, const struct container_opts *o,
-			 struct container_error *e, bool make_cwd)
+			 struct container_error *e)
 {
+	const char *const *env;
 	char exe[PATH_MAX];
-	struct stat st;
 
 	if (o->setup_terminal && o->setup_terminal(e) < 0)
 		return;
-	/* Created as root, like runc does; entered below as the workload's user. */
-	if (make_cwd && stat(gc->cwd, &st) < 0 && errno == ENOENT) {
-		int fd = root_make(AT_FDCWD, gc->cwd, false, 0755);
-
-		if (fd >= 0)
-			close(fd);
+	/* As root, before the filter: /etc/passwd may be the user's to read
+	 * only as root, and the filter may deny the reading. */
+	env = process_env(gc);
+	if (!env) {
+		container_fail(e, HY_INIT_STATUS_SETUP, ENOMEM, "process.env: out of memory");
+		return;
 	}
 	if (o->before_seccomp)
 		o->before_seccomp();
@@ -304,9 +386,20 @@ static void exec_process(const struct guest_config *gc, const struct container_o
 		return;
 	if (o->before_exec)
 		o->before_exec();
-	execve(exe, (char *const *)gc->args,
-	       (char *const *)(gc->env ? gc->env : (const char *[]){NULL}));
+	execve(exe, (char *const *)gc->args, (char *const *)env);
 	container_fail(e, exec_status(errno), errno, "exec '%s': %s", gc->args[0], strerror(errno));
+}
+
+/* hostname and domainname, in the UTS namespace the workload runs in. */
+static int set_uts_names(const struct guest_config *gc, struct container_error *e)
+{
+	if (gc->hostname && sethostname(gc->hostname, strlen(gc->hostname)) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s",
+				      gc->hostname, strerror(errno));
+	if (gc->domainname && setdomainname(gc->domainname, strlen(gc->domainname)) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "domainname '%s': %s",
+				      gc->domainname, strerror(errno));
+	return 0;
 }
 
 void container_exec(const struct guest_config *gc, const struct container_opts *o,
@@ -314,23 +407,15 @@ void container_exec(const struct guest_config *gc, const struct container_opts *
 {
 	container_opts = o;
 	memset(e, 0, sizeof(*e));
-	if (gc->hostname && !container_opts->test &&
-	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
-		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
-			       strerror(errno));
+	if (!container_opts->test && set_uts_names(gc, e) < 0)
 		return;
-	}
 	if (apply_sysctl(gc, e) < 0 || apply_oom_score_adj(gc, e) < 0 || apply_rlimits(gc, e) < 0 ||
 	    mounts_build_root(gc, e) < 0)
 		return;
 	/* In self-test mode the child has a UTS namespace of its own by now. */
-	if (gc->hostname && container_opts->test &&
-	    sethostname(gc->hostname, strlen(gc->hostname)) < 0) {
-		container_fail(e, HY_INIT_STATUS_SETUP, errno, "hostname '%s': %s", gc->hostname,
-			       strerror(errno));
+	if (container_opts->test && set_uts_names(gc, e) < 0)
 		return;
-	}
-	exec_process(gc, o, e, true);
+	exec_process(gc, o, e);
 }
 
 void container_exec_process(const struct guest_config *gc, const struct container_opts *o,
@@ -340,5 +425,5 @@ void container_exec_process(const struct guest_config *gc, const struct containe
 	memset(e, 0, sizeof(*e));
 	if (apply_oom_score_adj(gc, e) < 0 || apply_rlimits(gc, e) < 0)
 		return;
-	exec_process(gc, o, e, false);
+	exec_process(gc, o, e);
 }

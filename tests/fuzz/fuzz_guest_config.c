@@ -2,7 +2,8 @@
  *
  * hyrun-init decodes what the runtime encoded; a configuration that decodes
  * must be internally consistent (what hyrun-init relies on without checking
- * again), encode, and decode again to the same values. The input is also
+ * again: a device's path below /dev, the resources' ranges...), encode, and
+ * decode again to the same values. The input is also
  * tried as a start configuration (guest_config_decode_start()), which has
  * its own round trip.
  */
@@ -92,12 +93,72 @@ static void check_standby(const struct guest_config *gc)
 	}
 }
 
+/* The paths below /dev hyrun-init makes nodes at: no empty, "." or ".." component. */
+static void check_device(const struct gc_device *d)
+{
+	const char *p = d->path;
+
+	FUZZ_CHECK(p && !strncmp(p, "/dev/", 5));
+	for (p += 5;;) {
+		size_t n = strcspn(p, "/");
+
+		FUZZ_CHECK(n > 0 && !(n == 1 && p[0] == '.') &&
+			   !(n == 2 && p[0] == '.' && p[1] == '.'));
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	FUZZ_CHECK(d->type == 'c' || d->type == 'b' || d->type == 'p');
+	FUZZ_CHECK(d->major <= 4095 && d->minor <= 1048575 && d->mode <= 07777);
+	if (d->type == 'p')
+		FUZZ_CHECK(d->major == 0 && d->minor == 0);
+	if (!d->has_mode)
+		FUZZ_CHECK(d->mode == 0666);
+}
+
+static void check_resources(const struct gc_resources *r)
+{
+	FUZZ_CHECK(!r->has_memory || r->memory >= -1);
+	FUZZ_CHECK(!r->has_memory_swap || r->memory_swap >= -1);
+	FUZZ_CHECK(!r->has_pids || r->pids == -1 || r->pids >= 1);
+	FUZZ_CHECK(!r->has_cpu_quota || r->cpu_quota == -1 || r->cpu_quota >= 1000);
+	FUZZ_CHECK(!r->has_cpu_period || (r->cpu_period >= 1000 && r->cpu_period <= 1000000));
+	FUZZ_CHECK(!r->has_cpu_weight || (r->cpu_weight >= 1 && r->cpu_weight <= 10000));
+	FUZZ_CHECK(r->nr_devices <= GC_MAX_DEVICE_RULES && (r->devices || !r->nr_devices));
+	FUZZ_CHECK(r->has_devices || !r->nr_devices);
+	for (size_t i = 0; i < r->nr_devices; i++) {
+		const struct gc_device_rule *d = &r->devices[i];
+
+		FUZZ_CHECK(d->type == 'a' || d->type == 'c' || d->type == 'b');
+		FUZZ_CHECK(d->major >= -1 && d->major <= UINT32_MAX);
+		FUZZ_CHECK(d->minor >= -1 && d->minor <= UINT32_MAX);
+		FUZZ_CHECK(d->read || d->write || d->mknod);
+	}
+}
+
+static void check_paths(const char *const *v, size_t n)
+{
+	check_strv(v, n, true);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_CHECK(v[i][0] == '/');
+}
+
 static void check_config(const struct guest_config *gc)
 {
 	FUZZ_CHECK(gc->priv);
 	FUZZ_CHECK(!gc->has_root || (gc->root_share && gc->root_share[0]));
+	FUZZ_CHECK(gc->root_propagation <= GC_PROP_RUNBINDABLE);
+	FUZZ_CHECK(gc->has_root || gc->root_propagation == GC_PROP_DEFAULT);
+	FUZZ_CHECK(!gc->domainname || gc->domainname[0]);
 	for (size_t i = 0; i < gc->nr_mounts; i++)
 		check_mount(&gc->mounts[i]);
+	check_paths(gc->masked_paths, gc->nr_masked_paths);
+	check_paths(gc->readonly_paths, gc->nr_readonly_paths);
+	FUZZ_CHECK(gc->nr_devices <= GC_MAX_DEVICES && (gc->devices || !gc->nr_devices));
+	for (size_t i = 0; i < gc->nr_devices; i++)
+		check_device(&gc->devices[i]);
+	if (gc->has_resources)
+		check_resources(&gc->resources);
 	FUZZ_CHECK(gc->nr_args > 0);
 	check_strv(gc->args, gc->nr_args, true);
 	check_strv(gc->env, gc->nr_env, true);
@@ -145,8 +206,57 @@ static void check_same_nics(const struct guest_config *a, const struct guest_con
 	}
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static void check_same_strv(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	FUZZ_CHECK(na == nb);
+	for (size_t i = 0; i < na; i++)
+		FUZZ_CHECK(!strcmp(a[i], b[i]));
+}
+
+/* The members of the runtime-spec's container semantics. */
+static void check_same_semantics(const struct guest_config *a, const struct guest_config *b)
+{
+	const struct gc_resources *x = &a->resources, *y = &b->resources;
+
+	FUZZ_CHECK(same_str(a->domainname, b->domainname));
+	FUZZ_CHECK(a->root_propagation == b->root_propagation);
+	check_same_strv(a->masked_paths, a->nr_masked_paths, b->masked_paths, b->nr_masked_paths);
+	check_same_strv(a->readonly_paths, a->nr_readonly_paths, b->readonly_paths,
+			b->nr_readonly_paths);
+	FUZZ_CHECK(a->nr_devices == b->nr_devices);
+	for (size_t i = 0; i < a->nr_devices; i++) {
+		const struct gc_device *p = &a->devices[i], *q = &b->devices[i];
+
+		FUZZ_CHECK(!strcmp(p->path, q->path) && p->type == q->type);
+		FUZZ_CHECK(p->major == q->major && p->minor == q->minor && p->mode == q->mode);
+		FUZZ_CHECK(p->has_mode == q->has_mode && p->has_uid == q->has_uid &&
+			   p->has_gid == q->has_gid && p->uid == q->uid && p->gid == q->gid);
+	}
+	FUZZ_CHECK(a->pid_namespace == b->pid_namespace && a->has_resources == b->has_resources);
+	FUZZ_CHECK(x->has_memory == y->has_memory && x->memory == y->memory);
+	FUZZ_CHECK(x->has_memory_swap == y->has_memory_swap && x->memory_swap == y->memory_swap);
+	FUZZ_CHECK(x->has_pids == y->has_pids && x->pids == y->pids);
+	FUZZ_CHECK(x->has_cpu_quota == y->has_cpu_quota && x->cpu_quota == y->cpu_quota);
+	FUZZ_CHECK(x->has_cpu_period == y->has_cpu_period && x->cpu_period == y->cpu_period);
+	FUZZ_CHECK(x->has_cpu_weight == y->has_cpu_weight && x->cpu_weight == y->cpu_weight);
+	FUZZ_CHECK(x->has_devices == y->has_devices && x->nr_devices == y->nr_devices);
+	for (size_t i = 0; i < x->nr_devices; i++) {
+		const struct gc_device_rule *p = &x->devices[i], *q = &y->devices[i];
+
+		FUZZ_CHECK(p->allow == q->allow && p->type == q->type && p->major == q->major &&
+			   p->minor == q->minor && p->read == q->read && p->write == q->write &&
+			   p->mknod == q->mknod);
+	}
+}
+
 static void check_same(const struct guest_config *a, const struct guest_config *b)
 {
+	check_same_semantics(a, b);
 	FUZZ_CHECK(a->nr_args == b->nr_args && a->nr_env == b->nr_env);
 	FUZZ_CHECK(a->nr_mounts == b->nr_mounts && a->nr_rlimits == b->nr_rlimits);
 	FUZZ_CHECK(a->nr_sysctl == b->nr_sysctl);

@@ -42,6 +42,20 @@ static void check_spec(const struct oci_spec *s, unsigned flags)
 				FUZZ_CHECK(s->seccomp->syscalls[i].names[j]);
 	for (unsigned c = 0; c < HY_CAP_NR_SETS; c++)
 		FUZZ_CHECK(!(s->caps[c] >> hy_cap_last() >> 1));
+	FUZZ_CHECK(s->rootfs_propagation <= OCI_PROP_RUNBINDABLE);
+	for (size_t i = 0; i < s->nr_masked_paths; i++)
+		FUZZ_CHECK(s->masked_paths[i][0] == '/');
+	for (size_t i = 0; i < s->nr_readonly_paths; i++)
+		FUZZ_CHECK(s->readonly_paths[i][0] == '/');
+	/* What the plan hands the guest, which refuses anything else. */
+	for (size_t i = 0; i < s->nr_devices; i++) {
+		const struct oci_device *d = &s->devices[i];
+
+		FUZZ_CHECK(!strncmp(d->path, "/dev/", 5) && !strstr(d->path, "//") &&
+			   !strstr(d->path, "/./") && !strstr(d->path, "/../"));
+		FUZZ_CHECK(strchr("cubp", d->type) && d->type);
+		FUZZ_CHECK(d->major <= 4095 && d->minor <= 1048575 && d->mode <= 07777);
+	}
 }
 
 /* What hyrun-init relies on after the round trip. */
@@ -59,6 +73,17 @@ static void check_same(const struct oci_spec *a, const struct oci_spec *b)
 	for (size_t i = 0; i < a->nr_rlimits; i++)
 		FUZZ_CHECK(a->rlimits[i].hard == b->rlimits[i].hard &&
 			   a->rlimits[i].soft == b->rlimits[i].soft);
+	FUZZ_CHECK((a->domainname == NULL) == (b->domainname == NULL));
+	FUZZ_CHECK(!a->domainname || !strcmp(a->domainname, b->domainname));
+	FUZZ_CHECK(a->rootfs_propagation == b->rootfs_propagation);
+	FUZZ_CHECK(a->nr_masked_paths == b->nr_masked_paths &&
+		   a->nr_readonly_paths == b->nr_readonly_paths && a->nr_devices == b->nr_devices);
+	for (size_t i = 0; i < a->nr_devices; i++)
+		FUZZ_CHECK(!strcmp(a->devices[i].path, b->devices[i].path) &&
+			   a->devices[i].type == b->devices[i].type &&
+			   a->devices[i].major == b->devices[i].major &&
+			   a->devices[i].minor == b->devices[i].minor &&
+			   a->devices[i].mode == b->devices[i].mode);
 }
 
 /* The spec is consistent, and its dump parses again to the same values. */

@@ -974,5 +974,186 @@ else
 	not_ok "refusal message" "$out"
 fi
 
+# --- the root's container semantics (mounts.c, process.c): read-only root, cwd, linux.devices,
+# masked and read-only paths, propagation, domainname and HOME, in a small root of the static
+# busybox shared as "mini" (not the host's /, where mount points would be made for real)
+bb=$(command -v busybox || true)
+if ! unshare -m true 2>/dev/null; then
+	echo "skip root semantics tests: no mount namespaces here"
+elif [ -z "$bb" ] || ldd "$bb" >/dev/null 2>&1; then
+	echo "skip root semantics tests: no static busybox here"
+else
+	mini=$work/shares/mini
+	mkdir -p "$mini/bin" "$mini/etc/secretdir" "$mini/home/u" "$mini/ro"
+	cp "$bb" "$mini/bin/busybox"
+	for a in sh cat ls stat touch grep awk echo mkdir pwd; do
+		ln -s busybox "$mini/bin/$a"
+	done
+	printf '%s\n' root:x:0:0:root:/root:/bin/sh u:x:1000:1000::/home/u:/bin/sh \
+		'broken line' 'x:x:notanumber:0::/nowhere:/bin/sh' >"$mini/etc/passwd"
+	echo secret >"$mini/etc/secret"
+	echo inside >"$mini/etc/secretdir/f"
+	ln -s /etc/secret "$mini/etc/link"
+
+	# mini_config ROOT-MEMBERS PROCESS-MEMBERS [MORE-TOP-LEVEL-MEMBERS]: the guest
+	# configuration, with the root share "mini", the mounts $MINI_BASE (proc and a tmpfs
+	# /dev unless set) and $MINI_MOUNTS, PATH=/bin ($MINI_ENV) and uid 0 ($MINI_UID).
+	mini_base='{"destination":"/proc","type":"proc","source":"proc"},{"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["mode=755"]}'
+	mini_config() {
+		local mounts=${MINI_BASE-$mini_base}
+		[ -z "${MINI_MOUNTS:-}" ] || mounts=${mounts:+$mounts,}$MINI_MOUNTS
+		printf '{"version":1,"root":{"share":"mini"%s},%s"mounts":[%s],"process":{"env":[%s],"uid":%s,"gid":%s,%s}}' \
+			"${1:+,$1}" "${3:+$3,}" "$mounts" "${MINI_ENV:-\"PATH=/bin\"}" "${MINI_UID:-0}" \
+			"${MINI_UID:-0}" "$2" >"$root/.hyrun/guest-config.json"
+	}
+	# mini_check NAME EXPECTED-STDOUT: the workload printed that.
+	mini_check() {
+		if [ "$(cat "$root/dev/stdout")" = "$2" ]; then
+			ok "$1"
+		else
+			not_ok "$1" "got: $(cat "$root/dev/stdout")" "expected: $2" \
+				"report $report, stderr port: $(cat "$root/dev/stderr")" \
+				"init stderr: $(cat "$root/init.err")"
+		fi
+	}
+
+	# A read-only root with a mount point and a cwd the image lacks: both made first.
+	new_root
+	MINI_MOUNTS='{"destination":"/data/deep","type":"tmpfs","source":"tmpfs"}'
+	mini_config '"readonly":true' '"args":["/bin/sh","-c","pwd; touch /x 2>/dev/null; echo root=$?; touch /data/deep/y; echo data=$?; touch /work/z 2>/dev/null; echo cwd=$?"],"cwd":"/work/here"'
+	run_init_shares
+	check_report "root.readonly with a missing mount point and cwd: exit report" 0x0
+	mini_check "root.readonly: mount point and cwd made, then the root read-only" \
+		"$(printf '%s\n' /work/here root=1 data=0 cwd=1)"
+	if [ -d "$mini/data/deep" ] && [ -d "$mini/work/here" ] && [ ! -e "$mini/x" ]; then
+		ok "root.readonly: the mount point and the cwd are in the image, nothing else"
+	else
+		not_ok "root.readonly: what the image got" "$(find "$mini" -maxdepth 2 | head -20)"
+	fi
+	MINI_MOUNTS=''
+
+	# Masked paths: a file, a directory, a symlink to a file, one that is missing.
+	new_root
+	mini_config '' '"args":["/bin/sh","-c","cat /etc/secret; echo file=$?; ls -A /etc/secretdir; echo dir=$?; cat /etc/link; echo link=$?; touch /etc/secretdir/n 2>/dev/null; echo write=$?; cat /proc/kcore | wc -c"],"cwd":"/"' \
+		'"maskedPaths":["/etc/secret","/etc/secretdir","/etc/link","/no/such/path","/proc/kcore"]'
+	run_init_shares
+	check_report "maskedPaths: exit report" 0x0
+	mini_check "maskedPaths: a file, a directory and a symlink read empty, a missing one skipped" \
+		"$(printf '%s\n' file=0 dir=0 link=0 write=1 0)"
+	if [ "$(cat "$mini/etc/secret")" = secret ] && [ -e "$mini/etc/secretdir/f" ]; then
+		ok "maskedPaths: the image's files are untouched"
+	else
+		not_ok "maskedPaths: the image" "$(ls -l "$mini/etc")"
+	fi
+
+	# Read-only paths: a directory, a mount below it, and /proc/sys (part of a mount).
+	new_root
+	MINI_MOUNTS='{"destination":"/ro/sub","type":"tmpfs","source":"tmpfs"}'
+	mini_config '' '"args":["/bin/sh","-c","touch /ro/f 2>/dev/null; echo dir=$?; touch /ro/sub/f 2>/dev/null; echo below=$?; echo x > /proc/sys/kernel/domainname 2>/dev/null; echo procsys=$?; touch /etc/w; echo elsewhere=$?"],"cwd":"/"' \
+		'"readonlyPaths":["/ro","/proc/sys","/missing"]'
+	run_init_shares
+	check_report "readonlyPaths: exit report" 0x0
+	mini_check "readonlyPaths: the path and the mounts below it are read-only, the rest is not" \
+		"$(printf '%s\n' dir=1 below=1 procsys=1 elsewhere=0)"
+	rm -f "$mini/etc/w"
+	MINI_MOUNTS=''
+
+	# linux.devices: parents made, an existing node replaced, the mode exact, the owner set.
+	new_root
+	mini_config '' '"args":["/bin/sh","-c","stat -c \"%F %t:%T %a %u:%g\" /dev/hy/sub/node /dev/fifo /dev/null"],"cwd":"/","umask":63' \
+		'"devices":[{"path":"/dev/hy/sub/node","type":"c","major":1,"minor":5,"fileMode":2534,"uid":1000,"gid":5},{"path":"/dev/fifo","type":"p","fileMode":438},{"path":"/dev/null","type":"u","major":1,"minor":7,"fileMode":384}]'
+	run_init_shares
+	check_report "linux.devices: exit report" 0x0
+	mini_check "linux.devices: type, numbers, mode (setuid too, the umask aside) and owner" \
+		"$(printf '%s\n' 'character special file 1:5 4746 1000:5' 'fifo 0:0 666 0:0' \
+			'character special file 1:7 600 0:0')"
+
+	# Without a /dev mount the node goes into the image's /dev, where a directory is in the way.
+	new_root
+	mkdir -p "$mini/dev/isdir"
+	MINI_BASE='' mini_config '' '"args":["/bin/true"],"cwd":"/"' \
+		'"devices":[{"path":"/dev/isdir","type":"p"}]'
+	run_init_shares
+	check_report "linux.devices: a directory in the way -> kind 2 code 125" 0x27d
+	if grep -q "hyrun-init: linux.devices\[0\] (/dev/isdir): Is a directory" "$root/dev/stderr"; then
+		ok "linux.devices: a directory in the way is named"
+	else
+		not_ok "linux.devices: directory message" "stderr port: $(cat "$root/dev/stderr")"
+	fi
+	rmdir "$mini/dev/isdir"
+
+	# prop_args [SHELL-CODE] DEST...: the "args" member of a workload that runs SHELL-CODE,
+	# then prints the propagation of the root and of the mounts at DEST ("/a shared"; the
+	# optional fields of mountinfo, peer group numbers dropped).
+	# shellcheck disable=SC2016 # awk's own fields
+	prop_args() {
+		local code=$1 where='$5 == "/"' d
+		shift
+		for d in "$@"; do
+			where="$where || \$5 == \"$d\""
+		done
+		code="$code awk '$where { s = \$5; for (i = 7; \$i != \"-\"; i++) s = s \" \" \$i; print s }' /proc/self/mountinfo | sed 's/:[0-9]*//g'"
+		printf '"args":["/bin/sh","-c",%s]' "$(printf '%s' "$code" | python3 -c 'import json, sys; print(json.dumps(sys.stdin.read()))')"
+	}
+
+	# Propagation: a recursive rootfsPropagation over the mounts' own; without one, theirs.
+	new_root
+	MINI_MOUNTS='{"destination":"/a","type":"tmpfs","source":"tmpfs","options":["shared"]},{"destination":"/b","type":"tmpfs","source":"tmpfs","options":["unbindable"]}'
+	mini_config '' "$(prop_args '' /a /b),\"cwd\":\"/\""
+	run_init_shares
+	check_report "mount propagation options: exit report" 0x0
+	mini_check "mount propagation options: each mount's own, the root private" \
+		"$(printf '%s\n' / '/a shared' '/b unbindable')"
+	new_root
+	mini_config '"propagation":"rshared"' "$(prop_args '' /a /b),\"cwd\":\"/\""
+	run_init_shares
+	check_report "rootfsPropagation rshared: exit report" 0x0
+	mini_check "rootfsPropagation rshared: the root and every mount shared" \
+		"$(printf '%s\n' '/ shared' '/a shared' '/b shared')"
+	new_root
+	mini_config '"propagation":"runbindable","readonly":true' "$(prop_args '' /a /b),\"cwd\":\"/\"" \
+		'"readonlyPaths":["/proc/sys"],"maskedPaths":["/proc/kcore"]'
+	run_init_shares
+	check_report "rootfsPropagation runbindable with read-only and masked paths: exit report" 0x0
+	mini_check "rootfsPropagation runbindable: the root and every mount unbindable" \
+		"$(printf '%s\n' '/ unbindable' '/a unbindable' '/b unbindable')"
+	MINI_MOUNTS=''
+
+	# Propagation options on the mounts from the host, a share and a file: both there.
+	new_root
+	mkdir -p "$work/shares/pm" "$root/.hyrun/files"
+	echo from-share >"$work/shares/pm/f"
+	echo from-file >"$root/.hyrun/files/0"
+	MINI_MOUNTS='{"destination":"/a","type":"bind","options":["rbind","rshared"],"share":"pm"},{"destination":"/bfile","type":"bind","options":["bind","runbindable","ro"],"file":"0"}'
+	mini_config '' "$(prop_args 'cat /a/f /bfile;' /a /bfile),\"cwd\":\"/\""
+	run_init_shares
+	check_report "propagation options of a share and a file: exit report" 0x0
+	mini_check "propagation options of a share and a file: mounted, each with its own" \
+		"$(printf '%s\n' from-share from-file / '/a shared' '/bfile unbindable')"
+	MINI_MOUNTS=''
+
+	# domainname and hostname in the child's UTS namespace; HOME from /etc/passwd.
+	new_root
+	# shellcheck disable=SC2016 # the workload's shell expands $HOME
+	mini_config '' '"args":["/bin/sh","-c","cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname; echo HOME=$HOME"],"cwd":"/"' \
+		'"hostname":"box","domainname":"example.org"'
+	run_init_shares
+	check_report "domainname: exit report" 0x0
+	mini_check "domainname and hostname set; HOME of uid 0 from /etc/passwd" \
+		"$(printf '%s\n' box example.org HOME=/root)"
+
+	for c in "1000 /home/u" "4242 /" "0 /given"; do
+		new_root
+		MINI_ENV='"PATH=/bin"'
+		[ "${c#* }" != /given ] || MINI_ENV='"PATH=/bin","HOME=/given"'
+		# shellcheck disable=SC2016 # the workload's shell expands $HOME
+		MINI_UID=${c% *} mini_config '' '"args":["/bin/sh","-c","echo HOME=$HOME"],"cwd":"/"'
+		MINI_ENV=''
+		run_init_shares
+		check_report "HOME for uid ${c% *}: exit report" 0x0
+		mini_check "HOME for uid ${c% *}: ${c#* }" "HOME=${c#* }"
+	done
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -98,15 +98,68 @@ static const struct gc_seccomp seccomp = {
     .nr_syscalls = 2,
 };
 
+static const char *const masked[] = {"/proc/kcore", "/sys/firmware"};
+static const char *const readonly_paths[] = {"/proc/sys"};
+static const struct gc_device devices[] = {
+    {.path = "/dev/fuse",
+     .type = 'c',
+     .major = 10,
+     .minor = 229,
+     .has_mode = true,
+     .mode = 0620,
+     .has_uid = true,
+     .uid = 1000,
+     .has_gid = true,
+     .gid = 5},
+    {.path = "/dev/disk/sda", .type = 'b', .major = 4095, .minor = 1048575, .mode = 0666},
+    {.path = "/dev/fifo", .type = 'p', .has_mode = true, .mode = 07777},
+};
+static const struct gc_device_rule device_rules[] = {
+    {.allow = false,
+     .type = 'a',
+     .major = -1,
+     .minor = -1,
+     .read = true,
+     .write = true,
+     .mknod = true},
+    {.allow = true, .type = 'c', .major = 1, .minor = 3, .read = true, .write = true},
+    {.allow = true, .type = 'b', .major = 8, .minor = -1, .mknod = true},
+};
+
 static struct guest_config full(void)
 {
 	struct guest_config gc = {
 	    .hostname = "box",
+	    .domainname = "example.org",
 	    .has_root = true,
 	    .root_share = "rootfs",
 	    .root_readonly = true,
+	    .root_propagation = GC_PROP_RSLAVE,
 	    .mounts = mounts,
 	    .nr_mounts = 3,
+	    .masked_paths = masked,
+	    .nr_masked_paths = 2,
+	    .readonly_paths = readonly_paths,
+	    .nr_readonly_paths = 1,
+	    .devices = devices,
+	    .nr_devices = 3,
+	    .pid_namespace = true,
+	    .has_resources = true,
+	    .resources = {.has_memory = true,
+			  .memory = 1 << 30,
+			  .has_memory_swap = true,
+			  .memory_swap = -1,
+			  .has_pids = true,
+			  .pids = 100,
+			  .has_cpu_quota = true,
+			  .cpu_quota = 50000,
+			  .has_cpu_period = true,
+			  .cpu_period = 100000,
+			  .has_cpu_weight = true,
+			  .cpu_weight = 10000,
+			  .has_devices = true,
+			  .devices = device_rules,
+			  .nr_devices = 3},
 	    .args = args,
 	    .nr_args = 3,
 	    .env = env,
@@ -197,12 +250,71 @@ static void same_nics(const struct guest_config *a, const struct guest_config *b
 	}
 }
 
+static void same_devices(const struct guest_config *a, const struct guest_config *b)
+{
+	cr_assert_eq(a->nr_devices, b->nr_devices);
+	for (size_t i = 0; i < a->nr_devices; i++) {
+		const struct gc_device *x = &a->devices[i], *y = &b->devices[i];
+
+		cr_assert_str_eq(x->path, y->path);
+		cr_assert_eq(x->type, y->type);
+		if (x->type != 'p') {
+			cr_assert_eq(x->major, y->major);
+			cr_assert_eq(x->minor, y->minor);
+		}
+		cr_assert_eq(x->has_mode, y->has_mode);
+		if (x->has_mode)
+			cr_assert_eq(x->mode, y->mode);
+		cr_assert_eq(x->has_uid, y->has_uid);
+		cr_assert_eq(x->uid, y->uid);
+		cr_assert_eq(x->has_gid, y->has_gid);
+		cr_assert_eq(x->gid, y->gid);
+	}
+}
+
+static void same_resources(const struct gc_resources *a, const struct gc_resources *b)
+{
+	cr_assert_eq(a->has_memory, b->has_memory);
+	cr_assert_eq(a->memory, b->memory);
+	cr_assert_eq(a->has_memory_swap, b->has_memory_swap);
+	cr_assert_eq(a->memory_swap, b->memory_swap);
+	cr_assert_eq(a->has_pids, b->has_pids);
+	cr_assert_eq(a->pids, b->pids);
+	cr_assert_eq(a->has_cpu_quota, b->has_cpu_quota);
+	cr_assert_eq(a->cpu_quota, b->cpu_quota);
+	cr_assert_eq(a->has_cpu_period, b->has_cpu_period);
+	cr_assert_eq(a->cpu_period, b->cpu_period);
+	cr_assert_eq(a->has_cpu_weight, b->has_cpu_weight);
+	cr_assert_eq(a->cpu_weight, b->cpu_weight);
+	cr_assert_eq(a->has_devices, b->has_devices);
+	cr_assert_eq(a->nr_devices, b->nr_devices);
+	for (size_t i = 0; i < a->nr_devices; i++) {
+		const struct gc_device_rule *x = &a->devices[i], *y = &b->devices[i];
+
+		cr_assert_eq(x->allow, y->allow, "rule %zu", i);
+		cr_assert_eq(x->type, y->type, "rule %zu", i);
+		cr_assert_eq(x->major, y->major, "rule %zu", i);
+		cr_assert_eq(x->minor, y->minor, "rule %zu", i);
+		cr_assert_eq(x->read, y->read, "rule %zu", i);
+		cr_assert_eq(x->write, y->write, "rule %zu", i);
+		cr_assert_eq(x->mknod, y->mknod, "rule %zu", i);
+	}
+}
+
 static void check_same(const struct guest_config *a, const struct guest_config *b)
 {
 	same_str(a->hostname, b->hostname);
+	same_str(a->domainname, b->domainname);
 	cr_assert_eq(a->has_root, b->has_root);
 	same_str(a->root_share, b->root_share);
 	cr_assert_eq(a->root_readonly, b->root_readonly);
+	cr_assert_eq(a->root_propagation, b->root_propagation);
+	same_strv(a->masked_paths, a->nr_masked_paths, b->masked_paths, b->nr_masked_paths);
+	same_strv(a->readonly_paths, a->nr_readonly_paths, b->readonly_paths, b->nr_readonly_paths);
+	same_devices(a, b);
+	cr_assert_eq(a->pid_namespace, b->pid_namespace);
+	cr_assert_eq(a->has_resources, b->has_resources);
+	same_resources(&a->resources, &b->resources);
 	cr_assert_eq(a->nr_mounts, b->nr_mounts);
 	for (size_t i = 0; i < a->nr_mounts; i++) {
 		const struct gc_mount *x = &a->mounts[i], *y = &b->mounts[i];
@@ -1064,4 +1176,331 @@ Test(guest_config, encode_start)
 	many[1].mtu = 10;
 	cr_assert_null(guest_config_encode_start(many, 2, err, sizeof(err)));
 	cr_assert(strstr(err, "network[1].mtu: must be an integer from 68"), "%s", err);
+}
+
+/* --- the runtime-spec's container semantics ----------------------------------- */
+
+static void decode_ok(const char *text, struct guest_config *gc)
+{
+	char err[256] = "";
+
+	cr_assert_eq(guest_config_decode(gc, text, strlen(text), err, sizeof(err)), 0, "%s: %s",
+		     text, err);
+}
+
+Test(guest_config, decode_defaults_of_new_members)
+{
+	struct guest_config gc;
+
+	decode_ok(DOC(PROC ",\"devices\":[{\"path\":\"/dev/tty9\",\"type\":\"u\",\"major\":4,"
+			   "\"minor\":9},{\"path\":\"/dev/p\",\"type\":\"p\",\"major\":7,"
+			   "\"minor\":8}],\"resources\":{\"devices\":[{\"allow\":true},"
+			   "{\"allow\":false,\"type\":\"c\",\"major\":1,\"access\":\"m\"}]}"),
+		  &gc);
+	cr_assert_eq(gc.nr_devices, 2);
+	cr_assert_eq(gc.devices[0].type, 'c');
+	cr_assert_eq(gc.devices[0].major, 4);
+	cr_assert_eq(gc.devices[0].minor, 9);
+	cr_assert(!gc.devices[0].has_mode && !gc.devices[0].has_uid && !gc.devices[0].has_gid);
+	cr_assert_eq(gc.devices[0].mode, 0666);
+	cr_assert_eq(gc.devices[0].uid, 0);
+	/* A FIFO's numbers are ignored. */
+	cr_assert_eq(gc.devices[1].type, 'p');
+	cr_assert_eq(gc.devices[1].major, 0);
+	cr_assert_eq(gc.devices[1].minor, 0);
+	cr_assert(gc.has_resources && gc.resources.has_devices);
+	cr_assert(!gc.resources.has_memory && !gc.resources.has_pids);
+	cr_assert_eq(gc.resources.nr_devices, 2);
+	cr_assert(gc.resources.devices[0].allow);
+	cr_assert_eq(gc.resources.devices[0].type, 'a');
+	cr_assert_eq(gc.resources.devices[0].major, -1);
+	cr_assert_eq(gc.resources.devices[0].minor, -1);
+	cr_assert(gc.resources.devices[0].read && gc.resources.devices[0].write &&
+		  gc.resources.devices[0].mknod);
+	cr_assert(!gc.resources.devices[1].allow);
+	cr_assert_eq(gc.resources.devices[1].major, 1);
+	cr_assert_eq(gc.resources.devices[1].minor, -1);
+	cr_assert(!gc.resources.devices[1].read && !gc.resources.devices[1].write &&
+		  gc.resources.devices[1].mknod);
+	cr_assert(!gc.pid_namespace && !gc.domainname);
+	cr_assert_eq(gc.root_propagation, GC_PROP_DEFAULT);
+	guest_config_free(&gc);
+
+	/* An empty device list is a filter that denies everything; {} limits nothing. */
+	decode_ok(DOC(PROC ",\"resources\":{\"devices\":[]},\"pidNamespace\":false"), &gc);
+	cr_assert(gc.has_resources && gc.resources.has_devices && !gc.resources.nr_devices);
+	cr_assert(!gc.pid_namespace);
+	guest_config_free(&gc);
+	decode_ok(DOC(PROC ",\"resources\":{}"), &gc);
+	cr_assert(gc.has_resources && !gc.resources.has_devices);
+	guest_config_free(&gc);
+}
+
+Test(guest_config, every_root_propagation)
+{
+	static const char *const names[] = {"shared",  "slave",	 "private",  "unbindable",
+					    "rshared", "rslave", "rprivate", "runbindable"};
+	static const enum gc_propagation values[] = {
+	    GC_PROP_SHARED,  GC_PROP_SLAVE,  GC_PROP_PRIVATE,  GC_PROP_UNBINDABLE,
+	    GC_PROP_RSHARED, GC_PROP_RSLAVE, GC_PROP_RPRIVATE, GC_PROP_RUNBINDABLE,
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[256];
+		struct guest_config gc, out;
+
+		snprintf(text, sizeof(text),
+			 DOC(PROC ",\"root\":{\"share\":\"rootfs\",\"propagation\":\"%s\"}"),
+			 names[i]);
+		decode_ok(text, &gc);
+		cr_assert_eq(gc.root_propagation, values[i], "%s", names[i]);
+		round_trip(&gc, &out);
+		guest_config_free(&out);
+		guest_config_free(&gc);
+	}
+}
+
+Test(guest_config, resource_limits_at_their_bounds)
+{
+	struct guest_config gc, out;
+
+	decode_ok(DOC(PROC ",\"resources\":{\"memory\":-1,\"memorySwap\":0,\"pids\":1,"
+			   "\"cpuQuota\":1000,\"cpuPeriod\":1000000,\"cpuWeight\":1}"),
+		  &gc);
+	cr_assert(gc.resources.has_memory && gc.resources.memory == -1);
+	cr_assert(gc.resources.has_memory_swap && gc.resources.memory_swap == 0);
+	cr_assert_eq(gc.resources.pids, 1);
+	cr_assert_eq(gc.resources.cpu_quota, 1000);
+	cr_assert_eq(gc.resources.cpu_period, 1000000);
+	cr_assert_eq(gc.resources.cpu_weight, 1);
+	round_trip(&gc, &out);
+	guest_config_free(&out);
+	guest_config_free(&gc);
+	decode_ok(DOC(PROC ",\"resources\":{\"pids\":-1,\"cpuQuota\":-1,\"cpuPeriod\":1000}"), &gc);
+	cr_assert_eq(gc.resources.pids, -1);
+	cr_assert_eq(gc.resources.cpu_quota, -1);
+	guest_config_free(&gc);
+}
+
+Test(guest_config, bad_new_members)
+{
+	decode_fails(DOC(PROC ",\"domainname\":\"\""), "domainname: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"domainname\":7"), "domainname: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"root\":{\"share\":\"r\",\"propagation\":\"recursive\"}"),
+		     "root.propagation: \"recursive\" is none of shared");
+	decode_fails(DOC(PROC ",\"root\":{\"share\":\"r\",\"propagation\":1}"),
+		     "root.propagation: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"maskedPaths\":[\"/proc/kcore\",\"proc/keys\"]"),
+		     "maskedPaths[1]: \"proc/keys\" is not an absolute path");
+	decode_fails(DOC(PROC ",\"maskedPaths\":\"/proc/kcore\""),
+		     "maskedPaths: must be an array of strings");
+	decode_fails(DOC(PROC ",\"readonlyPaths\":[\"\"]"),
+		     "readonlyPaths[0]: \"\" is not an absolute path");
+	decode_fails(DOC(PROC ",\"readonlyPaths\":[1]"),
+		     "readonlyPaths: must be an array of strings");
+	decode_fails(DOC(PROC ",\"pidNamespace\":1"), "pidNamespace: must be true or false");
+	decode_fails(DOC(PROC ",\"devices\":{}"), "devices: must be an array of objects");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/etc/x\",\"type\":\"c\",\"major\":1,"
+			      "\"minor\":1}]"),
+		     "devices[0].path: \"/etc/x\" is not a path below /dev");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/../etc/x\",\"type\":\"c\","
+			      "\"major\":1,\"minor\":1}]"),
+		     "devices[0].path: \"/dev/../etc/x\" is not a path below /dev");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/\",\"type\":\"p\"}]"),
+		     "devices[0].path: \"/dev/\" is not a path below /dev");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/a//b\",\"type\":\"p\"}]"),
+		     "devices[0].path");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/./b\",\"type\":\"p\"}]"),
+		     "devices[0].path");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"dev/b\",\"type\":\"p\"}]"),
+		     "devices[0].path: must be an absolute path");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"x\"}]"),
+		     "devices[0].type: \"x\" is none of c, u, b and p");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"cb\"}]"),
+		     "devices[0].type: \"cb\" is none of c, u, b and p");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\"}]"),
+		     "devices[0].type: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"b\",\"minor\":1}]"),
+		     "devices[0]: \"major\" is required for a device of type b");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"c\",\"major\":1}]"),
+		     "devices[0]: \"minor\" is required for a device of type c");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"c\",\"major\":4096,"
+			      "\"minor\":0}]"),
+		     "devices[0].major: must be an integer from 0 to 4095");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"c\",\"major\":1,"
+			      "\"minor\":1048576}]"),
+		     "devices[0].minor: must be an integer from 0 to 1048575");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"p\",\"major\":-1}]"),
+		     "devices[0].major: must be an integer from 0 to 4095");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"p\","
+			      "\"fileMode\":4096}]"),
+		     "devices[0].fileMode: must be an integer from 0 to 4095");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"p\",\"uid\":-1}]"),
+		     "devices[0].uid: must be an integer from 0 to 4294967295");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"p\","
+			      "\"gid\":4294967296}]"),
+		     "devices[0].gid: must be an integer from 0 to 4294967295");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"p\",\"mode\":1}]"),
+		     "devices[0]: unknown member \"mode\"");
+	decode_fails(DOC(PROC ",\"devices\":[{\"path\":\"/dev/b\",\"type\":\"p\",\"path\":\"x\"}]"),
+		     "duplicate");
+}
+
+Test(guest_config, bad_resources)
+{
+	decode_fails(DOC(PROC ",\"resources\":[]"), "resources: must be an object");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpus\":\"0-1\"}"),
+		     "resources: unknown member \"cpus\"");
+	decode_fails(DOC(PROC ",\"resources\":{\"memory\":-2}"),
+		     "resources.memory: must be an integer from -1 to");
+	decode_fails(DOC(PROC ",\"resources\":{\"memory\":\"1G\"}"),
+		     "resources.memory: must be an integer");
+	decode_fails(DOC(PROC ",\"resources\":{\"memorySwap\":-2}"),
+		     "resources.memorySwap: must be an integer from -1 to");
+	decode_fails(DOC(PROC ",\"resources\":{\"pids\":0}"),
+		     "resources.pids: must be -1 (no limit) or at least 1");
+	decode_fails(DOC(PROC ",\"resources\":{\"pids\":-2}"),
+		     "resources.pids: must be an integer");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpuQuota\":999}"),
+		     "resources.cpuQuota: must be -1 (no limit) or at least 1000");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpuQuota\":0}"),
+		     "resources.cpuQuota: must be -1 (no limit) or at least 1000");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpuPeriod\":999}"),
+		     "resources.cpuPeriod: must be an integer from 1000 to 1000000");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpuPeriod\":1000001}"),
+		     "resources.cpuPeriod: must be an integer from 1000 to 1000000");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpuWeight\":0}"),
+		     "resources.cpuWeight: must be an integer from 1 to 10000");
+	decode_fails(DOC(PROC ",\"resources\":{\"cpuWeight\":10001}"),
+		     "resources.cpuWeight: must be an integer from 1 to 10000");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":{}}"),
+		     "resources.devices: must be an array of objects");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{}]}"),
+		     "resources.devices[0].allow: must be true or false");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"p\"}]}"),
+		     "resources.devices[0].type: \"p\" is none of a, c and b");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"\"}]}"),
+		     "resources.devices[0].type: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"major\":-2}]}"),
+		     "resources.devices[0].major: must be an integer from -1 to 4294967295");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,"
+			      "\"minor\":4294967296}]}"),
+		     "resources.devices[0].minor: must be an integer from -1 to 4294967295");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rx\"}]}"),
+		     "resources.devices[0].access: \"rx\" is not a combination of r, w and m");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rr\"}]}"),
+		     "resources.devices[0].access: \"rr\" is not a combination of r, w and m");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"\"}]}"),
+		     "resources.devices[0].access: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"resources\":{\"devices\":[{\"allow\":true,\"path\":\"/x\"}]}"),
+		     "resources.devices[0]: unknown member \"path\"");
+	decode_fails(DOC(PROC ",\"resources\":{\"pids\":1,\"pids\":2}"), "duplicate");
+}
+
+/* head, `n` copies of `item` as a JSON array, then tail; malloc'd. */
+static char *repeated(const char *head, const char *item, size_t n, const char *tail)
+{
+	size_t len = strlen(head) + n * (strlen(item) + 1) + strlen(tail) + 3;
+	char *doc = malloc(len);
+	size_t used;
+
+	cr_assert(doc);
+	used = (size_t)sprintf(doc, "%s[", head);
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)sprintf(doc + used, "%s%s", i ? "," : "", item);
+	sprintf(doc + used, "]%s", tail);
+	return doc;
+}
+
+Test(guest_config, device_limits)
+{
+	static const char dev[] = "{\"path\":\"/dev/p\",\"type\":\"p\"}";
+	static const char rule[] = "{\"allow\":true}";
+	struct guest_config gc;
+	char *text;
+
+	text = repeated("{\"version\":1," PROC ",\"devices\":", dev, GC_MAX_DEVICES, "}");
+	decode_ok(text, &gc);
+	cr_assert_eq(gc.nr_devices, GC_MAX_DEVICES);
+	guest_config_free(&gc);
+	free(text);
+	text = repeated("{\"version\":1," PROC ",\"devices\":", dev, GC_MAX_DEVICES + 1, "}");
+	decode_fails(text, "devices: at most 256 devices");
+	free(text);
+	text = repeated("{\"version\":1," PROC ",\"resources\":{\"devices\":", rule,
+			GC_MAX_DEVICE_RULES, "}}");
+	decode_ok(text, &gc);
+	cr_assert_eq(gc.resources.nr_devices, GC_MAX_DEVICE_RULES);
+	guest_config_free(&gc);
+	free(text);
+	text = repeated("{\"version\":1," PROC ",\"resources\":{\"devices\":", rule,
+			GC_MAX_DEVICE_RULES + 1, "}}");
+	decode_fails(text, "resources.devices: at most 256 rules");
+	free(text);
+}
+
+Test(guest_config, encode_refuses_new_members)
+{
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "/"};
+	struct gc_device dev = {.path = "/dev/x", .type = 'x', .major = 1, .minor = 1};
+	struct gc_device_rule rule = {.allow = true, .type = 'a', .major = -1, .minor = -1};
+	const char *rel[] = {"proc/kcore"};
+	char err[256];
+
+	gc.has_root = true;
+	gc.root_share = "rootfs";
+	gc.root_propagation = (enum gc_propagation)99;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "root.propagation: unknown value 99"), "%s", err);
+	gc.root_propagation = GC_PROP_RSHARED;
+	gc.devices = &dev;
+	gc.nr_devices = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "devices[0].type: \"x\" is none of c, u, b and p"), "%s", err);
+	dev.type = 'c';
+	dev.major = 5000;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "devices[0].major"), "%s", err);
+	dev.major = 1;
+	dev.path = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "devices[0].path: missing"), "%s", err);
+	gc.devices = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "devices: missing"), "%s", err);
+	gc.nr_devices = 0;
+	gc.has_resources = true;
+	gc.resources.has_devices = true;
+	gc.resources.devices = &rule;
+	gc.resources.nr_devices = 1;
+	/* A rule without access is refused, not silently widened to rwm. */
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "resources.devices[0].access"), "%s", err);
+	rule.read = true;
+	gc.resources.has_cpu_period = true;
+	gc.resources.cpu_period = UINT64_MAX;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "resources.cpuPeriod"), "%s", err);
+	gc.resources.cpu_period = 100000;
+	gc.masked_paths = rel;
+	gc.nr_masked_paths = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "maskedPaths[0]: \"proc/kcore\" is not an absolute path"), "%s", err);
+	gc.nr_masked_paths = 0;
+	gc.readonly_paths = NULL;
+	gc.nr_readonly_paths = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "readonlyPaths: missing"), "%s", err);
+	gc.nr_readonly_paths = 0;
+	gc.domainname = "";
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "domainname: must be a non-empty string"), "%s", err);
+	gc.domainname = "example.org";
+	char *text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	cr_assert(strstr(text, "\"propagation\":\"rshared\""), "%s", text);
+	cr_assert(strstr(text, "\"devices\":[{\"allow\":true,\"type\":\"a\",\"major\":-1,"
+			       "\"minor\":-1,\"access\":\"r\"}]"),
+		  "%s", text);
+	free(text);
 }

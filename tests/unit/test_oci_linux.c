@@ -73,6 +73,14 @@ Test(oci_linux, full_document)
 	cr_assert_str_eq(l.res.cpus, "0-2,5");
 	cr_assert_str_eq(l.res.mems, "0");
 	cr_assert_eq(l.res.pids_limit, 100);
+	/* A rule without access is for all of r, w and m. */
+	cr_assert(l.res.has_devices);
+	cr_assert_eq(l.res.nr_devices, 1);
+	cr_assert_not(l.res.devices[0].allow);
+	cr_assert_eq(l.res.devices[0].type, 'a');
+	cr_assert_eq(l.res.devices[0].major, -1);
+	cr_assert_eq(l.res.devices[0].minor, -1);
+	cr_assert(l.res.devices[0].read && l.res.devices[0].write && l.res.devices[0].mknod);
 	cr_assert_eq(l.nr_hooks[OCI_HOOK_PRESTART], 1);
 	cr_assert_str_eq(l.hooks[OCI_HOOK_PRESTART][0].path, "/bin/a");
 	cr_assert_eq(l.hooks[OCI_HOOK_PRESTART][0].nr_args, 2);
@@ -184,6 +192,135 @@ Test(oci_linux, resource_errors)
 		     "linux.resources.pids.limit: must be an integer");
 	expect_error("{\"linux\": {\"timeOffsets\": {\"monotonic\": {\"secs\": 1}}}}",
 		     "linux.timeOffsets: not supported: the microVM has its own clocks");
+}
+
+Test(oci_linux, device_rules)
+{
+	cr_assert_eq(parse("{\"linux\": {\"resources\": {\"devices\": ["
+			   "{\"allow\": false, \"access\": \"rwm\"},"
+			   "{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, "
+			   "\"access\": \"wr\"},"
+			   "{\"allow\": true, \"type\": \"b\", \"major\": 8, \"minor\": null, "
+			   "\"access\": \"m\"},"
+			   "{\"allow\": false, \"type\": \"c\", \"major\": 4294967295, "
+			   "\"minor\": -1, \"access\": \"r\"}]}}}"),
+		     0, "%s", err);
+	cr_assert_eq(l.res.nr_devices, 4);
+	cr_assert(l.res.devices[1].allow);
+	cr_assert_eq(l.res.devices[1].type, 'c');
+	cr_assert_eq(l.res.devices[1].major, 1);
+	cr_assert_eq(l.res.devices[1].minor, 3);
+	cr_assert(l.res.devices[1].read && l.res.devices[1].write && !l.res.devices[1].mknod);
+	cr_assert_eq(l.res.devices[2].type, 'b');
+	cr_assert_eq(l.res.devices[2].minor, -1);
+	cr_assert(!l.res.devices[2].read && !l.res.devices[2].write && l.res.devices[2].mknod);
+	cr_assert_eq(l.res.devices[3].major, 4294967295);
+	cr_assert(l.res.devices[3].read && !l.res.devices[3].write);
+	/* Present and empty: a filter that allows nothing. Absent: none. */
+	cr_assert_eq(parse("{\"linux\": {\"resources\": {\"devices\": []}}}"), 0, "%s", err);
+	cr_assert(l.res.has_devices);
+	cr_assert_eq(l.res.nr_devices, 0);
+	cr_assert_eq(parse("{\"linux\": {\"resources\": {\"memory\": {}}}}"), 0, "%s", err);
+	cr_assert_not(l.res.has_devices);
+	cr_assert_eq(parse("{\"linux\": {\"resources\": {\"devices\": null}}}"), 0, "%s", err);
+	cr_assert_not(l.res.has_devices);
+}
+
+Test(oci_linux, device_rule_errors)
+{
+	expect_error("{\"linux\": {\"resources\": {\"devices\": {}}}}",
+		     "linux.resources.devices: must be an array of objects");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [7]}}}",
+		     "linux.resources.devices[0]: must be an object");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"access\": \"r\"}]}}}",
+		     "linux.resources.devices[0].allow: required");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": 1}]}}}",
+		     "linux.resources.devices[0].allow: must be true or false");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true}, "
+		     "{\"allow\": true, \"type\": \"p\"}]}}}",
+		     "linux.resources.devices[1].type: must be \"a\", \"c\" or \"b\"");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+		     "\"type\": 99}]}}}",
+		     "linux.resources.devices[0].type: must be \"a\", \"c\" or \"b\"");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+		     "\"major\": -2}]}}}",
+		     "linux.resources.devices[0].major: must be -1 (any) or an integer from 0 to "
+		     "4294967295");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+		     "\"minor\": \"3\"}]}}}",
+		     "linux.resources.devices[0].minor: must be -1 (any) or an integer from 0 to "
+		     "4294967295");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+		     "\"access\": \"\"}]}}}",
+		     "linux.resources.devices[0].access: must be a non-empty combination of r, w "
+		     "and m");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+		     "\"access\": \"rwx\"}]}}}",
+		     "linux.resources.devices[0].access: \"rwx\" is not a combination of r, w and "
+		     "m");
+	expect_error("{\"linux\": {\"resources\": {\"devices\": [{\"allow\": true, "
+		     "\"access\": \"mm\"}]}}}",
+		     "linux.resources.devices[0].access: \"mm\" is not a combination of r, w and "
+		     "m");
+}
+
+/* runc's refusals: sysctls of namespaces the container does not have, and the
+ * two that the hostname and domainname members set. */
+Test(oci_linux, sysctl_refusals)
+{
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"uts\"}], \"sysctl\": "
+		     "{\"kernel.hostname\": \"x\"}}}",
+		     "linux.sysctl.kernel.hostname: not allowed: it conflicts with the "
+		     "\"hostname\" member of config.json, which sets it");
+	expect_error("{\"domainname\": \"example.org\", \"linux\": {\"namespaces\": "
+		     "[{\"type\": \"uts\"}], \"sysctl\": {\"kernel.domainname\": \"x\"}}}",
+		     "linux.sysctl.kernel.domainname: not allowed: it conflicts with the "
+		     "\"domainname\" member of config.json, which sets it");
+	expect_error("{\"linux\": {\"sysctl\": {\"kernel.domainname\": \"x\"}}}",
+		     "linux.sysctl.kernel.domainname: not allowed without a uts namespace (a "
+		     "\"uts\" entry in linux.namespaces)");
+	expect_error("{\"linux\": {\"sysctl\": {\"kernel.hostname\": \"x\"}}}",
+		     "linux.sysctl.kernel.hostname: not allowed: it conflicts with the "
+		     "\"hostname\" member of config.json, which sets it");
+	/* Docker's way of setting a domain name, with a uts namespace and no
+	 * domainname member, as runc takes it. */
+	cr_assert_eq(parse("{\"domainname\": \"\", \"linux\": {\"namespaces\": [{\"type\": "
+			   "\"uts\"}], \"sysctl\": {\"kernel.domainname\": \"example.org\"}}}"),
+		     0, "%s", err);
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
+		     "{\"net.ipv4.ip_forward\": \"1\"}}}",
+		     "linux.sysctl.net.ipv4.ip_forward: not allowed without a network namespace "
+		     "(a \"network\" entry in linux.namespaces)");
+	expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"network\"}], \"sysctl\": "
+		     "{\"kernel.shmmax\": \"1\"}}}",
+		     "linux.sysctl.kernel.shmmax: not allowed without an ipc namespace (an "
+		     "\"ipc\" entry in linux.namespaces)");
+	expect_error("{\"linux\": {\"sysctl\": {\"fs.mqueue.msg_max\": \"10\"}}}",
+		     "linux.sysctl.fs.mqueue.msg_max: not allowed without an ipc namespace (an "
+		     "\"ipc\" entry in linux.namespaces)");
+	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",	    "kernel.msgmni",
+					  "kernel.sem",	   "kernel.shmall",	    "kernel.shmmax",
+					  "kernel.shmmni", "kernel.shm_rmid_forced"};
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++) {
+		char text[256];
+
+		snprintf(text, sizeof(text), "{\"linux\": {\"sysctl\": {\"%s\": \"1\"}}}", ipc[i]);
+		cr_assert_eq(parse(text), -EINVAL, "%s accepted without an ipc namespace", ipc[i]);
+		snprintf(text, sizeof(text),
+			 "{\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
+			 "{\"%s\": \"1\"}}}",
+			 ipc[i]);
+		cr_assert_eq(parse(text), 0, "%s: %s", ipc[i], err);
+	}
+	/* With the namespaces, joined by path or new, they pass; so do the others,
+	 * which the guest's own kernel takes. */
+	cr_assert_eq(parse("{\"linux\": {\"namespaces\": [{\"type\": \"network\", \"path\": "
+			   "\"/run/netns/a\"}, {\"type\": \"ipc\"}], \"sysctl\": "
+			   "{\"net.core.somaxconn\": \"1024\", \"fs.mqueue.queues_max\": \"9\", "
+			   "\"vm.swappiness\": \"10\", \"kernel.msgmaxx\": \"1\"}}}"),
+		     0, "%s", err);
+	/* A malformed sysctl is oci/spec.c's to name. */
+	cr_assert_eq(parse("{\"linux\": {\"sysctl\": [1]}}"), 0, "%s", err);
 }
 
 Test(oci_linux, hook_errors)

@@ -137,6 +137,81 @@ Test(oci_spec, defaults)
 	cr_assert_eq(spec.nr_env, 0);
 }
 
+Test(oci_spec, container_semantics)
+{
+	cr_assert_eq(
+	    parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]},"
+		  " \"domainname\": \"example.org\", \"linux\": {"
+		  " \"rootfsPropagation\": \"runbindable\","
+		  " \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\"],"
+		  " \"readonlyPaths\": [\"/proc/sys\"],"
+		  " \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"\"},"
+		  " \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10,"
+		  " \"minor\": 229, \"fileMode\": 8630, \"uid\": 0, \"gid\": 5},"
+		  " {\"path\": \"/dev/disk/sda\", \"type\": \"b\", \"major\": 4095,"
+		  " \"minor\": 1048575, \"fileMode\": 384},"
+		  " {\"path\": \"/dev/tty9\", \"type\": \"u\", \"major\": 4, \"minor\": 9},"
+		  " {\"path\": \"/dev/fifo\", \"type\": \"p\", \"major\": 1, \"minor\": 2}]}}",
+		  0),
+	    0, "%s", err);
+	cr_assert_str_eq(spec.domainname, "example.org");
+	cr_assert_eq(spec.rootfs_propagation, OCI_PROP_RUNBINDABLE);
+	cr_assert_eq(spec.nr_masked_paths, 2);
+	cr_assert_str_eq(spec.masked_paths[1], "/sys/firmware");
+	cr_assert_null(spec.masked_paths[2]);
+	cr_assert_eq(spec.nr_readonly_paths, 1);
+	cr_assert_str_eq(spec.readonly_paths[0], "/proc/sys");
+	cr_assert_not_null(spec.seccomp, "an empty listenerPath is no listener");
+	cr_assert_eq(spec.nr_devices, 4);
+	cr_assert_str_eq(spec.devices[0].path, "/dev/fuse");
+	cr_assert_eq(spec.devices[0].type, 'c');
+	cr_assert_eq(spec.devices[0].major, 10);
+	cr_assert_eq(spec.devices[0].minor, 229);
+	cr_assert(spec.devices[0].has_mode);
+	cr_assert_eq(spec.devices[0].mode, 0666, "S_IFCHR | 0666 is 0666: %o",
+		     spec.devices[0].mode);
+	cr_assert(spec.devices[0].has_uid && spec.devices[0].has_gid);
+	cr_assert_eq(spec.devices[0].gid, 5);
+	cr_assert_eq(spec.devices[1].type, 'b');
+	cr_assert_eq(spec.devices[1].mode, 0600);
+	cr_assert(!spec.devices[1].has_uid && !spec.devices[1].has_gid);
+	cr_assert_eq(spec.devices[2].type, 'u');
+	cr_assert_eq(spec.devices[3].type, 'p');
+	cr_assert_eq(spec.devices[3].major, 0, "a FIFO's numbers are ignored");
+	cr_assert_eq(spec.devices[3].minor, 0);
+	cr_assert_not(spec.devices[3].has_mode);
+}
+
+Test(oci_spec, container_semantics_defaults)
+{
+	static const char *const names[] = {"shared",  "slave",	 "private",  "unbindable",
+					    "rshared", "rslave", "rprivate", "runbindable"};
+
+	cr_assert_eq(parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}}", 0), 0, "%s",
+		     err);
+	cr_assert_null(spec.domainname);
+	cr_assert_eq(spec.rootfs_propagation, OCI_PROP_NONE);
+	cr_assert_eq(spec.nr_masked_paths + spec.nr_readonly_paths + spec.nr_devices, 0);
+	oci_spec_free(&spec);
+	cr_assert_eq(parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, "
+			   "\"linux\": {\"rootfsPropagation\": \"\"}}",
+			   0),
+		     0, "%s", err);
+	cr_assert_eq(spec.rootfs_propagation, OCI_PROP_NONE);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[160];
+
+		oci_spec_free(&spec);
+		snprintf(text, sizeof(text),
+			 "{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, "
+			 "\"linux\": {\"rootfsPropagation\": \"%s\"}}",
+			 names[i]);
+		cr_assert_eq(parse(text, 0), 0, "%s", err);
+		cr_assert_eq(spec.rootfs_propagation, (enum oci_propagation)(OCI_PROP_SHARED + i),
+			     "%s", names[i]);
+	}
+}
+
 struct bad_case {
 	const char *json;
 	const char *message; /* the whole error must start with this */
@@ -220,6 +295,54 @@ static const struct bad_case bad_cases[] = {
      "{\"kernel.x\": 1}}}",
      "linux.sysctl.kernel.x: must be a string"},
     {"[1, 2]", "(document): must be a JSON object"},
+#define L(members)                                                                                 \
+	"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"linux\": {" members "}}"
+    {L("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": "
+       "\"/run/agent.sock\"}"),
+     "linux.seccomp.listenerPath: not supported: the filter runs in the VM's kernel, whose "
+     "notifications cannot reach a listener on the host (\"/run/agent.sock\")"},
+    {L("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 1}"),
+     "linux.seccomp.listenerPath: must be a string"},
+    {L("\"rootfsPropagation\": \"recursive\""),
+     "linux.rootfsPropagation: \"recursive\" is none of shared, slave, private, unbindable, "
+     "rshared, rslave, rprivate, runbindable"},
+    {L("\"rootfsPropagation\": true"), "linux.rootfsPropagation: must be a string"},
+    {L("\"maskedPaths\": [\"/proc/kcore\", \"proc/keys\"]"),
+     "linux.maskedPaths[1]: must be an absolute path (\"proc/keys\")"},
+    {L("\"maskedPaths\": \"/proc/kcore\""), "linux.maskedPaths: must be an array of strings"},
+    {L("\"readonlyPaths\": [\"\"]"), "linux.readonlyPaths[0]: must be an absolute path (\"\")"},
+    {L("\"readonlyPaths\": [7]"), "linux.readonlyPaths: must be an array of strings"},
+    {L("\"devices\": {}"), "linux.devices: must be an array of objects"},
+    {L("\"devices\": [1]"), "linux.devices[0]: must be an object"},
+    {L("\"devices\": [{\"type\": \"c\", \"major\": 1, \"minor\": 3}]"),
+     "linux.devices[0].path: required"},
+    {L("\"devices\": [{\"path\": \"/etc/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]"),
+     "linux.devices[0].path: \"/etc/null\" is not a path below /dev (without empty, \".\" or "
+     "\"..\" components)"},
+    {L("\"devices\": [{\"path\": \"/dev/x/../../etc/passwd\", \"type\": \"p\"}]"),
+     "linux.devices[0].path: \"/dev/x/../../etc/passwd\" is not a path below /dev"},
+    {L("\"devices\": [{\"path\": \"/dev/x/\", \"type\": \"p\"}]"),
+     "linux.devices[0].path: \"/dev/x/\" is not a path below /dev"},
+    {L("\"devices\": [{\"path\": \"/dev/x\"}]"), "linux.devices[0].type: required"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"s\"}]"),
+     "linux.devices[0].type: \"s\" is none of c, u, b and p"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"minor\": 3}]"),
+     "linux.devices[0].major: required for this type"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"b\", \"major\": 3}]"),
+     "linux.devices[0].minor: required for this type"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 4096, \"minor\": 3}]"),
+     "linux.devices[0].major: must be an integer from 0 to 4095"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": -3}]"),
+     "linux.devices[0].minor: must be an integer from 0 to 1048575"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"p\", \"fileMode\": 65536}]"),
+     "linux.devices[0].fileMode: must be an integer from 0 to 65535"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"p\", \"uid\": -1}]"),
+     "linux.devices[0].uid: must be an integer from 0 to 4294967295"},
+    {L("\"devices\": [{\"path\": \"/dev/x\", \"type\": \"p\", \"gid\": \"0\"}]"),
+     "linux.devices[0].gid: must be an integer from 0 to 4294967295"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"domainname\": 7}",
+     "domainname: must be a string"},
+#undef L
 };
 
 Test(oci_spec, malformed_documents_name_the_member)

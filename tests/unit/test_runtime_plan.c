@@ -13,11 +13,13 @@
 
 #include "common/guest_config.h"
 #include "common/strv.h"
+#include "oci/linux.h"
 #include "oci/spec.h"
 #include "runtime/plan.h"
 
 static char dir[64];
 static struct oci_spec spec;
+static struct oci_linux lx;
 static struct container_plan plan;
 static json_t *gc;
 static char err[512];
@@ -45,6 +47,7 @@ static void teardown(void)
 
 	json_decref(gc);
 	plan_free(&plan);
+	oci_linux_free(&lx);
 	oci_spec_free(&spec);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
@@ -75,9 +78,11 @@ static int plan_with(const char *mounts, bool readonly, bool jail, const char *e
 	json_decref(gc);
 	gc = NULL;
 	plan_free(&plan);
+	oci_linux_free(&lx);
 	oci_spec_free(&spec);
 	cr_assert_eq(oci_spec_parse(&spec, text, strlen(text), 0, err, sizeof(err)), 0, "%s", err);
-	r = plan_build(&plan, &spec, &req, err, sizeof(err));
+	cr_assert_eq(oci_linux_parse(&lx, spec.json, err, sizeof(err)), 0, "%s", err);
+	r = plan_build(&plan, &spec, &lx, &req, err, sizeof(err));
 	if (r == 0) {
 		json_error_t je;
 
@@ -85,6 +90,32 @@ static int plan_with(const char *mounts, bool readonly, bool jail, const char *e
 		cr_assert_not_null(gc, "the guest configuration is JSON: %s", je.text);
 	}
 	return r;
+}
+
+/* Make `path` below the test's rootfs: a directory, or an empty file when it
+ * ends in "!" (dropped). */
+static void image_has(const char *path)
+{
+	char full[256], cmd[600];
+	size_t n = strlen(path);
+	bool file = n && path[n - 1] == '!';
+
+	snprintf(full, sizeof(full), "%s/rootfs%.*s", dir, (int)(file ? n - 1 : n), path);
+	if (file)
+		snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && touch '%s'", full,
+			 full);
+	else
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", full);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* The mount points and the cwd of mounts3 in the image. */
+static void image_has_mounts3(void)
+{
+	image_has("/proc");
+	image_has("/data");
+	image_has("/etc/hosts!");
+	image_has("/w");
 }
 
 static const struct jail_bind *bind_at(const char *target)
@@ -114,6 +145,7 @@ Test(runtime_plan, jail_binds)
 {
 	char want[128];
 
+	image_has_mounts3();
 	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
 	snprintf(want, sizeof(want), "%s/rootfs", dir);
 	cr_assert_str_eq(plan.rootfs, want);
@@ -143,6 +175,7 @@ Test(runtime_plan, jail_vm_options)
 	char **argv;
 	size_t n = 0;
 
+	image_has_mounts3();
 	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
 	cr_assert_str_eq(plan.vm.kernel, "/kernel");
 	cr_assert_str_eq(plan.vm.initrd, "/initrd");
@@ -198,7 +231,7 @@ Test(runtime_plan, rootfs_replaces_root_path)
 
 	cr_assert_eq(plan_with("[]", false, false, NULL), 0, "%s", err);
 	plan_free(&plan);
-	cr_assert_eq(plan_build(&plan, &spec, &req, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(plan_build(&plan, &spec, &lx, &req, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(plan.vm.shares[0].dir, dir);
 }
 
@@ -222,8 +255,8 @@ Test(runtime_plan, guest_config)
 	json_t *m, *p;
 
 	cr_assert_eq(plan_with(mounts3, true, true,
-			       ", \"hostname\": \"box\", \"linux\": {\"sysctl\": "
-			       "{\"net.ipv4.ip_forward\": \"1\"}}"),
+			       ", \"hostname\": \"box\", \"linux\": {\"namespaces\": [{\"type\": "
+			       "\"network\"}], \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}}"),
 		     0, "%s", err);
 	cr_assert_eq(json_integer_value(json_object_get(gc, "version")), 1);
 	cr_assert_str_eq(str_at(gc, "hostname", NULL), "box");
@@ -276,10 +309,12 @@ Test(runtime_plan, guest_config_caps_rlimits_seccomp)
 
 		json_decref(gc);
 		plan_free(&plan);
+		oci_linux_free(&lx);
 		oci_spec_free(&spec);
 		cr_assert_eq(oci_spec_parse(&spec, text, strlen(text), 0, err, sizeof(err)), 0,
 			     "%s", err);
-		cr_assert_eq(plan_build(&plan, &spec, &req, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(oci_linux_parse(&lx, spec.json, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(plan_build(&plan, &spec, &lx, &req, err, sizeof(err)), 0, "%s", err);
 		gc = json_loads(plan.guest_config_text, 0, NULL);
 		cr_assert_not_null(gc);
 	}
@@ -355,4 +390,321 @@ Test(runtime_plan, too_many_shares)
 	snprintf(mounts + n, sizeof(mounts) - n, "]");
 	cr_assert_eq(plan_with(mounts, false, true, NULL), -E2BIG);
 	cr_assert(strstr(err, "mounts[9]: "), "%s", err);
+}
+
+/* --- root.readonly and the root's share ---------------------------------------- */
+
+/* The root's share, and its bind into the jail, read-only or not. */
+static void expect_root_share(bool readonly)
+{
+	cr_assert_str_eq(plan.vm.shares[0].tag, "rootfs");
+	cr_assert_eq(plan.vm.shares[0].readonly, readonly, "share: %s", err);
+	cr_assert_eq(bind_at("/rootfs")->readonly, readonly);
+	/* The guest makes the root read-only in every case. */
+	cr_assert(json_is_true(json_object_get(json_object_get(gc, "root"), "readonly")));
+}
+
+Test(runtime_plan, readonly_root_share_when_nothing_is_to_be_made)
+{
+	image_has_mounts3();
+	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
+	expect_root_share(true);
+}
+
+Test(runtime_plan, readonly_root_writable_share_for_a_missing_mount_point)
+{
+	image_has("/proc");
+	image_has("/etc/hosts!");
+	image_has("/w");
+	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
+	expect_root_share(false);
+}
+
+Test(runtime_plan, readonly_root_writable_share_for_a_missing_cwd)
+{
+	image_has("/proc");
+	image_has("/data");
+	image_has("/etc/hosts!");
+	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
+	expect_root_share(false);
+}
+
+Test(runtime_plan, readonly_root_what_a_mount_holds_is_not_the_images)
+{
+	/* /dev/pts and /dev/shm land in /dev's tmpfs, the cwd in /w's. */
+	image_has("/dev");
+	image_has("/w");
+	cr_assert_eq(plan_with("[{\"destination\": \"/dev\", \"type\": \"tmpfs\"},"
+			       " {\"destination\": \"/dev/pts\", \"type\": \"devpts\"},"
+			       " {\"destination\": \"/dev//shm/\", \"type\": \"tmpfs\"},"
+			       " {\"destination\": \"/w\", \"type\": \"tmpfs\"}]",
+			       true, true,
+			       ", \"linux\": {\"devices\": [{\"path\": \"/dev/fuse\", "
+			       "\"type\": \"c\", \"major\": 10, \"minor\": 229}]}"),
+		     0, "%s", err);
+	expect_root_share(true);
+	/* A mount below a later one is made in the image: /devices is not /dev. */
+	cr_assert_eq(plan_with("[{\"destination\": \"/devices/x\", \"type\": \"tmpfs\"},"
+			       " {\"destination\": \"/dev\", \"type\": \"tmpfs\"},"
+			       " {\"destination\": \"/w\", \"type\": \"tmpfs\"}]",
+			       true, true, NULL),
+		     0, "%s", err);
+	expect_root_share(false);
+}
+
+Test(runtime_plan, readonly_root_a_device_outside_the_mounts_is_made_in_the_image)
+{
+	image_has("/dev");
+	image_has("/w");
+	cr_assert_eq(plan_with("[]", true, true,
+			       ", \"linux\": {\"devices\": [{\"path\": \"/dev/fuse\", "
+			       "\"type\": \"c\", \"major\": 10, \"minor\": 229}]}"),
+		     0, "%s", err);
+	expect_root_share(false);
+}
+
+Test(runtime_plan, readonly_root_lookups_stay_in_the_root)
+{
+	char link[256], target[128];
+
+	/* /data is there on the host, not in the image: the image's absolute
+	 * symlink to it must not count. */
+	image_has("/w");
+	snprintf(link, sizeof(link), "%s/rootfs/hostdata", dir);
+	snprintf(target, sizeof(target), "%s/data", dir);
+	cr_assert_eq(symlink(target, link), 0);
+	cr_assert_eq(
+	    plan_with("[{\"destination\": \"/hostdata\", \"type\": \"tmpfs\"}]", true, true, NULL),
+	    0, "%s", err);
+	expect_root_share(false);
+	/* A symlink within the image is followed, as hyrun-init follows it. */
+	image_has("/real");
+	snprintf(link, sizeof(link), "%s/rootfs/inside", dir);
+	cr_assert_eq(symlink("/real", link), 0);
+	cr_assert_eq(
+	    plan_with("[{\"destination\": \"/inside\", \"type\": \"tmpfs\"}]", true, true, NULL), 0,
+	    "%s", err);
+	expect_root_share(true);
+}
+
+Test(runtime_plan, writable_root_stays_writable)
+{
+	image_has_mounts3();
+	cr_assert_eq(plan_with(mounts3, false, true, NULL), 0, "%s", err);
+	cr_assert_not(plan.vm.shares[0].readonly);
+	cr_assert_not(bind_at("/rootfs")->readonly);
+	cr_assert(json_is_false(json_object_get(json_object_get(gc, "root"), "readonly")));
+}
+
+/* --- linux.* for the guest ------------------------------------------------------ */
+
+Test(runtime_plan, guest_config_container_semantics)
+{
+	struct guest_config d;
+	char derr[256] = "";
+
+	cr_assert_eq(
+	    plan_with("[{\"destination\": \"/s\", \"type\": \"tmpfs\", \"options\": "
+		      "[\"rshared\", \"unbindable\", \"rslave\", \"private\"]}]",
+		      false, false,
+		      ", \"domainname\": \"example.org\", \"linux\": {"
+		      "\"rootfsPropagation\": \"rslave\","
+		      "\"maskedPaths\": [\"/proc/kcore\", \"/nonexistent\"],"
+		      "\"readonlyPaths\": [\"/proc/sys\"],"
+		      "\"namespaces\": [{\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"}],"
+		      "\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"u\", \"major\": 10,"
+		      " \"minor\": 229, \"fileMode\": 8630, \"uid\": 7, \"gid\": 8},"
+		      " {\"path\": \"/dev/net/fifo\", \"type\": \"p\"}]}"),
+	    0, "%s", err);
+	cr_assert_eq(guest_config_decode(&d, plan.guest_config_text, strlen(plan.guest_config_text),
+					 derr, sizeof(derr)),
+		     0, "%s", derr);
+	cr_assert_str_eq(d.domainname, "example.org");
+	cr_assert_eq(d.root_propagation, GC_PROP_RSLAVE);
+	/* Propagation options are the mount's: they pass through untouched. */
+	cr_assert_eq(d.mounts[0].nr_options, 4);
+	cr_assert_str_eq(d.mounts[0].options[0], "rshared");
+	cr_assert_str_eq(d.mounts[0].options[1], "unbindable");
+	cr_assert_str_eq(d.mounts[0].options[3], "private");
+	cr_assert_eq(d.nr_masked_paths, 2);
+	cr_assert_str_eq(d.masked_paths[1], "/nonexistent");
+	cr_assert_eq(d.nr_readonly_paths, 1);
+	cr_assert_str_eq(d.readonly_paths[0], "/proc/sys");
+	cr_assert(d.pid_namespace, "a pid namespace joined by path is one too");
+	cr_assert_eq(d.nr_devices, 2);
+	cr_assert_str_eq(d.devices[0].path, "/dev/fuse");
+	cr_assert_eq(d.devices[0].type, 'c');
+	cr_assert_eq(d.devices[0].major, 10);
+	cr_assert_eq(d.devices[0].minor, 229);
+	cr_assert(d.devices[0].has_mode);
+	cr_assert_eq(d.devices[0].mode, 0666, "fileMode without its S_IFCHR bits: %o",
+		     d.devices[0].mode);
+	cr_assert_eq(d.devices[0].uid, 7);
+	cr_assert_eq(d.devices[0].gid, 8);
+	cr_assert_eq(d.devices[1].type, 'p');
+	cr_assert(!d.devices[1].has_mode && !d.devices[1].has_uid);
+	cr_assert_not(d.has_resources);
+	guest_config_free(&d);
+}
+
+Test(runtime_plan, guest_config_defaults_of_container_semantics)
+{
+	cr_assert_eq(plan_with("[]", false, false, ", \"hostname\": \"\", \"domainname\": \"\""), 0,
+		     "%s", err);
+	cr_assert_null(json_object_get(gc, "hostname"), "an empty hostname sets none");
+	cr_assert_null(json_object_get(gc, "domainname"));
+	cr_assert_null(json_object_get(json_object_get(gc, "root"), "propagation"));
+	cr_assert_null(json_object_get(gc, "maskedPaths"));
+	cr_assert_null(json_object_get(gc, "readonlyPaths"));
+	cr_assert_null(json_object_get(gc, "devices"));
+	cr_assert_null(json_object_get(gc, "pidNamespace"));
+	cr_assert_null(json_object_get(gc, "resources"));
+	cr_assert_eq(plan_with("[]", false, false,
+			       ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}], "
+			       "\"rootfsPropagation\": \"\"}"),
+		     0, "%s", err);
+	cr_assert(json_is_true(json_object_get(gc, "pidNamespace")));
+	cr_assert_null(json_object_get(json_object_get(gc, "root"), "propagation"));
+}
+
+static json_int_t res_int(const char *key)
+{
+	json_t *v = json_object_get(json_object_get(gc, "resources"), key);
+
+	cr_assert(json_is_integer(v), "resources.%s missing", key);
+	return json_integer_value(v);
+}
+
+Test(runtime_plan, guest_resources)
+{
+	const struct gc_resources *r = &plan.gc.resources;
+
+	cr_assert_eq(plan_with("[]", false, false,
+			       ", \"linux\": {\"resources\": {"
+			       "\"memory\": {\"limit\": 104857600, \"swap\": 314572800},"
+			       "\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000},"
+			       "\"pids\": {\"limit\": 64}}}"),
+		     0, "%s", err);
+	cr_assert_eq(res_int("memory"), 104857600);
+	cr_assert_eq(res_int("memorySwap"), 209715200, "swap alone, not memory + swap");
+	cr_assert_eq(res_int("pids"), 64);
+	cr_assert_eq(res_int("cpuQuota"), 50000);
+	cr_assert_eq(res_int("cpuPeriod"), 100000);
+	cr_assert_eq(res_int("cpuWeight"), 39, "runc's weight for 1024 shares");
+	cr_assert_null(json_object_get(json_object_get(gc, "resources"), "devices"));
+	cr_assert(plan.gc.has_resources && !r->has_devices);
+
+	/* -1: unlimited swap; the ends of the shares' range; unset members. */
+	cr_assert_eq(plan_with("[]", false, false,
+			       ", \"linux\": {\"resources\": {"
+			       "\"memory\": {\"limit\": 104857600, \"swap\": -1},"
+			       "\"cpu\": {\"shares\": 2}}}"),
+		     0, "%s", err);
+	cr_assert_eq(res_int("memorySwap"), -1);
+	cr_assert_eq(res_int("cpuWeight"), 1);
+	cr_assert_null(json_object_get(json_object_get(gc, "resources"), "pids"));
+	cr_assert_null(json_object_get(json_object_get(gc, "resources"), "cpuQuota"));
+	cr_assert_eq(plan_with("[]", false, false,
+			       ", \"linux\": {\"resources\": {\"cpu\": {\"shares\": 262144}}}"),
+		     0, "%s", err);
+	cr_assert_eq(res_int("cpuWeight"), 10000);
+	cr_assert_null(json_object_get(json_object_get(gc, "resources"), "memory"));
+	/* runc's "unset" values set nothing. */
+	cr_assert_eq(
+	    plan_with("[]", false, false,
+		      ", \"linux\": {\"resources\": {\"memory\": {\"limit\": 0},"
+		      " \"cpu\": {\"shares\": 0, \"quota\": 0}, \"pids\": {\"limit\": 0}}}"),
+	    0, "%s", err);
+	cr_assert_null(json_object_get(gc, "resources"));
+}
+
+Test(runtime_plan, guest_device_rules_then_the_defaults)
+{
+	const struct gc_resources *r = &plan.gc.resources;
+	json_t *rules;
+
+	cr_assert_eq(plan_with("[]", false, false,
+			       ", \"linux\": {\"resources\": {\"devices\": ["
+			       "{\"allow\": false, \"access\": \"rwm\"},"
+			       "{\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, "
+			       "\"access\": \"rw\"}]}}"),
+		     0, "%s", err);
+	rules = json_object_get(json_object_get(gc, "resources"), "devices");
+	cr_assert_eq(json_array_size(rules), 2 + 12);
+	cr_assert(r->has_devices);
+	cr_assert_not(r->devices[0].allow);
+	cr_assert_eq(r->devices[0].type, 'a');
+	cr_assert(r->devices[1].allow);
+	cr_assert_eq(r->devices[1].major, 10);
+	cr_assert(r->devices[1].read && r->devices[1].write && !r->devices[1].mknod);
+	/* Then what runc and crun allow in every container: mknod of anything... */
+	cr_assert(r->devices[2].allow && r->devices[2].type == 'c' && r->devices[2].major == -1);
+	cr_assert(r->devices[2].mknod && !r->devices[2].read && !r->devices[2].write);
+	cr_assert(r->devices[3].type == 'b' && r->devices[3].mknod && !r->devices[3].read);
+	/* ...and /dev/null, which the "deny all" above would otherwise take away. */
+	cr_assert(r->devices[4].allow && r->devices[4].major == 1 && r->devices[4].minor == 3);
+	cr_assert(r->devices[4].read && r->devices[4].write && r->devices[4].mknod);
+	cr_assert_eq(r->devices[11].major, 136);
+	cr_assert_eq(r->devices[11].minor, -1);
+	cr_assert_eq(r->devices[13].major, 10);
+	cr_assert_eq(r->devices[13].minor, 200);
+
+	/* An empty list is a filter too: the defaults alone. */
+	cr_assert_eq(
+	    plan_with("[]", false, false, ", \"linux\": {\"resources\": {\"devices\": []}}"), 0,
+	    "%s", err);
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(gc, "resources"), "devices")),
+		     12);
+}
+
+/* Plan a spec whose "linux" is member_head, `n` copies of `item` as an array, then tail. */
+static int plan_many(const char *member_head, const char *item, size_t n, const char *tail)
+{
+	size_t len = strlen(member_head) + n * (strlen(item) + 1) + strlen(tail) + 16;
+	char *extra = malloc(len);
+	size_t used;
+	int r;
+
+	cr_assert(extra);
+	used = (size_t)sprintf(extra, "%s[", member_head);
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)sprintf(extra + used, "%s%s", i ? "," : "", item);
+	sprintf(extra + used, "]%s", tail);
+	{
+		struct plan_request req = {.base = dir, .guest_config_path = "/g"};
+		char *text;
+
+		cr_assert(asprintf(&text,
+				   "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+				   " \"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\","
+				   " \"user\": {\"uid\": 0, \"gid\": 0}}, \"linux\": %s}",
+				   extra) > 0);
+		plan_free(&plan);
+		oci_linux_free(&lx);
+		oci_spec_free(&spec);
+		cr_assert_eq(oci_spec_parse(&spec, text, strlen(text), 0, err, sizeof(err)), 0,
+			     "%s", err);
+		cr_assert_eq(oci_linux_parse(&lx, spec.json, err, sizeof(err)), 0, "%s", err);
+		r = plan_build(&plan, &spec, &lx, &req, err, sizeof(err));
+		free(text);
+	}
+	free(extra);
+	return r;
+}
+
+Test(runtime_plan, too_many_devices_and_rules)
+{
+	static const char dev[] = "{\"path\": \"/dev/p\", \"type\": \"p\"}";
+	static const char rule[] = "{\"allow\": true}";
+
+	cr_assert_eq(plan_many("{\"devices\": ", dev, GC_MAX_DEVICES, "}"), 0, "%s", err);
+	cr_assert_eq(plan_many("{\"devices\": ", dev, GC_MAX_DEVICES + 1, "}"), -E2BIG);
+	cr_assert_str_eq(err, "linux.devices: 257 devices, at most 256");
+	cr_assert_eq(
+	    plan_many("{\"resources\": {\"devices\": ", rule, GC_MAX_DEVICE_RULES - 12, "}}"), 0,
+	    "%s", err);
+	cr_assert_eq(
+	    plan_many("{\"resources\": {\"devices\": ", rule, GC_MAX_DEVICE_RULES - 11, "}}"),
+	    -E2BIG);
+	cr_assert_str_eq(err, "linux.resources.devices: 245 rules, at most 244");
 }
