@@ -54,20 +54,6 @@ test_oci_pid1_exec() {
 	expect_status 0
 	rt_expect_nothing_left x1
 
-	oci_have_crun || return 0
-	# crun the same way: run detached, exec the probe.
-	local id=oci-x1-$$ out st=0
-	rm -rf "$B.crun"
-	cp -a "$B" "$B.crun"
-	"$CRUN" --root "$SDIR/crun-state" run --detach --bundle "$B.crun" "$id" </dev/null \
-		>/dev/null 2>"$TDIR/crun.stderr" || fail "crun run --detach: $(cat "$TDIR/crun.stderr")"
-	out=$(timeout 30 "$CRUN" --root "$SDIR/crun-state" exec "$id" /probe pid) || st=$?
-	"$CRUN" --root "$SDIR/crun-state" delete --force "$id" >/dev/null 2>&1 || true
-	printf 'crun exec: status %s\n%s\n' "$st" "$out"
-	expect_eq "crun exec's status" "$st" 0
-	pid=$(sed -n 's/^pid=//p' <<<"$out")
-	expect_between "crun: the exec'd process's pid in the namespace" "$pid" 2 50
-	grep -qx 'ppid=0' <<<"$out" || fail "crun: the exec'd process's parent: $out"
 }
 
 test_oci_pids_limit_fork_bomb() {
