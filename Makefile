@@ -179,6 +179,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_sizing.o \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
+	tests/unit/test_runtime_console.o \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_update.o \
 	tests/unit/test_runtime_events.o \
