@@ -68,6 +68,7 @@ VMM_OBJS := \
 	vmm/bus.o \
 	vmm/devices.o \
 	vmm/term.o \
+	vmm/callerio.o \
 	vmm/report.o \
 	vmm/hw/serial.o \
 	vmm/hw/i8042.o \
@@ -169,6 +170,8 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_vmm_fs_fuse.o \
 	tests/unit/test_vmm_fs_passthrough.o \
 	tests/unit/test_vmm_seccomp.o \
+	tests/unit/test_vmm_callerio.o \
+	tests/unit/lsan_runner.o \
 	tests/unit/test_runtime_cgroup.o \
 	tests/unit/test_runtime_jail.o \
 	tests/unit/test_oci_linux.o \
@@ -178,6 +181,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_sizing.o \
 	tests/unit/test_runtime_plan.o \
 	tests/unit/test_runtime_create.o \
+	tests/unit/test_runtime_console.o \
 	tests/unit/test_runtime_cli.o \
 	tests/unit/test_runtime_update.o \
 	tests/unit/test_runtime_events.o \

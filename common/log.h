@@ -13,6 +13,13 @@ enum log_level log_get_level(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Where messages go instead of "PROG: LEVEL: MSG" lines on stderr: the writer
+ * gets the program name and the formatted message (one line, no newline) and
+ * runs on the thread that logs. NULL restores the default. Thread-safe.
+ */
+void log_set_writer(void (*writer)(enum log_level level, const char *prog, const char *msg));
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -78,23 +79,60 @@ static int connect_path(int sock, const char *path)
 	return r;
 }
 
-int console_send_pty(const char *socket_path, char *err, size_t errlen)
+/* A pty pair: the slave's fd, the master in *master and the slave's name in
+ * name; or a negative errno with err set and nothing open. */
+static int open_pty(int *master, char *name, size_t namelen, char *err, size_t errlen)
 {
-	int master = -1, slave = -1, sock = -1, r;
-	char name[64];
+	int m, slave, r;
 
-	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ptsname_r(master, name, sizeof(name)) != 0) {
+	errno = 0;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, namelen) != 0) {
 		r = hy_err(err, errlen, errno ? -errno : -EIO, "allocating a pty: %s",
-			   strerror(errno));
-		goto fail;
+			   strerror(errno ? errno : EIO));
+		if (m >= 0)
+			close(m);
+		return r;
 	}
 	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0) {
 		r = hy_err(err, errlen, -errno, "open '%s': %s", name, strerror(errno));
-		goto fail;
+		close(m);
+		return r;
 	}
+	*master = m;
+	return slave;
+}
+
+int console_copy_winsize(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) < 0 || ioctl(to, TIOCSWINSZ, &ws) < 0)
+		return -errno;
+	return 0;
+}
+
+int console_open_pty(int *master, int size_from, char *err, size_t errlen)
+{
+	char name[64];
+	int slave = open_pty(master, name, sizeof(name), err, errlen);
+
+	/* A size that cannot be copied leaves the pty's own (0x0), as a
+	 * caller without a terminal has. */
+	if (slave >= 0 && size_from >= 0)
+		console_copy_winsize(size_from, *master);
+	return slave;
+}
+
+int console_send_pty(const char *socket_path, char *err, size_t errlen)
+{
+	int master = -1, slave, sock = -1, r;
+	char name[64];
+
+	slave = open_pty(&master, name, sizeof(name), err, errlen);
+	if (slave < 0)
+		return slave;
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0) {
 		r = hy_err(err, errlen, -errno, "socket: %s", strerror(errno));

@@ -10,12 +10,15 @@
  *      locked; state.json "creating"; config.json (for the hooks of start and
  *      delete) and guest-config.json written there
  *   4. make_cgroup: the cgroup, with the spec's limits
- *   5. make_jail: the pty (its master sent over --console-socket), ctl.sock
- *      (listening) and the ready pipe, inherited by the VMM; the jail's config
+ *   5. make_jail: the pty (its master sent over --console-socket, or kept for
+ *      run's relay), ctl.sock (listening), the ready pipe and the log,
+ *      inherited by the VMM; the jail's config
  *   6. start_vmm: jail_spawn(hyrun-vmm with the plan's options)
  *   7. wait_ready, between the prestart/createRuntime hooks and the
  *      createContainer hooks: the VMM writes "ready" once the guest has
- *      prepared the workload, or fails and its exit status becomes a message
+ *      prepared the workload (having let go of the caller's stderr first:
+ *      its later messages go to --log), or fails and its exit status becomes
+ *      a message
  *   8. finish: state.json "created"; --pid-file
  * One file, though it is long: the steps share one struct of what was made so
  * far, which the undo walks back; the verb's option parsing (shared with run)
@@ -30,10 +33,12 @@
 #include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -59,6 +64,13 @@
 	((1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH) |        \
 	 (1ULL << CAP_FOWNER) | (1ULL << CAP_FSETID) | (1ULL << CAP_SETUID) |                      \
 	 (1ULL << CAP_SETGID) | (1ULL << CAP_MKNOD) | (1ULL << CAP_SETFCAP))
+
+/* Descriptors hyrun opens above the preserved ones while it creates a container
+ * (the VMM's sockets, pipes, taps and log, and its own files), which the
+ * open-file limit must leave room for. */
+#define FDS_ABOVE_PRESERVED 64
+/* The largest --preserve-fds: every descriptor number must fit an int. */
+#define PRESERVE_FDS_MAX (INT_MAX - STDERR_FILENO - 1 - FDS_ABOVE_PRESERVED)
 
 static const enum jail_ns_type ns_map[OCI_NS_NR] = {
     [OCI_NS_PID] = JAIL_NS_PID,	      [OCI_NS_NETWORK] = JAIL_NS_NET,
@@ -102,9 +114,9 @@ struct creating {
 	struct cgroup *cg;
 	struct jail_config jc;
 	char **argv;
-	int keep[4 + 64 + PLAN_MAX_NICS],
-	    nkeep; /* ctl, ready, vsock, the console; preserved fds; taps */
-	int slave, ctl, vsock, ready[2];
+	int *keep; /* inherited by the VMM: preserved fds, taps, ctl, ready, vsock, log */
+	size_t nkeep, cap_keep;
+	int slave, master, ctl, vsock, ready[2], log;
 	char vsock_dir[PATH_MAX]; /* <state>/HY_VSOCK_DIR, bound into the jail */
 	int min_fd;
 	pid_t pid;
@@ -183,6 +195,22 @@ static int inheritable(int fd, int min_fd)
 
 	close(fd);
 	return nfd;
+}
+
+/* fd goes to the VMM (jail_config.keep_fds). 0 or -ENOMEM with k->err set. */
+static int keep_fd(struct creating *k, int fd)
+{
+	if (k->nkeep == k->cap_keep) {
+		size_t cap = k->cap_keep ? 2 * k->cap_keep : 16;
+		int *n = realloc(k->keep, cap * sizeof(*n));
+
+		if (!n)
+			return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
+		k->keep = n;
+		k->cap_keep = cap;
+	}
+	k->keep[k->nkeep++] = fd;
+	return 0;
 }
 
 /* A listening socket `name` in the state directory, inherited by the VMM. A
@@ -335,6 +363,51 @@ static void limits_from(const struct oci_resources *res, struct cg_limits *lim)
 	};
 }
 
+/*
+ * --preserve-fds: descriptors 3 .. 3+N-1, each open, go to the VMM. What
+ * hyrun opens for the VMM goes above them (min_fd), so the open-file limit
+ * must leave room there: the soft limit is raised (to the hard one at most)
+ * when it does not.
+ */
+static int preserved_fds(struct creating *k)
+{
+	unsigned n = k->o->preserve_fds;
+	rlim_t need;
+	struct rlimit rl;
+
+	if (n > PRESERVE_FDS_MAX)
+		return hy_err(k->err, sizeof(k->err), -EINVAL, "--preserve-fds %u: at most %d", n,
+			      PRESERVE_FDS_MAX);
+	need = (rlim_t)k->min_fd + FDS_ABOVE_PRESERVED;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return hy_err(k->err, sizeof(k->err), -errno, "getrlimit(RLIMIT_NOFILE): %s",
+			      strerror(errno));
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+			return hy_err(k->err, sizeof(k->err), -EMFILE,
+				      "--preserve-fds %u: descriptors 3 to %d leave no room for "
+				      "the %d hyrun needs above them within the open-file limit "
+				      "(RLIMIT_NOFILE %llu)",
+				      n, k->min_fd - 1, FDS_ABOVE_PRESERVED,
+				      (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return hy_err(k->err, sizeof(k->err), -errno,
+				      "--preserve-fds %u: raising RLIMIT_NOFILE to %llu: %s", n,
+				      (unsigned long long)need, strerror(errno));
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int fd = STDERR_FILENO + 1 + (int)i;
+
+		if (fcntl(fd, F_GETFD) < 0)
+			return hy_err(k->err, sizeof(k->err), -EBADF,
+				      "--preserve-fds %u: descriptor %d is not open", n, fd);
+		if (keep_fd(k, fd))
+			return -1;
+	}
+	return 0;
+}
+
 /* 1. Validate, before anything exists. */
 static int load_spec(struct creating *k)
 {
@@ -352,11 +425,11 @@ static int load_spec(struct creating *k)
 			      k->bundle);
 	if (lifecycle_load_spec(path, &k->spec, &k->l, k->err, sizeof(k->err)))
 		return -1;
-	if (k->spec.terminal && !o->console_socket && !o->own_tty)
+	if (k->spec.terminal && !o->console_socket && !o->own_tty && !o->console_master)
 		return hy_err(k->err, sizeof(k->err), -EINVAL,
 			      "process.terminal is true but no --console-socket was given: "
 			      "cannot allocate a tty for a container that runs detached (hyrun "
-			      "run uses its own terminal when it has one)");
+			      "run in the foreground is the console itself)");
 	if (!k->spec.terminal && o->console_socket)
 		return hy_err(
 		    k->err, sizeof(k->err), -EINVAL,
@@ -371,19 +444,7 @@ static int load_spec(struct creating *k)
 			     sizing_annotation(&k->spec, HY_ANNOTATION_KERNEL), k->err,
 			     sizeof(k->err)))
 		return -1;
-	if (o->preserve_fds > 64)
-		return hy_err(k->err, sizeof(k->err), -EINVAL, "--preserve-fds %u: at most 64",
-			      o->preserve_fds);
-	for (unsigned i = 0; i < o->preserve_fds; i++) {
-		int fd = STDERR_FILENO + 1 + (int)i;
-
-		if (fcntl(fd, F_GETFD) < 0)
-			return hy_err(k->err, sizeof(k->err), -EINVAL,
-				      "--preserve-fds %u: descriptor %d is not open",
-				      o->preserve_fds, fd);
-		k->keep[k->nkeep++] = fd;
-	}
-	return 0;
+	return preserved_fds(k);
 }
 
 /* 2. The plan, with the guest configuration where make_state will write it. */
@@ -487,7 +548,8 @@ static int wire_network(struct creating *k)
 		k->plan.vm.nics[i] = (struct plan_nic){.fd = fd, .mtu = f->mtu};
 		memcpy(k->plan.vm.nics[i].mac, net->nr_standby ? net->standby[i].mac : f->mac,
 		       sizeof(f->mac));
-		k->keep[k->nkeep++] = fd;
+		if (keep_fd(k, fd))
+			return -1;
 	}
 	k->plan.vm.nr_nics = w->nr;
 	return rt_write_at_atomic(k->c->dirfd, HY_GUEST_CONFIG_FILE, k->plan.guest_config_text,
@@ -538,32 +600,110 @@ static void undo_cgroup(struct creating *k)
 	k->cg = NULL;
 }
 
+/*
+ * Where the VMM's own messages go once the workload is prepared and it lets
+ * go of the caller's stderr (vmm/callerio.h): the --log file, in its format;
+ * for run in the foreground without one, run's own stderr (run keeps it
+ * anyway); else nowhere.
+ */
+static int vmm_log(struct creating *k, const char **format)
+{
+	bool json = false;
+	int fd = rt_log_fd(&json);
+
+	*format = fd >= 0 ? (json ? "json" : "text") : "plain";
+	if (fd < 0 && k->o->log_to_stderr)
+		fd = STDERR_FILENO;
+	if (fd < 0)
+		return 0;
+	k->log = fcntl(fd, F_DUPFD_CLOEXEC, k->min_fd);
+	if (k->log < 0)
+		return hy_err(k->err, sizeof(k->err), -errno, "the VMM's log: %s", strerror(errno));
+	return keep_fd(k, k->log);
+}
+
+/* The plan's options, then --log-fd and --log-format, which are not the VM's
+ * plan but where the VMM itself reports. */
+static int vmm_argv(struct creating *k, const char *log_format)
+{
+	char **plan = plan_to_argv(&k->plan.vm, HY_VMM_NAME), **argv, *strings, fd[16];
+	const char *more[4] = {"--log-fd", fd, "--log-format", log_format};
+	size_t n = 0, len = 0;
+
+	if (!plan)
+		return hy_err(k->err, sizeof(k->err), -errno, "hyrun-vmm's options: %s",
+			      strerror(errno));
+	if (k->log < 0) {
+		k->argv = plan;
+		return 0;
+	}
+	snprintf(fd, sizeof(fd), "%d", k->log);
+	while (plan[n])
+		len += strlen(plan[n++]) + 1;
+	for (size_t i = 0; i < 4; i++)
+		len += strlen(more[i]) + 1;
+	/* One block, as plan_to_argv() makes it: the pointers, then the strings. */
+	argv = malloc((n + 5) * sizeof(*argv) + len);
+	if (!argv) {
+		free(plan);
+		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
+	}
+	strings = (char *)(argv + n + 5);
+	for (size_t i = 0; i < n + 4; i++) {
+		const char *a = i < n ? plan[i] : more[i - n];
+
+		argv[i] = strcpy(strings, a);
+		strings += strlen(a) + 1;
+	}
+	argv[n + 4] = NULL;
+	free(plan);
+	k->argv = argv;
+	return 0;
+}
+
+/* The terminal: a pty whose master goes over --console-socket, or stays for
+ * run's relay (with the window size of run's own terminal, when it has one);
+ * or, with own_tty, hyrun's own terminal itself. */
+static int make_console(struct creating *k, bool *tty)
+{
+	const struct create_opts *o = k->o;
+
+	*tty = k->spec.terminal;
+	if (!k->spec.terminal || (!o->console_socket && !o->console_master))
+		return 0;
+	if (o->console_socket)
+		k->slave = console_send_pty(o->console_socket, k->err, sizeof(k->err));
+	else
+		k->slave = console_open_pty(&k->master, isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+					    k->err, sizeof(k->err));
+	if (k->slave < 0)
+		return -1;
+	k->jc.setsid_tty = true;
+	return 0;
+}
+
 /* 6. What the VMM inherits besides its stdio, and the jail around it. */
 static int make_jail(struct creating *k)
 {
 	struct jail_config *jc = &k->jc;
 	const struct oci_linux *l = &k->l;
-	bool tty = false;
+	const char *log_format;
+	bool tty;
 
-	if (k->spec.terminal && k->o->console_socket) {
-		k->slave = console_send_pty(k->o->console_socket, k->err, sizeof(k->err));
-		if (k->slave < 0)
-			return -1;
-		tty = jc->setsid_tty = true;
-	} else if (k->spec.terminal) {
-		tty = true; /* run in the foreground: hyrun's own terminal */
-	}
+	if (make_console(k, &tty))
+		return -1;
 	k->ctl = state_socket(k, HY_CONTROL_SOCKET, "control socket", 16);
 	if (k->ctl < 0)
 		return -1;
 	if (pipe2(k->ready, O_CLOEXEC) < 0 ||
 	    (k->ready[1] = inheritable(k->ready[1], k->min_fd)) < 0)
 		return hy_err(k->err, sizeof(k->err), -errno, "ready pipe: %s", strerror(errno));
-	k->keep[k->nkeep++] = k->ctl;
-	k->keep[k->nkeep++] = k->ready[1];
-	if (vsock_socket(k) < 0)
+	if (keep_fd(k, k->ctl) || keep_fd(k, k->ready[1]))
 		return -1;
-	k->keep[k->nkeep++] = k->vsock;
+	if (vsock_socket(k) < 0 || keep_fd(k, k->vsock))
+		return -1;
+	if (vmm_log(k, &log_format))
+		return -1;
 
 	k->plan.vm.mem = (uint64_t)k->size.mem_mib << 20;
 	k->plan.vm.cpus = k->size.vcpus;
@@ -571,10 +711,8 @@ static int make_jail(struct creating *k)
 	k->plan.vm.ready_fd = k->ready[1];
 	k->plan.vm.tty = tty;
 	k->plan.vm.debug = k->g->debug;
-	k->argv = plan_to_argv(&k->plan.vm, HY_VMM_NAME);
-	if (!k->argv)
-		return hy_err(k->err, sizeof(k->err), -errno, "hyrun-vmm's options: %s",
-			      strerror(errno));
+	if (vmm_argv(k, log_format))
+		return -1;
 
 	for (unsigned t = 0; t < OCI_NS_NR; t++) {
 		jc->ns[ns_map[t]].enabled = l->ns[t].enabled;
@@ -594,7 +732,7 @@ static int make_jail(struct creating *k)
 	jc->vmm_path = k->files.vmm;
 	jc->vmm_argv = k->argv;
 	jc->keep_fds = k->keep;
-	jc->nr_keep_fds = (size_t)k->nkeep;
+	jc->nr_keep_fds = k->nkeep;
 	jc->cgroup = k->cg;
 	if (l->ns[OCI_NS_UTS].enabled && !l->ns[OCI_NS_UTS].path)
 		jc->hostname = k->spec.hostname;
@@ -612,6 +750,8 @@ static void close_fd(int *fd)
 static void undo_jail(struct creating *k)
 {
 	close_fd(&k->slave);
+	close_fd(&k->master);
+	close_fd(&k->log);
 	close_fd(&k->ctl);
 	close_fd(&k->vsock);
 	close_fd(&k->ready[0]);
@@ -670,6 +810,7 @@ static int start_vmm(struct creating *k)
 	close_fd(&k->vsock);
 	close_fd(&k->ready[1]);
 	close_fd(&k->slave);
+	close_fd(&k->log);
 	if (!stdio_ok)
 		return hy_err(k->err, sizeof(k->err), -errno, "pty: %s", strerror(errno));
 	if (k->pid <= 0) {
@@ -694,10 +835,14 @@ static void undo_vmm(struct creating *k)
 	k->pid = -1;
 }
 
+/* prestart, createRuntime and createContainer come after the runtime
+ * environment has been created (runtime-spec lifecycle steps 3 to 5, after
+ * step 2): the state they are given says "created" (hooks.h), as crun's does,
+ * while state.json says "creating" until create has finished. */
 static int run_hooks(struct creating *k, enum oci_hook_kind kind)
 {
-	return hooks_run(&k->l, kind, &k->c->st, OCI_STATUS_CREATING, false, rt_log_msg, k->err,
-			 sizeof(k->err))
+	return hooks_run(&k->l, kind, &k->c->st, hooks_status(kind), hooks_warn_only(kind),
+			 rt_log_msg, k->err, sizeof(k->err))
 		   ? -1
 		   : 0;
 }
@@ -745,7 +890,7 @@ int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vm
 	k->g = g;
 	k->o = o;
 	k->pid = -1;
-	k->slave = k->ctl = k->vsock = k->ready[0] = k->ready[1] = -1;
+	k->slave = k->master = k->ctl = k->vsock = k->ready[0] = k->ready[1] = k->log = -1;
 	k->min_fd = STDERR_FILENO + 1 + (int)o->preserve_fds;
 
 	if (load_spec(k) || plan_vm(k) || make_state(k) || wire_network(k) || make_cgroup(k) ||
@@ -760,11 +905,16 @@ int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vm
 		goto out;
 	}
 	*vmm_pid = k->pid;
+	if (o->console_master) {
+		*o->console_master = k->master;
+		k->master = -1;
+	}
 	container_close(k->c);
 	cgroup_free(k->cg);
 	r = 0;
 out:
 	undo_jail(k);
+	free(k->keep);
 	plan_free(&k->plan);
 	vm_files_free(&k->files);
 	oci_linux_free(&k->l);
@@ -789,8 +939,9 @@ static void create_usage(FILE *f)
 	    "  --pid-file FILE          write hyrun-vmm's pid to FILE\n"
 	    "  --console-socket PATH    with process.terminal: an AF_UNIX socket that receives\n"
 	    "                           the pty master (SCM_RIGHTS), as with runc\n"
-	    "  --preserve-fds N         keep descriptors 3 .. 3+N-1 open in hyrun-vmm (they stay\n"
-	    "                           on the host: the guest cannot use host descriptors)\n"
+	    "  --preserve-fds N         keep descriptors 3 .. 3+N-1 (each must be open) open in\n"
+	    "                           hyrun-vmm for the container's life (they stay on the\n"
+	    "                           host: the guest cannot use host descriptors)\n"
 	    "  --no-pivot               accepted for runc compatibility: hyrun-vmm always runs\n"
 	    "                           in a pivot_root jail; the guest has its own root\n"
 	    "  --no-new-keyring         accepted: the guest kernel has its own keyrings\n"
@@ -809,8 +960,10 @@ static void run_usage(FILE *f)
 		   "Options: those of create, and\n"
 		   "  -d, --detach   return once the container is started\n"
 		   "  --keep         do not delete the container when it exits\n"
-		   "A process.terminal container without --console-socket uses hyrun's\n"
-		   "own terminal (in the foreground only).\n");
+		   "A process.terminal container without --console-socket gets a pty whose\n"
+		   "other end hyrun run relays to its own stdin and stdout (in the\n"
+		   "foreground only; its own terminal, when it has one, is put in raw mode\n"
+		   "and its window size passed on).\n");
 }
 
 static int parse_preserve_fds(const char *s, unsigned *out)
@@ -820,8 +973,8 @@ static int parse_preserve_fds(const char *s, unsigned *out)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < 0 || v > 64) {
-		rt_error("--preserve-fds '%s': must be a number from 0 to 64", s);
+	if (!*s || *end || errno || v < 0 || v > PRESERVE_FDS_MAX) {
+		rt_error("--preserve-fds '%s': must be a number from 0 to %d", s, PRESERVE_FDS_MAX);
 		return -1;
 	}
 	*out = (unsigned)v;

@@ -316,3 +316,25 @@ int hooks_run(const struct oci_linux *l, enum oci_hook_kind k, const struct oci_
 	free(state);
 	return r;
 }
+
+enum oci_status hooks_status(enum oci_hook_kind k)
+{
+	switch (k) {
+	case OCI_HOOK_PRESTART:
+	case OCI_HOOK_CREATE_RUNTIME:
+	case OCI_HOOK_CREATE_CONTAINER:
+	case OCI_HOOK_START_CONTAINER:
+		return OCI_STATUS_CREATED;
+	case OCI_HOOK_POSTSTART:
+		return OCI_STATUS_RUNNING;
+	case OCI_HOOK_POSTSTOP:
+	case OCI_HOOK_NR:
+		break;
+	}
+	return OCI_STATUS_STOPPED;
+}
+
+bool hooks_warn_only(enum oci_hook_kind k)
+{
+	return k == OCI_HOOK_POSTSTART || k == OCI_HOOK_POSTSTOP;
+}

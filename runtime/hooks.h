@@ -7,15 +7,22 @@
  * and logged at debug level otherwise. A hook with a timeout is killed
  * (SIGKILL) when it runs longer.
  *
- * When they run (hyrun's lifecycle):
- *   prestart, createRuntime  in create, once hyrun-vmm exists (state "creating")
- *   createContainer          in create, once the guest has prepared the workload
- *   startContainer           in start, before the workload is released (state "created")
- *   poststart                in start, after it was released (state "running")
- *   poststop                 in delete, once the VM and its cgroup are gone (state "stopped")
+ * When they run (hyrun's lifecycle), and the status in the state they get:
+ *   prestart, createRuntime  in create, once hyrun-vmm exists           "created"
+ *   createContainer          in create, once the guest has prepared
+ *                            the workload                               "created"
+ *   startContainer           in start, before the workload is released  "created"
+ *   poststart                in start, once hyrun-init has reported the
+ *                            workload exec'd (the agent's start reply)  "running"
+ *   poststop                 in delete, once the VM and its cgroup are
+ *                            gone                                       "stopped"
+ * The first three come after the runtime-spec's lifecycle step 2, creating
+ * the runtime environment, which the status "created" names (and crun gives
+ * them), while `hyrun state` still says "creating" until create returns.
  * A failure of one of the first four stops the lifecycle: the container is
  * destroyed and the command fails. poststart and poststop failures are
- * warnings (the verb prints them), and the remaining hooks still run.
+ * warnings (runtime-spec 1.1: the verb logs them, the remaining hooks still
+ * run and the lifecycle goes on as if they had succeeded).
  */
 #ifndef HYRUN_RUNTIME_HOOKS_H
 #define HYRUN_RUNTIME_HOOKS_H
@@ -39,5 +46,12 @@
 int hooks_run(const struct oci_linux *l, enum oci_hook_kind k, const struct oci_state *st,
 	      enum oci_status status, bool keep_going,
 	      void (*log)(enum log_level level, const char *msg), char *err, size_t errlen);
+
+/* The status in the state that hooks of kind k are given (the table above). */
+enum oci_status hooks_status(enum oci_hook_kind k);
+
+/* Whether a failure of a hook of kind k is a warning only, the other hooks of
+ * the kind running all the same (poststart, poststop: hooks_run()'s keep_going). */
+bool hooks_warn_only(enum oci_hook_kind k);
 
 #endif

@@ -15,9 +15,16 @@ struct create_opts {
 	const char *pid_file;	    /* NULL: none */
 	const char *console_socket; /* NULL: none */
 	unsigned preserve_fds;	    /* fds 3 .. 3+N-1 stay open in hyrun-vmm */
-	/* `run` in the foreground: a process.terminal container may use hyrun's own
-	 * terminal (stdin and stdout) instead of a console socket. */
+	/* `run` in the foreground, for a process.terminal container without a
+	 * console socket: own_tty when hyrun's stdin and stdout are a terminal,
+	 * which the VMM then uses itself; otherwise, console_master not NULL:
+	 * create makes a pty and stores its master there for run to relay
+	 * (console_open_pty()). */
 	bool own_tty;
+	int *console_master;
+	/* `run` in the foreground: without --log, the VMM's messages after create
+	 * go to hyrun's stderr (else to --log, or nowhere). */
+	bool log_to_stderr;
 	/* `run` only. */
 	bool detach, keep;
 };

@@ -32,6 +32,8 @@ struct rt_global {
  */
 int rt_log_open(const char *path, bool json, char *err, size_t errlen);
 void rt_log_set_level(enum log_level level);
+/* The --log file's descriptor (close-on-exec; -1 without --log) and whether it is JSON. */
+int rt_log_fd(bool *json);
 void rt_log(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One message as it is, for a module that hands its messages to the caller. */
 void rt_log_msg(enum log_level level, const char *msg);

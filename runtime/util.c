@@ -34,6 +34,12 @@ int rt_log_open(const char *path, bool json, char *err, size_t errlen)
 	return 0;
 }
 
+int rt_log_fd(bool *json)
+{
+	*json = log_json;
+	return log_fd;
+}
+
 void rt_log_set_level(enum log_level level)
 {
 	log_level = level;

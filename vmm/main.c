@@ -17,10 +17,12 @@
 #include "common/log.h"
 #include "common/plan.h"
 #include "common/time.h"
+#include "vmm/callerio.h"
 #include "vmm/control.h"
 #include "vmm/layout.h"
 #include "vmm/seccomp.h"
 #include "vmm/term.h"
+#include "vmm/virtio/console.h"
 #include "vmm/vm.h"
 
 #ifndef HYRUN_VERSION
@@ -42,6 +44,8 @@ enum {
 	OPT_GUEST_CONFIG,
 	OPT_CONTROL_FD,
 	OPT_READY_FD,
+	OPT_LOG_FD,
+	OPT_LOG_FORMAT,
 	OPT_TTY,
 };
 
@@ -65,6 +69,8 @@ static const struct option options[] = {
     {"guest-config", required_argument, NULL, OPT_GUEST_CONFIG},
     {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
+    {"log-fd", required_argument, NULL, OPT_LOG_FD},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"tty", no_argument, NULL, OPT_TTY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -134,7 +140,16 @@ static void usage(FILE *f)
 		"                      kill SIG all   signal SIG to every process in the guest\n"
 		"  --ready-fd N      with --control-fd: write \"ready\" and a newline on fd N\n"
 		"                    (a pipe) once CMD is prepared, then close it; it is\n"
-		"                    closed without a line when the VM ends before that\n"
+		"                    closed without a line when the VM ends before that.\n"
+		"                    Before the line goes out, hyrun-vmm lets go of its\n"
+		"                    stderr (with --tty, also of what carried hyrun-init's\n"
+		"                    messages there): its later messages go to --log-fd, or\n"
+		"                    nowhere\n"
+		"  --log-fd N        with --ready-fd: where hyrun-vmm's messages go once it has\n"
+		"                    let go of stderr (a file open for appending)\n"
+		"  --log-format F    how they are written there: plain (\"hyrun-vmm: error:\n"
+		"                    ...\", the default), text (logrus' key=value lines) or\n"
+		"                    json (one object per line), as hyrun's --log-format\n"
 		"  --tty             stdin is a terminal: CMD gets a pty in the guest (as with\n"
 		"                    the guest configuration's process.terminal) with stdout\n"
 		"                    and stderr on it;\n"
@@ -157,7 +172,15 @@ static void usage(FILE *f)
 		"  user, capabilities, seccomp); the reason is on stderr.\n"
 		"\n"
 		"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to hyrun-vmm are\n"
-		"passed on to CMD.\n",
+		"passed on to CMD.\n"
+		"\n"
+		"\n"
+		"CMD gets hyrun-vmm's stdin, stdout and stderr, of which hyrun-vmm keeps no\n"
+		"other copy (but stderr for its own messages, until it lets go of it with\n"
+		"--ready-fd): once CMD, every process of it in the guest, has closed one,\n"
+		"the host side is closed too, so a reader of stdout or stderr sees end of\n"
+		"file while CMD runs on. A stream opened again in the guest after that reads\n"
+		"end of file (stdin) or goes nowhere (stdout, stderr).\n",
 		PLAN_MAX_VCPUS, PLAN_TAG_MAX, PLAN_MAX_SHARES, PLAN_MIN_MTU, PLAN_MAX_MTU,
 		PLAN_MAX_NICS, HY_VSOCK_GUEST_CID, PLAN_MAX_DEVICES - 1, PLAN_FILE_MAX >> 20,
 		HY_INIT_FILES, HY_STATUS_GUEST_CRASH, HY_STATUS_VMM_ERROR);
@@ -218,6 +241,50 @@ static int parse_fd(const char *opt, const char *s, int *out)
 		return -EINVAL;
 	}
 	*out = (int)v;
+	return 0;
+}
+
+/* Where hyrun-vmm's messages go once it lets go of stderr. */
+struct log_opts {
+	int fd; /* -1: nowhere */
+	enum callerio_format format;
+	bool format_given;
+};
+
+/* --log-fd and --log-format: with --ready-fd, on a descriptor of their own. */
+static int check_log_fd(const struct vm_plan *p, const struct log_opts *lo)
+{
+	char err[256];
+
+	if (lo->format_given && lo->fd < 0) {
+		log_error("--log-format needs --log-fd");
+		return -EINVAL;
+	}
+	if (lo->fd < 0)
+		return 0;
+	if (p->ready_fd < 0) {
+		log_error("--log-fd needs --ready-fd: hyrun-vmm lets go of its stderr once the "
+			  "workload is prepared");
+		return -EINVAL;
+	}
+	if (lo->fd == p->control_fd || lo->fd == p->ready_fd ||
+	    (p->has_vsock && lo->fd == p->vsock_fd)) {
+		log_error("--log-fd %d: also given as --%s", lo->fd,
+			  lo->fd == p->control_fd ? "control-fd"
+			  : lo->fd == p->ready_fd ? "ready-fd"
+						  : "vsock fd=");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->nr_nics; i++) {
+		if (p->nics[i].fd == lo->fd) {
+			log_error("--log-fd %d: also a NIC's tap", lo->fd);
+			return -EINVAL;
+		}
+	}
+	if (callerio_set_log(lo->fd, lo->format, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EBADF;
+	}
 	return 0;
 }
 
@@ -474,9 +541,10 @@ static int rootfs_plan(struct vm_config *cfg, const char *dir, char **config)
 	return 0;
 }
 
-/* The command line into cfg (and --rootfs's DIR): 0 to go on, 1 when done
+/* The command line into cfg (and --rootfs's DIR, --log-fd): 0 to go on, 1 when done
  * (--help, --version), -1 after a message. */
-static int parse_options(int argc, char **argv, struct vm_config *cfg, const char **rootfs)
+static int parse_options(int argc, char **argv, struct vm_config *cfg, const char **rootfs,
+			 struct log_opts *lo)
 {
 	struct vm_plan *plan = &cfg->plan;
 	int opt;
@@ -549,6 +617,17 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg, const cha
 			if (parse_fd("--ready-fd", optarg, &plan->ready_fd))
 				return -1;
 			break;
+		case OPT_LOG_FD:
+			if (parse_fd("--log-fd", optarg, &lo->fd))
+				return -1;
+			break;
+		case OPT_LOG_FORMAT:
+			if (callerio_parse_format(optarg, &lo->format)) {
+				log_error("--log-format '%s': must be plain, text or json", optarg);
+				return -1;
+			}
+			lo->format_given = true;
+			break;
 		case OPT_TTY:
 			plan->tty = true;
 			break;
@@ -585,6 +664,21 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg, const cha
 	return 0;
 }
 
+/*
+ * Create mode: the workload is prepared and create is about to return, so the
+ * caller's stdio is let go of but for the streams the workload uses. With a
+ * terminal the workload's output is the pty: the stderr port carried only
+ * hyrun-init's messages while it prepared the workload.
+ */
+static void workload_ready(struct virtio_console *console, void *opaque)
+{
+	const struct vm_config *cfg = opaque;
+
+	if (cfg->plan.tty)
+		virtio_console_close_output(console, HY_CONSOLE_PORT_STDERR);
+	callerio_release_stderr();
+}
+
 int main(int argc, char **argv)
 {
 	static char *default_argv[] = {"/bin/sh", NULL};
@@ -600,6 +694,7 @@ int main(int argc, char **argv)
 	    .virtio_cmdline = true,
 	    .start_mono_us = hy_now_us(),
 	};
+	struct log_opts lo = {.fd = -1};
 	const char *rootfs = NULL;
 	char *rootfs_config = NULL;
 	char err[1024];
@@ -627,7 +722,11 @@ int main(int argc, char **argv)
 		return HY_STATUS_VMM_ERROR;
 	}
 
-	switch (parse_options(argc, argv, &cfg, &rootfs)) {
+	if (callerio_init(err, sizeof(err))) {
+		log_error("%s", err);
+		return HY_STATUS_VMM_ERROR;
+	}
+	switch (parse_options(argc, argv, &cfg, &rootfs, &lo)) {
 	case 0:
 		break;
 	case 1:
@@ -639,9 +738,13 @@ int main(int argc, char **argv)
 		log_init("hyrun-vmm", LOG_DEBUG);
 	if (check_create_fds(&cfg.plan))
 		return HY_STATUS_VMM_ERROR;
+	if (cfg.plan.ready_fd >= 0) {
+		cfg.on_ready = workload_ready;
+		cfg.on_ready_opaque = &cfg;
+	}
 	if (rootfs && rootfs_plan(&cfg, rootfs, &rootfs_config))
 		return HY_STATUS_VMM_ERROR;
-	if (check_nics(&cfg.plan)) {
+	if (check_nics(&cfg.plan) || check_log_fd(&cfg.plan, &lo)) {
 		free(rootfs_config);
 		return HY_STATUS_VMM_ERROR;
 	}
@@ -650,6 +753,14 @@ int main(int argc, char **argv)
 	status = vm_create(&vm, &cfg, err, sizeof(err));
 	if (status) {
 		log_error("%s", err[0] ? err : strerror(-status));
+		free(rootfs_config);
+		return HY_STATUS_VMM_ERROR;
+	}
+	/* The console and the terminal have copies of their own: the caller's
+	 * stdin and stdout are CMD's alone from here on. */
+	if (callerio_drop_stdin_stdout(err, sizeof(err))) {
+		log_error("%s", err);
+		vm_destroy(vm);
 		free(rootfs_config);
 		return HY_STATUS_VMM_ERROR;
 	}

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "vmm/callerio.h"
 #include "vmm/hw/serial.h"
 
 #define CRASH_TAIL_LINES 20
@@ -26,9 +27,8 @@ static void print_guest_line(const char *prefix, const char *s, size_t len)
 			continue;
 		buf[n++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? (char)c : '?';
 	}
-	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, n) < 0)
-		return;
+	buf[n] = '\0';
+	callerio_report(LOG_ERROR, buf);
 }
 
 void report_crash(struct serial *s, bool console_shown)
@@ -75,15 +75,13 @@ void report_boot_trace(const struct boot_times *bt, int64_t exit_us)
 	int64_t start = bt->start;
 	int64_t t[] = {bt->kvm_ready, bt->first_entry, bt->init, bt->exec, exit_us};
 	char buf[256];
-	int n;
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		t[i] = t[i] ? t[i] - start : -1;
-	n = snprintf(buf, sizeof(buf),
-		     "hyrun-vmm: boot-trace: start_mono_us=%lld kvm_ready_us=%lld "
-		     "first_entry_us=%lld init_us=%lld exec_us=%lld exit_us=%lld\n",
-		     (long long)start, (long long)t[0], (long long)t[1], (long long)t[2],
-		     (long long)t[3], (long long)t[4]);
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-		return;
+	snprintf(buf, sizeof(buf),
+		 "hyrun-vmm: boot-trace: start_mono_us=%lld kvm_ready_us=%lld "
+		 "first_entry_us=%lld init_us=%lld exec_us=%lld exit_us=%lld",
+		 (long long)start, (long long)t[0], (long long)t[1], (long long)t[2],
+		 (long long)t[3], (long long)t[4]);
+	callerio_report(LOG_INFO, buf);
 }

@@ -1,5 +1,5 @@
 /* report.h: what hyrun-vmm prints on stderr at the end of a VM: the crash report and the boot
- * trace. */
+ * trace (through callerio_report(): in the runtime's log once stderr is let go). */
 #ifndef HYRUN_VMM_REPORT_H
 #define HYRUN_VMM_REPORT_H
 

@@ -104,7 +104,11 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
     ANY(write, "stdout and stderr, eventfds (irqfd, queue kicks, loop stop), replies, vsock data"),
     ANY(writev, "virtio-net frames (header and data) to the tap, vsock data from guest buffers; "
 		"glibc's last words before abort()"),
-    ANY(close, "descriptors of finished requests, handles, connections"),
+    ANY(close, "descriptors of finished requests, handles, connections, and the console's "
+	       "copies of the workload's stdio once the guest has closed them"),
+    ARG(dup2, 1, LOW32, STDERR_FILENO, "STDERR_FILENO",
+	"stderr, the caller's, is let go once the workload is prepared: the log descriptor "
+	"or a closed pipe takes its place (vmm/callerio.h)"),
     ANY(epoll_wait, "the device and control event loop"),
     ANY(epoll_ctl, "watching and unwatching stdin, stdout, connections"),
     ANY(poll, "virtio-fs workers wait for their queue; the console drains stdout"),
@@ -203,6 +207,12 @@ const size_t vmm_seccomp_nr_rules = ARRAY_SIZE(vmm_seccomp_rules);
 
 #ifdef HY_VMM_NO_SECCOMP
 
+void vmm_seccomp_report_as(const char *prefix, const char *suffix)
+{
+	(void)prefix;
+	(void)suffix;
+}
+
 int vmm_seccomp_install(unsigned features)
 {
 	(void)features;
@@ -220,6 +230,14 @@ static const char *sc_names[NAMES_MAX];
 static char sc_name_pool[NAME_POOL];
 /* The argument the rules for a call compare (shown in the report), or -1. */
 static signed char sc_shown_arg[NAMES_MAX];
+/* What the report line is wrapped in (vmm_seccomp_report_as()); atomic. */
+static const char *report_prefix = "", *report_suffix = "";
+
+void vmm_seccomp_report_as(const char *prefix, const char *suffix)
+{
+	__atomic_store_n(&report_suffix, suffix, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&report_prefix, prefix, __ATOMIC_SEQ_CST);
+}
 
 static void fill_names(void)
 {
@@ -285,9 +303,10 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 {
 	int nr = si->si_syscall;
 	bool known = nr >= 0 && nr < NAMES_MAX;
-	char buf[200];
+	char buf[320];
 	size_t n = 0;
 
+	put_str(buf, sizeof(buf), &n, __atomic_load_n(&report_prefix, __ATOMIC_SEQ_CST));
 	put_str(buf, sizeof(buf), &n, "hyrun-vmm: seccomp: blocked system call ");
 	put_str(buf, sizeof(buf), &n, known && sc_names[nr] ? sc_names[nr] : "unknown");
 	put_str(buf, sizeof(buf), &n, " (");
@@ -299,6 +318,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		put_str(buf, sizeof(buf), &n, " = ");
 		put_num(buf, sizeof(buf), &n, syscall_arg(ucv, sc_shown_arg[nr]), 16);
 	}
+	put_str(buf, sizeof(buf), &n, __atomic_load_n(&report_suffix, __ATOMIC_SEQ_CST));
 	put_str(buf, sizeof(buf), &n, "\n");
 	if (write(STDERR_FILENO, buf, n) < 0) {
 		/* Nowhere left to report it: dying of SIGSYS still tells. */

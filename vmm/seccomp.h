@@ -65,4 +65,12 @@ extern const size_t vmm_seccomp_nr_rules;
  */
 int vmm_seccomp_install(unsigned features);
 
+/*
+ * Wrap the report line above in prefix and suffix (static strings; no quote
+ * or backslash of the report needs escaping), for a stderr that has become
+ * the runtime's log (vmm/callerio.h): logrus' text or a JSON object. Any
+ * thread, any time.
+ */
+void vmm_seccomp_report_as(const char *prefix, const char *suffix);
+
 #endif

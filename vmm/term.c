@@ -2,6 +2,7 @@
 #include "vmm/term.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +42,7 @@ void term_init(struct term *t, struct event_loop *loop, struct virtio_console *c
 	t->loop = loop;
 	t->console = console;
 	t->sigfd = -1;
+	t->tty_fd = -1;
 }
 
 /* The terminal's window size to the guest (agent_proto.h HY_CTL_WINSIZE). */
@@ -50,7 +52,7 @@ static void send_winsize(struct term *t)
 	struct winsize ws;
 	int r;
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0) {
+	if (ioctl(t->tty_fd, TIOCGWINSZ, &ws) < 0) {
 		log_debug("--tty: window size: %s", strerror(errno));
 		return;
 	}
@@ -137,10 +139,13 @@ int term_make_raw(struct term *t, char *err, size_t errlen)
 	if (tcgetattr(STDIN_FILENO, &t->saved_tty) < 0)
 		return hy_err(err, errlen, -ENOTTY, "--tty: standard input is not a terminal (%s)",
 			      strerror(errno));
+	t->tty_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (t->tty_fd < 0)
+		return hy_err(err, errlen, -errno, "--tty: %s", strerror(errno));
 	take_controlling_tty();
 	raw = t->saved_tty;
 	cfmakeraw(&raw);
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+	if (tcsetattr(t->tty_fd, TCSANOW, &raw) < 0)
 		return hy_err(err, errlen, -errno, "--tty: cannot put the terminal in raw mode: %s",
 			      strerror(errno));
 	t->tty_raw = true;
@@ -157,8 +162,11 @@ void term_destroy(struct term *t)
 		t->sigfd = -1;
 	}
 	if (t->tty_raw) {
-		if (tcsetattr(STDIN_FILENO, TCSANOW, &t->saved_tty) < 0)
+		if (tcsetattr(t->tty_fd, TCSANOW, &t->saved_tty) < 0)
 			log_warn("--tty: cannot restore the terminal's mode: %s", strerror(errno));
 		t->tty_raw = false;
 	}
+	if (t->tty_fd >= 0)
+		close(t->tty_fd);
+	t->tty_fd = -1;
 }

@@ -21,8 +21,10 @@ struct term {
 	struct event_loop *loop;
 	struct virtio_console *console;
 	int sigfd; /* -1 until term_watch_signals() */
-	/* --tty: the terminal's mode before it was made raw; the last window
-	 * size passed on. */
+	/* --tty: a copy of stdin, the terminal (hyrun-vmm's own stdin is let
+	 * go, vmm/callerio.h), -1 without one; its mode before it was made raw;
+	 * the last window size passed on. */
+	int tty_fd;
 	struct termios saved_tty;
 	bool tty_raw;
 	bool winsize_sent;
@@ -45,11 +47,12 @@ int term_watch_signals(struct term *t, char *err, size_t errlen);
 /*
  * --tty: make stdin the controlling terminal where possible, put it in raw
  * mode (every byte typed, ^C too, reaches the guest's pty unchanged) and pass
- * its window size on. -ENOTTY when stdin is not a terminal; err says why.
+ * its window size on. The terminal is used through a copy of stdin from then
+ * on. -ENOTTY when stdin is not a terminal; err says why.
  */
 int term_make_raw(struct term *t, char *err, size_t errlen);
 
-/* Restore the terminal's mode and stop watching signals. */
+/* Restore the terminal's mode, close its copy and stop watching signals. */
 void term_destroy(struct term *t);
 
 #endif

@@ -233,6 +233,8 @@ static void boot_mark(struct vm *vm, uint8_t mark)
 		/* Before the line goes out: a "start" that follows it must
 		 * find the workload prepared. */
 		__atomic_store_n(&vm->prepared, true, __ATOMIC_SEQ_CST);
+		if (vm->cfg.on_ready)
+			vm->cfg.on_ready(vm->console, vm->cfg.on_ready_opaque);
 		finish_ready_fd(vm, true);
 	}
 }

@@ -15,6 +15,8 @@
 
 #include "common/plan.h"
 
+struct virtio_console;
+
 struct vm_config {
 	/* What to run (common/plan.h): kernel, initrd, memory, vCPUs, command
 	 * line, shares, files, guest configuration, create mode, --tty. */
@@ -32,6 +34,11 @@ struct vm_config {
 	bool prefault;	       /* fault all guest RAM in before the boot */
 	bool virtio_cmdline;   /* also announce virtio-mmio devices on the command line (default) */
 	int64_t start_mono_us; /* CLOCK_MONOTONIC at process start */
+	/* Create mode: called once, on the vCPU thread that saw it, when the
+	 * guest has prepared the workload, before "ready" is written to the
+	 * ready fd; given the workload's console. NULL: nothing. */
+	void (*on_ready)(struct virtio_console *console, void *opaque);
+	void *on_ready_opaque;
 };
 
 struct vm;

@@ -3,9 +3,11 @@
  * The harness plays the Linux driver as tests/unit/test_console.c does
  * (probe, control messages, buffers on every port), but each step and every
  * field comes from the input: control messages with any id/event/value and
- * length, output buffers, receive buffers, raw descriptors, register writes,
- * signals, drains. Queue notifications are handled synchronously (no event
- * loop thread), stdin is a memfd, stdout and stderr go to /dev/null.
+ * length (PORT_OPEN 0 and 1 in any order: the host closes its side of a
+ * stream the guest closed), output buffers, receive buffers, raw descriptors,
+ * register writes, signals, drains, the host letting go of a port. Queue
+ * notifications are handled synchronously (no event loop thread), stdin is a
+ * memfd, stdout and stderr go to /dev/null.
  *
  * Besides crashes, it checks that the device never writes guest memory the
  * driver did not hand it: descriptor tables, avail rings and device-readable
@@ -327,6 +329,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 11:
 			wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
+			break;
+		case 12:
+			/* The host lets go of a port (not only stdout and stderr
+			 * are tried), whatever the guest is doing with it. */
+			virtio_console_close_output(con, a % (HY_CONSOLE_NR_PORTS + 1));
 			break;
 		default: {
 			/* A control message: mostly well-formed, any field possible. */

@@ -383,7 +383,7 @@ test_runtime_hooks_order_and_state() {
 		assert names == ["prestart", "createRuntime", "createContainer",
 		                 "startContainer", "poststart", "poststop"], names
 		states = [json.loads(s) for s in lines[1::2][:6]]
-		assert [s["status"] for s in states] == ["creating", "creating", "creating",
+		assert [s["status"] for s in states] == ["created", "created", "created",
 		                                         "created", "running", "stopped"], states
 		assert all(s["id"] == "h1" and s["pid"] > 0 for s in states), states
 	EOF

@@ -40,16 +40,34 @@ Test(runtime_create, errors)
 	struct rt_global g = {.root = "/run/hyrun"};
 	struct create_opts o;
 	char *detach[] = {"create", "-d", "id", NULL};
-	char *fds[] = {"create", "--preserve-fds", "65", "id", NULL};
+	char *fds[] = {"create", "--preserve-fds", "-1", "id", NULL};
+	char *notnum[] = {"create", "--preserve-fds", "3x", "id", NULL};
+	char *huge[] = {"create", "--preserve-fds", "2147483647", "id", NULL};
 	char *noid[] = {"run", "--bundle", "/b", NULL};
 	char *help[] = {"run", "--help", NULL};
 	char *plain[] = {"create", "id", NULL};
 
 	cr_assert_eq(parse(false, &g, &o, detach), -1, "--detach is run's");
 	cr_assert_eq(parse(false, &g, &o, fds), -1);
+	cr_assert_eq(parse(false, &g, &o, notnum), -1);
+	cr_assert_eq(parse(false, &g, &o, huge), -1, "descriptor numbers must fit an int");
 	cr_assert_eq(parse(true, &g, &o, noid), -1);
 	cr_assert_eq(parse(true, &g, &o, help), 1);
 	g.systemd_cgroup = true;
 	cr_assert_eq(parse(false, &g, &o, plain), -1);
 	cr_assert_eq(parse(true, &g, &o, plain), -1);
+}
+
+/* runc and crun take any count the process may hold: no cap of its own. */
+Test(runtime_create, many_preserved_fds)
+{
+	struct rt_global g = {.root = "/run/hyrun"};
+	struct create_opts o;
+	char *hundred[] = {"run", "--preserve-fds", "100", "id", NULL};
+	char *many[] = {"create", "--preserve-fds", "100000", "id", NULL};
+
+	cr_assert_eq(parse(true, &g, &o, hundred), 0);
+	cr_assert_eq(o.preserve_fds, 100);
+	cr_assert_eq(parse(false, &g, &o, many), 0);
+	cr_assert_eq(o.preserve_fds, 100000);
 }

@@ -184,3 +184,72 @@ Test(runtime_hooks, hook_that_ignores_stdin_and_leaves_a_daemon)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_assert_lt(t1.tv_sec - t0.tv_sec, 5);
 }
+
+/* runtime-spec 1.1, runtime.md: prestart, createRuntime and createContainer run
+ * after the environment was created (after lifecycle step 2: "created"),
+ * startContainer before the program runs, poststart once it runs; only
+ * poststart and poststop failures are warnings. */
+Test(runtime_hooks, status_and_failure_per_kind)
+{
+	static const struct {
+		enum oci_hook_kind k;
+		enum oci_status status;
+		bool warn_only;
+	} want[] = {
+	    {OCI_HOOK_PRESTART, OCI_STATUS_CREATED, false},
+	    {OCI_HOOK_CREATE_RUNTIME, OCI_STATUS_CREATED, false},
+	    {OCI_HOOK_CREATE_CONTAINER, OCI_STATUS_CREATED, false},
+	    {OCI_HOOK_START_CONTAINER, OCI_STATUS_CREATED, false},
+	    {OCI_HOOK_POSTSTART, OCI_STATUS_RUNNING, true},
+	    {OCI_HOOK_POSTSTOP, OCI_STATUS_STOPPED, true},
+	};
+
+	cr_assert_eq(sizeof(want) / sizeof(want[0]), OCI_HOOK_NR);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_assert_eq(hooks_status(want[i].k), want[i].status, "%s",
+			     oci_hook_kind_name(want[i].k));
+		cr_assert_eq(hooks_warn_only(want[i].k), want[i].warn_only, "%s",
+			     oci_hook_kind_name(want[i].k));
+	}
+}
+
+/* What a prestart hook reads on stdin, with the status create gives it. */
+Test(runtime_hooks, prestart_reads_created)
+{
+	const char *s[] = {"cat > $D/state"};
+	json_t *got;
+	char *text;
+
+	hooks(OCI_HOOK_PRESTART, s, 1, 0);
+	cr_assert_eq(hooks_run(&l, OCI_HOOK_PRESTART, &st, hooks_status(OCI_HOOK_PRESTART),
+			       hooks_warn_only(OCI_HOOK_PRESTART), NULL, err, sizeof(err)),
+		     0, "%s", err);
+	text = slurp("state");
+	got = json_loads(text, 0, NULL);
+	cr_assert_not_null(got, "state: %s", text);
+	cr_assert_str_eq(json_string_value(json_object_get(got, "status")), "created");
+	json_decref(got);
+	free(text);
+}
+
+/* A poststart failure: every poststart hook runs, and the error names each
+ * failure for the warning. */
+Test(runtime_hooks, poststart_failure_keeps_going)
+{
+	const char *s[] = {"echo broken >&2; exit 2", "cat > $D/state", "exit 4"};
+	json_t *got;
+	char *text;
+
+	hooks(OCI_HOOK_POSTSTART, s, 3, 0);
+	cr_assert_eq(hooks_run(&l, OCI_HOOK_POSTSTART, &st, hooks_status(OCI_HOOK_POSTSTART),
+			       hooks_warn_only(OCI_HOOK_POSTSTART), NULL, err, sizeof(err)),
+		     -ECANCELED);
+	cr_assert_str_eq(err, "hooks.poststart[0] (/bin/sh): exit status 2: broken; "
+			      "hooks.poststart[2] (/bin/sh): exit status 4");
+	text = slurp("state");
+	got = json_loads(text, 0, NULL);
+	cr_assert_not_null(got, "state: %s", text);
+	cr_assert_str_eq(json_string_value(json_object_get(got, "status")), "running");
+	json_decref(got);
+	free(text);
+}

@@ -585,3 +585,63 @@ Test(vmm_seccomp, no_sockets_without_vsock_dir, .timeout = 30)
 		 SYS_socket, AF_UNIX);
 	expect_blocked(&o, want);
 }
+
+/* Made before the filter, as callerio's sink is. */
+static int spare_pipe[2];
+
+static void replace_stderr(void)
+{
+	static const char msg[] = "on the new stderr\n";
+
+	/* Allowed: stderr let go of (vmm/callerio.h). */
+	if (dup2(spare_pipe[1], STDERR_FILENO) != STDERR_FILENO)
+		_exit(30);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
+		_exit(31);
+	/* Not allowed: any other number, which could stand in for a share's file. */
+	dup2(spare_pipe[1], 7);
+}
+
+Test(vmm_seccomp, dup2_only_onto_stderr, .timeout = 30)
+{
+	struct outcome o;
+	char want[160], got[512] = {0};
+	size_t len = 0;
+	ssize_t n;
+
+	cr_assert_eq(pipe2(spare_pipe, O_CLOEXEC), 0);
+	run_confined(replace_stderr, &o);
+	close(spare_pipe[1]);
+	while ((n = read(spare_pipe[0], got + len, sizeof(got) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(spare_pipe[0]);
+	cr_assert(WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGSYS, "status %#x, stderr: %s%s",
+		  o.status, o.err, got);
+	/* The report went where stderr was by then. */
+	snprintf(want, sizeof(want),
+		 "on the new stderr\nhyrun-vmm: seccomp: blocked system call dup2 (%d), "
+		 "argument 1 = 0x7\n",
+		 SYS_dup2);
+	cr_assert_str_eq(got, want);
+	cr_assert(!strstr(o.err, "seccomp"), "stderr: %s", o.err);
+}
+
+static void blocked_as_json(void)
+{
+	vmm_seccomp_report_as("{\"level\":\"error\",\"msg\":\"", "\"}");
+	ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+}
+
+/* Once stderr is the runtime's JSON log, the report is one JSON object. */
+Test(vmm_seccomp, report_wrapped_for_the_log, .timeout = 30)
+{
+	struct outcome o;
+	char want[160];
+
+	run_confined(blocked_as_json, &o);
+	snprintf(want, sizeof(want),
+		 "{\"level\":\"error\",\"msg\":\"hyrun-vmm: seccomp: blocked system call ptrace "
+		 "(%d)\"}\n",
+		 SYS_ptrace);
+	expect_blocked(&o, want);
+}

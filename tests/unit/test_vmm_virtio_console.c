@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -755,4 +757,244 @@ Test(virtio_console, control_messages_whole_or_not_at_all)
 	cr_assert_eq(len, 1);
 	cr_assert_eq(*(uint8_t *)hva(buf_gpa(rxq(HY_CONSOLE_PORT_CONTROL), head % QN)),
 		     HY_CTL_START);
+}
+
+/* --- the host side follows the guest's closes ----------------------------------------- */
+
+/* Read fd until end of file, waiting at most timeout_ms for each read; the
+ * bytes read, or -1 when no end of file came in time. */
+static ssize_t read_to_eof(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t got = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, timeout_ms) <= 0)
+			return -1;
+		n = read(fd, buf + got, cap - got);
+		if (n == 0)
+			return (ssize_t)got;
+		cr_assert_gt(n, 0, "read: %s", strerror(errno));
+		got += (size_t)n;
+		cr_assert_lt(got, cap, "more output than expected");
+	}
+}
+
+Test(virtio_console, guest_close_of_stdout_ends_the_host_stream)
+{
+	char buf[64];
+	ssize_t n;
+
+	start(in_pipe[0]);
+	/* Only the console's copies are left. */
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[1]);
+	handshake(true);
+	post(txq(1), false, "kicked ", 7);
+	/* Queued but not yet kicked when the guest closes: still written. */
+	post_raw(txq(1), g_avail[txq(1)] % QN, false, "last", 4, false);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	n = read_to_eof(out_pipe[0], buf, sizeof(buf), 2000);
+	cr_assert_eq(n, 11, "stdout did not end after the guest closed it (%zd)", n);
+	cr_assert_arr_eq(buf, "kicked last", 11);
+	/* stderr is the workload's still. */
+	cr_assert(pipe_empty(err_pipe[0]));
+	post(txq(2), false, "err", 3);
+	read_exact(err_pipe[0], buf, 3);
+	cr_assert_arr_eq(buf, "err", 3);
+	send_ctrl(2, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	cr_assert_eq(read_to_eof(err_pipe[0], buf, sizeof(buf), 2000), 0);
+	cr_assert_not(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+Test(virtio_console, close_waits_for_a_slow_reader)
+{
+	static char chunk[4096];
+	static char got[1 << 20];
+	size_t filled = 0;
+	ssize_t n;
+	uint16_t head;
+	uint32_t len;
+
+	fcntl(out_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(chunk, 'f', sizeof(chunk));
+	while ((n = write(out_pipe[1], chunk, sizeof(chunk))) > 0)
+		filled += (size_t)n;
+	start(in_pipe[0]);
+	close_fd(&out_pipe[1]);
+	handshake(true);
+	post(txq(1), false, "tail", 4);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	usleep(20000);
+	cr_assert_not(get_used(txq(1), &head, &len), "the buffer was dropped, not written");
+	n = read_to_eof(out_pipe[0], got, sizeof(got), 2000);
+	cr_assert_eq(n, (ssize_t)filled + 4, "read %zd of %zu bytes before end of file", n,
+		     filled + 4);
+	cr_assert_arr_eq(got + filled, "tail", 4);
+	cr_assert(wait_used(txq(1), &head, &len));
+}
+
+static void *reader_main(void *arg)
+{
+	static char got[1 << 20];
+
+	return (void *)(intptr_t)read_to_eof(*(int *)arg, got, sizeof(got), 5000);
+}
+
+/* At the VM's end, drain() waits for the reader, then lets go. */
+Test(virtio_console, drain_finishes_a_closing_port)
+{
+	static char chunk[4096];
+	size_t filled = 0;
+	pthread_t reader;
+	void *ret;
+	ssize_t n;
+
+	fcntl(err_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(chunk, 'e', sizeof(chunk));
+	while ((n = write(err_pipe[1], chunk, sizeof(chunk))) > 0)
+		filled += (size_t)n;
+	start(in_pipe[0]);
+	close_fd(&err_pipe[1]);
+	handshake(true);
+	post(txq(2), false, "end", 3);
+	send_ctrl(2, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	cr_assert_eq(pthread_create(&reader, NULL, reader_main, &err_pipe[0]), 0);
+	virtio_console_drain(con);
+	cr_assert_eq(pthread_join(reader, &ret), 0);
+	cr_assert_eq((intptr_t)ret, (intptr_t)filled + 3);
+}
+
+/* A port the guest opens again after closing it has the host side closed:
+ * output is taken (the guest never blocks) and goes nowhere. */
+Test(virtio_console, reopened_output_port_is_dropped)
+{
+	char buf[8];
+	uint16_t head;
+	uint32_t len;
+
+	start(in_pipe[0]);
+	close_fd(&out_pipe[1]);
+	handshake(true);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	cr_assert_eq(read_to_eof(out_pipe[0], buf, sizeof(buf), 2000), 0);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	for (int i = 0; i < 4; i++) {
+		post(txq(1), false, "lost", 4);
+		cr_assert(wait_used(txq(1), &head, &len), "output after the close wedged");
+	}
+	virtio_console_drain(con);
+	cr_assert_not(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+/* The guest's close of stdin: the host's reader goes (a writer gets EPIPE, as
+ * with a workload that held the only copy), and a reopened port reads EOF. */
+Test(virtio_console, guest_close_of_stdin_ends_the_host_reader)
+{
+	struct virtio_console_control m;
+
+	start(in_pipe[0]);
+	close_fd(&in_pipe[0]);
+	handshake(true);
+	cr_assert_eq(write(in_pipe[1], "x", 1), 1);
+	send_ctrl(0, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	cr_assert_eq(write(in_pipe[1], "y", 1), -1, "the console still reads stdin");
+	cr_assert_eq(errno, EPIPE);
+	cr_assert_not(next_ctrl(&m, NULL, 0, false));
+	send_ctrl(0, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	expect_ctrl(0, VIRTIO_CONSOLE_PORT_OPEN, 0, NULL);
+}
+
+/* virtio_console_close_output(): the host lets go of a stream by itself (the
+ * stderr port of a terminal workload once it is prepared). */
+Test(virtio_console, close_output_lets_go)
+{
+	char buf[16];
+	uint16_t head;
+	uint32_t len;
+
+	start(in_pipe[0]);
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[1]);
+	handshake(true);
+	post_raw(txq(2), g_avail[txq(2)] % QN, false, "queued", 6, false);
+	/* Not output ports: nothing happens. */
+	virtio_console_close_output(con, HY_CONSOLE_PORT_STDIN);
+	virtio_console_close_output(con, HY_CONSOLE_PORT_CONTROL);
+	virtio_console_close_output(con, 99);
+	virtio_console_close_output(con, HY_CONSOLE_PORT_STDERR);
+	cr_assert_eq(read_to_eof(err_pipe[0], buf, sizeof(buf), 2000), 6);
+	cr_assert_arr_eq(buf, "queued", 6);
+	post(txq(2), false, "later", 5);
+	cr_assert(wait_used(txq(2), &head, &len));
+	virtio_console_close_output(con, HY_CONSOLE_PORT_STDERR);
+	/* stdout and stdin go on. */
+	post(txq(1), false, "out", 3);
+	read_exact(out_pipe[0], buf, 3);
+	cr_assert_arr_eq(buf, "out", 3);
+	cr_assert_eq(write(in_pipe[1], "in", 2), 2);
+	cr_assert(wait_used(rxq(0), &head, &len));
+}
+
+/* Closes that Linux never sends change nothing and break nothing. */
+Test(virtio_console, stray_closes_are_harmless)
+{
+	char buf[4];
+	struct virtio_console_control m;
+
+	start(in_pipe[0]);
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[1]);
+	handshake(false);
+	/* Ports the guest never opened. */
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	send_ctrl(2, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	send_ctrl(HY_CONSOLE_PORT_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	send_ctrl(HY_CONSOLE_NR_PORTS, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	send_ctrl(0xffffffff, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	cr_assert(pipe_empty(out_pipe[0]), "stdout was closed by a close of a closed port");
+	cr_assert(pipe_empty(err_pipe[0]));
+	cr_assert_not(next_ctrl(&m, NULL, 0, false));
+	/* Twice, and the control port's own close. */
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	send_ctrl(HY_CONSOLE_PORT_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	send_ctrl(HY_CONSOLE_PORT_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	cr_assert_eq(read_to_eof(out_pipe[0], buf, sizeof(buf), 2000), 0);
+	cr_assert(pipe_empty(err_pipe[0]));
+	cr_assert_not(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+/* A device reset with a close pending: what was held went with the reset, so
+ * the stream ends at once. */
+Test(virtio_console, reset_finishes_a_closing_port)
+{
+	static char chunk[4096];
+	char buf[8];
+
+	fcntl(out_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(chunk, 'r', sizeof(chunk));
+	while (write(out_pipe[1], chunk, sizeof(chunk)) > 0)
+		;
+	start(in_pipe[0]);
+	close_fd(&out_pipe[1]);
+	handshake(true);
+	post(txq(1), false, "held", 4);
+	send_ctrl(1, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	wr(VIRTIO_MMIO_STATUS, 0);
+	/* The pipe's old data, then its end. */
+	for (;;) {
+		struct pollfd p = {.fd = out_pipe[0], .events = POLLIN};
+		ssize_t n;
+
+		cr_assert_eq(poll(&p, 1, 2000), 1, "no end of file after the reset");
+		n = read(out_pipe[0], buf, sizeof(buf));
+		cr_assert_geq(n, 0);
+		if (n == 0)
+			break;
+		cr_assert_arr_eq(buf, "rrrrrrrr", (size_t)n, "the dropped buffer was written");
+	}
 }

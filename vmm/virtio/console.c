@@ -3,6 +3,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,13 @@ struct ctrl_msg {
 
 /* Host side of an output port (stdout, stderr). */
 struct out_port {
-	int fd;
+	int fd;	      /* ours (a copy), -1 once closed */
 	bool held;    /* elem is popped and partly written */
 	uint64_t off; /* bytes of elem already written */
 	bool blocked; /* the fd would block: wait for EPOLLOUT */
 	bool watched; /* EPOLLOUT registered for fd */
 	bool dead;    /* the reader went away: drop output */
+	bool closing; /* close fd once what is queued has been written */
 	struct virtq_elem elem;
 };
 
@@ -59,7 +61,7 @@ struct virtio_console {
 	unsigned pending_head, pending_count;
 
 	/* stdin -> port 0. */
-	int in_fd;
+	int in_fd;	  /* ours (a copy), -1 once closed */
 	bool in_pollable; /* epoll works on in_fd (not a regular file) */
 	bool in_watched;
 	bool in_eof;
@@ -207,6 +209,19 @@ static void stdin_watch(struct virtio_console *c, bool on)
 	c->in_watched = on;
 }
 
+/* Done with stdin (its end, or the guest's close of the port): our copy goes,
+ * so that a writer on the host sees the reader gone, as with a workload that
+ * held the only copy. A port the guest opens again reads end of file. */
+static void stdin_close(struct virtio_console *c)
+{
+	stdin_watch(c, false);
+	if (c->in_fd >= 0)
+		close(c->in_fd);
+	c->in_fd = -1;
+	c->in_eof = true;
+	c->in_len = c->in_off = 0;
+}
+
 static void stdin_read(struct virtio_console *c)
 {
 	ssize_t n = read(c->in_fd, c->in_buf, sizeof(c->in_buf));
@@ -215,10 +230,10 @@ static void stdin_read(struct virtio_console *c)
 		c->in_len = (size_t)n;
 		c->in_off = 0;
 	} else if (n == 0) {
-		c->in_eof = true;
+		stdin_close(c);
 	} else if (errno != EAGAIN && errno != EINTR) {
 		log_warn("%s: reading stdin: %m", c->dev.name);
-		c->in_eof = true;
+		stdin_close(c);
 	}
 }
 
@@ -360,19 +375,35 @@ static void set_out_watch(struct virtio_console *c, struct out_port *o, bool wan
 		o->watched = want;
 }
 
+/* Each port has a copy of its own, so each is watched on its own, even when
+ * stdout and stderr are the same file. */
 static void update_out_watch(struct virtio_console *c)
 {
-	struct out_port *o1 = &c->out[HY_CONSOLE_PORT_STDOUT],
-			*o2 = &c->out[HY_CONSOLE_PORT_STDERR];
-	bool want1 = o1->blocked, want2 = o2->blocked;
+	for (unsigned p = HY_CONSOLE_PORT_STDOUT; p <= HY_CONSOLE_PORT_STDERR; p++)
+		set_out_watch(c, &c->out[p], c->out[p].blocked && c->out[p].fd >= 0);
+}
 
-	/* stdout and stderr are often the same fd: register it once. */
-	if (o1->fd == o2->fd) {
-		want1 = want1 || want2;
-		want2 = false;
+/*
+ * Our copy of an output port's fd goes: once nothing but our copy holds the
+ * file, its reader sees end of file. What the guest writes later is taken
+ * and dropped.
+ */
+static void out_close(struct virtio_console *c, struct out_port *o)
+{
+	o->blocked = false;
+	set_out_watch(c, o, false);
+	if (o->fd >= 0) {
+		if (o->watched) {
+			/* event_del() failed: the loop must not keep a closed
+			 * (and maybe reused) number. Keep the fd, drop output. */
+			o->dead = true;
+			return;
+		}
+		close(o->fd);
 	}
-	set_out_watch(c, o2, want2);
-	set_out_watch(c, o1, want1);
+	o->fd = -1;
+	o->closing = false;
+	o->held = false;
 }
 
 /* Write the rest of o->elem. Returns 0 when done (or dropped), -EAGAIN. */
@@ -448,6 +479,9 @@ static void process_tx(struct virtio_console *c, unsigned port)
 				break;
 			pushed = true;
 		}
+		/* Everything queued before the guest's close is out. */
+		if (o->closing && !o->held)
+			out_close(c, o);
 	}
 	if (pushed)
 		virtio_dev_notify_used(&c->dev, &c->queues[qi]);
@@ -469,6 +503,31 @@ static void out_ready(void *opaque, uint32_t events)
 }
 
 /* --- control messages from the guest ------------------------------------- */
+
+static void close_output(struct virtio_console *c, unsigned port)
+{
+	struct out_port *o = &c->out[port];
+
+	if (o->fd < 0)
+		return;
+	o->closing = true;
+	/* Buffers the guest queued before it closed the port may not have
+	 * been kicked yet (or their kick not handled): take them now. A
+	 * broken device has nothing more to give. */
+	if (usable(c))
+		process_tx(c, port);
+	if (o->closing && (!o->held || !usable(c)))
+		out_close(c, o);
+	update_out_watch(c);
+}
+
+static void guest_closed(struct virtio_console *c, unsigned port)
+{
+	if (port == HY_CONSOLE_PORT_STDIN)
+		stdin_close(c);
+	else if (port == HY_CONSOLE_PORT_STDOUT || port == HY_CONSOLE_PORT_STDERR)
+		close_output(c, port);
+}
 
 static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, uint16_t value)
 {
@@ -507,6 +566,12 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 	case VIRTIO_CONSOLE_PORT_OPEN:
 		if (id >= NR_PORTS || value > 1 || !c->port_ready[id])
 			break;
+		/* The Linux driver sends PORT_OPEN(0) when the guest's last
+		 * descriptor of the port is closed: the workload is done with
+		 * that stream, and the host's end goes too (after what it
+		 * wrote before closing). */
+		if (c->guest_open[id] && !value)
+			guest_closed(c, id);
 		c->guest_open[id] = value;
 		if (id == HY_CONSOLE_PORT_STDIN)
 			stdin_pump(c);
@@ -616,6 +681,9 @@ static void console_reset(struct virtio_dev *d)
 	for (unsigned p = 0; p < NR_PORTS; p++) {
 		c->out[p].held = false;
 		c->out[p].blocked = false;
+		/* What was held went with the reset: nothing is left to write. */
+		if (c->out[p].closing)
+			out_close(c, &c->out[p]);
 	}
 	update_out_watch(c);
 }
@@ -635,13 +703,39 @@ static void dummy_cb(void *opaque, uint32_t events)
 {
 }
 
+/* A copy of fd for the console alone (above 2, close-on-exec), or -1 for -1. */
+static int own_copy(int fd, bool *failed)
+{
+	int copy;
+
+	if (fd < 0)
+		return -1;
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		*failed = true;
+	return copy;
+}
+
 struct virtio_console *virtio_console_new(struct event_loop *loop, int in_fd, int out_fd,
 					  int err_fd)
 {
 	struct virtio_console *c = calloc(1, sizeof(*c));
+	bool failed = false;
 
 	if (!c)
 		return NULL;
+	in_fd = own_copy(in_fd, &failed);
+	out_fd = own_copy(out_fd, &failed);
+	err_fd = own_copy(err_fd, &failed);
+	if (failed) {
+		int fds[] = {in_fd, out_fd, err_fd};
+
+		for (unsigned i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		free(c);
+		return NULL;
+	}
 	virtio_dev_init(&c->dev, &console_ops, "virtio-console", VIRTIO_ID_CONSOLE, c->queues,
 			NR_QUEUES, QUEUE_MAX, sizeof(c->config));
 	c->config.max_nr_ports = htole32(NR_PORTS);
@@ -691,6 +785,15 @@ int virtio_console_send_control(struct virtio_console *c, const void *msg, size_
 	return ret;
 }
 
+void virtio_console_close_output(struct virtio_console *c, unsigned port)
+{
+	if (port != HY_CONSOLE_PORT_STDOUT && port != HY_CONSOLE_PORT_STDERR)
+		return;
+	pthread_mutex_lock(&c->dev.lock);
+	close_output(c, port);
+	pthread_mutex_unlock(&c->dev.lock);
+}
+
 void virtio_console_drain(struct virtio_console *c)
 {
 	pthread_mutex_lock(&c->dev.lock);
@@ -700,7 +803,7 @@ void virtio_console_drain(struct virtio_console *c)
 	for (unsigned p = HY_CONSOLE_PORT_STDOUT; p < NR_PORTS; p++) {
 		struct out_port *o = &c->out[p];
 
-		while (o->blocked && usable(c)) {
+		while (o->blocked && o->fd >= 0 && usable(c)) {
 			struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
 
 			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
@@ -708,6 +811,8 @@ void virtio_console_drain(struct virtio_console *c)
 			o->blocked = false;
 			process_tx(c, p);
 		}
+		if (o->closing && (!o->held || !usable(c)))
+			out_close(c, o);
 	}
 	update_out_watch(c);
 	pthread_mutex_unlock(&c->dev.lock);
@@ -717,10 +822,15 @@ void virtio_console_free(struct virtio_console *c)
 {
 	if (!c)
 		return;
-	stdin_watch(c, false);
-	for (unsigned p = 0; p < NR_PORTS; p++)
-		c->out[p].blocked = false;
-	update_out_watch(c);
+	stdin_close(c);
+	for (unsigned p = 0; p < NR_PORTS; p++) {
+		struct out_port *o = &c->out[p];
+
+		o->blocked = false;
+		set_out_watch(c, o, false);
+		if (o->fd >= 0)
+			close(o->fd);
+	}
 	pthread_mutex_destroy(&c->dev.lock);
 	free(c);
 }
