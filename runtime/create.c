@@ -354,7 +354,12 @@ static void limits_from(const struct oci_resources *res, struct cg_limits *lim)
 	*lim = (struct cg_limits){
 	    .memory_limit = res->memory_limit,
 	    .memory_swap = res->has_memory_swap ? res->memory_swap : -1,
-	    .pids_limit = res->pids_limit,
+	    /* Not the spec's pids limit: the host cgroup holds the VMM's threads and
+	     * the exec proxies, not the container's processes, which the guest's
+	     * cgroup counts (hyrun-init applies linux.resources.pids there). A
+	     * limit of 10 meant for a fork bomb would stop the VMM starting its
+	     * vCPUs. The VMM cannot fork (its seccomp filter allows threads only). */
+	    .pids_limit = -1,
 	    .cpu_quota = res->cpu_quota,
 	    .cpu_period = res->cpu_period,
 	    .cpu_shares = res->cpu_shares,

@@ -53,7 +53,6 @@ test_oci_pid1_exec() {
 	hr delete x1
 	expect_status 0
 	rt_expect_nothing_left x1
-
 }
 
 test_oci_pids_limit_fork_bomb() {
