@@ -335,34 +335,6 @@ static int plan_devices(struct container_plan *p, const struct oci_spec *spec, c
 	return 0;
 }
 
-#define RWM(t, maj, min)                                                                           \
-	{                                                                                          \
-		.allow = true, .type = t, .major = maj, .minor = min, .read = true, .write = true, \
-		.mknod = true                                                                      \
-	}
-
-/*
- * What runc and crun allow after a spec's device rules, whatever those say
- * (runc's AllowedDevices, crun's default devices): making any node, and the
- * nodes every container uses (null, random, full, tty, zero, urandom,
- * console, the ptys and ptmx, tun). Without them the "deny all" rule that
- * engines put first would leave the workload without /dev/null.
- */
-static const struct gc_device_rule default_rules[] = {
-    {.allow = true, .type = 'c', .major = -1, .minor = -1, .mknod = true},
-    {.allow = true, .type = 'b', .major = -1, .minor = -1, .mknod = true},
-    RWM('c', 1, 3),
-    RWM('c', 1, 8),
-    RWM('c', 1, 7),
-    RWM('c', 5, 0),
-    RWM('c', 1, 5),
-    RWM('c', 1, 9),
-    RWM('c', 5, 1),
-    RWM('c', 136, -1),
-    RWM('c', 5, 2),
-    RWM('c', 10, 200),
-};
-
 /* cgroup v1's cpu.shares (2..262144) as cgroup v2's cpu.weight (1..10000),
  * the linear map runc and crun use. */
 static uint64_t shares_to_weight(uint64_t shares)
@@ -408,12 +380,15 @@ static int plan_resources(struct container_plan *p, const struct oci_resources *
 		g->cpu_weight = shares_to_weight(r->cpu_shares);
 	}
 	if (r->has_devices) {
-		n = r->nr_devices + ARRAY_SIZE(default_rules);
+		/* The spec's rules alone: hyrun-init appends what runc and crun
+		 * allow in every container (its devfilter.c), so that the
+		 * "deny all" engines put first leaves the workload its /dev/null. */
+		n = r->nr_devices;
 		if (n > GC_MAX_DEVICE_RULES)
-			return hy_err(
-			    err, errlen, -E2BIG, "linux.resources.devices: %zu rules, at most %zu",
-			    r->nr_devices, GC_MAX_DEVICE_RULES - ARRAY_SIZE(default_rules));
-		p->device_rules = calloc(n, sizeof(*p->device_rules));
+			return hy_err(err, errlen, -E2BIG,
+				      "linux.resources.devices: %zu rules, at most %d", n,
+				      GC_MAX_DEVICE_RULES);
+		p->device_rules = calloc(n ? n : 1, sizeof(*p->device_rules));
 		if (!p->device_rules)
 			return hy_err(err, errlen, -ENOMEM, "out of memory");
 		for (size_t i = 0; i < r->nr_devices; i++) {
@@ -429,7 +404,6 @@ static int plan_resources(struct container_plan *p, const struct oci_resources *
 			    .mknod = d->mknod,
 			};
 		}
-		memcpy(p->device_rules + r->nr_devices, default_rules, sizeof(default_rules));
 		g->has_devices = true;
 		g->devices = p->device_rules;
 		g->nr_devices = n;
