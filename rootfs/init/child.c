@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -179,9 +180,30 @@ fail:
 	return -1;
 }
 
+/*
+ * The workload's terminal, and /dev/console made that terminal as runc and
+ * crun make it: the pty's slave bound over an empty file there (what the
+ * image or the /dev tmpfs had at /dev/console is covered). A root without a
+ * writable /dev gets no /dev/console, as runc would fail to make one only
+ * where it needs to create the file.
+ */
 static int child_setup_tty(struct container_error *e)
 {
-	return child_tty(child.chan, e);
+	char self[32];
+	int fd;
+
+	if (child_tty(child.chan, e) < 0)
+		return -1;
+	fd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+	if (fd < 0 && (errno == EROFS || errno == ENOENT))
+		return 0;
+	if (fd >= 0) {
+		close(fd);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", STDIN_FILENO);
+		if (mount(self, "/dev/console", NULL, MS_BIND, NULL) == 0)
+			return 0;
+	}
+	return tty_error(e, errno, "making /dev/console the terminal");
 }
 
 /* --- the last steps before execve() ----------------------------------------------- */

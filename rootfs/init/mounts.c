@@ -1,4 +1,5 @@
 /* mounts.c: the workload's root and mounts, in the child's own mount namespace. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -124,6 +125,10 @@ struct mount_opts {
 	unsigned long clear; /* set by default, cleared by an option (MS_NOATIME...) */
 	unsigned long propagation;
 	bool rec_bind;
+	bool tmpcopyup; /* a tmpfs that starts with what its mount point held */
+	/* The recursive options (rro, rnosuid...): mount attributes set and
+	 * cleared on the new mount and every mount below it (mount_setattr). */
+	uint64_t rec_set, rec_clr;
 	char data[1024];
 };
 
@@ -133,7 +138,6 @@ static const struct {
 	unsigned long flag;
 } flag_options[] = {
     {"ro", false, MS_RDONLY},
-    {"rro", false, MS_RDONLY},
     {"rw", true, MS_RDONLY},
     {"nosuid", false, MS_NOSUID},
     {"suid", true, MS_NOSUID},
@@ -154,6 +158,8 @@ static const struct {
     {"norelatime", true, MS_RELATIME},
     {"strictatime", false, MS_STRICTATIME},
     {"nostrictatime", true, MS_STRICTATIME},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"symfollow", true, MS_NOSYMFOLLOW},
     {"remount", false, MS_REMOUNT},
     {"bind", false, MS_BIND},
     {"rbind", false, MS_BIND | MS_REC},
@@ -171,8 +177,39 @@ static const struct {
 
 /* Options other runtimes interpret themselves (copy-up, relabelling, id
  * mapping): not mount data, and nothing hyrun does in the guest. */
+/*
+ * The runtime-spec's recursive options (mount_setattr(2) with AT_RECURSIVE):
+ * the attribute set, or cleared, on the mount and all mounts below it. The
+ * access-time ones replace the whole MOUNT_ATTR__ATIME field.
+ */
+static const struct {
+	const char *name;
+	bool clear;
+	uint64_t attr;
+} rec_options[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
+    {"ratime", true, MOUNT_ATTR_NOATIME},
+};
+
+/* Options that are no mount flag and no filesystem data: "defaults" (the
+ * flags' defaults), SELinux relabelling and Podman's ownership option (done
+ * by the engine before the runtime runs), crun's symlink copy. */
 static const char *const ignored_options[] = {
-    "tmpcopyup", "notmpcopyup", "copy-symlink", "z", "Z", "U", "idmap", "ridmap",
+    "defaults", "notmpcopyup", "copy-symlink", "z", "Z", "U",
 };
 
 static void parse_options(const struct gc_mount *m, struct mount_opts *mo)
@@ -201,6 +238,32 @@ static void parse_options(const struct gc_mount *m, struct mount_opts *mo)
 				mo->propagation = propagation_options[k].flag;
 				done = true;
 			}
+		}
+		for (k = 0; !done && k < ARRAY_SIZE(rec_options); k++) {
+			if (strcmp(o, rec_options[k].name) != 0)
+				continue;
+			if (rec_options[k].attr & MOUNT_ATTR__ATIME) {
+				/* One access-time mode: the field is replaced. */
+				mo->rec_clr |= MOUNT_ATTR__ATIME;
+				mo->rec_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
+				if (!rec_options[k].clear)
+					mo->rec_set |= rec_options[k].attr;
+			} else if (rec_options[k].clear) {
+				mo->rec_set &= ~rec_options[k].attr;
+				mo->rec_clr |= rec_options[k].attr;
+			} else {
+				mo->rec_set |= rec_options[k].attr;
+				mo->rec_clr &= ~rec_options[k].attr;
+			}
+			done = true;
+		}
+		if (!done && strcmp(o, "tmpcopyup") == 0) {
+			mo->tmpcopyup = true;
+			done = true;
+		}
+		if (!done && strcmp(o, "notmpcopyup") == 0) {
+			mo->tmpcopyup = false;
+			done = true;
 		}
 		for (k = 0; !done && k < ARRAY_SIZE(ignored_options); k++)
 			done = strcmp(o, ignored_options[k]) == 0;
@@ -273,12 +336,146 @@ static bool best_effort_type(const char *type)
 	       strcmp(type, "mqueue") == 0;
 }
 
+/*
+ * tmpcopyup: what the mount point held in the image, copied into the tmpfs
+ * mounted over it (Podman asks for it on every --tmpfs), as runc and crun
+ * do. Regular files, directories, symlinks and special files, with owner,
+ * mode and times; nothing is followed. Depth is bounded: an image is not
+ * trusted to be sane.
+ */
+#define COPYUP_MAX_DEPTH 64
+
+static int copy_file_at(int from, int to, const char *name, const struct stat *st)
+{
+	char buf[65536];
+	int in, out, r = 0;
+	ssize_t n;
+
+	in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     st->st_mode & 07777);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				r = -1;
+				break;
+			}
+			off += w;
+		}
+		if (r)
+			break;
+	}
+	if (n < 0)
+		r = -1;
+	if (close(out) < 0)
+		r = -1;
+	close(in);
+	return r;
+}
+
+static int copy_tree(int from, int to, unsigned depth, char *failed, size_t len)
+{
+	DIR *d;
+	struct dirent *de;
+	int dfd, r = 0;
+
+	if (depth > COPYUP_MAX_DEPTH) {
+		snprintf(failed, len, "deeper than %d directories", COPYUP_MAX_DEPTH);
+		errno = ELOOP;
+		return -1;
+	}
+	dfd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		snprintf(failed, len, "reading the directory");
+		return -1;
+	}
+	while (!r && (errno = 0, de = readdir(d))) {
+		const char *n = de->d_name;
+		struct timespec times[2];
+		struct stat st;
+
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			int sub_from, sub_to;
+
+			r = mkdirat(to, n, 0700);
+			if (!r) {
+				sub_from =
+				    openat(from, n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				sub_to =
+				    openat(to, n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				r = sub_from < 0 || sub_to < 0
+					? -1
+					: copy_tree(sub_from, sub_to, depth + 1, failed, len);
+				if (sub_from >= 0)
+					close(sub_from);
+				if (sub_to >= 0)
+					close(sub_to);
+				if (r)
+					break; /* failed names the deeper entry */
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			r = copy_file_at(from, to, n, &st);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t l = readlinkat(from, n, target, sizeof(target) - 1);
+
+			if (l < 0) {
+				r = -1;
+			} else {
+				target[l] = '\0';
+				r = symlinkat(target, to, n);
+			}
+		} else {
+			r = mknodat(to, n, st.st_mode, st.st_rdev);
+		}
+		if (!r)
+			r = fchownat(to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+		/* After the owner: chown clears set-ID bits. */
+		if (!r && !S_ISLNK(st.st_mode))
+			r = fchmodat(to, n, st.st_mode & 07777, 0);
+		if (!r) {
+			times[0] = st.st_atim;
+			times[1] = st.st_mtim;
+			r = utimensat(to, n, times, AT_SYMLINK_NOFOLLOW);
+		}
+		if (r)
+			snprintf(failed, len, "'%s'", n);
+	}
+	if (!r && errno) {
+		snprintf(failed, len, "reading the directory");
+		r = -1;
+	}
+	{
+		int err = errno;
+
+		closedir(d);
+		errno = err;
+	}
+	return r;
+}
+
 static int do_mount(int rootfd, const struct gc_mount *m, size_t idx, struct container_error *e)
 {
 	char tpath[64], src[PATH_MAX];
 	struct mount_opts mo;
 	bool file = m->file != NULL, remount = false;
-	int fd, r;
+	int fd, r, below = -1;
 
 	parse_options(m, &mo);
 	/* The decoder refuses these; a check that costs nothing. */
@@ -298,6 +495,21 @@ static int do_mount(int rootfd, const struct gc_mount *m, size_t idx, struct con
 				      m->destination, strerror(errno));
 	}
 	fd_path(tpath, sizeof(tpath), fd);
+	if (mo.tmpcopyup && (m->bind || !m->type || strcmp(m->type, "tmpfs") != 0))
+		mo.tmpcopyup = false; /* runc and crun: for a tmpfs only */
+	if (mo.tmpcopyup) {
+		/* The directory the tmpfs will cover, opened while it can still
+		 * be reached. */
+		below = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (below < 0) {
+			int err = errno;
+
+			close(fd);
+			return container_fail(e, HY_INIT_STATUS_SETUP, err,
+					      "mounts[%zu]: tmpcopyup: '%s' is not a directory: %s",
+					      idx, m->destination, strerror(err));
+		}
+	}
 	if (m->share) {
 		r = mount_share(m->share, tpath, mo.flags);
 		remount = container_opts->test;
@@ -326,19 +538,46 @@ static int do_mount(int rootfd, const struct gc_mount *m, size_t idx, struct con
 	}
 	/* fd is the mount point below the new mount: what follows must name
 	 * the new mount itself. */
-	if (!r && (remount || mo.propagation)) {
+	if (!r && (remount || mo.propagation || mo.rec_set || mo.rec_clr || below >= 0)) {
 		close(fd);
 		fd = root_open(rootfd, m->destination, O_PATH);
-		if (fd < 0)
-			return container_fail(e, HY_INIT_STATUS_SETUP, errno,
-					      "mounts[%zu]: '%s': %s", idx, m->destination,
-					      strerror(errno));
+		if (fd < 0) {
+			int err = errno;
+
+			if (below >= 0)
+				close(below);
+			return container_fail(e, HY_INIT_STATUS_SETUP, err, "mounts[%zu]: '%s': %s",
+					      idx, m->destination, strerror(err));
+		}
 		fd_path(tpath, sizeof(tpath), fd);
+		if (below >= 0) {
+			char failed[NAME_MAX + 64] = "";
+
+			r = copy_tree(below, fd, 0, failed, sizeof(failed));
+			close(below);
+			below = -1;
+			if (r < 0) {
+				int err = errno;
+
+				close(fd);
+				return container_fail(e, HY_INIT_STATUS_SETUP, err,
+						      "mounts[%zu]: tmpcopyup into '%s': %s: %s",
+						      idx, m->destination, failed, strerror(err));
+			}
+		}
 		if (remount)
 			r = remount_bind(tpath, mo.flags);
 		if (!r && mo.propagation)
 			r = mount(NULL, tpath, NULL, mo.propagation, NULL);
+		if (!r && (mo.rec_set || mo.rec_clr)) {
+			struct mount_attr attr = {.attr_set = mo.rec_set, .attr_clr = mo.rec_clr};
+
+			r = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+					  sizeof(attr));
+		}
 	}
+	if (below >= 0)
+		close(below);
 	if (r < 0) {
 		int err = errno;
 

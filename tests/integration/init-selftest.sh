@@ -1082,6 +1082,29 @@ else
 	fi
 	rmdir "$mini/dev/isdir"
 
+	# tmpcopyup: the tmpfs starts with what the image held there (a file with its mode and
+	# owner, a subdirectory, a symlink), and the image keeps its own; the recursive options
+	# (rro, rnosuid) reach a mount below the one they are given on.
+	new_root
+	mkdir -p "$mini/cu/sub"
+	echo kept >"$mini/cu/sub/f"
+	chmod 0640 "$mini/cu/sub/f"
+	chown 1000:5 "$mini/cu/sub/f"
+	ln -s sub/f "$mini/cu/l"
+	MINI_MOUNTS='{"destination":"/cu","type":"tmpfs","source":"tmpfs","options":["tmpcopyup"]},{"destination":"/r","type":"tmpfs","source":"tmpfs","options":["rro","rnosuid"]}'
+	mini_config '' '"args":["/bin/sh","-c","stat -c \"%a %u:%g\" /cu/sub/f; cat /cu/l; echo new > /cu/n; echo write=$?; awk '"'"'$5 == \"/r\" { print $6 }'"'"' /proc/self/mountinfo"],"cwd":"/"'
+	run_init_shares
+	check_report "tmpcopyup, rro and rnosuid: exit report" 0x0
+	mini_check "tmpcopyup: the image's files in the tmpfs; rro and rnosuid on the mount" \
+		"$(printf '%s\n' '640 1000:5' kept write=0 ro,nosuid,relatime)"
+	if [ ! -e "$mini/cu/n" ] && [ "$(cat "$mini/cu/sub/f")" = kept ]; then
+		ok "tmpcopyup: the image is untouched"
+	else
+		not_ok "tmpcopyup: the image" "$(ls -lR "$mini/cu")"
+	fi
+	rm -rf "$mini/cu" "$mini/r"
+	MINI_MOUNTS=''
+
 	# prop_args [SHELL-CODE] DEST...: the "args" member of a workload that runs SHELL-CODE,
 	# then prints the propagation of the root and of the mounts at DEST ("/a shared"; the
 	# optional fields of mountinfo, peer group numbers dropped).

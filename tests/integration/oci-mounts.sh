@@ -201,3 +201,39 @@ c["process"]["args"] = ["/bin/echo", "ran"]'
 		[ "$CRUN_ST" != 0 ] || fail "crun ran the container"
 	fi
 }
+
+test_oci_tmpcopyup_and_recursive_options() {
+	# tmpcopyup (Podman's --tmpfs): the tmpfs starts with the image's files there; rro and
+	# rnosuid (mount_setattr's recursive forms) are applied to the mount.
+	oci_bundle 'c["mounts"].append({"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+                    "options": ["tmpcopyup", "mode=755"]})
+c["mounts"].append({"destination": "/r", "type": "tmpfs", "source": "tmpfs",
+                    "options": ["rro", "rnosuid"]})
+c["process"]["args"] = ["/bin/sh", "-c",
+    "grep -c ^root: /etc/passwd; echo new > /etc/new; echo write=$?; "
+    "touch /r/f 2>/dev/null; echo r=$?; "
+    "awk \"\\$5 == \\\"/r\\\" { print \\$6 }\" /proc/self/mountinfo"]'
+	oci_both
+	expect_status 0
+	expect_line 1
+	expect_line write=0
+	expect_line r=1
+	grep -qE '^ro,nosuid' <<<"$OUT" || fail "/r is not ro,nosuid: $OUT"
+	[ ! -e "$B.hyrun/rootfs/etc/new" ] || fail "a write to the tmpfs reached the image"
+	oci_same
+}
+
+test_oci_console_is_the_terminal() {
+	# With a terminal, /dev/console is that terminal (the pty's slave bound over it), as
+	# runc and crun make it: same device numbers as fd 0.
+	oci_bundle 'c["process"]["terminal"] = True
+c["process"]["args"] = ["/bin/sh", "-c",
+    "a=$(stat -L -c %t:%T /proc/self/fd/0); b=$(stat -c %t:%T /dev/console); "
+    "[ \"$a\" = \"$b\" ] && echo console=tty || echo console=$b tty=$a"]'
+	oci_both
+	expect_status 0
+	expect_eq "stdout" "$(tr -d '\r' <<<"$OUT")" console=tty
+	if oci_have_crun; then
+		expect_eq "stdout (crun's)" "$(tr -d '\r' <<<"$CRUN_OUT")" console=tty
+	fi
+}

@@ -218,6 +218,12 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": [{\"destination\": "
+     "\"/d\", \"type\": \"bind\", \"source\": \"/s\", \"options\": [\"rbind\", \"idmap\"]}]}",
+     "mounts[0].options: \"idmap\" (an idmapped mount) is not supported"},
+    {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"mounts\": [{\"destination\": "
+     "\"/d\", \"type\": \"bind\", \"source\": \"/s\", \"uidMappings\": []}]}",
+     "mounts[0]: uidMappings and gidMappings (an idmapped mount) are not supported"},
     {"{\"ociVersion\": \"1\", \"process\": {\"args\": \"/bin/sh\"}}",
      "process.args: must be a non-empty array of strings"},
     {"{\"ociVersion\": \"1\", \"process\": {\"args\": []}}",
