@@ -61,8 +61,10 @@ new_root() {
 }
 
 # set_config ARGS-JSON [MORE-TOP-LEVEL-MEMBERS]: a configuration with the mounts of $mounts
-# (default: a proc of its own and a tmpfs on /tmp).
-default_mounts='{"destination":"/proc","type":"proc","source":"proc"},{"destination":"/tmp","type":"tmpfs","source":"tmpfs"}'
+# (default: a proc of its own and a tmpfs on $scratch: not on /tmp, which would hide the
+# probe when the tree is below /tmp, as in a CI clone).
+scratch=$work/scratch
+default_mounts='{"destination":"/proc","type":"proc","source":"proc"},{"destination":"'$scratch'","type":"tmpfs","source":"tmpfs"}'
 mounts=$default_mounts
 set_config() {
 	printf '{"version":1,"root":{"share":"rootfs"},"mounts":[%s],%s"process":{"args":%s,"env":["PATH=/usr/bin:/bin"],"cwd":"/","uid":0,"gid":0}}' \
@@ -384,7 +386,7 @@ if [ -n "$cg2" ] && mkdir "$cg2/hyrun-pidns-selftest.$$" 2>/dev/null; then
 	# may be made. The nodes are made in the workload's own tmpfs. With a pid namespace
 	# too: the child is cloned into the cgroup and the namespace at once.
 	new_root
-	set_config "[\"/bin/sh\",\"-c\",\"mknod /tmp/kmsg c 1 11 && mknod /tmp/mem c 1 1 && mknod /tmp/zero c 1 5 && $probe open /tmp/kmsg r; $probe open /tmp/kmsg rw; $probe open /tmp/mem r; $probe open /tmp/zero rw; $probe open /dev/null w; echo \$\$; grep ^0:: /proc/self/cgroup\"]" \
+	set_config "[\"/bin/sh\",\"-c\",\"mknod $scratch/kmsg c 1 11 && mknod $scratch/mem c 1 1 && mknod $scratch/zero c 1 5 && $probe open $scratch/kmsg r; $probe open $scratch/kmsg rw; $probe open $scratch/mem r; $probe open $scratch/zero rw; $probe open /dev/null w; echo \$\$; grep ^0:: /proc/self/cgroup\"]" \
 		'"pidNamespace":true,"resources":{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}]}'
 	run_init HYRUN_INIT_TEST_CGROUP="$cg"
 	if [ -n "$(cat "$cg/container/cgroup.procs")" ]; then
