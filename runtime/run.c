@@ -162,6 +162,29 @@ done:
 	return status;
 }
 
+/*
+ * After a failed start: the VMM's exit status when it ends on its own within
+ * a few seconds, as it does once the workload's execve() failed (the guest
+ * reports the status and powers off); -1 otherwise. Other children (a
+ * hook's leftovers reparented to us) are reaped on the way.
+ */
+static int failed_exec_status(pid_t vmm)
+{
+	int status;
+
+	for (int i = 0; i < 100; i++) {
+		pid_t w;
+
+		while ((w = waitpid(-1, &status, WNOHANG)) > 0)
+			if (w == vmm)
+				return status;
+		if (w < 0)
+			return -1;
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
 /* As runc: the caller's terminal, when stdin is one, in raw mode while hyrun relays
  * the container's, so that every key (^C too) reaches the container's pty. */
 static bool make_raw(struct termios *saved)
@@ -220,7 +243,12 @@ int cmd_run(struct rt_global *g, int argc, char **argv)
 			tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 		if (relay.master >= 0)
 			close(relay.master);
+		status = o.detach ? -1 : failed_exec_status(vmm);
 		container_delete(g, o.id, true);
+		/* The process's execve() failed: its status (127, 126), as from a
+		 * shell and as before a start was answered only once exec'd. */
+		if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status))
+			return WEXITSTATUS(status);
 		return 1;
 	}
 	if (o.detach)
