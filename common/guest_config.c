@@ -90,6 +90,137 @@ static void *store_alloc(struct dec *d, size_t n, size_t size)
 	return p;
 }
 
+/* --- the runtime-spec's names for numbers -------------------------------------- */
+
+struct name_value {
+	const char *name;
+	uint64_t value;
+};
+
+/* The kernel's numbers (linux/sched.h, linux/ioprio.h, linux/personality.h,
+ * linux/seccomp.h), written out: this file builds without those headers. */
+static const struct name_value sched_policies[] = {
+    {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
+    {"SCHED_BATCH", 3}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
+};
+static const struct name_value sched_flags[] = {
+    {"SCHED_FLAG_RESET_ON_FORK", 0x01},	 {"SCHED_FLAG_RECLAIM", 0x02},
+    {"SCHED_FLAG_DL_OVERRUN", 0x04},	 {"SCHED_FLAG_KEEP_POLICY", 0x08},
+    {"SCHED_FLAG_KEEP_PARAMS", 0x10},	 {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
+};
+static const struct name_value ioprio_classes[] = {
+    {"IOPRIO_CLASS_RT", 1},
+    {"IOPRIO_CLASS_BE", 2},
+    {"IOPRIO_CLASS_IDLE", 3},
+};
+static const struct name_value personalities[] = {
+    {"LINUX", 0x0000},
+    {"LINUX32", 0x0008},
+};
+static const struct name_value seccomp_flags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", GC_SECCOMP_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", GC_SECCOMP_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", GC_SECCOMP_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", GC_SECCOMP_FLAG_WAIT_KILLABLE_RECV},
+};
+
+static int64_t from_name(const struct name_value *t, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return (int64_t)t[i].value;
+	return -1;
+}
+
+static const char *to_name(const struct name_value *t, size_t n, uint64_t value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].name;
+	return NULL;
+}
+
+#define NAME_FUNCS(table, from, to, type)                                                          \
+	int64_t from(const char *name)                                                             \
+	{                                                                                          \
+		return from_name(table, ARRAY_SIZE(table), name);                                  \
+	}                                                                                          \
+	const char *to(type value)                                                                 \
+	{                                                                                          \
+		return to_name(table, ARRAY_SIZE(table), value);                                   \
+	}
+
+NAME_FUNCS(sched_policies, gc_sched_policy_from_name, gc_sched_policy_name, uint32_t)
+NAME_FUNCS(sched_flags, gc_sched_flag_from_name, gc_sched_flag_name, uint64_t)
+NAME_FUNCS(ioprio_classes, gc_ioprio_class_from_name, gc_ioprio_class_name, uint32_t)
+NAME_FUNCS(personalities, gc_personality_from_name, gc_personality_name, uint32_t)
+NAME_FUNCS(seccomp_flags, gc_seccomp_flag_from_name, gc_seccomp_flag_name, uint32_t)
+#undef NAME_FUNCS
+
+#define SCHED_FIFO_NR 1
+#define SCHED_RR_NR 2
+#define SCHED_DEADLINE_NR 6
+/* The smallest runtime SCHED_DEADLINE takes: the kernel's 2^DL_SCALE ns. */
+#define DL_MIN_RUNTIME 1024
+
+int gc_scheduler_check(const struct gc_scheduler *s, const char *prefix, char *err, size_t errlen)
+{
+	const char *policy = gc_sched_policy_name(s->policy);
+	bool rt = s->policy == SCHED_FIFO_NR || s->policy == SCHED_RR_NR;
+	uint64_t all = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sched_flags); i++)
+		all |= sched_flags[i].value;
+	if (!policy)
+		return hy_err(err, errlen, -EINVAL, "%s.policy: unknown policy %u", prefix,
+			      s->policy);
+	if (s->nice < -20 || s->nice > 19)
+		return hy_err(err, errlen, -EINVAL, "%s.nice: %d is not from -20 to 19", prefix,
+			      s->nice);
+	if (rt && (s->priority < 1 || s->priority > 99))
+		return hy_err(err, errlen, -EINVAL, "%s.priority: %s needs a priority from 1 to 99",
+			      prefix, policy);
+	if (!rt && s->priority)
+		return hy_err(err, errlen, -EINVAL,
+			      "%s.priority: only SCHED_FIFO and SCHED_RR take a priority, not %s",
+			      prefix, policy);
+	if (s->flags & ~all)
+		return hy_err(err, errlen, -EINVAL, "%s.flags: unknown flags 0x%llx", prefix,
+			      (unsigned long long)(s->flags & ~all));
+	if (s->policy != SCHED_DEADLINE_NR) {
+		if (s->runtime || s->deadline || s->period)
+			return hy_err(err, errlen, -EINVAL,
+				      "%s.%s: only SCHED_DEADLINE takes a runtime, deadline and "
+				      "period, not %s",
+				      prefix,
+				      s->runtime    ? "runtime"
+				      : s->deadline ? "deadline"
+						    : "period",
+				      policy);
+		return 0;
+	}
+	if (s->runtime < DL_MIN_RUNTIME || s->runtime > INT64_MAX)
+		return hy_err(err, errlen, -EINVAL,
+			      "%s.runtime: SCHED_DEADLINE needs a runtime of at least %d ns",
+			      prefix, DL_MIN_RUNTIME);
+	if (s->deadline < s->runtime || s->deadline > INT64_MAX)
+		return hy_err(err, errlen, -EINVAL,
+			      "%s.deadline: must be at least the runtime (%llu ns)", prefix,
+			      (unsigned long long)s->runtime);
+	if (s->period > INT64_MAX || (s->period && s->period < s->deadline))
+		return hy_err(err, errlen, -EINVAL,
+			      "%s.period: must be at least the deadline (%llu ns), or 0 for the "
+			      "deadline",
+			      prefix, (unsigned long long)s->deadline);
+	return 0;
+}
+
+bool gc_unified_key_ok(const char *key)
+{
+	return key && *key && !strchr(key, '/') && strcmp(key, ".") != 0 && strcmp(key, "..") != 0;
+}
+
 /* --- members ------------------------------------------------------------------ */
 
 /* Refuses members of obj not in the NULL-terminated list. */
@@ -206,6 +337,46 @@ static int check_array(struct dec *d, json_t *v, const char *path, size_t *n)
 	if (!json_is_array(v))
 		return bad(d, path, "must be an array of objects");
 	*n = json_array_size(v);
+	return 0;
+}
+
+/* An array of flag names, each named once, as the OR of their bits. */
+static int get_flags(struct dec *d, json_t *v, const char *path, int64_t (*lookup)(const char *),
+		     uint64_t *out)
+{
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(v))
+		return bad(d, path, "must be an array of flag names");
+	*out = 0;
+	json_array_foreach(v, i, f)
+	{
+		int64_t bit = json_is_string(f) ? lookup(json_string_value(f)) : -1;
+
+		if (!json_is_string(f))
+			return bad(d, path, "must be an array of flag names");
+		if (bit < 0)
+			return bad(d, path, "unknown flag \"%s\"", json_string_value(f));
+		if (*out & (uint64_t)bit)
+			return bad(d, path, "\"%s\" given twice", json_string_value(f));
+		*out |= (uint64_t)bit;
+	}
+	return 0;
+}
+
+/* A name of a table (the `lookup` of its numbers). */
+static int get_named(struct dec *d, json_t *v, const char *path, int64_t (*lookup)(const char *),
+		     const char *what, int64_t *out)
+{
+	const char *name = NULL;
+	int r;
+
+	if ((r = get_string(d, v, path, true, &name)))
+		return r;
+	*out = lookup(name);
+	if (*out < 0)
+		return bad(d, path, "unknown %s \"%s\"", what, name);
 	return 0;
 }
 
@@ -494,10 +665,42 @@ static int decode_device_rule(struct dec *d, json_t *v, size_t idx, struct gc_de
 	return 0;
 }
 
+/* resources.unified: file names of the container's cgroup, and strings. */
+static int decode_unified(struct dec *d, json_t *v, struct gc_resources *res)
+{
+	struct gc_unified *u;
+	const char *key;
+	json_t *val;
+	size_t i = 0;
+
+	if (!json_is_object(v))
+		return bad(d, "resources.unified", "must be an object of strings");
+	u = store_alloc(d, json_object_size(v), sizeof(*u));
+	if (!u)
+		return nomem(d);
+	json_object_foreach(v, key, val)
+	{
+		char path[PATH_LEN];
+
+		snprintf(path, sizeof(path), "resources.unified.%s", key);
+		/* The key is opened in the cgroup's directory. */
+		if (!gc_unified_key_ok(key))
+			return bad(d, path, "not a file name of a cgroup");
+		if (!json_is_string(val))
+			return bad(d, path, "must be a string");
+		u[i].key = key;
+		u[i++].value = json_string_value(val);
+	}
+	res->unified = u;
+	res->nr_unified = i;
+	return 0;
+}
+
 static int decode_resources(struct dec *d, json_t *v, struct guest_config *gc)
 {
-	static const char *const known[] = {"memory",	 "memorySwap", "pids",	  "cpuQuota",
-					    "cpuPeriod", "cpuWeight",  "devices", NULL};
+	static const char *const known[] = {"memory",	"memorySwap", "pids",
+					    "cpuQuota", "cpuPeriod",  "cpuWeight",
+					    "devices",	"unified",    NULL};
 	struct gc_resources *res = &gc->resources;
 	struct gc_device_rule *rules;
 	int64_t x = 0;
@@ -542,6 +745,8 @@ static int decode_resources(struct dec *d, json_t *v, struct guest_config *gc)
 		res->devices = rules;
 		res->nr_devices = n;
 	}
+	if ((f = json_object_get(v, "unified")) && (r = decode_unified(d, f, res)))
+		return r;
 	gc->has_resources = true;
 	return 0;
 }
@@ -648,6 +853,71 @@ static int decode_gids(struct dec *d, json_t *v, struct guest_config *gc)
 	return 0;
 }
 
+static int decode_scheduler(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"policy",  "nice",	   "priority", "flags",
+					    "runtime", "deadline", "period",   NULL};
+	static const char *const base = "process.scheduler";
+	struct gc_scheduler *s = &gc->scheduler;
+	int64_t x = 0;
+	json_t *f;
+	int r;
+
+	if ((r = get_object(d, v, base, known)))
+		return r;
+	if ((r = get_named(d, json_object_get(v, "policy"), "process.scheduler.policy",
+			   gc_sched_policy_from_name, "policy", &x)))
+		return r;
+	s->policy = (uint32_t)x;
+	x = 0;
+	if ((r = get_opt_int(d, v, "nice", base, -20, 19, NULL, &x)))
+		return r;
+	s->nice = (int32_t)x;
+	x = 0;
+	if ((r = get_opt_int(d, v, "priority", base, 0, 99, NULL, &x)))
+		return r;
+	s->priority = (uint32_t)x;
+	if ((f = json_object_get(v, "flags")) &&
+	    (r = get_flags(d, f, "process.scheduler.flags", gc_sched_flag_from_name, &s->flags)))
+		return r;
+	x = 0;
+	if ((r = get_opt_int(d, v, "runtime", base, 0, INT64_MAX, NULL, &x)))
+		return r;
+	s->runtime = (uint64_t)x;
+	x = 0;
+	if ((r = get_opt_int(d, v, "deadline", base, 0, INT64_MAX, NULL, &x)))
+		return r;
+	s->deadline = (uint64_t)x;
+	x = 0;
+	if ((r = get_opt_int(d, v, "period", base, 0, INT64_MAX, NULL, &x)))
+		return r;
+	s->period = (uint64_t)x;
+	if ((r = gc_scheduler_check(s, base, d->err, d->errlen)))
+		return r;
+	gc->has_scheduler = true;
+	return 0;
+}
+
+static int decode_io_priority(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"class", "priority", NULL};
+	int64_t x;
+	int r;
+
+	if ((r = get_object(d, v, "process.ioPriority", known)))
+		return r;
+	if ((r = get_named(d, json_object_get(v, "class"), "process.ioPriority.class",
+			   gc_ioprio_class_from_name, "class", &x)))
+		return r;
+	gc->io_priority.ioclass = (uint32_t)x;
+	if ((r = get_int(d, json_object_get(v, "priority"), "process.ioPriority.priority", 0, 7,
+			 &x)))
+		return r;
+	gc->io_priority.priority = (uint32_t)x;
+	gc->has_io_priority = true;
+	return 0;
+}
+
 /* The members of process that are optional scalars. */
 static int decode_process_opts(struct dec *d, json_t *p, struct guest_config *gc)
 {
@@ -691,6 +961,8 @@ static int decode_process(struct dec *d, json_t *p, struct guest_config *gc)
 	    "rlimits",
 	    "noNewPrivileges",
 	    "oomScoreAdj",
+	    "scheduler",
+	    "ioPriority",
 	    NULL,
 	};
 	json_t *v;
@@ -714,6 +986,10 @@ static int decode_process(struct dec *d, json_t *p, struct guest_config *gc)
 	if ((v = json_object_get(p, "capabilities")) && (r = decode_caps(d, v, gc)))
 		return r;
 	if ((v = json_object_get(p, "rlimits")) && (r = decode_rlimits(d, v, gc)))
+		return r;
+	if ((v = json_object_get(p, "scheduler")) && (r = decode_scheduler(d, v, gc)))
+		return r;
+	if ((v = json_object_get(p, "ioPriority")) && (r = decode_io_priority(d, v, gc)))
 		return r;
 	return decode_process_opts(d, p, gc);
 }
@@ -1142,7 +1418,8 @@ static int decode_sc_rule(struct dec *d, json_t *v, size_t idx, struct gc_seccom
 static int decode_seccomp(struct dec *d, json_t *v, struct guest_config *gc)
 {
 	static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures",
-					    "syscalls", NULL};
+					    "flags",	     "syscalls",	NULL};
+	uint64_t flags = 0;
 	struct gc_seccomp_rule *rules;
 	struct gc_seccomp *sc;
 	json_t *f;
@@ -1168,6 +1445,10 @@ static int decode_seccomp(struct dec *d, json_t *v, struct guest_config *gc)
 				return bad(d, "seccomp.architectures",
 					   "unknown architecture \"%s\"", sc->architectures[i]);
 	}
+	if ((f = json_object_get(v, "flags")) &&
+	    (r = get_flags(d, f, "seccomp.flags", gc_seccomp_flag_from_name, &flags)))
+		return r;
+	sc->flags = (uint32_t)flags;
 	if ((f = json_object_get(v, "syscalls"))) {
 		if ((r = check_array(d, f, "seccomp.syscalls", &n)))
 			return r;
@@ -1181,6 +1462,24 @@ static int decode_seccomp(struct dec *d, json_t *v, struct guest_config *gc)
 		sc->nr_syscalls = n;
 	}
 	gc->seccomp = sc;
+	return 0;
+}
+
+/* --- personality --------------------------------------------------------------- */
+
+static int decode_personality(struct dec *d, json_t *v, struct guest_config *gc)
+{
+	static const char *const known[] = {"domain", NULL};
+	int64_t x;
+	int r;
+
+	if ((r = get_object(d, v, "personality", known)))
+		return r;
+	if ((r = get_named(d, json_object_get(v, "domain"), "personality.domain",
+			   gc_personality_from_name, "domain", &x)))
+		return r;
+	gc->personality = (uint32_t)x;
+	gc->has_personality = true;
 	return 0;
 }
 
@@ -1205,9 +1504,9 @@ static int decode_head(struct dec *d, json_t *doc, const char *what, const char 
 static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 {
 	static const char *const known[] = {
-	    "version",	     "hostname", "domainname",	 "root",      "mounts",	 "maskedPaths",
-	    "readonlyPaths", "devices",	 "pidNamespace", "resources", "process", "network",
-	    "standbyNics",   "sysctl",	 "seccomp",	 NULL,
+	    "version",	     "hostname",    "domainname",   "root",	 "mounts",  "maskedPaths",
+	    "readonlyPaths", "devices",	    "pidNamespace", "resources", "process", "personality",
+	    "network",	     "standbyNics", "sysctl",	    "seccomp",	 NULL,
 	};
 	json_t *v;
 	int r;
@@ -1240,6 +1539,8 @@ static int decode_doc(struct dec *d, json_t *doc, struct guest_config *gc)
 	if (!(v = json_object_get(doc, "process")))
 		return bad(d, "process", "required");
 	if ((r = decode_process(d, v, gc)))
+		return r;
+	if ((v = json_object_get(doc, "personality")) && (r = decode_personality(d, v, gc)))
 		return r;
 	if ((v = json_object_get(doc, "network")) && (r = decode_network(d, v, gc)))
 		return r;
@@ -1348,6 +1649,15 @@ static void put(struct enc *e, json_t *obj, const char *key, json_t *v)
 	}
 }
 
+/* Appends v to a (taking v); NULL is out of memory or an error already noted. */
+static void append(struct enc *e, json_t *a, json_t *v, const char *path)
+{
+	if (!v || json_array_append_new(a, v) < 0) {
+		if (!e->r)
+			e->r = hy_err(e->err, e->errlen, -ENOMEM, "%s: out of memory", path);
+	}
+}
+
 static json_t *enc_string(struct enc *e, const char *path, const char *s)
 {
 	json_t *v;
@@ -1449,6 +1759,68 @@ static json_t *enc_rlimits(struct enc *e, const struct guest_config *gc)
 	return a;
 }
 
+/* Flag bits as the array of their names. */
+static json_t *enc_flags(struct enc *e, const char *path, uint64_t flags,
+			 const char *(*name)(uint64_t bit))
+{
+	json_t *a = json_array();
+
+	for (unsigned b = 0; a && b < 64; b++) {
+		if (!(flags >> b & 1))
+			continue;
+		if (!name(1ull << b)) {
+			enc_fail(e, path, "no name for flag 0x%llx", 1ull << b);
+			break;
+		}
+		append(e, a, json_string(name(1ull << b)), path);
+	}
+	return a;
+}
+
+static const char *sched_flag_name(uint64_t bit)
+{
+	return gc_sched_flag_name(bit);
+}
+
+static const char *seccomp_flag_name(uint64_t bit)
+{
+	return bit > UINT32_MAX ? NULL : gc_seccomp_flag_name((uint32_t)bit);
+}
+
+/* A name from a table, or a failure naming the member. */
+static json_t *enc_named(struct enc *e, const char *path, const char *name, uint64_t value)
+{
+	if (!name) {
+		enc_fail(e, path, "no name for %llu", (unsigned long long)value);
+		return NULL;
+	}
+	return json_string(name);
+}
+
+static json_t *enc_scheduler(struct enc *e, const struct gc_scheduler *s)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	put(e, o, "policy",
+	    enc_named(e, "process.scheduler.policy", gc_sched_policy_name(s->policy), s->policy));
+	if (s->nice)
+		put(e, o, "nice", json_integer(s->nice));
+	if (s->priority)
+		put(e, o, "priority", json_integer(s->priority));
+	if (s->flags)
+		put(e, o, "flags",
+		    enc_flags(e, "process.scheduler.flags", s->flags, sched_flag_name));
+	if (s->runtime)
+		put(e, o, "runtime", enc_u64(s->runtime));
+	if (s->deadline)
+		put(e, o, "deadline", enc_u64(s->deadline));
+	if (s->period)
+		put(e, o, "period", enc_u64(s->period));
+	return o;
+}
+
 static json_t *enc_process(struct enc *e, const struct guest_config *gc)
 {
 	json_t *p = json_object();
@@ -1480,6 +1852,15 @@ static json_t *enc_process(struct enc *e, const struct guest_config *gc)
 		put(e, p, "noNewPrivileges", json_true());
 	if (gc->has_oom_score_adj)
 		put(e, p, "oomScoreAdj", json_integer(gc->oom_score_adj));
+	if (gc->has_scheduler)
+		put(e, p, "scheduler", enc_scheduler(e, &gc->scheduler));
+	if (gc->has_io_priority)
+		put(e, p, "ioPriority",
+		    json_pack("{s:o, s:I}", "class",
+			      enc_named(e, "process.ioPriority.class",
+					gc_ioprio_class_name(gc->io_priority.ioclass),
+					gc->io_priority.ioclass),
+			      "priority", (json_int_t)gc->io_priority.priority));
 	return p;
 }
 
@@ -1522,6 +1903,8 @@ static json_t *enc_seccomp(struct enc *e, const struct gc_seccomp *sc)
 	if (sc->nr_architectures)
 		put(e, o, "architectures",
 		    enc_strv(e, "seccomp.architectures", sc->architectures, sc->nr_architectures));
+	if (sc->flags)
+		put(e, o, "flags", enc_flags(e, "seccomp.flags", sc->flags, seccomp_flag_name));
 	rules = json_array();
 	for (size_t i = 0; rules && i < sc->nr_syscalls; i++)
 		json_array_append_new(rules, enc_sc_rule(e, &sc->syscalls[i], i));
@@ -1547,15 +1930,6 @@ static json_t *enc_ip(struct enc *e, const char *path, int family, const uint8_t
 	if (!v)
 		enc_fail(e, path, "out of memory");
 	return v;
-}
-
-/* Appends v to a (taking v); NULL is out of memory or an error already noted. */
-static void append(struct enc *e, json_t *a, json_t *v, const char *path)
-{
-	if (!v || json_array_append_new(a, v) < 0) {
-		if (!e->r)
-			e->r = hy_err(e->err, e->errlen, -ENOMEM, "%s: out of memory", path);
-	}
 }
 
 static json_t *enc_route(struct enc *e, const struct gc_route *rt, const char *rp)
@@ -1758,6 +2132,16 @@ static json_t *enc_resources(struct enc *e, const struct gc_resources *res)
 		put(e, o, "cpuWeight", enc_u64(res->cpu_weight));
 	if (res->has_devices)
 		put(e, o, "devices", enc_device_rules(e, res));
+	if (res->nr_unified && !res->unified) {
+		enc_fail(e, "resources.unified", "missing");
+	} else if (res->nr_unified) {
+		json_t *u = json_object();
+
+		for (size_t i = 0; u && i < res->nr_unified; i++)
+			put(e, u, res->unified[i].key ? res->unified[i].key : "",
+			    enc_string(e, "resources.unified", res->unified[i].value));
+		put(e, o, "unified", u);
+	}
 	return o;
 }
 
@@ -1794,6 +2178,11 @@ static json_t *enc_doc(struct enc *e, const struct guest_config *gc)
 	if (gc->has_resources)
 		put(e, doc, "resources", enc_resources(e, &gc->resources));
 	put(e, doc, "process", enc_process(e, gc));
+	if (gc->has_personality)
+		put(e, doc, "personality",
+		    json_pack("{s:o}", "domain",
+			      enc_named(e, "personality.domain",
+					gc_personality_name(gc->personality), gc->personality)));
 	if (gc->nr_nics)
 		put(e, doc, "network", enc_network(e, gc->nics, gc->nr_nics));
 	if (gc->nr_standby)

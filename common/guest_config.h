@@ -71,6 +71,12 @@
  *     "memory": N (bytes, -1 max), "memorySwap": N (bytes of swap alone,
  *     -1 max), "pids": N (>= 1, -1 max), "cpuQuota": N (µs >= 1000, -1
  *     max), "cpuPeriod": N (1000..1000000), "cpuWeight": N (1..10000),
+ *     "unified": {"memory.high": "100M", ...}
+ *         linux.resources.unified: cgroup v2 files of the container's
+ *         cgroup and what is written to each, after every other limit (so
+ *         that these win); a key is a file name (gc_unified_key_ok: no
+ *         '/', not "." or ".."); a key that cannot be written stops the
+ *         container, naming it
  *     "devices": [{"allow": false, "type": "a",       a, c or b   (opt: a)
  *                  "major": -1, "minor": -1,          -1: any     (opt: -1)
  *                                                     or 0..UINT32_MAX
@@ -95,8 +101,20 @@
  *         absent: the process keeps every capability hyrun-init has
  *     "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024}], opt
  *     "noNewPrivileges": false,                                  opt
- *     "oomScoreAdj": 0                                           opt
+ *     "oomScoreAdj": 0,                                          opt
+ *     "scheduler": {"policy": "SCHED_BATCH",                     opt
+ *                   "nice": 0, "priority": 0,                    opt
+ *                   "flags": ["SCHED_FLAG_RESET_ON_FORK"],       opt
+ *                   "runtime": 0, "deadline": 0, "period": 0},   opt
+ *         sched_setattr(2) before the execve(), as gc_scheduler_check()
+ *         allows it (the kernel's ranges; no SCHED_ISO, which Linux lacks)
+ *     "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4}  opt
+ *         ioprio_set(2) on the process; class IOPRIO_CLASS_RT, _BE or
+ *         _IDLE, priority 0..7
  *   },
+ *   "personality": {"domain": "LINUX32"}                         opt
+ *       linux.personality: personality(2) before the execve() of the
+ *       workload and of each exec'd process; LINUX or LINUX32, no flags
  *   "network": [                                                 opt
  *     {"name": "eth0",         the guest's NIC with this MAC takes this name
  *                              (1 to 15 bytes, no '/', ':', '%' or white
@@ -140,6 +158,9 @@
  *   "seccomp": {                                                 opt
  *     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,   (ret opt)
  *     "architectures": ["SCMP_ARCH_X86_64", ...],                opt
+ *     "flags": ["SECCOMP_FILTER_FLAG_LOG", ...],                 opt
+ *         set on the filter when it is loaded (each at most once); one
+ *         the guest's libseccomp or kernel cannot set stops the container
  *     "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
  *                   "errnoRet": 1,                               opt
  *                   "args": [{"index": 0, "value": 1, "valueTwo": 0,
@@ -152,7 +173,7 @@
  * and hard, seccomp args' value and valueTwo) above INT64_MAX are written as
  * their two's-complement negative: -1 is UINT64_MAX (RLIM_INFINITY). A sysctl
  * key has no '/' and no "..". A duplicate member in an object, or an rlimit
- * type given twice, is refused.
+ * type, scheduler flag or seccomp flag given twice, is refused.
  */
 #ifndef HYRUN_COMMON_GUEST_CONFIG_H
 #define HYRUN_COMMON_GUEST_CONFIG_H
@@ -197,7 +218,14 @@ struct gc_seccomp_rule {
 	size_t nr_args;
 };
 
+/* linux.seccomp.flags: the kernel's SECCOMP_FILTER_FLAG_* bits. */
+#define GC_SECCOMP_FLAG_TSYNC (1u << 0)
+#define GC_SECCOMP_FLAG_LOG (1u << 1)
+#define GC_SECCOMP_FLAG_SPEC_ALLOW (1u << 2)
+#define GC_SECCOMP_FLAG_WAIT_KILLABLE_RECV (1u << 5)
+
 struct gc_seccomp {
+	uint32_t flags; /* GC_SECCOMP_FLAG_* */
 	enum hy_seccomp_action default_action;
 	bool has_default_errno_ret;
 	unsigned default_errno_ret;
@@ -267,6 +295,11 @@ struct gc_device_rule {
 	bool read, write, mknod;
 };
 
+/* resources.unified[i]: a file of the container's cgroup and its new content. */
+struct gc_unified {
+	const char *key, *value;
+};
+
 /* The "resources" member: agent_resources' limits plus the device rules. */
 struct gc_resources {
 	bool has_memory;
@@ -284,6 +317,26 @@ struct gc_resources {
 	bool has_devices; /* a device filter, even an empty one (deny all) */
 	const struct gc_device_rule *devices;
 	size_t nr_devices;
+	const struct gc_unified *unified; /* written last, in this order */
+	size_t nr_unified;
+};
+
+/*
+ * process.scheduler: the attributes of sched_setattr(2), with the kernel's
+ * numbers (SCHED_* policies, SCHED_FLAG_* bits, nanoseconds).
+ */
+struct gc_scheduler {
+	uint32_t policy;   /* SCHED_OTHER (0) ... SCHED_DEADLINE (6), not SCHED_ISO (4) */
+	int32_t nice;	   /* -20..19 */
+	uint32_t priority; /* 1..99 for SCHED_FIFO and SCHED_RR, else 0 */
+	uint64_t flags;	   /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period; /* SCHED_DEADLINE only, else 0 */
+};
+
+/* process.ioPriority: ioprio_set(2)'s class (IOPRIO_CLASS_RT 1, BE 2, IDLE 3) and level. */
+struct gc_io_priority {
+	uint32_t ioclass;
+	uint32_t priority; /* 0..7 */
 };
 
 enum gc_propagation {
@@ -339,6 +392,13 @@ struct guest_config {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool has_scheduler;
+	struct gc_scheduler scheduler;
+	bool has_io_priority;
+	struct gc_io_priority io_priority;
+
+	bool has_personality;
+	uint32_t personality; /* PER_LINUX (0) or PER_LINUX32 (8) */
 
 	const struct gc_nic *nics; /* the "network" array */
 	size_t nr_nics;
@@ -351,6 +411,41 @@ struct guest_config {
 
 	void *priv; /* the decoder's storage; NULL in a configuration built by hand */
 };
+
+/*
+ * The runtime-spec's names of what the members above carry as numbers, both
+ * ways: scheduling policies (SCHED_OTHER ... SCHED_DEADLINE, with the
+ * kernel's numbers), scheduler flags (SCHED_FLAG_*, their bits), I/O
+ * priority classes (IOPRIO_CLASS_RT, _BE, _IDLE), personality domains
+ * (LINUX, LINUX32: PER_LINUX, PER_LINUX32) and seccomp filter flags
+ * (SECCOMP_FILTER_FLAG_*: GC_SECCOMP_FLAG_*). _from_name: the number, or
+ * -1 for a name not known; _name: NULL for a number without a name.
+ * SCHED_ISO has no number here: Linux never implemented it.
+ */
+int64_t gc_sched_policy_from_name(const char *name);
+const char *gc_sched_policy_name(uint32_t policy);
+int64_t gc_sched_flag_from_name(const char *name);
+const char *gc_sched_flag_name(uint64_t bit);
+int64_t gc_ioprio_class_from_name(const char *name);
+const char *gc_ioprio_class_name(uint32_t ioclass);
+int64_t gc_personality_from_name(const char *name);
+const char *gc_personality_name(uint32_t domain);
+int64_t gc_seccomp_flag_from_name(const char *name);
+const char *gc_seccomp_flag_name(uint32_t bit);
+
+/*
+ * Whether sched_setattr(2) can take s, as the kernel checks it: nice
+ * -20..19; a priority of 1..99 with SCHED_FIFO and SCHED_RR and none with
+ * the others; runtime, deadline and period with SCHED_DEADLINE only, where
+ * runtime is at least 1024 ns and at most deadline, deadline at most period
+ * (0: period is deadline), each below 2^63; flags SCHED_FLAG_* only. 0, or
+ * -EINVAL with "<prefix>.<member>: what is wrong" in err.
+ */
+int gc_scheduler_check(const struct gc_scheduler *s, const char *prefix, char *err, size_t errlen);
+
+/* A name linux.resources.unified may have: a file of the cgroup's own
+ * directory (not empty, no '/', not "." or ".."). */
+bool gc_unified_key_ok(const char *key);
 
 /*
  * Encode a configuration (built by hand, pointing at the caller's strings) as

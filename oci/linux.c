@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/guest_config.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -401,6 +402,41 @@ static int parse_device_rules(struct ctx *c, struct oci_resources *res, json_t *
 	return 0;
 }
 
+/*
+ * linux.resources.unified: for the guest's cgroup alone (plan.h). Each key is
+ * opened in the cgroup's directory there, so it must be a name in it; whether
+ * the guest has the file is learnt there.
+ */
+static int parse_unified(struct ctx *c, struct oci_resources *res, json_t *obj)
+{
+	const char *key;
+	char path[160];
+	json_t *v;
+	size_t i = 0;
+
+	if (!json_is_object(obj))
+		return hy_err(c->err, c->errlen, -EINVAL,
+			      "linux.resources.unified: must be an object with string values");
+	res->unified = calloc(json_object_size(obj) + 1, sizeof(*res->unified));
+	if (!res->unified)
+		return hy_err(c->err, c->errlen, -ENOMEM, "out of memory");
+	json_object_foreach(obj, key, v)
+	{
+		if (!gc_unified_key_ok(key))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.resources.unified: \"%s\" is not the name of a cgroup "
+				      "file (one without '/', not \".\" or \"..\")",
+				      key);
+		snprintf(path, sizeof(path), "linux.resources.unified.%s", key);
+		if (!json_is_string(v))
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", path);
+		res->unified[i].key = key;
+		res->unified[i++].value = json_string_value(v);
+	}
+	res->nr_unified = i;
+	return 0;
+}
+
 static int parse_resources(struct ctx *c, struct oci_resources *res, json_t *obj)
 {
 	json_t *v;
@@ -427,6 +463,9 @@ static int parse_resources(struct ctx *c, struct oci_resources *res, json_t *obj
 	}
 	if ((v = json_object_get(obj, "devices")) && !json_is_null(v) &&
 	    (r = parse_device_rules(c, res, v)))
+		return r;
+	if ((v = json_object_get(obj, "unified")) && !json_is_null(v) &&
+	    (r = parse_unified(c, res, v)))
 		return r;
 	return 0;
 }
@@ -606,6 +645,30 @@ static int check_sysctl(struct ctx *c, const struct oci_linux *l, json_t *doc)
 	return 0;
 }
 
+/*
+ * hostname and domainname need a uts namespace, as runc requires: without
+ * one the spec asks to rename the host's. The guest's names are the
+ * container's alone either way; the refusal keeps what the spec means and
+ * what runc does with it. "" sets nothing and passes.
+ */
+static int check_uts(struct ctx *c, const struct oci_linux *l, json_t *doc)
+{
+	static const char *const members[] = {"hostname", "domainname"};
+
+	if (l->ns[OCI_NS_UTS].enabled)
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(members); i++) {
+		json_t *v = json_object_get(doc, members[i]);
+
+		if (json_is_string(v) && json_string_length(v))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "%s: not allowed without a uts namespace (a \"uts\" entry in "
+				      "linux.namespaces)",
+				      members[i]);
+	}
+	return 0;
+}
+
 static int check_consistency(struct ctx *c, struct oci_linux *l)
 {
 	const struct oci_namespace *user = &l->ns[OCI_NS_USER];
@@ -660,7 +723,7 @@ int oci_linux_parse(struct oci_linux *l, json_t *doc, char *err, size_t errlen)
 		return r;
 	if ((v = json_object_get(doc, "hooks")) && (r = parse_hooks(&c, l, v)))
 		return r;
-	if ((r = check_sysctl(&c, l, doc)))
+	if ((r = check_sysctl(&c, l, doc)) || (r = check_uts(&c, l, doc)))
 		return r;
 	return check_consistency(&c, l);
 }
@@ -672,6 +735,7 @@ void oci_linux_free(struct oci_linux *l)
 	free(l->uid_mappings);
 	free(l->gid_mappings);
 	free(l->res.devices);
+	free(l->res.unified);
 	for (unsigned k = 0; k < OCI_HOOK_NR; k++) {
 		for (size_t i = 0; l->hooks[k] && i < l->nr_hooks[k]; i++) {
 			free(l->hooks[k][i].args);

@@ -4,10 +4,10 @@
  * this decodes what the runtime applies around hyrun-vmm: linux.namespaces,
  * linux.uidMappings / gidMappings, linux.cgroupsPath, linux.resources
  * (memory, cpu, pids; the VMM's cgroup on the host) and the hooks. The plan
- * hands the namespaces' presence and linux.resources (devices included) to
- * the guest too (runtime/plan.h). It also checks linux.sysctl against the
- * namespaces, as runc does. Unknown members are ignored; members hyrun
- * cannot honour are refused, naming the member.
+ * hands the namespaces' presence and linux.resources (devices and unified
+ * included) to the guest too (runtime/plan.h). It also checks linux.sysctl,
+ * hostname and domainname against the namespaces, as runc does. Unknown members are ignored;
+ * members hyrun cannot honour are refused, naming the member.
  *
  * Strings point into the JSON document given to oci_linux_parse(): they live
  * as long as that document.
@@ -49,6 +49,11 @@ struct oci_device_rule {
 	bool read, write, mknod; /* "access": r, w and m (absent: all three) */
 };
 
+/* linux.resources.unified[key]: a cgroup v2 file (a name without '/') and its value. */
+struct oci_unified {
+	const char *key, *value;
+};
+
 /* -1 (or 0 for the unsigned ones, NULL for the strings): not set. */
 struct oci_resources {
 	int64_t memory_limit; /* bytes */
@@ -63,6 +68,8 @@ struct oci_resources {
 	bool has_devices;   /* linux.resources.devices present, even empty */
 	struct oci_device_rule *devices;
 	size_t nr_devices;
+	struct oci_unified *unified; /* for the guest's cgroup only */
+	size_t nr_unified;
 };
 
 enum oci_hook_kind {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/guest_config.h"
 #include "common/names.h"
 #include "common/strv.h"
 
@@ -65,6 +66,17 @@ static int get_u64(struct ctx *c, json_t *v, const char *path, uint64_t max, uin
 	}
 	return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an integer from 0 to %llu", path,
 		      (unsigned long long)max);
+}
+
+static int get_int(struct ctx *c, json_t *v, const char *path, int64_t min, int64_t max,
+		   int64_t *out)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an integer from %lld to %lld", path,
+		      (long long)min, (long long)max);
 }
 
 static int get_u32(struct ctx *c, json_t *v, const char *path, uint32_t *out)
@@ -270,6 +282,129 @@ static int parse_rlimits(struct ctx *c, struct oci_spec *s, json_t *arr)
 	return 0;
 }
 
+/* A required string member of obj named by a table of guest_config.h (lookup):
+ * its number. `what` and `choices` word the error. */
+static int get_named(struct ctx *c, json_t *obj, const char *key, const char *path,
+		     int64_t (*lookup)(const char *), const char *what, const char *choices,
+		     int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *name = NULL;
+	int r;
+
+	if (!v)
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
+	if ((r = get_string(c, v, path, &name)))
+		return r;
+	*out = lookup(name);
+	if (*out < 0)
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown %s \"%s\" (%s)", path, what,
+			      name, choices);
+	return 0;
+}
+
+/* An array of flag names of a table (lookup), as the OR of their bits. */
+static int get_flags(struct ctx *c, json_t *v, const char *path, int64_t (*lookup)(const char *),
+		     uint64_t *out)
+{
+	char epath[96];
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(v))
+		return hy_err(c->err, c->errlen, -EINVAL, "%s: must be an array of strings", path);
+	json_array_foreach(v, i, f)
+	{
+		int64_t bit = json_is_string(f) ? lookup(json_string_value(f)) : -1;
+
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (!json_is_string(f))
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: must be a string", epath);
+		if (bit < 0)
+			return hy_err(c->err, c->errlen, -EINVAL, "%s: unknown flag \"%s\"", epath,
+				      json_string_value(f));
+		*out |= (uint64_t)bit;
+	}
+	return 0;
+}
+
+/* process.scheduler, checked as sched_setattr(2) checks it, so that a value the
+ * guest's kernel would refuse stops create before a VM starts. */
+static int parse_scheduler(struct ctx *c, struct oci_spec *s, json_t *obj)
+{
+	static const char *const times[] = {"runtime", "deadline", "period"};
+	struct oci_scheduler *sc = &s->scheduler;
+	struct gc_scheduler check;
+	char path[64];
+	int64_t x;
+	json_t *v;
+	int r;
+
+	if ((r = get_object(c, obj, "process.scheduler")))
+		return r;
+	v = json_object_get(obj, "policy");
+	if (json_is_string(v) && strcmp(json_string_value(v), "SCHED_ISO") == 0)
+		return hy_err(
+		    c->err, c->errlen, -EINVAL,
+		    "process.scheduler.policy: SCHED_ISO is not supported: Linux reserves "
+		    "the policy but never implemented it");
+	if ((r = get_named(c, obj, "policy", "process.scheduler.policy", gc_sched_policy_from_name,
+			   "policy",
+			   "SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE or "
+			   "SCHED_DEADLINE",
+			   &x)))
+		return r;
+	sc->policy = (uint32_t)x;
+	if ((v = json_object_get(obj, "nice"))) {
+		if ((r = get_int(c, v, "process.scheduler.nice", -20, 19, &x)))
+			return r;
+		sc->nice = (int32_t)x;
+	}
+	if ((v = json_object_get(obj, "priority"))) {
+		if ((r = get_int(c, v, "process.scheduler.priority", 0, 99, &x)))
+			return r;
+		sc->priority = (uint32_t)x;
+	}
+	if ((v = json_object_get(obj, "flags")) &&
+	    (r = get_flags(c, v, "process.scheduler.flags", gc_sched_flag_from_name, &sc->flags)))
+		return r;
+	for (size_t i = 0; i < sizeof(times) / sizeof(*times); i++) {
+		uint64_t *out = i == 0 ? &sc->runtime : i == 1 ? &sc->deadline : &sc->period;
+
+		snprintf(path, sizeof(path), "process.scheduler.%s", times[i]);
+		if ((v = json_object_get(obj, times[i])) &&
+		    (r = get_u64(c, v, path, INT64_MAX, out)))
+			return r;
+	}
+	check = (struct gc_scheduler){sc->policy,  sc->nice,	 sc->priority, sc->flags,
+				      sc->runtime, sc->deadline, sc->period};
+	if ((r = gc_scheduler_check(&check, "process.scheduler", c->err, c->errlen)))
+		return r;
+	s->has_scheduler = true;
+	return 0;
+}
+
+static int parse_io_priority(struct ctx *c, struct oci_spec *s, json_t *obj)
+{
+	json_t *v;
+	int64_t x;
+	int r;
+
+	if ((r = get_object(c, obj, "process.ioPriority")))
+		return r;
+	if ((r = get_named(c, obj, "class", "process.ioPriority.class", gc_ioprio_class_from_name,
+			   "class", "IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE", &x)))
+		return r;
+	s->io_priority.ioclass = (uint32_t)x;
+	if (!(v = json_object_get(obj, "priority")))
+		return hy_err(c->err, c->errlen, -EINVAL, "process.ioPriority.priority: required");
+	if ((r = get_int(c, v, "process.ioPriority.priority", 0, 7, &x)))
+		return r;
+	s->io_priority.priority = (uint32_t)x;
+	s->has_io_priority = true;
+	return 0;
+}
+
 static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 {
 	json_t *v;
@@ -323,6 +458,10 @@ static int parse_process(struct ctx *c, struct oci_spec *s, json_t *p)
 		s->has_oom_score_adj = true;
 		s->oom_score_adj = (int)json_integer_value(v);
 	}
+	if ((v = json_object_get(p, "scheduler")) && (r = parse_scheduler(c, s, v)))
+		return r;
+	if ((v = json_object_get(p, "ioPriority")) && (r = parse_io_priority(c, s, v)))
+		return r;
 	return 0;
 }
 
@@ -538,6 +677,13 @@ static int parse_seccomp(struct ctx *c, struct oci_spec *s, json_t *obj)
 					      sc->architectures[i]);
 		}
 	}
+	if ((v = json_object_get(obj, "flags"))) {
+		uint64_t flags = 0;
+
+		if ((r = get_flags(c, v, "linux.seccomp.flags", gc_seccomp_flag_from_name, &flags)))
+			return r;
+		sc->flags = (uint32_t)flags;
+	}
 	if (!(v = json_object_get(obj, "syscalls")))
 		return 0;
 	if (!json_is_array(v))
@@ -746,6 +892,32 @@ static int parse_devices(struct ctx *c, struct oci_spec *s, json_t *arr)
 	return 0;
 }
 
+/* linux.personality: the execution domain; the runtime-spec defines no flags. */
+static int parse_personality(struct ctx *c, struct oci_spec *s, json_t *obj)
+{
+	json_t *v;
+	int64_t x;
+	int r;
+
+	if ((r = get_object(c, obj, "linux.personality")))
+		return r;
+	if ((r = get_named(c, obj, "domain", "linux.personality.domain", gc_personality_from_name,
+			   "domain", "LINUX or LINUX32", &x)))
+		return r;
+	if ((v = json_object_get(obj, "flags"))) {
+		if (!json_is_array(v))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.personality.flags: must be an array of strings");
+		if (json_array_size(v))
+			return hy_err(c->err, c->errlen, -EINVAL,
+				      "linux.personality.flags: not supported: the runtime-spec "
+				      "defines no personality flags");
+	}
+	s->has_personality = true;
+	s->personality = (uint32_t)x;
+	return 0;
+}
+
 static int parse_linux(struct ctx *c, struct oci_spec *s, json_t *l)
 {
 	json_t *v;
@@ -763,6 +935,9 @@ static int parse_linux(struct ctx *c, struct oci_spec *s, json_t *l)
 			     &s->nr_readonly_paths)))
 		return r;
 	if ((v = json_object_get(l, "devices")) && (r = parse_devices(c, s, v)))
+		return r;
+	if ((v = json_object_get(l, "personality")) && !json_is_null(v) &&
+	    (r = parse_personality(c, s, v)))
 		return r;
 	if ((v = json_object_get(l, "seccomp")) && !json_is_null(v) && (r = parse_seccomp(c, s, v)))
 		return r;

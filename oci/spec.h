@@ -54,6 +54,7 @@ struct oci_seccomp_rule {
 };
 
 struct oci_seccomp {
+	uint32_t flags; /* linux.seccomp.flags: guest_config.h's GC_SECCOMP_FLAG_* bits */
 	enum hy_seccomp_action default_action;
 	bool has_default_errno_ret;
 	unsigned default_errno_ret;
@@ -61,6 +62,22 @@ struct oci_seccomp {
 	size_t nr_architectures;
 	struct oci_seccomp_rule *syscalls;
 	size_t nr_syscalls;
+};
+
+/* process.scheduler, with the kernel's numbers (guest_config.h's struct gc_scheduler),
+ * checked as sched_setattr(2) checks them. */
+struct oci_scheduler {
+	uint32_t policy; /* SCHED_OTHER ... SCHED_DEADLINE; SCHED_ISO is refused */
+	int32_t nice;
+	uint32_t priority;
+	uint64_t flags; /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period;
+};
+
+/* process.ioPriority: IOPRIO_CLASS_RT (1), _BE (2) or _IDLE (3), and 0..7. */
+struct oci_io_priority {
+	uint32_t ioclass;
+	uint32_t priority;
 };
 
 struct oci_sysctl {
@@ -121,6 +138,10 @@ struct oci_spec {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool has_scheduler;
+	struct oci_scheduler scheduler;
+	bool has_io_priority;
+	struct oci_io_priority io_priority;
 
 	const char *hostname;
 	const char *domainname;
@@ -135,6 +156,8 @@ struct oci_spec {
 	size_t nr_readonly_paths;
 	struct oci_device *devices;
 	size_t nr_devices;
+	bool has_personality;
+	uint32_t personality; /* linux.personality.domain: PER_LINUX or PER_LINUX32 */
 
 	struct oci_seccomp *seccomp; /* NULL: no filter */
 	struct oci_sysctl *sysctl;

@@ -292,6 +292,7 @@ static int plan_seccomp(struct container_plan *p, const struct oci_seccomp *s)
 			};
 	}
 	p->seccomp = (struct gc_seccomp){
+	    .flags = s->flags,
 	    .default_action = s->default_action,
 	    .has_default_errno_ret = s->has_default_errno_ret,
 	    .default_errno_ret = s->default_errno_ret,
@@ -408,9 +409,14 @@ static int plan_resources(struct container_plan *p, const struct oci_resources *
 		g->devices = p->device_rules;
 		g->nr_devices = n;
 	}
+	/* The host's cgroup holds hyrun-vmm, whose threads and memory are not the
+	 * workload's: unified's files are for the guest's cgroup alone. */
+	_Static_assert(sizeof(struct oci_unified) == sizeof(struct gc_unified), "unified layout");
+	g->unified = (const struct gc_unified *)r->unified;
+	g->nr_unified = r->nr_unified;
 	p->gc.has_resources = g->has_memory || g->has_memory_swap || g->has_pids ||
 			      g->has_cpu_quota || g->has_cpu_period || g->has_cpu_weight ||
-			      g->has_devices;
+			      g->has_devices || g->nr_unified;
 	return 0;
 }
 
@@ -434,7 +440,8 @@ static int plan_linux(struct container_plan *p, const struct oci_spec *spec,
 	return r ? r : plan_resources(p, &l->res, err, errlen);
 }
 
-/* The process, hostname and sysctls, as the spec has them. */
+/* The process (its scheduler and I/O priority too), the personality, hostname
+ * and sysctls, as the spec has them. */
 static int plan_process(struct container_plan *p, const struct oci_spec *spec)
 {
 	struct guest_config *gc = &p->gc;
@@ -467,6 +474,23 @@ static int plan_process(struct container_plan *p, const struct oci_spec *spec)
 	gc->no_new_privileges = spec->no_new_privileges;
 	gc->has_oom_score_adj = spec->has_oom_score_adj;
 	gc->oom_score_adj = spec->oom_score_adj;
+	gc->has_scheduler = spec->has_scheduler;
+	gc->scheduler = (struct gc_scheduler){
+	    .policy = spec->scheduler.policy,
+	    .nice = spec->scheduler.nice,
+	    .priority = spec->scheduler.priority,
+	    .flags = spec->scheduler.flags,
+	    .runtime = spec->scheduler.runtime,
+	    .deadline = spec->scheduler.deadline,
+	    .period = spec->scheduler.period,
+	};
+	gc->has_io_priority = spec->has_io_priority;
+	gc->io_priority =
+	    (struct gc_io_priority){spec->io_priority.ioclass, spec->io_priority.priority};
+	/* linux.personality is the container's execution domain: every process
+	 * of it gets it, an exec'd one too (as runc gives it). */
+	gc->has_personality = spec->has_personality;
+	gc->personality = spec->personality;
 	/* struct oci_sysctl and struct gc_sysctl are the same two strings. */
 	_Static_assert(sizeof(struct oci_sysctl) == sizeof(struct gc_sysctl), "sysctl layout");
 	gc->sysctl = (const struct gc_sysctl *)spec->sysctl;
@@ -549,7 +573,8 @@ char *plan_exec_config(const struct oci_spec *spec, char *err, size_t errlen)
 	if (plan_process(&p, spec) < 0) {
 		hy_err(err, errlen, -ENOMEM, "out of memory");
 	} else {
-		/* The exec request carries the process and the filter only. */
+		/* The exec request carries the process, its personality and the
+		 * filter only. */
 		p.gc.hostname = NULL;
 		p.gc.sysctl = NULL;
 		p.gc.nr_sysctl = 0;

@@ -74,8 +74,8 @@ struct container_plan {
  * container a pid namespace, and gets linux.resources as its cgroup's
  * limits (memory.swap as swap alone; cpu.shares as a cgroup v2 weight, as
  * runc converts it; the device rules followed by the devices runc and crun
- * always allow). The plan points into spec, l and req's strings (and
- * req->files'), which must outlive it. Every source must exist: the root a
+ * always allow; unified's files, which only the guest's cgroup gets). The plan points into spec, l
+ * and req's strings (and req->files'), which must outlive it. Every source must exist: the root a
  * directory, a bind source a directory or a regular file. Returns 0, or a
  * negative errno with a message naming the member ("mounts[2].source: '/x':
  * No such file or directory") in err. Free with plan_free() either way.
@@ -86,8 +86,9 @@ void plan_free(struct container_plan *p);
 
 /*
  * The guest configuration of a process exec'd into a running container
- * (agent_msg.h's "exec"): spec's process and its linux.seccomp, nothing else,
- * encoded; malloc'd. NULL with the reason in err.
+ * (agent_msg.h's "exec"): spec's process (scheduler and ioPriority included),
+ * its linux.personality and linux.seccomp, nothing else, encoded; malloc'd. NULL with the reason in
+ * err.
  */
 char *plan_exec_config(const struct oci_spec *spec, char *err, size_t errlen);
 

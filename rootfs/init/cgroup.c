@@ -9,7 +9,8 @@
  *
  * The configuration's linux.resources (cgroup_apply) go on the container's
  * cgroup before the workload is forked: its set-up runs under them as
- * runc's init does, and nothing of it runs unlimited. PID 1 itself stays
+ * runc's init does, and nothing of it runs unlimited. linux.resources.unified
+ * is written last, so that its files win over the limits above, as with runc. PID 1 itself stays
  * outside them, so the device filter never stands between hyrun-init and
  * the nodes it opens (ports, console) or makes.
  */
@@ -507,6 +508,82 @@ out:
 	return r;
 }
 
+/* Whether the whitespace-separated list holds word. */
+static bool list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * The controller of unified's `key` ("io" of "io.max") enabled for the
+ * container's cgroup: when enable_controllers() left it out, it is enabled
+ * in the parent (the guest's root cgroup, the container's alone), then
+ * looked for again. -1 with a message naming the key when it is not there.
+ */
+static int unified_controller(const char *key, size_t len, char *err, size_t errlen)
+{
+	char have[512], ctrl[32], plus[40];
+	int parent, r;
+
+	if (len == 0 || len >= sizeof(ctrl))
+		return hy_err(err, errlen, -1,
+			      "linux.resources.unified.%s: not a file of a cgroup controller", key);
+	snprintf(ctrl, sizeof(ctrl), "%.*s", (int)len, key);
+	if (read_at("cgroup.controllers", have, sizeof(have)) >= 0 && list_has(have, ctrl))
+		return 0;
+	snprintf(plus, sizeof(plus), "+%s", ctrl);
+	parent = openat(cg.dir, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = parent >= 0 ? write_at(parent, "cgroup.subtree_control", plus) : -errno;
+	if (parent >= 0)
+		close(parent);
+	if (r < 0)
+		return hy_err(
+		    err, errlen, -1,
+		    "linux.resources.unified.%s: the guest has no %s controller to enable "
+		    "(%s)",
+		    key, ctrl, strerror(-r));
+	if (read_at("cgroup.controllers", have, sizeof(have)) < 0 || !list_has(have, ctrl))
+		return hy_err(
+		    err, errlen, -1,
+		    "linux.resources.unified.%s: the %s controller is not enabled for the "
+		    "container's cgroup",
+		    key, ctrl);
+	init_dbg("hyrun-init: cgroup: the %s controller enabled for linux.resources.unified", ctrl);
+	return 0;
+}
+
+/*
+ * linux.resources.unified: each value written to its file of the container's
+ * cgroup (a name in its directory, as the decoder checked), in order. The
+ * runtime-spec asks a runtime to fail when one cannot be applied: a file the
+ * guest kernel lacks, a value it refuses.
+ */
+static int apply_unified(const struct gc_resources *g, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < g->nr_unified; i++) {
+		const char *key = g->unified[i].key, *value = g->unified[i].value;
+		const char *dot = strchr(key, '.');
+		int r;
+
+		/* cgroup.* files are the core's, of no controller. */
+		if (dot && strncmp(key, "cgroup.", 7) != 0 &&
+		    unified_controller(key, (size_t)(dot - key), err, errlen) < 0)
+			return -1;
+		r = write_at(cg.dir, key, value);
+		if (r < 0)
+			return hy_err(err, errlen, -1,
+				      "linux.resources.unified.%s: cannot write \"%s\": %s", key,
+				      value, strerror(-r));
+		init_dbg("hyrun-init: cgroup: %s set to \"%s\"", key, value);
+	}
+	return 0;
+}
+
 int cgroup_apply(const struct gc_resources *res, const dev_t *ports, size_t nr_ports, char *err,
 		 size_t errlen)
 {
@@ -515,6 +592,8 @@ int cgroup_apply(const struct gc_resources *res, const dev_t *ports, size_t nr_p
 	if (apply_limits(res, err, errlen) < 0)
 		return -1;
 	if (res->has_devices && apply_devices(res, ports, nr_ports, err, errlen) < 0)
+		return -1;
+	if (res->nr_unified && apply_unified(res, err, errlen) < 0)
 		return -1;
 	return 0;
 }

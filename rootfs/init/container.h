@@ -42,8 +42,9 @@ struct container_opts {
  * domainname, then a private mount namespace, the root built from the
  * shares and mounts (mounts_build_root(): linux.devices, the cwd, the
  * read-only and masked paths, the root's propagation and read-only flag
- * too), entered, and process applied; HOME added to process.env when it
- * has none. Returns only on failure, with *e filled in.
+ * too), entered, and process applied (the personality, scheduler and I/O
+ * priority before the user and the filter); HOME added to process.env when
+ * it has none. Returns only on failure, with *e filled in.
  */
 void container_exec(const struct guest_config *gc, const struct container_opts *o,
 		    struct container_error *e);
@@ -52,8 +53,9 @@ void container_exec(const struct guest_config *gc, const struct container_opts *
  * In a forked child that is in the container's root already (an exec'd
  * process: the workload's mount namespace and root joined, stdio in place):
  * oomScoreAdj, rlimits, then what container_exec() does after the mounts
- * (terminal, HOME when process.env has none, user, capabilities, umask, cwd,
- * noNewPrivileges, seccomp, the PATH search, execve()); a missing cwd is an
+ * (terminal, HOME when process.env has none, personality, scheduler, I/O
+ * priority, user, capabilities, umask, cwd, noNewPrivileges, seccomp, the
+ * PATH search, execve()); a missing cwd is an
  * error, as with runc exec. Hostname, sysctls and mounts are the workload's
  * business and not touched. Returns only on failure, with *e filled in.
  */

@@ -1,4 +1,5 @@
-/* process.c: the workload's process: UTS names, sysctls, rlimits, HOME, user, caps, cwd, execve().
+/* process.c: the workload's process: UTS names, sysctls, rlimits, HOME, personality, scheduler,
+ * I/O priority, user, caps, cwd, execve().
  */
 #include "rootfs/init/container.h"
 
@@ -11,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/ioprio.h>
 
 #include "common/agent_proto.h"
 #include "common/fdio.h"
@@ -117,6 +122,85 @@ static int apply_oom_score_adj(const struct guest_config *gc, struct container_e
 				      strerror(err));
 	}
 	close(fd);
+	return 0;
+}
+
+/*
+ * sched_setattr(2)'s argument, as the kernel's uapi defines it (through the
+ * utilization clamps, which SCHED_FLAG_UTIL_CLAMP_* needs the size of):
+ * linux/sched/types.h cannot be included beside glibc's own sched_param.
+ */
+struct sched_attr_abi {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t sched_util_min, sched_util_max;
+};
+
+/*
+ * process.scheduler, as root and before the filter (which may not allow
+ * sched_setattr): a real-time policy needs CAP_SYS_NICE, which the user
+ * switch may drop.
+ */
+static int apply_scheduler(const struct guest_config *gc, struct container_error *e)
+{
+	const struct gc_scheduler *s = &gc->scheduler;
+	struct sched_attr_abi attr = {
+	    .size = sizeof(attr),
+	    .sched_policy = s->policy,
+	    .sched_flags = s->flags,
+	    .sched_nice = s->nice,
+	    .sched_priority = s->priority,
+	    .sched_runtime = s->runtime,
+	    .sched_deadline = s->deadline,
+	    .sched_period = s->period,
+	};
+
+	if (!gc->has_scheduler)
+		return 0;
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno,
+				      "process.scheduler: sched_setattr with policy %s: %s",
+				      gc_sched_policy_name(s->policy), strerror(errno));
+	return 0;
+}
+
+static int apply_io_priority(const struct guest_config *gc, struct container_error *e)
+{
+	const struct gc_io_priority *io = &gc->io_priority;
+
+	if (!gc->has_io_priority)
+		return 0;
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+		    IOPRIO_PRIO_VALUE(io->ioclass, io->priority)) < 0)
+		return container_fail(
+		    e, HY_INIT_STATUS_SETUP, errno, "process.ioPriority: ioprio_set %s %u: %s",
+		    gc_ioprio_class_name(io->ioclass), io->priority, strerror(errno));
+	return 0;
+}
+
+/*
+ * linux.personality. The kernel takes a domain it does not run (LINUX32 on
+ * a kernel without 32-bit support) without an error and keeps running the
+ * old one, so the result is read back.
+ */
+static int apply_personality(const struct guest_config *gc, struct container_error *e)
+{
+	int now;
+
+	if (!gc->has_personality)
+		return 0;
+	if (personality(gc->personality) < 0)
+		return container_fail(e, HY_INIT_STATUS_SETUP, errno, "linux.personality: %s: %s",
+				      gc_personality_name(gc->personality), strerror(errno));
+	now = personality(0xffffffff);
+	if (now != (int)gc->personality)
+		return container_fail(e, HY_INIT_STATUS_SETUP, EINVAL,
+				      "linux.personality: %s: the guest kernel keeps 0x%x",
+				      gc_personality_name(gc->personality), (unsigned)now);
 	return 0;
 }
 
@@ -342,7 +426,8 @@ static int exec_status(int err)
 /*
  * The process part, shared by the workload (after its root and mounts) and
  * by exec'd processes (in the workload's root already): terminal, HOME,
- * user, capabilities, umask, cwd, noNewPrivileges, seccomp, execve(). The
+ * personality, scheduler, I/O priority, user, capabilities, umask, cwd,
+ * noNewPrivileges, seccomp, execve(). The
  * workload's cwd was made with its root (mounts.c); an exec'd process's
  * is not made: a missing one is an error, as with runc exec.
  */
@@ -363,6 +448,9 @@ static void exec_process(const struct guest_config *gc, const struct container_o
 	}
 	if (o->before_seccomp)
 		o->before_seccomp();
+	if (apply_personality(gc, e) < 0 || apply_scheduler(gc, e) < 0 ||
+	    apply_io_priority(gc, e) < 0)
+		return;
 	if (gc->seccomp && !gc->no_new_privileges && container_load_seccomp(gc, e) < 0)
 		return;
 	if (set_user_and_caps(gc, e) < 0)

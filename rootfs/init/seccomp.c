@@ -73,6 +73,52 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr,
 	return 0;
 }
 
+/*
+ * linux.seccomp.flags as libseccomp's filter attributes. libseccomp refuses
+ * an attribute the running kernel lacks (its API level); one this
+ * libseccomp has no attribute for cannot be set at all. Either stops the
+ * container: the runtime-spec asks for the flags to hold.
+ */
+static int set_flags(scmp_filter_ctx ctx, uint32_t flags, struct container_error *e)
+{
+	static const struct {
+		uint32_t flag;
+		enum scmp_filter_attr attr;
+	} attrs[] = {
+		{GC_SECCOMP_FLAG_TSYNC, SCMP_FLTATR_CTL_TSYNC},
+		{GC_SECCOMP_FLAG_LOG, SCMP_FLTATR_CTL_LOG},
+		{GC_SECCOMP_FLAG_SPEC_ALLOW, SCMP_FLTATR_CTL_SSB},
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+		{GC_SECCOMP_FLAG_WAIT_KILLABLE_RECV, SCMP_FLTATR_CTL_WAITKILL},
+#endif
+	};
+
+	for (unsigned b = 0; b < 32; b++) {
+		uint32_t flag = 1u << b;
+		const char *name = gc_seccomp_flag_name(flag);
+		size_t i;
+		int r;
+
+		if (!(flags & flag))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(attrs) && attrs[i].flag != flag; i++)
+			;
+		if (i == ARRAY_SIZE(attrs))
+			return container_fail(e, HY_INIT_STATUS_SETUP, EOPNOTSUPP,
+					      "linux.seccomp.flags: %s cannot be set by this "
+					      "hyrun-init's libseccomp (%d.%d.%d)",
+					      name ? name : "?", SCMP_VER_MAJOR, SCMP_VER_MINOR,
+					      SCMP_VER_MICRO);
+		r = seccomp_attr_set(ctx, attrs[i].attr, 1);
+		if (r < 0)
+			return container_fail(e, HY_INIT_STATUS_SETUP, -r,
+					      "linux.seccomp.flags: %s: the guest kernel or "
+					      "libseccomp cannot set it: %s",
+					      name, strerror(-r));
+	}
+	return 0;
+}
+
 static void arch_token(const char *spec_name, char *buf, size_t len)
 {
 	const char *p = spec_name + strlen("SCMP_ARCH_");
@@ -103,6 +149,10 @@ int container_load_seccomp(const struct guest_config *gc, struct container_error
 				      "linux.seccomp: seccomp_init failed");
 	if (!gc->no_new_privileges)
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (sc->flags && set_flags(ctx, sc->flags, e) < 0) {
+		seccomp_release(ctx);
+		return -1;
+	}
 	for (size_t i = 0; i < sc->nr_architectures; i++) {
 		char name[32];
 		uint32_t arch;
@@ -156,6 +206,7 @@ int container_load_seccomp(const struct guest_config *gc, struct container_error
 	seccomp_release(ctx);
 	if (r < 0)
 		return container_fail(e, HY_INIT_STATUS_SETUP, -r,
-				      "linux.seccomp: loading the filter: %s", strerror(-r));
+				      "linux.seccomp: loading the filter%s: %s",
+				      sc->flags ? " (with linux.seccomp.flags)" : "", strerror(-r));
 	return 0;
 }

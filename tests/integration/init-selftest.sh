@@ -1178,5 +1178,120 @@ else
 	done
 fi
 
+
+# --- process.scheduler, process.ioPriority, linux.personality, linux.seccomp.flags and
+# linux.resources.unified (process.c, seccomp.c, cgroup.c), in the mini root above; the
+# policies are the gentle ones (SCHED_BATCH, SCHED_IDLE), as the workload runs on this host.
+if [ -n "${mini:-}" ] && [ -d "$mini" ]; then
+	for a in ionice uname mkdir; do
+		ln -sf busybox "$mini/bin/$a"
+	done
+
+	# Policy (field 41 of /proc/PID/stat) and nice (field 19), as a child of the workload
+	# sees them; the I/O priority; the personality and what uname says under it.
+	new_root
+	# shellcheck disable=SC2016 # the workload's shell expands $$
+	mini_config '' '"args":["/bin/sh","-c","awk '"'"'{ print $41, $19 }'"'"' /proc/self/stat; ionice -p $$; cat /proc/self/personality; uname -m"],"cwd":"/","scheduler":{"policy":"SCHED_BATCH","nice":7},"ioPriority":{"class":"IOPRIO_CLASS_BE","priority":6}' \
+		'"personality":{"domain":"LINUX32"}'
+	run_init_shares
+	check_report "scheduler, ioPriority, personality: exit report" 0x0
+	mini_check "SCHED_BATCH with nice 7, best-effort 6, LINUX32 (uname says i686)" \
+		"$(printf '%s\n' '3 7' 'best-effort: prio 6' 00000008 i686)"
+
+	# SCHED_FLAG_RESET_ON_FORK: the workload keeps its negative nice, its children do not.
+	new_root
+	# shellcheck disable=SC2016 # the workload's shell expands $$
+	mini_config '' '"args":["/bin/sh","-c","awk '"'"'{ print $41, $19 }'"'"' /proc/$$/stat /proc/self/stat; ionice -p $$; cat /proc/self/personality"],"cwd":"/","scheduler":{"policy":"SCHED_OTHER","nice":-5,"flags":["SCHED_FLAG_RESET_ON_FORK"]},"ioPriority":{"class":"IOPRIO_CLASS_IDLE","priority":0}' \
+		'"personality":{"domain":"LINUX"}'
+	run_init_shares
+	check_report "SCHED_OTHER with SCHED_FLAG_RESET_ON_FORK: exit report" 0x0
+	mini_check "SCHED_FLAG_RESET_ON_FORK: nice -5 for the workload, 0 for its child; idle I/O; LINUX" \
+		"$(printf '%s\n' '0 -5' '0 0' idle 00000000)"
+
+	# Seccomp flags: the filter is loaded with them and filters.
+	new_root
+	# shellcheck disable=SC2016 # awk's own fields
+	mini_config '' '"args":["/bin/sh","-c","mkdir /dev/sub; echo mkdir=$?; awk '"'"'$1 == \"Seccomp:\" { print $2 }'"'"' /proc/self/status"],"cwd":"/"' \
+		'"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+	run_init_shares
+	check_report "seccomp flags TSYNC and LOG: exit report" 0x0
+	mini_check "seccomp flags TSYNC and LOG: the filter is loaded and denies mkdir" \
+		"$(printf '%s\n' mkdir=1 2)"
+
+	# A flag this libseccomp has no attribute for (before 2.6) stops the container.
+	minor=$(awk '$2 == "SCMP_VER_MINOR" { print $3 }' /usr/include/seccomp.h 2>/dev/null)
+	if [ -n "$minor" ] && [ "$minor" -lt 6 ]; then
+		new_root
+		mini_config '' '"args":["/bin/echo","ran"],"cwd":"/"' \
+			'"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}'
+		run_init_shares
+		check_report "seccomp flag libseccomp cannot set -> kind 2 code 125" 0x27d
+		if grep -q "hyrun-init: linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV cannot be set by this hyrun-init's libseccomp" \
+			"$root/dev/stderr" && [ "$(cat "$root/dev/stdout")" != ran ]; then
+			ok "seccomp flag libseccomp cannot set: named, the workload not run"
+		else
+			not_ok "seccomp flag message" "stdout port: $(cat "$root/dev/stdout")" \
+				"stderr port: $(cat "$root/dev/stderr")"
+		fi
+	else
+		echo "skip seccomp flag refusal: libseccomp 2.6 or later, or no seccomp.h here"
+	fi
+
+	# linux.resources.unified on a stand-in cgroup (plain files, as the agent's tests
+	# above): written after the limits, so memory.max is unified's; a key whose
+	# controller is not the container's stops the container, naming the key.
+	# fake_cgroup DIR: the stand-in, with the memory, pids and cpu controllers.
+	fake_cgroup() {
+		mkdir -p "$1/container"
+		echo "memory pids cpu" >"$1/cgroup.controllers"
+		: >"$1/cgroup.subtree_control"
+		echo "memory pids cpu" >"$1/container/cgroup.controllers"
+		: >"$1/container/cgroup.procs"
+		echo max >"$1/container/memory.max"
+		echo max >"$1/container/memory.high"
+	}
+	new_root
+	fake_cgroup "$root/fakecg"
+	mini_config '' '"args":["/bin/echo","ran"],"cwd":"/"' \
+		'"resources":{"memory":67108864,"unified":{"memory.max":"134217728","memory.high":"100M"}}'
+	report=$(cd "$work" && HYRUN_INIT_TEST_ROOT=$root HYRUN_INIT_TEST_SHARES=$work/shares \
+		HYRUN_INIT_TEST_CGROUP=$root/fakecg timeout 20 "$init" 2>"$root/init.err" |
+		sed -n 's/^hyrun-init: exit-report //p')
+	check_report "resources.unified: exit report" 0x0
+	if [ "$(cat "$root/fakecg/container/memory.max")" = 134217728 ] &&
+		[ "$(cat "$root/fakecg/container/memory.high")" = 100M ] &&
+		[ "$(cat "$root/dev/stdout")" = ran ]; then
+		ok "resources.unified: its files written, over the memory limit"
+	else
+		not_ok "resources.unified: the files" \
+			"memory.max $(cat "$root/fakecg/container/memory.max")" \
+			"memory.high $(cat "$root/fakecg/container/memory.high")" \
+			"stderr port: $(cat "$root/dev/stderr")" "init stderr: $(cat "$root/init.err")"
+	fi
+
+	for c in "io.max|8:0 rbps=1|the io controller is not enabled for the container's cgroup" \
+		"memory.nosuchfile|1|cannot write \"1\": No such file or directory"; do
+		key=${c%%|*}
+		rest=${c#*|}
+		new_root
+		fake_cgroup "$root/fakecg"
+		mini_config '' '"args":["/bin/echo","ran"],"cwd":"/"' \
+			"\"resources\":{\"unified\":{\"$key\":\"${rest%%|*}\"}}"
+		report=$(cd "$work" && HYRUN_INIT_TEST_ROOT=$root HYRUN_INIT_TEST_SHARES=$work/shares \
+			HYRUN_INIT_TEST_CGROUP=$root/fakecg timeout 20 "$init" 2>"$root/init.err" |
+			sed -n 's/^hyrun-init: exit-report //p')
+		check_report "resources.unified $key: -> kind 2 code 125" 0x27d
+		if grep -qF "hyrun-init: linux.resources.unified.$key: ${rest#*|}" "$root/dev/stderr" &&
+			[ "$(cat "$root/dev/stdout")" != ran ]; then
+			ok "resources.unified $key: named, the workload not run"
+		else
+			not_ok "resources.unified $key: message" "stdout port: $(cat "$root/dev/stdout")" \
+				"stderr port: $(cat "$root/dev/stderr")"
+		fi
+	done
+else
+	echo "skip scheduler, personality, seccomp flags and unified tests: no mini root"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

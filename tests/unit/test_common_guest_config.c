@@ -88,7 +88,12 @@ static const struct gc_seccomp_rule rules[] = {
      .args = kill_args,
      .nr_args = 2},
 };
+static const struct gc_unified unified[] = {
+    {"memory.high", "100M"},
+    {"io.weight", "default 200"},
+};
 static const struct gc_seccomp seccomp = {
+    .flags = GC_SECCOMP_FLAG_TSYNC | GC_SECCOMP_FLAG_SPEC_ALLOW,
     .default_action = HY_SECCOMP_KILL_PROCESS,
     .has_default_errno_ret = true,
     .default_errno_ret = 1,
@@ -159,7 +164,9 @@ static struct guest_config full(void)
 			  .cpu_weight = 10000,
 			  .has_devices = true,
 			  .devices = device_rules,
-			  .nr_devices = 3},
+			  .nr_devices = 3,
+			  .unified = unified,
+			  .nr_unified = 2},
 	    .args = args,
 	    .nr_args = 3,
 	    .env = env,
@@ -178,6 +185,16 @@ static struct guest_config full(void)
 	    .no_new_privileges = true,
 	    .has_oom_score_adj = true,
 	    .oom_score_adj = -500,
+	    .has_scheduler = true,
+	    .scheduler = {.policy = 6,
+			  .flags = 0x01 | 0x04,
+			  .runtime = 10000000,
+			  .deadline = 20000000,
+			  .period = 30000000},
+	    .has_io_priority = true,
+	    .io_priority = {.ioclass = 3, .priority = 7},
+	    .has_personality = true,
+	    .personality = 8,
 	    .nics = nics,
 	    .nr_nics = 2,
 	    .standby = standby,
@@ -299,6 +316,11 @@ static void same_resources(const struct gc_resources *a, const struct gc_resourc
 		cr_assert_eq(x->write, y->write, "rule %zu", i);
 		cr_assert_eq(x->mknod, y->mknod, "rule %zu", i);
 	}
+	cr_assert_eq(a->nr_unified, b->nr_unified);
+	for (size_t i = 0; i < a->nr_unified; i++) {
+		cr_assert_str_eq(a->unified[i].key, b->unified[i].key);
+		cr_assert_str_eq(a->unified[i].value, b->unified[i].value);
+	}
 }
 
 static void check_same(const struct guest_config *a, const struct guest_config *b)
@@ -349,6 +371,19 @@ static void check_same(const struct guest_config *a, const struct guest_config *
 	cr_assert_eq(a->no_new_privileges, b->no_new_privileges);
 	cr_assert_eq(a->has_oom_score_adj, b->has_oom_score_adj);
 	cr_assert_eq(a->oom_score_adj, b->oom_score_adj);
+	cr_assert_eq(a->has_scheduler, b->has_scheduler);
+	cr_assert_eq(a->scheduler.policy, b->scheduler.policy);
+	cr_assert_eq(a->scheduler.nice, b->scheduler.nice);
+	cr_assert_eq(a->scheduler.priority, b->scheduler.priority);
+	cr_assert_eq(a->scheduler.flags, b->scheduler.flags);
+	cr_assert_eq(a->scheduler.runtime, b->scheduler.runtime);
+	cr_assert_eq(a->scheduler.deadline, b->scheduler.deadline);
+	cr_assert_eq(a->scheduler.period, b->scheduler.period);
+	cr_assert_eq(a->has_io_priority, b->has_io_priority);
+	cr_assert_eq(a->io_priority.ioclass, b->io_priority.ioclass);
+	cr_assert_eq(a->io_priority.priority, b->io_priority.priority);
+	cr_assert_eq(a->has_personality, b->has_personality);
+	cr_assert_eq(a->personality, b->personality);
 	same_nics(a, b);
 	cr_assert_eq(a->nr_standby, b->nr_standby);
 	for (size_t i = 0; i < a->nr_standby; i++)
@@ -361,6 +396,7 @@ static void check_same(const struct guest_config *a, const struct guest_config *
 	cr_assert_eq(a->seccomp == NULL, b->seccomp == NULL);
 	if (!a->seccomp)
 		return;
+	cr_assert_eq(a->seccomp->flags, b->seccomp->flags);
 	cr_assert_eq(a->seccomp->default_action, b->seccomp->default_action);
 	cr_assert_eq(a->seccomp->has_default_errno_ret, b->seccomp->has_default_errno_ret);
 	cr_assert_eq(a->seccomp->default_errno_ret, b->seccomp->default_errno_ret);
@@ -566,8 +602,13 @@ Test(guest_config, unknown_members)
 	decode_fails(DOC(PROC ",\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\","
 			      "\"hyrun.share\":\"a\"}]"),
 		     "mounts[0]: unknown member \"hyrun.share\"");
-	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[]}"),
-		     "seccomp: unknown member \"flags\"");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flag\":[]}"),
+		     "seccomp: unknown member \"flag\"");
+	decode_fails(DOC(PROC ",\"personality\":{\"domain\":\"LINUX\",\"flags\":[]}"),
+		     "personality: unknown member \"flags\"");
+	decode_fails(DOC("\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0,"
+			 "\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"utilMin\":0}}"),
+		     "process.scheduler: unknown member \"utilMin\"");
 }
 
 Test(guest_config, bad_mounts)
@@ -1502,5 +1543,259 @@ Test(guest_config, encode_refuses_new_members)
 	cr_assert(strstr(text, "\"devices\":[{\"allow\":true,\"type\":\"a\",\"major\":-1,"
 			       "\"minor\":-1,\"access\":\"r\"}]"),
 		  "%s", text);
+	free(text);
+}
+
+/* --- process.scheduler, ioPriority, personality, seccomp flags, resources.unified --- */
+
+#define PROC_WITH(m) "\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0," m "}"
+
+Test(guest_config, decode_scheduler_and_friends)
+{
+	static const char text[] = DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_RR\","
+						 "\"priority\":99,\"nice\":-20,"
+						 "\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\",\"SCHED_"
+						 "FLAG_UTIL_CLAMP_MAX\"]},"
+						 "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_RT\","
+						 "\"priority\":0}") ","
+								    "\"personality\":{\"domain\":"
+								    "\"LINUX\"},"
+								    "\"resources\":{\"unified\":{"
+								    "\"cgroup.max.depth\":\"3\","
+								    "\"memory.high\":\"max\"}},"
+								    "\"seccomp\":{"
+								    "\"defaultAction\":\"SCMP_ACT_"
+								    "ALLOW\",\"flags\":"
+								    "[\"SECCOMP_FILTER_FLAG_LOG\","
+								    "\"SECCOMP_FILTER_FLAG_WAIT_"
+								    "KILLABLE_RECV\"]}");
+	struct guest_config gc;
+	char err[256];
+
+	cr_assert_eq(guest_config_decode(&gc, text, strlen(text), err, sizeof(err)), 0, "%s", err);
+	cr_assert(gc.has_scheduler);
+	cr_assert_eq(gc.scheduler.policy, 2);
+	cr_assert_eq(gc.scheduler.priority, 99);
+	cr_assert_eq(gc.scheduler.nice, -20);
+	cr_assert_eq(gc.scheduler.flags, 0x41);
+	cr_assert(gc.has_io_priority);
+	cr_assert_eq(gc.io_priority.ioclass, 1);
+	cr_assert_eq(gc.io_priority.priority, 0);
+	cr_assert(gc.has_personality);
+	cr_assert_eq(gc.personality, 0);
+	cr_assert(gc.has_resources);
+	cr_assert_eq(gc.resources.nr_unified, 2);
+	cr_assert_str_eq(gc.resources.unified[0].key, "cgroup.max.depth");
+	cr_assert_str_eq(gc.resources.unified[0].value, "3");
+	cr_assert_str_eq(gc.resources.unified[1].key, "memory.high");
+	cr_assert_eq(gc.seccomp->flags, GC_SECCOMP_FLAG_LOG | GC_SECCOMP_FLAG_WAIT_KILLABLE_RECV);
+	guest_config_free(&gc);
+}
+
+Test(guest_config, absent_scheduler_and_friends)
+{
+	static const char text[] = DOC(PROC);
+	struct guest_config gc;
+	char err[256];
+
+	cr_assert_eq(guest_config_decode(&gc, text, strlen(text), err, sizeof(err)), 0, "%s", err);
+	cr_assert(!gc.has_scheduler);
+	cr_assert(!gc.has_io_priority);
+	cr_assert(!gc.has_personality);
+	cr_assert(!gc.has_resources);
+	cr_assert_eq(gc.resources.nr_unified, 0);
+	guest_config_free(&gc);
+}
+
+Test(guest_config, names_both_ways)
+{
+	cr_assert_eq(gc_sched_policy_from_name("SCHED_OTHER"), 0);
+	cr_assert_eq(gc_sched_policy_from_name("SCHED_IDLE"), 5);
+	cr_assert_eq(gc_sched_policy_from_name("SCHED_DEADLINE"), 6);
+	cr_assert_eq(gc_sched_policy_from_name("SCHED_ISO"), -1);
+	cr_assert_eq(gc_sched_policy_from_name("sched_other"), -1);
+	cr_assert_null(gc_sched_policy_name(4));
+	cr_assert_str_eq(gc_sched_policy_name(3), "SCHED_BATCH");
+	cr_assert_eq(gc_sched_flag_from_name("SCHED_FLAG_KEEP_PARAMS"), 0x10);
+	cr_assert_null(gc_sched_flag_name(0x80));
+	cr_assert_eq(gc_ioprio_class_from_name("IOPRIO_CLASS_IDLE"), 3);
+	cr_assert_eq(gc_ioprio_class_from_name("IOPRIO_CLASS_NONE"), -1);
+	cr_assert_str_eq(gc_ioprio_class_name(2), "IOPRIO_CLASS_BE");
+	cr_assert_eq(gc_personality_from_name("LINUX32"), 8);
+	cr_assert_eq(gc_personality_from_name("LINUX64"), -1);
+	cr_assert_eq(gc_seccomp_flag_from_name("SECCOMP_FILTER_FLAG_SPEC_ALLOW"), 4);
+	cr_assert_eq(gc_seccomp_flag_from_name("SECCOMP_FILTER_FLAG_NEW_LISTENER"), -1);
+	cr_assert_str_eq(gc_seccomp_flag_name(1), "SECCOMP_FILTER_FLAG_TSYNC");
+	cr_assert(gc_unified_key_ok("memory.high"));
+	cr_assert(gc_unified_key_ok("..."));
+	cr_assert(!gc_unified_key_ok(""));
+	cr_assert(!gc_unified_key_ok("."));
+	cr_assert(!gc_unified_key_ok(".."));
+	cr_assert(!gc_unified_key_ok("../memory.max"));
+	cr_assert(!gc_unified_key_ok("a/b"));
+}
+
+/* check_fails(SCHEDULER, MESSAGE-PART) */
+static void check_fails(struct gc_scheduler s, const char *want)
+{
+	char err[256] = "";
+
+	cr_assert_eq(gc_scheduler_check(&s, "process.scheduler", err, sizeof(err)), -EINVAL,
+		     "accepted: want %s", want);
+	cr_assert(strstr(err, want), "message '%s' lacks '%s'", err, want);
+}
+
+Test(guest_config, scheduler_as_the_kernel_checks_it)
+{
+	char err[256];
+	struct gc_scheduler ok[] = {
+	    {.policy = 0, .nice = -20},
+	    {.policy = 3, .nice = 19},
+	    {.policy = 5},
+	    {.policy = 1, .priority = 1},
+	    {.policy = 2, .priority = 99, .flags = 0x7f},
+	    {.policy = 6, .runtime = 1024, .deadline = 1024},
+	    {.policy = 6, .runtime = 1024, .deadline = 2000, .period = 2000},
+	    {.policy = 6, .runtime = 1 << 20, .deadline = 1 << 21, .period = INT64_MAX},
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++)
+		cr_assert_eq(gc_scheduler_check(&ok[i], "s", err, sizeof(err)), 0, "%zu: %s", i,
+			     err);
+	check_fails((struct gc_scheduler){.policy = 4},
+		    "process.scheduler.policy: unknown policy 4");
+	check_fails((struct gc_scheduler){.policy = 7},
+		    "process.scheduler.policy: unknown policy 7");
+	check_fails((struct gc_scheduler){.nice = -21}, "process.scheduler.nice: -21 is not from");
+	check_fails((struct gc_scheduler){.nice = 20}, "process.scheduler.nice: 20");
+	check_fails((struct gc_scheduler){.policy = 1},
+		    "process.scheduler.priority: SCHED_FIFO needs a priority from 1 to 99");
+	check_fails((struct gc_scheduler){.policy = 2, .priority = 100},
+		    "process.scheduler.priority: SCHED_RR needs");
+	check_fails((struct gc_scheduler){.policy = 3, .priority = 1},
+		    "process.scheduler.priority: only SCHED_FIFO and SCHED_RR take a priority, not "
+		    "SCHED_BATCH");
+	check_fails((struct gc_scheduler){.flags = 0x80},
+		    "process.scheduler.flags: unknown flags 0x80");
+	check_fails((struct gc_scheduler){.policy = 0, .runtime = 5},
+		    "process.scheduler.runtime: only SCHED_DEADLINE takes");
+	check_fails((struct gc_scheduler){.policy = 5, .period = 5},
+		    "process.scheduler.period: only SCHED_DEADLINE takes");
+	check_fails(
+	    (struct gc_scheduler){.policy = 6, .runtime = 1023, .deadline = 2000},
+	    "process.scheduler.runtime: SCHED_DEADLINE needs a runtime of at least 1024 ns");
+	check_fails((struct gc_scheduler){.policy = 6, .runtime = 2000, .deadline = 1999},
+		    "process.scheduler.deadline: must be at least the runtime (2000 ns)");
+	check_fails(
+	    (struct gc_scheduler){.policy = 6, .runtime = 2000, .deadline = 3000, .period = 2999},
+	    "process.scheduler.period: must be at least the deadline (3000 ns)");
+	check_fails((struct gc_scheduler){.policy = 6, .runtime = 2000, .deadline = UINT64_MAX},
+		    "process.scheduler.deadline");
+}
+
+Test(guest_config, bad_scheduler_and_friends)
+{
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{}")),
+		     "process.scheduler.policy: must be a non-empty string");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_ISO\"}")),
+		     "process.scheduler.policy: unknown policy \"SCHED_ISO\"");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":20}")),
+		     "process.scheduler.nice: must be an integer from -20 to 19");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_FIFO\"}")),
+		     "process.scheduler.priority: SCHED_FIFO needs a priority");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"flags\":"
+				   "[\"SCHED_FLAG_RECLAIM\",\"SCHED_FLAG_RECLAIM\"]}")),
+		     "process.scheduler.flags: \"SCHED_FLAG_RECLAIM\" given twice");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"flags\":"
+				   "[\"SCHED_FLAG_X\"]}")),
+		     "process.scheduler.flags: unknown flag \"SCHED_FLAG_X\"");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"flags\":1}")),
+		     "process.scheduler.flags: must be an array of flag names");
+	decode_fails(DOC(PROC_WITH("\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":-1}")),
+		     "process.scheduler.runtime: must be an integer from 0");
+	decode_fails(DOC(PROC_WITH("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\"}")),
+		     "process.ioPriority.priority: must be an integer from 0 to 7");
+	decode_fails(
+	    DOC(PROC_WITH("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}")),
+	    "process.ioPriority.priority: must be an integer from 0 to 7");
+	decode_fails(DOC(PROC_WITH("\"ioPriority\":{\"class\":\"BE\",\"priority\":1}")),
+		     "process.ioPriority.class: unknown class \"BE\"");
+	decode_fails(DOC(PROC ",\"personality\":{}"),
+		     "personality.domain: must be a non-empty string");
+	decode_fails(DOC(PROC ",\"personality\":{\"domain\":\"LINUX64\"}"),
+		     "personality.domain: unknown domain \"LINUX64\"");
+	decode_fails(DOC(PROC ",\"personality\":\"LINUX\""), "personality: must be an object");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":"
+			      "[\"SECCOMP_FILTER_FLAG_NEW_LISTENER\"]}"),
+		     "seccomp.flags: unknown flag \"SECCOMP_FILTER_FLAG_NEW_LISTENER\"");
+	decode_fails(DOC(PROC ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":"
+			      "[\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_LOG\"]}"),
+		     "seccomp.flags: \"SECCOMP_FILTER_FLAG_LOG\" given twice");
+	decode_fails(DOC(PROC ",\"resources\":{\"unified\":{\"../memory.max\":\"1\"}}"),
+		     "resources.unified.../memory.max: not a file name of a cgroup");
+	decode_fails(DOC(PROC ",\"resources\":{\"unified\":{\"..\":\"1\"}}"),
+		     "resources.unified...: not a file name");
+	decode_fails(DOC(PROC ",\"resources\":{\"unified\":{\"\":\"1\"}}"),
+		     "resources.unified.: not a file name");
+	decode_fails(DOC(PROC ",\"resources\":{\"unified\":{\"memory.high\":100}}"),
+		     "resources.unified.memory.high: must be a string");
+	decode_fails(DOC(PROC ",\"resources\":{\"unified\":[]}"),
+		     "resources.unified: must be an object of strings");
+}
+
+Test(guest_config, encode_refuses_scheduler_and_friends)
+{
+	struct guest_config gc = {.args = args, .nr_args = 1, .cwd = "/"};
+	struct gc_unified bad_key = {"a/b", "1"};
+	struct gc_seccomp sc = {.default_action = HY_SECCOMP_ALLOW, .flags = 1u << 3};
+	char err[256], *text;
+
+	gc.has_scheduler = true;
+	gc.scheduler = (struct gc_scheduler){.policy = 4};
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.scheduler.policy: no name for 4"), "%s", err);
+	gc.scheduler = (struct gc_scheduler){.policy = 0, .flags = 0x100};
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.scheduler.flags: no name for flag 0x100"), "%s", err);
+	gc.scheduler = (struct gc_scheduler){.policy = 1};
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.scheduler.priority: SCHED_FIFO needs"), "%s", err);
+	gc.scheduler = (struct gc_scheduler){.policy = 1, .priority = 10};
+	gc.has_io_priority = true;
+	gc.io_priority = (struct gc_io_priority){.ioclass = 0};
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.ioPriority.class: no name for 0"), "%s", err);
+	gc.io_priority = (struct gc_io_priority){.ioclass = 2, .priority = 8};
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "process.ioPriority.priority"), "%s", err);
+	gc.io_priority.priority = 4;
+	gc.has_personality = true;
+	gc.personality = 0x0400000; /* ADDR_NO_RANDOMIZE: a flag, not a domain */
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "personality.domain: no name for"), "%s", err);
+	gc.personality = 8;
+	gc.seccomp = &sc;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "seccomp.flags: no name for flag 0x8"), "%s", err);
+	sc.flags = GC_SECCOMP_FLAG_LOG;
+	gc.has_resources = true;
+	gc.resources.unified = &bad_key;
+	gc.resources.nr_unified = 1;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "resources.unified.a/b: not a file name of a cgroup"), "%s", err);
+	gc.resources.unified = NULL;
+	cr_assert_null(guest_config_encode(&gc, err, sizeof(err)));
+	cr_assert(strstr(err, "resources.unified: missing"), "%s", err);
+	bad_key.key = "memory.low";
+	gc.resources.unified = &bad_key;
+	text = guest_config_encode(&gc, err, sizeof(err));
+	cr_assert(text, "%s", err);
+	cr_assert(strstr(text, "\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":10}"), "%s",
+		  text);
+	cr_assert(strstr(text, "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":4}"),
+		  "%s", text);
+	cr_assert(strstr(text, "\"personality\":{\"domain\":\"LINUX32\"}"), "%s", text);
+	cr_assert(strstr(text, "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"]"), "%s", text);
+	cr_assert(strstr(text, "\"unified\":{\"memory.low\":\"1\"}"), "%s", text);
 	free(text);
 }

@@ -358,3 +358,57 @@ Test(oci_linux, names)
 	cr_assert_str_eq(oci_ns_name(OCI_NS_NETWORK), "network");
 	cr_assert_str_eq(oci_hook_kind_name(OCI_HOOK_CREATE_RUNTIME), "createRuntime");
 }
+
+Test(oci_linux, unified)
+{
+	cr_assert_eq(parse("{\"linux\": {\"resources\": {\"unified\": {\"memory.high\": \"100M\","
+			   " \"cgroup.max.descendants\": \"5\", \"io.weight\": \"\"}}}}"),
+		     0, "%s", err);
+	cr_assert_eq(l.res.nr_unified, 3);
+	cr_assert_str_eq(l.res.unified[0].key, "memory.high");
+	cr_assert_str_eq(l.res.unified[0].value, "100M");
+	cr_assert_str_eq(l.res.unified[1].key, "cgroup.max.descendants");
+	cr_assert_str_eq(l.res.unified[2].value, "");
+	cr_assert_eq(parse("{\"linux\": {\"resources\": {\"unified\": null}}}"), 0, "%s", err);
+	cr_assert_eq(l.res.nr_unified, 0);
+	cr_assert_null(l.res.unified);
+	expect_error("{\"linux\": {\"resources\": {\"unified\": {\"../memory.max\": \"1\"}}}}",
+		     "linux.resources.unified: \"../memory.max\" is not the name of a cgroup file "
+		     "(one without '/', not \".\" or \"..\")");
+	expect_error("{\"linux\": {\"resources\": {\"unified\": {\"..\": \"1\"}}}}",
+		     "linux.resources.unified: \"..\" is not the name of a cgroup file (one "
+		     "without '/', not \".\" or \"..\")");
+	expect_error("{\"linux\": {\"resources\": {\"unified\": {\".\": \"1\"}}}}",
+		     "linux.resources.unified: \".\" is not the name of a cgroup file (one "
+		     "without '/', not \".\" or \"..\")");
+	expect_error("{\"linux\": {\"resources\": {\"unified\": {\"\": \"1\"}}}}",
+		     "linux.resources.unified: \"\" is not the name of a cgroup file (one "
+		     "without '/', not \".\" or \"..\")");
+	expect_error("{\"linux\": {\"resources\": {\"unified\": {\"memory.max\": 100}}}}",
+		     "linux.resources.unified.memory.max: must be a string");
+	expect_error("{\"linux\": {\"resources\": {\"unified\": [\"memory.max\"]}}}",
+		     "linux.resources.unified: must be an object with string values");
+}
+
+Test(oci_linux, uts_names_need_a_uts_namespace)
+{
+	expect_error("{\"hostname\": \"box\"}",
+		     "hostname: not allowed without a uts namespace (a \"uts\" entry in "
+		     "linux.namespaces)");
+	expect_error("{\"hostname\": \"box\", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}",
+		     "hostname: not allowed without a uts namespace (a \"uts\" entry in "
+		     "linux.namespaces)");
+	expect_error("{\"domainname\": \"example.org\", \"linux\": {}}",
+		     "domainname: not allowed without a uts namespace (a \"uts\" entry in "
+		     "linux.namespaces)");
+	/* Empty names set nothing, as with runc. */
+	cr_assert_eq(parse("{\"hostname\": \"\", \"domainname\": \"\"}"), 0, "%s", err);
+	cr_assert_eq(parse("{\"hostname\": \"box\", \"domainname\": \"example.org\", \"linux\":"
+			   " {\"namespaces\": [{\"type\": \"uts\"}]}}"),
+		     0, "%s", err);
+	cr_assert_eq(parse("{\"hostname\": \"box\", \"linux\": {\"namespaces\": [{\"type\": "
+			   "\"uts\", \"path\": \"/proc/1/ns/uts\"}]}}"),
+		     0, "%s", err);
+	/* A malformed one is oci/spec.c's to name. */
+	cr_assert_eq(parse("{\"hostname\": 7}"), 0, "%s", err);
+}

@@ -348,6 +348,66 @@ static const struct bad_case bad_cases[] = {
      "linux.devices[0].gid: must be an integer from 0 to 4294967295"},
     {"{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]}, \"domainname\": 7}",
      "domainname: must be a string"},
+    {L("\"personality\": {}"), "linux.personality.domain: required"},
+    {L("\"personality\": {\"domain\": \"LINUX64\"}"),
+     "linux.personality.domain: unknown domain \"LINUX64\" (LINUX or LINUX32)"},
+    {L("\"personality\": {\"domain\": \"LINUX32\", \"flags\": [\"ADDR_NO_RANDOMIZE\"]}"),
+     "linux.personality.flags: not supported: the runtime-spec defines no personality flags"},
+    {L("\"personality\": {\"domain\": \"LINUX32\", \"flags\": \"x\"}"),
+     "linux.personality.flags: must be an array of strings"},
+    {L("\"personality\": \"LINUX\""), "linux.personality: must be an object"},
+    {L("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": "
+       "[\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_NEW_LISTENER\"]}"),
+     "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_NEW_LISTENER\""},
+    {L("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [1]}"),
+     "linux.seccomp.flags[0]: must be a string"},
+    {L("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": \"x\"}"),
+     "linux.seccomp.flags: must be an array of strings"},
+#define P(members) "{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], " members "}}"
+    {P("\"scheduler\": {}"), "process.scheduler.policy: required"},
+    {P("\"scheduler\": []"), "process.scheduler: must be an object"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_ISO\"}"),
+     "process.scheduler.policy: SCHED_ISO is not supported: Linux reserves the policy but "
+     "never implemented it"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_NORMAL\"}"),
+     "process.scheduler.policy: unknown policy \"SCHED_NORMAL\" (SCHED_OTHER, SCHED_FIFO, "
+     "SCHED_RR, SCHED_BATCH, SCHED_IDLE or SCHED_DEADLINE)"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": -21}"),
+     "process.scheduler.nice: must be an integer from -20 to 19"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_FIFO\", \"priority\": 100}"),
+     "process.scheduler.priority: must be an integer from 0 to 99"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_FIFO\"}"),
+     "process.scheduler.priority: SCHED_FIFO needs a priority from 1 to 99"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"priority\": 5}"),
+     "process.scheduler.priority: only SCHED_FIFO and SCHED_RR take a priority, not "
+     "SCHED_OTHER"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"flags\": [\"SCHED_FLAG_ALL\"]}"),
+     "process.scheduler.flags[0]: unknown flag \"SCHED_FLAG_ALL\""},
+    {P("\"scheduler\": {\"policy\": \"SCHED_BATCH\", \"deadline\": 1000000}"),
+     "process.scheduler.deadline: only SCHED_DEADLINE takes a runtime, deadline and period, "
+     "not SCHED_BATCH"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 100, \"deadline\": "
+       "1000}"),
+     "process.scheduler.runtime: SCHED_DEADLINE needs a runtime of at least 1024 ns"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 2000000, \"deadline\": "
+       "1000000}"),
+     "process.scheduler.deadline: must be at least the runtime (2000000 ns)"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 1000000, \"deadline\": "
+       "2000000, \"period\": 1500000}"),
+     "process.scheduler.period: must be at least the deadline (2000000 ns), or 0"},
+    {P("\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": -5}"),
+     "process.scheduler.runtime: must be an integer from 0 to 9223372036854775807"},
+    {P("\"ioPriority\": {\"priority\": 1}"), "process.ioPriority.class: required"},
+    {P("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_NONE\", \"priority\": 1}"),
+     "process.ioPriority.class: unknown class \"IOPRIO_CLASS_NONE\" (IOPRIO_CLASS_RT, "
+     "IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)"},
+    {P("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\"}"),
+     "process.ioPriority.priority: required"},
+    {P("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 8}"),
+     "process.ioPriority.priority: must be an integer from 0 to 7"},
+    {P("\"ioPriority\": {\"class\": 2, \"priority\": 1}"),
+     "process.ioPriority.class: must be a string"},
+#undef P
 #undef L
 };
 
@@ -436,4 +496,60 @@ Test(oci_spec, big_integers_only_outside_strings)
 			   0),
 		     -EINVAL);
 	cr_assert_str_eq(err, "process.user.uid: must be an integer from 0 to 4294967295");
+}
+
+Test(oci_spec, scheduler_io_priority_personality_seccomp_flags)
+{
+	static const char text[] =
+	    "{\"ociVersion\": \"1.1.0\", \"process\": {\"args\": [\"a\"],"
+	    " \"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 1000000,"
+	    "  \"deadline\": 2000000, \"period\": 3000000,"
+	    "  \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\", \"SCHED_FLAG_DL_OVERRUN\","
+	    "  \"SCHED_FLAG_RESET_ON_FORK\"]},"
+	    " \"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\", \"priority\": 7}},"
+	    " \"linux\": {\"personality\": {\"domain\": \"LINUX32\", \"flags\": []},"
+	    "  \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\":"
+	    "  [\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]}}}";
+
+	cr_assert_eq(parse(text, 0), 0, "%s", err);
+	cr_assert(spec.has_scheduler);
+	cr_assert_eq(spec.scheduler.policy, 6);
+	cr_assert_eq(spec.scheduler.runtime, 1000000);
+	cr_assert_eq(spec.scheduler.deadline, 2000000);
+	cr_assert_eq(spec.scheduler.period, 3000000);
+	cr_assert_eq(spec.scheduler.flags, 0x05, "a flag named twice is set once");
+	cr_assert_eq(spec.scheduler.priority, 0);
+	cr_assert_eq(spec.scheduler.nice, 0);
+	cr_assert(spec.has_io_priority);
+	cr_assert_eq(spec.io_priority.ioclass, 3);
+	cr_assert_eq(spec.io_priority.priority, 7);
+	cr_assert(spec.has_personality);
+	cr_assert_eq(spec.personality, 8);
+	cr_assert_not_null(spec.seccomp);
+	cr_assert_eq(spec.seccomp->flags, 0x05);
+	cleanup();
+
+	cr_assert_eq(parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"], \"scheduler\":"
+			   " {\"policy\": \"SCHED_RR\", \"priority\": 99, \"nice\": 19}},"
+			   " \"linux\": {\"personality\": {\"domain\": \"LINUX\"}}}",
+			   0),
+		     0, "%s", err);
+	cr_assert_eq(spec.scheduler.policy, 2);
+	cr_assert_eq(spec.scheduler.priority, 99);
+	cr_assert_eq(spec.scheduler.nice, 19);
+	cr_assert(spec.has_personality);
+	cr_assert_eq(spec.personality, 0);
+	cr_assert(!spec.has_io_priority);
+	cleanup();
+
+	/* Absent, and a null personality, leave everything unset. */
+	cr_assert_eq(parse("{\"ociVersion\": \"1\", \"process\": {\"args\": [\"a\"]},"
+			   " \"linux\": {\"personality\": null, \"seccomp\": {\"defaultAction\":"
+			   " \"SCMP_ACT_ALLOW\"}}}",
+			   0),
+		     0, "%s", err);
+	cr_assert(!spec.has_scheduler);
+	cr_assert(!spec.has_io_priority);
+	cr_assert(!spec.has_personality);
+	cr_assert_eq(spec.seccomp->flags, 0);
 }

@@ -256,7 +256,8 @@ Test(runtime_plan, guest_config)
 
 	cr_assert_eq(plan_with(mounts3, true, true,
 			       ", \"hostname\": \"box\", \"linux\": {\"namespaces\": [{\"type\": "
-			       "\"network\"}], \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}}"),
+			       "\"network\"}, {\"type\": \"uts\"}], \"sysctl\": "
+			       "{\"net.ipv4.ip_forward\": \"1\"}}"),
 		     0, "%s", err);
 	cr_assert_eq(json_integer_value(json_object_get(gc, "version")), 1);
 	cr_assert_str_eq(str_at(gc, "hostname", NULL), "box");
@@ -334,7 +335,10 @@ Test(runtime_plan, guest_config_decodes_as_hyrun_init_reads_it)
 	struct guest_config d;
 	char derr[256] = "";
 
-	cr_assert_eq(plan_with(mounts3, true, true, ", \"hostname\": \"box\""), 0, "%s", err);
+	cr_assert_eq(plan_with(mounts3, true, true,
+			       ", \"hostname\": \"box\", \"linux\": {\"namespaces\": "
+			       "[{\"type\": \"uts\"}]}"),
+		     0, "%s", err);
 	cr_assert_eq(guest_config_decode(&d, plan.guest_config_text, strlen(plan.guest_config_text),
 					 derr, sizeof(derr)),
 		     0, "%s", derr);
@@ -511,7 +515,8 @@ Test(runtime_plan, guest_config_container_semantics)
 		      "\"rootfsPropagation\": \"rslave\","
 		      "\"maskedPaths\": [\"/proc/kcore\", \"/nonexistent\"],"
 		      "\"readonlyPaths\": [\"/proc/sys\"],"
-		      "\"namespaces\": [{\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"}],"
+		      "\"namespaces\": [{\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"},"
+		      " {\"type\": \"uts\"}],"
 		      "\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"u\", \"major\": 10,"
 		      " \"minor\": 229, \"fileMode\": 8630, \"uid\": 7, \"gid\": 8},"
 		      " {\"path\": \"/dev/net/fifo\", \"type\": \"p\"}]}"),
@@ -697,4 +702,81 @@ Test(runtime_plan, too_many_devices_and_rules)
 	    plan_many("{\"resources\": {\"devices\": ", rule, GC_MAX_DEVICE_RULES + 1, "}}"),
 	    -E2BIG);
 	cr_assert_str_eq(err, "linux.resources.devices: 257 rules, at most 256");
+}
+
+/* process.scheduler and ioPriority, linux.personality, linux.seccomp.flags and
+ * linux.resources.unified: in the guest configuration, and what of them an exec gets. */
+static const char sched_doc[] =
+    "{\"ociVersion\": \"1.1.0\", \"root\": {\"path\": \"rootfs\"},"
+    " \"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\","
+    "  \"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": 7,"
+    "   \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\"]},"
+    "  \"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 6}},"
+    " \"linux\": {\"personality\": {\"domain\": \"LINUX32\"},"
+    "  \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\":"
+    "   [\"SECCOMP_FILTER_FLAG_LOG\"]},"
+    "  \"resources\": {\"unified\": {\"memory.high\": \"100M\", \"pids.max\": \"20\"}}}}";
+
+static void check_sched_members(const struct guest_config *d, bool with_resources)
+{
+	cr_assert(d->has_scheduler);
+	cr_assert_eq(d->scheduler.policy, 3);
+	cr_assert_eq(d->scheduler.nice, 7);
+	cr_assert_eq(d->scheduler.flags, 0x01);
+	cr_assert(d->has_io_priority);
+	cr_assert_eq(d->io_priority.ioclass, 2);
+	cr_assert_eq(d->io_priority.priority, 6);
+	cr_assert(d->has_personality);
+	cr_assert_eq(d->personality, 8);
+	cr_assert_not_null(d->seccomp);
+	cr_assert_eq(d->seccomp->flags, GC_SECCOMP_FLAG_LOG);
+	cr_assert_eq(d->has_resources, with_resources);
+	if (!with_resources)
+		return;
+	cr_assert_eq(d->resources.nr_unified, 2);
+	cr_assert_str_eq(d->resources.unified[0].key, "memory.high");
+	cr_assert_str_eq(d->resources.unified[0].value, "100M");
+	cr_assert_str_eq(d->resources.unified[1].key, "pids.max");
+	cr_assert(!d->resources.has_pids, "unified is not a limit of its own");
+}
+
+Test(runtime_plan, scheduler_personality_seccomp_flags_unified)
+{
+	struct plan_request req = {.base = dir, .guest_config_path = "/tmp/gc.json"};
+	struct guest_config d;
+	char derr[256], *text;
+
+	cr_assert_eq(oci_spec_parse(&spec, sched_doc, strlen(sched_doc), 0, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(oci_linux_parse(&lx, spec.json, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(plan_build(&plan, &spec, &lx, &req, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(guest_config_decode(&d, plan.guest_config_text, strlen(plan.guest_config_text),
+					 derr, sizeof(derr)),
+		     0, "%s", derr);
+	check_sched_members(&d, true);
+	guest_config_free(&d);
+
+	/* An exec gets the process's scheduler and I/O priority, the container's
+	 * personality and filter; not the cgroup's files, which are the
+	 * container's and set once. */
+	text = plan_exec_config(&spec, err, sizeof(err));
+	cr_assert_not_null(text, "%s", err);
+	cr_assert_eq(guest_config_decode(&d, text, strlen(text), derr, sizeof(derr)), 0, "%s",
+		     derr);
+	check_sched_members(&d, false);
+	guest_config_free(&d);
+	free(text);
+}
+
+Test(runtime_plan, without_scheduler_and_friends)
+{
+	cr_assert_eq(plan_with("[]", false, false, NULL), 0, "%s", err);
+	cr_assert(!plan.gc.has_scheduler);
+	cr_assert(!plan.gc.has_io_priority);
+	cr_assert(!plan.gc.has_personality);
+	cr_assert(!plan.gc.has_resources);
+	cr_assert_null(json_object_get(json_object_get(gc, "process"), "scheduler"));
+	cr_assert_null(json_object_get(json_object_get(gc, "process"), "ioPriority"));
+	cr_assert_null(json_object_get(gc, "personality"));
+	cr_assert_null(json_object_get(gc, "resources"));
 }
