@@ -176,15 +176,13 @@ test_oci_create_tty_releases_stdio() {
 # and crun do; the output arrives and the exit status is the workload's.
 test_oci_run_terminal_without_tty() {
 	oci_bundle 'c["process"]["terminal"] = True; c["process"]["args"] = ["sh", "-c", "echo hello; [ -t 0 ] && [ -t 1 ] && echo on-a-tty; exit 3"]'
-	oci_both
+	# runc's behaviour (it makes a pty and relays it); crun 1.8 fails instead
+	# ("tcgetattr: Inappropriate ioctl for device"), so hyrun is checked alone.
+	oci_hyrun
 	expect_status 3
 	! grep -q 'error' <<<"$ERR" || fail "stderr: $ERR"
 	# A pty turns \n into \r\n (ONLCR); what is compared is the text.
 	expect_eq "stdout" "$(tr -d '\r' <<<"$OUT")" "$(printf 'hello\non-a-tty')"
-	if oci_have_crun; then
-		expect_eq "exit status (crun's)" "$ST" "$CRUN_ST"
-		expect_eq "stdout (crun's)" "$(tr -d '\r' <<<"$OUT")" "$(tr -d '\r' <<<"$CRUN_OUT")"
-	fi
 	rt_expect_nothing_left "oci-$$"
 
 	# Detached, nobody is the console: refused, as by crun.

@@ -230,10 +230,9 @@ test_oci_console_is_the_terminal() {
 c["process"]["args"] = ["/bin/sh", "-c",
     "a=$(stat -L -c %t:%T /proc/self/fd/0); b=$(stat -c %t:%T /dev/console); "
     "[ \"$a\" = \"$b\" ] && echo console=tty || echo console=$b tty=$a"]'
-	oci_both
+	# hyrun run makes the pty itself here (stdin is no terminal), as runc does; crun 1.8
+	# cannot, so hyrun is checked alone.
+	oci_hyrun
 	expect_status 0
 	expect_eq "stdout" "$(tr -d '\r' <<<"$OUT")" console=tty
-	if oci_have_crun; then
-		expect_eq "stdout (crun's)" "$(tr -d '\r' <<<"$CRUN_OUT")" console=tty
-	fi
 }
