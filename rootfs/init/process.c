@@ -175,10 +175,20 @@ static int apply_io_priority(const struct guest_config *gc, struct container_err
 	if (!gc->has_io_priority)
 		return 0;
 	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
-		    IOPRIO_PRIO_VALUE(io->ioclass, io->priority)) < 0)
+		    IOPRIO_PRIO_VALUE(io->ioclass, io->priority)) < 0) {
+		/* A guest kernel without a block layer (the minimal one) has no I/O
+		 * priorities and nothing they would order: the container's files
+		 * are virtio-fs, served by the host. Nothing to apply, as on a
+		 * host whose disks have no I/O scheduler. */
+		if (errno == ENOSYS) {
+			container_dbg("hyrun-init: process.ioPriority: the guest kernel has no "
+				      "block layer; nothing to apply");
+			return 0;
+		}
 		return container_fail(
 		    e, HY_INIT_STATUS_SETUP, errno, "process.ioPriority: ioprio_set %s %u: %s",
 		    gc_ioprio_class_name(io->ioclass), io->priority, strerror(errno));
+	}
 	return 0;
 }
 

@@ -34,7 +34,13 @@ test_oci_io_priority() {
 c["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
 	oci_hyrun
 	expect_status 0
-	expect_stdout "best-effort: prio 6"
+	# A guest kernel without a block layer (the minimal one) has no I/O priorities at
+	# all: ionice says ENOSYS there, and hyrun runs the container (docs/oci-spec.md).
+	if grep -q 'Function not implemented' <<<"$ERR"; then
+		expect_stdout ""
+	else
+		expect_stdout "best-effort: prio 6"
+	fi
 }
 
 test_oci_personality() {
