@@ -514,9 +514,7 @@ static int decode_paths(struct dec *d, json_t *v, const char *name, const char *
 	return 0;
 }
 
-/* "/dev/x/y": below /dev, with no empty, "." or ".." component, so that the
- * node lands in the container's /dev whatever the image holds. */
-static bool dev_path_ok(const char *p)
+bool gc_dev_path_ok(const char *p)
 {
 	if (strncmp(p, "/dev/", 5) != 0)
 		return false;
@@ -561,7 +559,7 @@ static int decode_device(struct dec *d, json_t *v, size_t idx, struct gc_device 
 	snprintf(path, sizeof(path), "%s.path", dp);
 	if ((r = get_abs_path(d, json_object_get(v, "path"), path, &dev->path)))
 		return r;
-	if (!dev_path_ok(dev->path))
+	if (!gc_dev_path_ok(dev->path))
 		return bad(d, path,
 			   "\"%s\" is not a path below /dev (without empty, \".\" or \"..\" "
 			   "components)",

@@ -443,6 +443,11 @@ const char *gc_seccomp_flag_name(uint32_t bit);
  */
 int gc_scheduler_check(const struct gc_scheduler *s, const char *prefix, char *err, size_t errlen);
 
+/* A linux.devices path: "/dev/x/y", below /dev with no empty, "." or ".."
+ * component, so that the node lands in the container's /dev whatever the
+ * image holds. Used by the spec's parser and the decoder alike. */
+bool gc_dev_path_ok(const char *p);
+
 /* A name linux.resources.unified may have: a file of the cgroup's own
  * directory (not empty, no '/', not "." or ".."). */
 bool gc_unified_key_ok(const char *key);

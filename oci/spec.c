@@ -791,22 +791,6 @@ static int parse_paths(struct ctx *c, json_t *v, const char *name, const char **
 	return r;
 }
 
-/* Below /dev, each component a name: the node is made in the container's /dev. */
-static bool below_dev(const char *p)
-{
-	if (strncmp(p, "/dev/", 5) != 0)
-		return false;
-	for (p += 5;;) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		if (!p[n])
-			return true;
-		p += n + 1;
-	}
-}
-
 /* devices[i]'s integer member `key`, 0..max; required unless `optional`. */
 static int device_number(struct ctx *c, json_t *e, size_t i, const char *key, uint64_t max,
 			 bool optional, bool *has, uint32_t *out)
@@ -845,7 +829,7 @@ static int parse_device(struct ctx *c, json_t *e, size_t i, struct oci_device *d
 		return hy_err(c->err, c->errlen, -EINVAL, "%s: required", path);
 	if ((r = get_string(c, v, path, &d->path)))
 		return r;
-	if (!below_dev(d->path))
+	if (!gc_dev_path_ok(d->path))
 		return hy_err(c->err, c->errlen, -EINVAL,
 			      "%s: \"%s\" is not a path below /dev (without empty, \".\" or "
 			      "\"..\" components)",
