@@ -18,17 +18,18 @@
 #include "oci/state.h"
 #include "runtime/defaults.h"
 
-/* rootfs/init/mounts.c's flag, propagation and ignored options. */
+/* rootfs/init/mounts.c's flag, recursive, propagation and ignored options (idmap and
+ * ridmap are refused: oci/spec.c). */
 static const char *const mount_options[] = {
     "async",
     "atime",
     "bind",
     "copy-symlink",
+    "defaults",
     "dev",
     "diratime",
     "dirsync",
     "exec",
-    "idmap",
     "mand",
     "noatime",
     "nodev",
@@ -38,23 +39,39 @@ static const char *const mount_options[] = {
     "norelatime",
     "nostrictatime",
     "nosuid",
+    "nosymfollow",
     "notmpcopyup",
     "private",
+    "ratime",
     "rbind",
+    "rdev",
+    "rdiratime",
     "relatime",
     "remount",
-    "ridmap",
+    "rexec",
+    "rnoatime",
+    "rnodev",
+    "rnodiratime",
+    "rnoexec",
+    "rnosuid",
+    "rnosymfollow",
     "ro",
     "rprivate",
+    "rrelatime",
     "rro",
+    "rrw",
     "rshared",
     "rslave",
+    "rstrictatime",
+    "rsuid",
+    "rsymfollow",
     "runbindable",
     "rw",
     "shared",
     "slave",
     "strictatime",
     "suid",
+    "symfollow",
     "sync",
     "tmpcopyup",
     "unbindable",
@@ -72,6 +89,20 @@ static const char *const seccomp_actions[] = {
 static const char *const seccomp_operators[] = {
     "SCMP_CMP_EQ", "SCMP_CMP_GE",	 "SCMP_CMP_GT", "SCMP_CMP_LE",
     "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
+};
+
+/* linux.seccomp.flags that oci/spec.c knows, and those hyrun-init's libseccomp
+ * (2.5) can set; SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2.6. */
+static const char *const seccomp_known_flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+};
+static const char *const seccomp_supported_flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
 };
 
 /* The guest is x86-64: its own ABI and the two others its kernel can run. */
@@ -113,7 +144,7 @@ static json_t *features(void)
 		desc_mem = NULL;
 	doc = json_pack(
 	    "{s:s, s:s, s:o, s:o,"
-	    " s:{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:[], s:[]},"
+	    " s:{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o},"
 	    "    s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}},"
 	    " s:{s:s, s:s, s:s, s:s, s:s, s:s}}",
 	    "ociVersionMin", "1.0.0", "ociVersionMax", OCI_SPEC_VERSION, "hooks", hooks,
@@ -121,11 +152,12 @@ static json_t *features(void)
 	    "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
 	    "enabled", 1, "actions", STRINGS(seccomp_actions), "operators",
 	    STRINGS(seccomp_operators), "archs", STRINGS(seccomp_archs), "knownFlags",
-	    "supportedFlags", "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt",
-	    "enabled", 0, "mountExtensions", "idmap", "enabled", 0, "annotations",
-	    "io.hyrun.version", HYRUN_VERSION, "io.hyrun.libseccomp.version", seccomp_ver,
-	    HY_ANNOTATION_VCPUS, desc_vcpus ? desc_vcpus : "", HY_ANNOTATION_MEMORY,
-	    desc_mem ? desc_mem : "", HY_ANNOTATION_KERNEL,
+	    STRINGS(seccomp_known_flags), "supportedFlags", STRINGS(seccomp_supported_flags),
+	    "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt", "enabled", 0,
+	    "mountExtensions", "idmap", "enabled", 0, "annotations", "io.hyrun.version",
+	    HYRUN_VERSION, "io.hyrun.libseccomp.version", seccomp_ver, HY_ANNOTATION_VCPUS,
+	    desc_vcpus ? desc_vcpus : "", HY_ANNOTATION_MEMORY, desc_mem ? desc_mem : "",
+	    HY_ANNOTATION_KERNEL,
 	    "host path of the guest kernel (bzImage or vmlinux) for this container",
 	    "io.hyrun.runtime", "microVM (KVM) per container");
 	free(desc_vcpus);
