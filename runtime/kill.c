@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/agent.h"
 #include "runtime/cgroup.h"
@@ -63,12 +64,18 @@ static int do_kill(struct rt_global *g, const char *id, int sig, bool all)
 	}
 	req = (struct agent_request){.op = AGENT_OP_SIGNAL, .sig = sig, .all = all};
 	if (agent_start_or_signal(c, &req, err, sizeof(err))) {
-		/* The VMM may have exited between the status check and now. */
-		if (!container_vmm_alive(c))
-			rt_error("container not running");
-		else
+		/*
+		 * The container was running when the request went out. A workload
+		 * that exits on the signal powers the guest off, and the VMM may
+		 * end before its answer is written: the signal was delivered. So
+		 * a VMM that is gone, or goes within two seconds, means done.
+		 */
+		for (int i = 0; i < 40 && container_vmm_alive(c); i++)
+			usleep(50 * 1000);
+		if (container_vmm_alive(c)) {
 			rt_error("kill: %s", err);
-		goto out;
+			goto out;
+		}
 	}
 	r = 0;
 out:
