@@ -17,6 +17,7 @@
 
 #include "common/agent_proto.h"
 #include "common/cleanup.h"
+#include "common/fdio.h"
 #include "common/strv.h"
 #include "rootfs/init/container_int.h"
 
@@ -361,19 +362,13 @@ static int copy_file_at(int from, int to, const char *name, const struct stat *s
 		return -1;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
+		int w = hy_write_all(out, buf, (size_t)n);
 
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				r = -1;
-				break;
-			}
-			off += w;
-		}
-		if (r)
+		if (w < 0) {
+			errno = -w;
+			r = -1;
 			break;
+		}
 	}
 	if (n < 0)
 		r = -1;
