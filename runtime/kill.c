@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "runtime/agent.h"
 #include "runtime/cgroup.h"
@@ -70,9 +69,7 @@ static int do_kill(struct rt_global *g, const char *id, int sig, bool all)
 		 * end before its answer is written: the signal was delivered. So
 		 * a VMM that is gone, or goes within two seconds, means done.
 		 */
-		for (int i = 0; i < 40 && container_vmm_alive(c); i++)
-			usleep(50 * 1000);
-		if (container_vmm_alive(c)) {
+		if (container_wait_vmm(c, 2000)) {
 			rt_error("kill: %s", err);
 			goto out;
 		}
