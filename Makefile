@@ -113,6 +113,7 @@ RUNTIME_OBJS := \
 	runtime/features.o \
 	runtime/plan_cmd.o \
 	runtime/network.o \
+	runtime/idpool.o \
 	runtime/agent.o \
 	runtime/exec.o \
 	runtime/proxy.o

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 
@@ -369,6 +370,10 @@ char **plan_to_argv(const struct vm_plan *p, const char *vmm_name)
 	if (p->ready_fd >= 0) {
 		add(&a, "--ready-fd");
 		add(&a, "%d", p->ready_fd);
+	}
+	if (p->kvm_fd > STDERR_FILENO) {
+		add(&a, "--kvm-fd");
+		add(&a, "%d", p->kvm_fd);
 	}
 	if (p->tty)
 		add(&a, "--tty");

@@ -110,6 +110,9 @@ struct vm_plan {
 	const char *vsock_dir;	  /* guest-initiated connections, or NULL */
 	const char *guest_config; /* a file, or NULL */
 	int control_fd, ready_fd; /* -1: none */
+	/* /dev/kvm opened by the caller (a VMM in a jail gets no path to it); 0 to 2
+	 * (a zeroed plan) or -1: the VMM opens /dev/kvm itself. */
+	int kvm_fd;
 	bool tty;
 	bool debug;
 };

@@ -54,16 +54,20 @@
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
+#include "runtime/idpool.h"
 #include "runtime/jail.h"
 #include "runtime/network.h"
 #include "runtime/plan.h"
 #include "runtime/sizing.h"
 
-/* What virtio-fs passthrough needs of the VMM's capabilities; all others are dropped. */
+/* What virtio-fs passthrough needs of the VMM's capabilities; all others are
+ * dropped. In the VMM's own user namespace they count only for files whose
+ * owners it maps. No CAP_MKNOD: FIFOs, sockets and whiteouts need none, and
+ * the VMM never makes a device node. */
 #define VMM_KEEP_CAPS                                                                              \
 	((1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH) |        \
 	 (1ULL << CAP_FOWNER) | (1ULL << CAP_FSETID) | (1ULL << CAP_SETUID) |                      \
-	 (1ULL << CAP_SETGID) | (1ULL << CAP_MKNOD) | (1ULL << CAP_SETFCAP))
+	 (1ULL << CAP_SETGID) | (1ULL << CAP_SETFCAP))
 
 /* Descriptors hyrun opens above the preserved ones while it creates a container
  * (the VMM's sockets, pipes, taps and log, and its own files), which the
@@ -117,6 +121,10 @@ struct creating {
 	int *keep; /* inherited by the VMM: preserved fds, taps, ctl, ready, vsock, log */
 	size_t nkeep, cap_keep;
 	int slave, master, ctl, vsock, ready[2], log;
+	int kvm, userns;	 /* /dev/kvm and the VMM's user namespace, inherited */
+	struct idpool_range ids; /* the host ids that namespace maps to */
+	bool have_ids;
+	char owner[PATH_MAX];	  /* the state directory's real path: holds the ids */
 	char vsock_dir[PATH_MAX]; /* <state>/HY_VSOCK_DIR, bound into the jail */
 	int min_fd;
 	pid_t pid;
@@ -278,9 +286,112 @@ static int vsock_socket(struct creating *k)
 	if (!b)
 		return hy_err(k->err, sizeof(k->err), -ENOMEM, "out of memory");
 	k->plan.binds = b;
-	b[k->plan.nr_binds++] = (struct jail_bind){k->vsock_dir, HY_JAIL_VSOCK, true};
+	b[k->plan.nr_binds++] = (struct jail_bind){k->vsock_dir, HY_JAIL_VSOCK, true, false};
 	k->plan.vm.vsock_dir = HY_JAIL_VSOCK;
 	return 0;
+}
+
+/* /dev/kvm, opened here: the VMM gets the descriptor, never a path. */
+static int open_kvm(struct creating *k)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return hy_err(k->err, sizeof(k->err), -errno,
+			      errno == ENOENT
+				  ? "/dev/kvm does not exist: is the kvm module loaded, "
+				    "and does this machine have hardware virtualization?"
+				  : "cannot open /dev/kvm: %s",
+			      strerror(errno));
+	k->kvm = inheritable(fd, k->min_fd);
+	if (k->kvm < 0)
+		return hy_err(k->err, sizeof(k->err), -errno, "/dev/kvm: %s", strerror(errno));
+	k->plan.vm.kvm_fd = k->kvm;
+	return keep_fd(k, k->kvm);
+}
+
+/* The VMM runs as root after all: no idmapped binds, the ids given back. */
+static void root_vmm(struct creating *k)
+{
+	for (size_t i = 0; i < k->plan.nr_binds; i++)
+		k->plan.binds[i].idmap = false;
+	if (k->userns >= 0)
+		close(k->userns);
+	k->userns = -1;
+	if (k->have_ids)
+		idpool_release(IDPOOL_DIR, k->owner, k->ids.slot);
+	k->have_ids = false;
+}
+
+/*
+ * The VMM's user namespace (idpool.h): host ids of a range of the container's
+ * own, every share idmapped with it. The files the VMM reads besides the
+ * shares (guest configuration, the vsock directory) become the range's root's.
+ * With a user namespace in the spec, the VMM runs in that one instead, as
+ * the engine mapped it (the engine chowned the root filesystem to it). A
+ * share that cannot be idmapped refuses the create, or with $HY_ENV_ROOT_VMM=1
+ * makes the VMM run as root, saying so.
+ */
+static int vmm_userns(struct creating *k)
+{
+	struct jail_idmap map;
+	char fstype[64], buf[32];
+	const char *allow;
+	int r;
+
+	k->jc.proc = true;
+	if (k->l.ns[OCI_NS_USER].enabled) {
+		root_vmm(k);
+		return 0;
+	}
+	if (!realpath(k->c->dir, k->owner))
+		return hy_err(k->err, sizeof(k->err), -errno, "%s: %s", k->c->dir, strerror(errno));
+	if (idpool_take(IDPOOL_DIR, k->owner, &k->ids, k->err, sizeof(k->err)))
+		return -1;
+	k->have_ids = true;
+	map = (struct jail_idmap){0, k->ids.first, k->ids.size};
+	k->userns = jail_userns_make(&map, 1, &map, 1, k->err, sizeof(k->err));
+	if (k->userns < 0)
+		return -1;
+	for (size_t i = 0; i < k->plan.nr_binds; i++) {
+		const struct jail_bind *b = &k->plan.binds[i];
+
+		if (!b->idmap)
+			continue;
+		r = jail_idmap_check(b->source, k->userns, fstype, sizeof(fstype));
+		if (!r)
+			continue;
+		allow = getenv(HY_ENV_ROOT_VMM);
+		if (r != -EINVAL || !allow || strcmp(allow, "1"))
+			return hy_err(k->err, sizeof(k->err), r,
+				      "the share '%s' is on %s, which cannot be mounted idmapped "
+				      "here (%s), so hyrun-vmm cannot run unprivileged; %s=1 in "
+				      "hyrun's environment lets it run as root instead",
+				      b->source, fstype, strerror(-r), HY_ENV_ROOT_VMM);
+		rt_warn("the share '%s' is on %s, which cannot be mounted idmapped here: "
+			"hyrun-vmm runs as root (%s=1)",
+			b->source, fstype, HY_ENV_ROOT_VMM);
+		root_vmm(k);
+		return 0;
+	}
+	if (fchownat(k->c->dirfd, HY_GUEST_CONFIG_FILE, k->ids.first, k->ids.first,
+		     AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (k->vsock_dir[0] && fchownat(k->c->dirfd, HY_VSOCK_DIR, k->ids.first, k->ids.first,
+					 AT_SYMLINK_NOFOLLOW) < 0))
+		return hy_err(k->err, sizeof(k->err), -errno,
+			      "give the VMM's files to its host uid %u: %s", k->ids.first,
+			      strerror(errno));
+	snprintf(buf, sizeof(buf), "%u\n", k->ids.slot);
+	if (rt_write_at_atomic(k->c->dirfd, HY_IDS_FILE, buf, strlen(buf), 0600, k->err,
+			       sizeof(k->err)))
+		return -1;
+	k->jc.userns_fd = k->userns;
+	return 0;
+}
+
+static void undo_ids(struct creating *k)
+{
+	root_vmm(k);
 }
 
 static int create_timeout_s(void)
@@ -709,6 +820,8 @@ static int make_jail(struct creating *k)
 		return -1;
 	if (vmm_log(k, &log_format))
 		return -1;
+	if (open_kvm(k) || vmm_userns(k))
+		return -1;
 
 	k->plan.vm.mem = (uint64_t)k->size.mem_mib << 20;
 	k->plan.vm.cpus = k->size.vcpus;
@@ -761,6 +874,8 @@ static void undo_jail(struct creating *k)
 	close_fd(&k->vsock);
 	close_fd(&k->ready[0]);
 	close_fd(&k->ready[1]);
+	close_fd(&k->kvm);
+	close_fd(&k->userns);
 	free(k->argv);
 	k->argv = NULL;
 }
@@ -811,6 +926,8 @@ static int start_vmm(struct creating *k)
 	/* Only the VMM keeps its ends (a tap and the standby namespace then vanish
 	 * with it). */
 	network_close_fds(&k->net);
+	close_fd(&k->kvm);
+	close_fd(&k->userns);
 	close_fd(&k->ctl);
 	close_fd(&k->vsock);
 	close_fd(&k->ready[1]);
@@ -896,6 +1013,7 @@ int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vm
 	k->o = o;
 	k->pid = -1;
 	k->slave = k->master = k->ctl = k->vsock = k->ready[0] = k->ready[1] = k->log = -1;
+	k->kvm = k->userns = k->jc.userns_fd = -1;
 	k->min_fd = STDERR_FILENO + 1 + (int)o->preserve_fds;
 
 	if (load_spec(k) || plan_vm(k) || make_state(k) || wire_network(k) || make_cgroup(k) ||
@@ -904,6 +1022,7 @@ int container_create(struct rt_global *g, const struct create_opts *o, pid_t *vm
 	    run_hooks(k, OCI_HOOK_CREATE_CONTAINER) || finish(k)) {
 		rt_error("%s", k->err);
 		undo_vmm(k);
+		undo_ids(k);
 		undo_cgroup(k);
 		undo_network(k);
 		undo_state(k);

@@ -44,6 +44,10 @@
 #define HY_ENV_VMM "HYRUN_VMM"
 #define HY_ENV_KERNEL "HYRUN_KERNEL"
 #define HY_ENV_INITRD "HYRUN_INITRD"
+/* "1": a container whose shares cannot be idmapped (a file system this kernel
+ * cannot idmap, such as overlayfs, or tmpfs before Linux 6.3) gets a VMM that
+ * runs as root on the host, with a warning; otherwise its create is refused. */
+#define HY_ENV_ROOT_VMM "HYRUN_ROOT_VMM"
 /* The directories io.hyrun.kernel may name a kernel in (sizing.h). */
 #define HY_ENV_KERNEL_DIRS "HYRUN_KERNEL_DIRS"
 
@@ -82,6 +86,8 @@
 #define HY_STATE_FILE "state.json"
 #define HY_CONFIG_FILE "config.json"
 #define HY_GUEST_CONFIG_FILE "guest-config.json"
+/* The slot of the host id range (idpool.h) the VMM's user namespace maps to. */
+#define HY_IDS_FILE "vmm-ids"
 #define HY_CONTROL_SOCKET "ctl.sock"
 #define HY_VSOCK_DIR "vsock.d"
 

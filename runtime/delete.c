@@ -2,16 +2,40 @@
 #include "runtime/lifecycle.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/defaults.h"
 #include "runtime/hooks.h"
+#include "runtime/idpool.h"
 #include "runtime/network.h"
+
+/* The host id range of the VMM's user namespace (HY_IDS_FILE) goes back to the pool. */
+static void release_ids(struct container *c)
+{
+	char buf[32], owner[PATH_MAX];
+	unsigned long slot;
+	ssize_t n;
+	int fd = openat(c->dirfd, HY_IDS_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || !realpath(c->dir, owner))
+		return;
+	buf[n] = '\0';
+	slot = strtoul(buf, NULL, 10);
+	idpool_release(IDPOOL_DIR, owner, (unsigned)slot);
+}
 
 int container_delete(struct rt_global *g, const char *id, bool force)
 {
@@ -67,6 +91,7 @@ int container_delete(struct rt_global *g, const char *id, bool force)
 			rt_warn("removing the cgroup %s failed", cgroup_path(cg));
 		cgroup_free(cg);
 	}
+	release_ids(c);
 	snprintf(path, sizeof(path), "%s/%s", c->dir, HY_CONFIG_FILE);
 	have_hooks = lifecycle_load_spec(path, &spec, &l, err, sizeof(err)) == 0;
 	if (!have_hooks)

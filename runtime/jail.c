@@ -25,7 +25,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,10 +53,17 @@ static const struct {
     [JAIL_NS_CGROUP] = {CLONE_NEWCGROUP, "cgroup"},
 };
 
-/* Device nodes the VMM may use, bound from the host when they exist there. */
+/* Device nodes the VMM may open, bound read-only from the host when they exist
+ * there. /dev/kvm and the taps reach it as descriptors, never as paths. */
 static const char *const jail_devices[] = {
-    "/dev/null", "/dev/zero", "/dev/urandom", "/dev/kvm", "/dev/net/tun",
+    "/dev/null",
+    "/dev/zero",
+    "/dev/urandom",
 };
+
+/* The VMM's procfs: only the processes it could ptrace, and none of the
+ * system-wide files. */
+#define JAIL_PROC_OPTIONS "hidepid=invisible,subset=pid"
 
 /*
  * Where the private root's tmpfs is mounted: any directory that exists. The
@@ -160,6 +169,7 @@ struct jail_mount {
 	int fd;	     /* O_PATH of the source */
 	bool dir;    /* the source is a directory */
 	bool device; /* the source is a device node */
+	bool idmap;  /* idmapped with the jail's userns_fd */
 };
 
 /* Creates the mount point for target under root (the jail's tmpfs, not yet populated). */
@@ -239,6 +249,39 @@ static int restrict_mount(int fd, bool readonly, bool device)
 	return mount(NULL, path, NULL, flags, NULL);
 }
 
+/*
+ * The source at src_fd, with everything mounted below it, idmapped with
+ * userns_fd and restricted as restrict_mount() does, on the mount point t.
+ * Idmapping works only on a mount that was never attached: a detached copy
+ * of the source's tree is made, changed, then attached.
+ */
+static int idmapped_bind(int src_fd, int t, int userns_fd, bool readonly)
+{
+	struct mount_attr attr = {
+	    .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
+			(readonly ? MOUNT_ATTR_RDONLY : 0),
+	    .userns_fd = (uint64_t)userns_fd,
+	};
+	int tree, r;
+
+	tree = open_tree(src_fd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -1;
+	r = mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+	if (!r)
+		r = move_mount(tree, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	if (r) {
+		int e = errno;
+
+		close(tree);
+		errno = e;
+		return -1;
+	}
+	close(tree);
+	return 0;
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -246,10 +289,11 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Closes every fd but 0-2, keep_fds and the two given; those lose close-on-exec except the two. */
-static int close_fds(const struct jail_config *cfg, int extra1, int extra2)
+/* Closes every fd but 0-2, keep_fds and the three given (-1: none); those lose
+ * close-on-exec except the three. */
+static int close_fds(const struct jail_config *cfg, int extra1, int extra2, int extra3)
 {
-	size_t nr = 0, cap = cfg->nr_keep_fds + 5;
+	size_t nr = 0, cap = cfg->nr_keep_fds + 6;
 	unsigned int lo = 0;
 	DIR *d;
 	int *keep;
@@ -270,6 +314,8 @@ static int close_fds(const struct jail_config *cfg, int extra1, int extra2)
 	}
 	keep[nr++] = extra1;
 	keep[nr++] = extra2;
+	if (extra3 >= 0)
+		keep[nr++] = extra3;
 	qsort(keep, nr, sizeof(*keep), cmp_int);
 	for (size_t i = 0; i < nr; i++) {
 		if ((unsigned int)keep[i] > lo && close_range(lo, (unsigned int)keep[i] - 1, 0) < 0)
@@ -373,7 +419,8 @@ static size_t open_sources(const struct jail_config *cfg, int sock, struct jail_
 	for (size_t i = 0; i < cfg->nr_binds; i++) {
 		m[nr] = (struct jail_mount){.source = cfg->binds[i].source,
 					    .target = cfg->binds[i].target,
-					    .readonly = cfg->binds[i].readonly};
+					    .readonly = cfg->binds[i].readonly,
+					    .idmap = cfg->binds[i].idmap};
 		m[nr].fd = open(m[nr].source, O_PATH | O_CLOEXEC);
 		if (m[nr].fd < 0)
 			child_fail(sock, "bind '%s': open '%s'", m[nr].target, m[nr].source);
@@ -426,7 +473,8 @@ static int private_root(int sock)
 	return root;
 }
 
-static void bind_all(int root, struct jail_mount *m, size_t nr, int sock)
+static void bind_all(const struct jail_config *cfg, int root, struct jail_mount *m, size_t nr,
+		     int sock)
 {
 	char src[64], dst[64];
 
@@ -440,6 +488,14 @@ static void bind_all(int root, struct jail_mount *m, size_t nr, int sock)
 
 		if (t < 0)
 			child_fail(sock, "bind '%s': open the mount point", m[i].target);
+		if (m[i].idmap) {
+			if (idmapped_bind(m[i].fd, t, cfg->userns_fd, m[i].readonly) < 0)
+				child_fail(sock, "bind '%s' on '%s' idmapped", m[i].source,
+					   m[i].target);
+			close(t);
+			close(m[i].fd);
+			continue;
+		}
 		/* Through the fds: no path is resolved again, a symlink cannot redirect it. */
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", m[i].fd);
 		snprintf(dst, sizeof(dst), "/proc/self/fd/%d", t);
@@ -458,13 +514,31 @@ static void bind_all(int root, struct jail_mount *m, size_t nr, int sock)
 	}
 }
 
+/* A procfs of the pid namespace this process is in, at /proc in the private root. */
+static void mount_proc(int root, int sock)
+{
+	char dst[64];
+	int t;
+
+	if (make_target(root, "/proc", true) < 0)
+		child_fail(sock, "/proc: create the mount point");
+	t = openat(root, "proc", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		child_fail(sock, "/proc: open the mount point");
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", t);
+	if (mount("proc", dst, "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  JAIL_PROC_OPTIONS) < 0)
+		child_fail(sock, "mount a procfs (%s) on /proc", JAIL_PROC_OPTIONS);
+	close(t);
+}
+
 /* pivot_root into the private root, the old one detached; the root made read-only. */
 static void enter_root(const struct jail_config *cfg, int sock, int root, int vmm)
 {
 	if (fchdir(root) < 0)
 		child_fail(sock, "enter the private root");
 	close(root);
-	if (close_fds(cfg, sock, vmm) < 0)
+	if (close_fds(cfg, sock, vmm, cfg->userns_fd > STDERR_FILENO ? cfg->userns_fd : -1) < 0)
 		child_fail(sock, "close the inherited file descriptors");
 	/* The old root ends up on top of the new one, and is detached right away. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -476,6 +550,24 @@ static void enter_root(const struct jail_config *cfg, int sock, int root, int vm
 	if (mount(NULL, "/", NULL,
 		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(sock, "make the private root read-only");
+}
+
+/*
+ * Last, the VMM's own user namespace: every mount is made and the root
+ * pivoted (both need the caller's namespace), and the host's supplementary
+ * groups are dropped first (they could not be later).
+ */
+static void enter_userns(const struct jail_config *cfg, int sock)
+{
+	if (setgroups(0, NULL) < 0)
+		child_fail(sock, "drop the supplementary groups");
+	if (setns(cfg->userns_fd, CLONE_NEWUSER) < 0)
+		child_fail(sock, "enter the VMM's user namespace");
+	close(cfg->userns_fd);
+	if (setresgid(0, 0, 0) < 0)
+		child_fail(sock, "user namespace: become gid 0");
+	if (setresuid(0, 0, 0) < 0)
+		child_fail(sock, "user namespace: become uid 0");
 }
 
 static void child_exec(const struct jail_config *cfg, int sock)
@@ -493,11 +585,15 @@ static void child_exec(const struct jail_config *cfg, int sock)
 	vmm = open_vmm(cfg, sock);
 	nr = open_sources(cfg, sock, m);
 	root = private_root(sock);
-	bind_all(root, m, nr, sock);
+	bind_all(cfg, root, m, nr, sock);
 	free(m);
+	if (cfg->proc)
+		mount_proc(root, sock);
 	enter_root(cfg, sock, root, vmm);
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		child_fail(sock, "set the hostname '%s'", cfg->hostname);
+	if (cfg->userns_fd > STDERR_FILENO)
+		enter_userns(cfg, sock);
 	if (cfg->setsid_tty) {
 		if (setsid() < 0)
 			child_fail(sock, "setsid");
@@ -687,6 +783,19 @@ static int check_config(const struct jail_config *cfg, char *err, size_t errlen)
 		hy_err(err, errlen, 0, "jail: a hostname needs a UTS namespace of its own");
 		return -EINVAL;
 	}
+	if (cfg->userns_fd > STDERR_FILENO && user->enabled) {
+		hy_err(err, errlen, 0,
+		       "jail: a user namespace of the VMM's own and the spec's cannot both be "
+		       "used");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->nr_binds; i++) {
+		if (cfg->binds[i].idmap && cfg->userns_fd <= STDERR_FILENO) {
+			hy_err(err, errlen, 0, "jail: bind '%s': idmapped without a user namespace",
+			       cfg->binds[i].target);
+			return -EINVAL;
+		}
+	}
 	if (user->enabled && !user->path && (!cfg->nr_uid_map || !cfg->nr_gid_map)) {
 		hy_err(err, errlen, 0, "jail: a new user namespace needs uid and gid mappings");
 		return -EINVAL;
@@ -869,4 +978,111 @@ fail_fds:
 	close_all(nsfd, JAIL_NS_NR);
 	close_all(sv, 2);
 	return -1;
+}
+
+/* ---- the VMM's user namespace ------------------------------------------------------- */
+
+int jail_userns_make(const struct jail_idmap *uid_map, size_t nr_uid,
+		     const struct jail_idmap *gid_map, size_t nr_gid, char *err, size_t errlen)
+{
+	struct jail_config maps = {.uid_map = (struct jail_idmap *)uid_map,
+				   .nr_uid_map = nr_uid,
+				   .gid_map = (struct jail_idmap *)gid_map,
+				   .nr_gid_map = nr_gid};
+	int up[2], down[2], fd = -1;
+	char path[64], c = 0;
+	pid_t pid;
+
+	if (!nr_uid || !nr_gid) {
+		hy_err(err, errlen, 0, "jail: a user namespace needs uid and gid mappings");
+		return -1;
+	}
+	if (pipe2(up, O_CLOEXEC) < 0)
+		return hy_err(err, errlen, -1, "jail: pipe: %s", strerror(errno));
+	if (pipe2(down, O_CLOEXEC) < 0) {
+		hy_err(err, errlen, 0, "jail: pipe: %s", strerror(errno));
+		close(up[0]);
+		close(up[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Makes the namespace, says so, and stays until the parent has its descriptor. */
+		close(up[0]);
+		close(down[1]);
+		c = unshare(CLONE_NEWUSER) < 0 ? (char)errno : 0;
+		if (write(up[1], &c, 1) != 1)
+			_exit(1);
+		while (read(down[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (pid < 0) {
+		hy_err(err, errlen, 0, "jail: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (read(up[0], &c, 1) != 1) {
+		hy_err(err, errlen, 0, "jail: the user namespace's maker ended");
+		goto out;
+	}
+	if (c) {
+		hy_err(err, errlen, 0, "jail: create a user namespace for the VMM: %s",
+		       strerror(c));
+		goto out;
+	}
+	if (write_maps(&maps, pid, err, errlen) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		hy_err(err, errlen, 0, "jail: open '%s': %s", path, strerror(errno));
+out:
+	close(down[1]);
+	close(up[0]);
+	if (pid > 0)
+		reap(pid);
+	return fd;
+}
+
+/* A file system's name for messages, from its statfs magic number. */
+static void fs_name(unsigned long magic, char *buf, size_t len)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} names[] = {
+	    {EXT4_SUPER_MAGIC, "ext4"},		{XFS_SUPER_MAGIC, "xfs"},
+	    {BTRFS_SUPER_MAGIC, "btrfs"},	{TMPFS_MAGIC, "tmpfs"},
+	    {OVERLAYFS_SUPER_MAGIC, "overlay"}, {V9FS_MAGIC, "9p"},
+	    {NFS_SUPER_MAGIC, "nfs"},		{FUSE_SUPER_MAGIC, "fuse"},
+	    {SQUASHFS_MAGIC, "squashfs"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (names[i].magic == magic) {
+			snprintf(buf, len, "%s", names[i].name);
+			return;
+		}
+	}
+	snprintf(buf, len, "file system type 0x%lx", magic);
+}
+
+int jail_idmap_check(const char *source, int userns_fd, char *fstype, size_t fstypelen)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	struct statfs sf;
+	int tree, r = 0;
+
+	snprintf(fstype, fstypelen, "an unknown file system");
+	tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return -errno;
+	if (fstatfs(tree, &sf) == 0)
+		fs_name((unsigned long)sf.f_type, fstype, fstypelen);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		r = -errno;
+	close(tree);
+	return r;
 }

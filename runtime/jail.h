@@ -36,8 +36,11 @@ struct jail_idmap {
 /* Something the VMM needs inside its private root. */
 struct jail_bind {
 	const char *source; /* host path */
-	const char *target; /* path inside the jail root, e.g. "/kernel", "/dev/kvm" */
+	const char *target; /* path inside the jail root, e.g. "/kernel", "/rootfs" */
 	bool readonly;
+	/* With userns_fd: an idmapped mount with that namespace's mapping, so that the
+	 * VMM, root there, sees and makes files with their owners on the host. */
+	bool idmap;
 };
 
 struct jail_config {
@@ -56,7 +59,32 @@ struct jail_config {
 	const char *hostname;  /* set in a new UTS ns (optional) */
 	uint64_t
 	    keep_caps; /* bitmask of CAP_* kept (bounding, permitted, effective, inheritable) */
+	/* > 2: a user namespace (jail_userns_make) the VMM enters last, after every
+	 * mount, the pivot_root and the hostname, as its uid and gid 0: the jail's
+	 * other namespaces stay owned by the caller's, so the VMM's capabilities
+	 * count only for files whose owners that namespace maps. Not with
+	 * ns[JAIL_NS_USER]. */
+	int userns_fd;
+	/* A procfs of the VMM's own pid namespace at /proc (hidepid=invisible,
+	 * subset=pid: only the processes it may ptrace, nothing but them). */
+	bool proc;
 };
+
+/*
+ * A new user namespace with these mappings, as an O_RDONLY descriptor of it
+ * (a child process makes it, the caller writes its maps, the child is gone
+ * when this returns). -1 with err set.
+ */
+int jail_userns_make(const struct jail_idmap *uid_map, size_t nr_uid,
+		     const struct jail_idmap *gid_map, size_t nr_gid, char *err, size_t errlen);
+
+/*
+ * Whether the directory or file at source (with everything mounted below it)
+ * can be mounted idmapped with the user namespace userns_fd: 0, or -errno
+ * (-EINVAL: a file system this kernel cannot idmap). fstype gets the file
+ * system's name (from statfs), for messages.
+ */
+int jail_idmap_check(const char *source, int userns_fd, char *fstype, size_t fstypelen);
 
 /*
  * Forks (and, with a new pid namespace, forks again so the VMM is that
@@ -81,6 +109,10 @@ pid_t jail_spawn(const struct jail_config *cfg, char *err, size_t errlen);
  *   the VMM binary and bind sources must be reachable by the mapped root.
  * - A joined mount namespace is copied too: the bind sources and vmm_path are
  *   looked up in it.
+ * - With userns_fd, the namespaces are made in the caller's user namespace,
+ *   binds marked idmap are idmapped with userns_fd's mapping (recursively;
+ *   a file system that cannot be idmapped is an error), and the VMM enters
+ *   userns_fd just before exec. With proc, /proc is a procfs of its own.
  * - The private root is a small tmpfs mounted over /tmp (else /mnt, /run, ...)
  *   in the new mount namespace only, so nothing appears on the host. Every
  *   mount point is made before any bind, so none is created inside a bound

@@ -27,10 +27,12 @@ static const char *own(struct container_plan *p, char *s)
 	return s;
 }
 
+/* A share's bind is marked idmap: the VMM reaches it idmapped when it runs in a
+ * user namespace of its own (create.c clears the mark otherwise). */
 static void add_bind(struct container_plan *p, const char *source, const char *target,
-		     bool readonly)
+		     bool readonly, bool share)
 {
-	p->binds[p->nr_binds++] = (struct jail_bind){source, target, readonly};
+	p->binds[p->nr_binds++] = (struct jail_bind){source, target, readonly, share};
 }
 
 /* `path` relative to `base` unless absolute (or base is NULL), resolved; NULL with errno set. */
@@ -167,7 +169,7 @@ static int plan_root(struct container_plan *p, const struct oci_spec *spec,
 		       "propagation order");
 	p->gc.root_propagation = (enum gc_propagation)spec->rootfs_propagation;
 	if (req->jail)
-		add_bind(p, p->rootfs, HY_JAIL_ROOTFS, sh->readonly);
+		add_bind(p, p->rootfs, HY_JAIL_ROOTFS, sh->readonly, true);
 	return 0;
 }
 
@@ -232,7 +234,7 @@ static int plan_bind(struct container_plan *p, const struct oci_mount *m, size_t
 			      i, m->source);
 	}
 	if (req->jail)
-		add_bind(p, host, path, ro);
+		add_bind(p, host, path, ro, true);
 	/* The host path means nothing in the guest. */
 	gm->source = NULL;
 	return 0;
@@ -506,7 +508,7 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec, const stru
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	p->vm.control_fd = p->vm.ready_fd = -1;
+	p->vm.control_fd = p->vm.ready_fd = p->vm.kvm_fd = -1;
 	p->binds = calloc(n + 5, sizeof(*p->binds));
 	p->owned = calloc(2 * n + 1, sizeof(*p->owned));
 	p->files = calloc(n + 1, sizeof(*p->files));
@@ -518,8 +520,8 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec, const stru
 	if (req->jail) {
 		p->vm.kernel = HY_JAIL_KERNEL;
 		p->vm.initrd = HY_JAIL_INITRD;
-		add_bind(p, req->files->kernel, HY_JAIL_KERNEL, true);
-		add_bind(p, req->files->initrd, HY_JAIL_INITRD, true);
+		add_bind(p, req->files->kernel, HY_JAIL_KERNEL, true, false);
+		add_bind(p, req->files->initrd, HY_JAIL_INITRD, true, false);
 	}
 	p->vm.files = p->files;
 	p->vm.guest_config = req->jail ? HY_JAIL_GUEST_CONFIG : req->guest_config_path;
@@ -536,9 +538,10 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec, const stru
 	if (!p->guest_config_text)
 		return hy_err(err, errlen, -EINVAL, "the guest configuration: %s", msg);
 	if (req->jail) {
-		add_bind(p, req->guest_config_path, HY_JAIL_GUEST_CONFIG, true);
-		/* The virtio-fs server reopens its O_PATH handles through /proc/self/fd. */
-		add_bind(p, "/proc", "/proc", true);
+		add_bind(p, req->guest_config_path, HY_JAIL_GUEST_CONFIG, true, false);
+		/* The virtio-fs server reopens its O_PATH handles through /proc/self/fd:
+		 * the jail mounts a procfs of the VMM's own (jail_config.proc), never
+		 * the host's. */
 	}
 	return 0;
 }

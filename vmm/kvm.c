@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -146,13 +148,37 @@ static int create_vm(struct kvm *k, char *err, size_t errlen)
 	return 0;
 }
 
-int kvm_open(struct kvm *k, char *err, size_t errlen)
+/* The caller's descriptor of /dev/kvm: a character device 10:232, open for reading and writing. */
+static int kvm_adopt(int fd, char *err, size_t errlen)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) < 0 || (fl = fcntl(fd, F_GETFL)) < 0)
+		return hy_err(err, errlen, -errno, "--kvm-fd %d: %s", fd, strerror(errno));
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 10 || minor(st.st_rdev) != 232)
+		return hy_err(err, errlen, -EINVAL, "--kvm-fd %d: not /dev/kvm (10:232)", fd);
+	if ((fl & O_ACCMODE) != O_RDWR)
+		return hy_err(err, errlen, -EBADF, "--kvm-fd %d: not open for reading and writing",
+			      fd);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return hy_err(err, errlen, -errno, "--kvm-fd %d: %s", fd, strerror(errno));
+	return fd;
+}
+
+int kvm_open(struct kvm *k, int fd, char *err, size_t errlen)
 {
 	int r, version;
 
 	k->vm_fd = -1;
 	k->cpuid = NULL;
-	k->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd > STDERR_FILENO) {
+		k->sys_fd = kvm_adopt(fd, err, errlen);
+		if (k->sys_fd < 0)
+			return k->sys_fd;
+	} else {
+		k->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	}
 	if (k->sys_fd < 0) {
 		if (errno == ENOENT)
 			return hy_err(err, errlen, -errno,

@@ -29,7 +29,8 @@ struct kvm {
  * relies on, create the VM with an in-kernel irqchip and PIT, and fetch the
  * supported CPUID. On failure everything opened so far is closed again.
  */
-int kvm_open(struct kvm *k, char *err, size_t errlen);
+/* fd > 2: an inherited descriptor of /dev/kvm (checked); else /dev/kvm is opened. */
+int kvm_open(struct kvm *k, int fd, char *err, size_t errlen);
 void kvm_close(struct kvm *k);
 
 /* Register every RAM region of `m` as a KVM memory slot (slot i = region i). */

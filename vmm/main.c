@@ -43,6 +43,7 @@ enum {
 	OPT_FILE,
 	OPT_GUEST_CONFIG,
 	OPT_CONTROL_FD,
+	OPT_KVM_FD,
 	OPT_READY_FD,
 	OPT_LOG_FD,
 	OPT_LOG_FORMAT,
@@ -68,6 +69,7 @@ static const struct option options[] = {
     {"file", required_argument, NULL, OPT_FILE},
     {"guest-config", required_argument, NULL, OPT_GUEST_CONFIG},
     {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
+    {"kvm-fd", required_argument, NULL, OPT_KVM_FD},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"log-fd", required_argument, NULL, OPT_LOG_FD},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
@@ -138,6 +140,8 @@ static void usage(FILE *f)
 		"                      start          release CMD (once, after ready)\n"
 		"                      kill SIG       signal SIG (1-64) to CMD\n"
 		"                      kill SIG all   signal SIG to every process in the guest\n"
+		"  --kvm-fd N        use the inherited /dev/kvm descriptor N instead of opening\n"
+		"                    /dev/kvm (a jailed VMM has no path to it)\n"
 		"  --ready-fd N      with --control-fd: write \"ready\" and a newline on fd N\n"
 		"                    (a pipe) once CMD is prepared, then close it; it is\n"
 		"                    closed without a line when the VM ends before that.\n"
@@ -613,6 +617,10 @@ static int parse_options(int argc, char **argv, struct vm_config *cfg, const cha
 			if (parse_fd("--control-fd", optarg, &plan->control_fd))
 				return -1;
 			break;
+		case OPT_KVM_FD:
+			if (parse_fd("--kvm-fd", optarg, &plan->kvm_fd))
+				return -1;
+			break;
 		case OPT_READY_FD:
 			if (parse_fd("--ready-fd", optarg, &plan->ready_fd))
 				return -1;
@@ -688,6 +696,7 @@ int main(int argc, char **argv)
 		    .mem = PLAN_DEFAULT_MEM,
 		    .cpus = 1,
 		    .control_fd = -1,
+		    .kvm_fd = -1,
 		    .ready_fd = -1,
 		},
 	    .argv = default_argv,

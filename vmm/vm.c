@@ -585,7 +585,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, char *err, size_t er
 	if (r)
 		goto fail;
 
-	r = kvm_open(&vm->kvm, err, errlen);
+	r = kvm_open(&vm->kvm, vm->cfg.plan.kvm_fd, err, errlen);
 	if (r)
 		goto fail;
 	vm->kvm_open = true;

@@ -149,10 +149,17 @@ Test(runtime_plan, jail_binds)
 	cr_assert_eq(plan_with(mounts3, true, true, NULL), 0, "%s", err);
 	snprintf(want, sizeof(want), "%s/rootfs", dir);
 	cr_assert_str_eq(plan.rootfs, want);
-	cr_assert_eq(plan.nr_binds, 7);
-	cr_assert_str_eq(bind_at("/proc")->source, "/proc");
+	cr_assert_eq(plan.nr_binds, 6);
+	cr_assert_null(bind_at("/proc"), "the jail mounts a procfs of its own");
 	cr_assert_str_eq(bind_at("/kernel")->source, "/opt/vmlinux");
 	cr_assert(bind_at("/kernel")->readonly);
+	/* Only the shares are idmapped. */
+	cr_assert_not(bind_at("/kernel")->idmap);
+	cr_assert_not(bind_at("/initrd")->idmap);
+	cr_assert_not(bind_at("/guest-config.json")->idmap);
+	cr_assert(bind_at("/rootfs")->idmap);
+	cr_assert(bind_at("/.hyrun-binds/1")->idmap);
+	cr_assert(bind_at("/.hyrun-binds/2")->idmap);
 	cr_assert_str_eq(bind_at("/initrd")->source, "/opt/initrd");
 	cr_assert_str_eq(bind_at("/rootfs")->source, want);
 	cr_assert(bind_at("/rootfs")->readonly, "root.readonly");
