@@ -13,8 +13,7 @@
 # Environment: HYRUN_EXEC_CYCLES  create/start/exec/delete cycles of the leak test
 #                                 (default 5; hack/leak-test runs 50)
 
-EX_BASE=/run
-[ -w /run ] && [ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ] || EX_BASE=${TMPDIR:-/tmp}
+EX_BASE=$(host_scratch_base)
 EX_DIR=$EX_BASE/hyrun-exec.$$ # $$: the suite's shell, the same in every test
 EX_ID=hyrun-exec-$$
 
@@ -423,9 +422,13 @@ test_exec_vsock_guest_connects() {
 	ex_shared
 	d=$(ex_state_dir)/vsock.d
 	"$PY" - "$d/vsock.sock_6000" >"$TDIR/server.out" 2>&1 <<-'EOF' &
-		import socket, sys
+		import os, socket, sys
 		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 		s.bind(sys.argv[1])
+		# hyrun-vmm connects as the owner of vsock.d (its host uid), which needs write
+		# permission on the socket: the listener gives it the socket.
+		st = os.stat(os.path.dirname(sys.argv[1]))
+		os.chown(sys.argv[1], st.st_uid, st.st_gid)
 		s.listen(1)
 		s.settimeout(60)
 		c, _ = s.accept()

@@ -30,6 +30,18 @@ skip() {
 	exit 77
 }
 
+# host_scratch_base: where tests keep what hyrun-vmm shares with its guests: $TMPDIR (the
+# test host's ext4 scratch disk, which can be idmapped, as the VMM's shares must be),
+# else tmpfs (/run), else /tmp; never the test host's 9p view of the build machine.
+host_scratch_base() {
+	local base=${TMPDIR:-}
+	if [ -z "$base" ] || [ ! -w "$base" ] || [ "$(stat -f -c %T "$base" 2>/dev/null)" = v9fs ]; then
+		base=/run
+		[ -w /run ] && [ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ] || base=/tmp
+	fi
+	printf '%s\n' "$base"
+}
+
 need_file() {	# need_file WHAT PATH HINT
 	[ -e "$2" ] || fail "$1 $2 is missing ($3)"
 }

@@ -123,6 +123,8 @@ rt_expect_nothing_left() {
 		for d in /sys/fs/cgroup/hyrun/"$id" /sys/fs/cgroup/*/hyrun/"$id"; do
 			[ ! -e "$d" ] || fail "the cgroup $d is left"
 		done
+		! grep -qxF "$(realpath -m "$RT_ROOT/$id")" /run/hyrun-ids/* 2>/dev/null ||
+			fail "the host id range of $id is still held in /run/hyrun-ids"
 	done
 	for pid in "${RT_PIDS[@]}"; do
 		st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
@@ -155,9 +157,12 @@ test_runtime_create_start_kill_delete() {
 	pid=$(rt_pid c1)
 	expect_eq "ctl.sock's mode" "$(stat -c %a "$RT_ROOT/c1/ctl.sock")" 600
 	expect_eq "vsock.sock's mode" "$(stat -c %a "$RT_ROOT/c1/vsock.sock")" 600
-	# hyrun-vmm is not dumpable: a process without CAP_SYS_PTRACE (such as another
-	# container's VMM, of the same uid) opens neither its memory nor its root.
-	OUT=$(setpriv --bounding-set -sys_ptrace -- "$PY" -c 'import os, sys
+	# Another container's VMM (a host uid of another range, no capability) opens
+	# neither its memory nor its root.
+	local other
+	other=$(($(awk '/^Uid:/ { print $2 }' "/proc/$pid/status") + 65536))
+	OUT=$(setpriv --reuid "$other" --regid "$other" --clear-groups --inh-caps=-all \
+		--bounding-set=-all -- "$PY" -c 'import os, sys
 for p in sys.argv[1:]:
     try:
         os.close(os.open(p, os.O_RDONLY))
@@ -574,6 +579,65 @@ test_runtime_json_log() {
 }
 
 # --- leaks ----------------------------------------------------------------------------------
+
+# --- the VMM's jail ------------------------------------------------------------------------
+
+# hyrun-vmm as the host sees it: a uid of the pool (not 0), no capability over the host,
+# a user namespace of its own, a procfs of its own, /dev/kvm as a descriptor; the share
+# idmapped, so the guest's files keep their owners on the host. The range is given back.
+test_runtime_vmm_unprivileged() {
+	rt_bundle 'c["process"]["args"] = ["sh", "-c", "touch /made-by-guest; chown 1234:5678 /made-by-guest; echo ok; while :; do sleep 1; done"]'
+	local pid uid held other
+	rt_create u1
+	pid=$(rt_pid u1)
+	hr start u1
+	expect_status 0
+	rt_wait_output "$SDIR/u1.out" '^ok$'
+	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
+	printf 'hyrun-vmm (pid %d) as the host sees it:\n%s\nuid_map: %s\n' "$pid" \
+		"$(grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|Seccomp|NoNewPrivs):' "/proc/$pid/status")" \
+		"$(cat "/proc/$pid/uid_map")"
+	[ "$uid" -ge 1000000000 ] || fail "hyrun-vmm runs as host uid $uid, not one of the pool"
+	read -r a b c <"/proc/$pid/uid_map"
+	[ "$a $b $c" = "0 $uid 65536" ] || fail "uid_map: $a $b $c"
+	[ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] ||
+		fail "hyrun-vmm is in the host's user namespace"
+	ls -l "/proc/$pid/fd" | grep -q ' -> /dev/kvm$' || fail "hyrun-vmm holds no /dev/kvm descriptor"
+	held=$(grep -lxF "$(realpath "$RT_ROOT/u1")" /run/hyrun-ids/*) || fail "no range held for u1"
+	[ "$(stat -c %u:%g "$B/rootfs/made-by-guest")" = 1234:5678 ] ||
+		fail "a file the guest made is owned by $(stat -c %u:%g "$B/rootfs/made-by-guest") on the host; the guest said: $(cat "$SDIR/u1.out" "$SDIR/u1.err")"
+	# Its procfs: itself only.
+	other=$(ls "/proc/$pid/root/proc")
+	[ "$other" = "$(printf '1\nself\nthread-self')" ] || fail "the jail's /proc has: $other"
+	hr delete --force u1
+	expect_status 0
+	[ ! -e "$held" ] || fail "$held is still there after delete"
+	rt_expect_nothing_left u1
+}
+
+# A root filesystem on overlayfs (Podman's and containerd's default storage) cannot be
+# mounted idmapped: create refuses, naming the share and what would allow it, and leaves
+# nothing; with HYRUN_ROOT_VMM=1 the container runs with a root VMM and a warning.
+test_runtime_overlay_rootfs_root_vmm() {
+	rt_bundle 'c["process"]["args"] = ["/bin/sh", "-c", "exit 5"]'
+	mkdir -p "$SDIR/upper" "$SDIR/work"
+	mv "$B/rootfs" "$SDIR/lower"
+	mkdir "$B/rootfs"
+	mount -t overlay overlay -o "lowerdir=$SDIR/lower,upperdir=$SDIR/upper,workdir=$SDIR/work" \
+		"$B/rootfs" || fail "mount overlay"
+	# shellcheck disable=SC2064  # expand now
+	trap "umount '$B/rootfs' 2>/dev/null; rt_cleanup" EXIT
+	hr run --bundle "$B" o1
+	expect_status 1
+	expect_stderr_has "is on overlay, which cannot be mounted idmapped"
+	expect_stderr_has "HYRUN_ROOT_VMM=1"
+	[ ! -e "$RT_ROOT/o1" ] || fail "the state directory of o1 is left"
+	vm_raw env HYRUN_KERNEL="$KFS" HYRUN_ROOT_VMM=1 "$HYRUN" --root "$RT_ROOT" run --bundle "$B" o2
+	expect_status 5
+	expect_stderr_has "hyrun-vmm runs as root (HYRUN_ROOT_VMM=1)"
+	umount "$B/rootfs"
+	rt_expect_nothing_left o1 o2
+}
 
 test_runtime_leak() {
 	rt_bundle 'c["process"]["args"] = ["/bin/true"]'

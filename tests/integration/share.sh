@@ -2,8 +2,9 @@
 # tests/integration/share.sh: helpers for the tests that give the guest a root filesystem
 # shared from the host (fs.sh, spec.sh); sourced by run after lib.sh.
 #
-# Shared directories live on the (test) host's own tmpfs, never on the test host's 9p
-# view of the build machine, whose owners and xattrs are not a real host's.
+# Shared directories live on the (test) host's own file systems (its scratch disk), never
+# on the test host's 9p view of the build machine, whose owners and xattrs are not a real
+# host's.
 
 # The minimal kernel reaches init several times sooner than the cloud kernel.
 if [ -n "${HYRUN_FS_KERNEL:-}" ]; then
@@ -20,7 +21,7 @@ FUSE_SUPER_MAGIC=0x65735546
 TMPFS_MAGIC=0x1021994
 
 HYRUN=${HYRUN:-$ROOT/build/hyrun}
-SDIR=''	# the test's scratch directory on tmpfs (removed when the test ends)
+SDIR=''	# the test's scratch directory (removed when the test ends)
 XNS=''	# an xattr namespace SDIR's file system supports: user, else trusted
 B=''	# the OCI bundle of a spec test: $B/config.json, $B/rootfs
 
@@ -28,10 +29,10 @@ need_vmm_option() {	# need_vmm_option OPTION
 	"$VMM" --help 2>&1 | grep -q -- "$1" || fail "$VMM has no $1 option (not implemented yet)"
 }
 
-# scratch: a fresh $SDIR on tmpfs: /run in the test host (and on most hosts).
+# scratch: a fresh $SDIR in host_scratch_base.
 scratch() {
-	local base=/run
-	[ -w /run ] && [ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ] || base=${TMPDIR:-/tmp}
+	local base
+	base=$(host_scratch_base)
 	SDIR=$(mktemp -d "$base/hyrun-fs.XXXXXX")
 	chmod 0755 "$SDIR"
 	# shellcheck disable=SC2064  # expand now: the path is fixed
