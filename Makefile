@@ -35,7 +35,8 @@ COMMON_OBJS := \
 	common/control_proto.o \
 	common/strv.o \
 	common/guest_config.o \
-	common/agent_msg.o
+	common/agent_msg.o \
+	common/devfilter.o
 
 # The OCI layer: config.json, its linux section, state.json. Only the runtime links it
 # (hyrun-init reads the guest configuration; hyrun-vmm a plan).
@@ -151,6 +152,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_common_control_proto.o \
 	tests/unit/test_common_guest_config.o \
 	tests/unit/test_common_agent_msg.o \
+	tests/unit/test_common_devfilter.o \
 	tests/unit/test_oci_spec.o \
 	tests/unit/test_vmm_guest_mem.o \
 	tests/unit/test_vmm_bus.o \
@@ -193,8 +195,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_proxy.o \
 	tests/unit/test_netns_netns.o \
 	tests/unit/test_rootfs_init_net.o \
-	tests/unit/test_rootfs_init_procfs.o \
-	tests/unit/test_rootfs_init_devfilter.o
+	tests/unit/test_rootfs_init_procfs.o
 
 # Every layer, for the sanitizer and fuzzing builds of the tests.
 ALL_LIB_OBJS := $(COMMON_OBJS) $(OCI_OBJS) $(NETNS_OBJS) $(VMM_OBJS)

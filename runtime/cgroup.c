@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/devfilter.h"
 #include "common/err.h"
 #include "common/time.h"
 
@@ -66,8 +67,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } controllers[] = {
-    {"cpu", CG_CTRL_CPU},	{"cpuacct", CG_CTRL_CPUACCT}, {"cpuset", CG_CTRL_CPUSET},
-    {"memory", CG_CTRL_MEMORY}, {"pids", CG_CTRL_PIDS},	      {"freezer", CG_CTRL_FREEZER},
+    {"cpu", CG_CTRL_CPU},	  {"cpuacct", CG_CTRL_CPUACCT}, {"cpuset", CG_CTRL_CPUSET},
+    {"memory", CG_CTRL_MEMORY},	  {"pids", CG_CTRL_PIDS},	{"freezer", CG_CTRL_FREEZER},
+    {"devices", CG_CTRL_DEVICES},
 };
 
 static void sleep_ms(long ms)
@@ -1677,4 +1679,77 @@ int cgroup_update(struct cgroup *cg, const struct cg_update *u, char *err, size_
 	if (r < 0)
 		return r;
 	return apply_cpuset(cg, &lim, err, errlen);
+}
+
+/* ---- devices ------------------------------------------------------------------ */
+
+/*
+ * What hyrun-vmm may open by path in its jail: /dev/null (the control
+ * server's reserve descriptor, vmm/control.c), zero and urandom (the jail's
+ * read-only binds), and full and random, harmless, as runc and crun allow
+ * them to every container. No mknod: the VMM makes no device node (its
+ * virtio-fs server refuses those the guest asks for, and the kernel lets
+ * overlayfs's 0:0 whiteouts through the device cgroup).
+ */
+#define RW .read = true, .write = true
+const struct gc_device_rule cgroup_vmm_device_rules[CGROUP_VMM_NR_DEVICES] = {
+    {.allow = true, .type = 'c', .major = 1, .minor = 3, RW}, /* null */
+    {.allow = true, .type = 'c', .major = 1, .minor = 5, RW}, /* zero */
+    {.allow = true, .type = 'c', .major = 1, .minor = 7, RW}, /* full */
+    {.allow = true, .type = 'c', .major = 1, .minor = 8, RW}, /* random */
+    {.allow = true, .type = 'c', .major = 1, .minor = 9, RW}, /* urandom */
+};
+#undef RW
+
+/* v1: deny all, then allow the list, in the group's own devices directory. */
+static int devices_v1(const struct cg_hier *h, char *err, size_t errlen)
+{
+	char line[64];
+	int r;
+
+	r = cg_write(h->dir, "devices.deny", "a", err, errlen);
+	for (size_t i = 0; !r && i < CGROUP_VMM_NR_DEVICES; i++) {
+		const struct gc_device_rule *d = &cgroup_vmm_device_rules[i];
+
+		snprintf(line, sizeof(line), "%c %lld:%lld %s%s%s", d->type, (long long)d->major,
+			 (long long)d->minor, d->read ? "r" : "", d->write ? "w" : "",
+			 d->mknod ? "m" : "");
+		r = cg_write(h->dir, "devices.allow", line, err, errlen);
+	}
+	return r;
+}
+
+static int devices_v2(const struct cg_hier *h, char *err, size_t errlen)
+{
+	char msg[512];
+	int fd, r;
+
+	fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return hy_err(err, errlen, -errno, "cgroup %s: open: %s", h->dir, strerror(errno));
+	r = devfilter_install(fd, cgroup_vmm_device_rules, CGROUP_VMM_NR_DEVICES, BPF_F_ALLOW_MULTI,
+			      msg, sizeof(msg));
+	close(fd);
+	if (r < 0)
+		return hy_err(err, errlen, r, "cgroup %s: %s", h->dir, msg);
+	return 0;
+}
+
+int cgroup_vmm_devices(struct cgroup *cg, char *err, size_t errlen)
+{
+	struct cg_hier *h;
+
+	for (size_t i = 0; i < cg->nr; i++)
+		if (!cg->h[i].created)
+			return hy_err(err, errlen, 1,
+				      "cgroup %s existed before: no device rules of hyrun's on it",
+				      cg->h[i].dir);
+	h = cg->kind == CG_V2 ? NULL : hier_for(cg, CG_CTRL_DEVICES);
+	if (h)
+		return devices_v1(h, err, errlen);
+	h = hier_v2(cg);
+	if (h)
+		return devices_v2(h, err, errlen);
+	return hy_err(err, errlen, 1, "cgroup %s: no devices controller mounted: no device rules",
+		      cgroup_path(cg));
 }

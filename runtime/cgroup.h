@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/guest_config.h"
+
 struct cg_limits {
 	int64_t memory_limit;	 /* bytes, -1 = none */
 	int64_t memory_swap;	 /* bytes, -1 = none */
@@ -144,6 +146,28 @@ struct cg_update {
 
 int cgroup_update(struct cgroup *cg, const struct cg_update *u, char *err, size_t errlen);
 
+/* ---- devices ------------------------------------------------------------------ */
+
+/*
+ * The VMM's cgroup denies every device but those hyrun-vmm may still open
+ * by path in its jail (/dev/kvm and its taps reach it as descriptors, which
+ * the device cgroup never checks again): /dev/null, zero, full, random and
+ * urandom, read and write; no mknod of any device. On cgroup v1 and hybrid
+ * hosts with the devices controller mounted: "a" in devices.deny, then one
+ * line per device in devices.allow. Otherwise (v2, or hybrid without that
+ * controller) a BPF_CGROUP_DEVICE program on the group's v2 directory,
+ * attached with BPF_F_ALLOW_MULTI so that the programs an engine or systemd
+ * attached there or above still apply. Either goes with the group when it is
+ * removed; `update` leaves it.
+ *
+ * Only on a group this cgroup_create() made in every hierarchy: a group that
+ * existed before (a cgroupsPath shared with something else) is not hyrun's
+ * to restrict. Returns 0 when the rules are in force, 1 when nothing was
+ * done (the reason in err: the group existed, or there is neither a devices
+ * controller nor a v2 hierarchy), -errno with the step that failed.
+ */
+int cgroup_vmm_devices(struct cgroup *cg, char *err, size_t errlen);
+
 /* ---- pure helpers, exposed for the unit tests ---- */
 
 /* Parent of relative cgroupsPaths (and of the default "hyrun/<id>"). */
@@ -160,6 +184,10 @@ int cgroup_format_cpu_max(int64_t quota, uint64_t period, char *buf, size_t len)
  * for "max"; -EINVAL when swap is set without a memory limit or below it. */
 int cgroup_swap_v2(int64_t memory, int64_t swap, int64_t *out);
 
+/* cgroup_vmm_devices()'s allow-list, in the order it is written (struct gc_device_rule). */
+#define CGROUP_VMM_NR_DEVICES 5
+extern const struct gc_device_rule cgroup_vmm_device_rules[CGROUP_VMM_NR_DEVICES];
+
 enum {
 	CG_CTRL_CPU = 1 << 0,
 	CG_CTRL_CPUACCT = 1 << 1,
@@ -167,6 +195,7 @@ enum {
 	CG_CTRL_MEMORY = 1 << 3,
 	CG_CTRL_PIDS = 1 << 4,
 	CG_CTRL_FREEZER = 1 << 5,
+	CG_CTRL_DEVICES = 1 << 6,
 };
 /*
  * One /proc/self/mountinfo line: for a cgroup v1 mount, stores its mount

@@ -695,6 +695,8 @@ static int make_cgroup(struct creating *k)
 		k->cg = NULL;
 		return hy_err(k->err, sizeof(k->err), r < 0 ? r : -EINVAL, "cgroup: %s", msg);
 	}
+	if ((r = cgroup_vmm_devices(k->cg, msg, sizeof(msg))) < 0)
+		return hy_err(k->err, sizeof(k->err), r, "%s", msg);
 	free(k->c->st.cgroup);
 	k->c->st.cgroup = strdup(cgroup_path(k->cg));
 	if (!k->c->st.cgroup)

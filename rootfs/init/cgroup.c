@@ -33,7 +33,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <linux/bpf.h>
 #include <linux/magic.h>
 
 #include "common/err.h"
@@ -406,23 +405,6 @@ static int apply_limits(const struct gc_resources *g, char *err, size_t errlen)
 	return 0;
 }
 
-static int bpf(int cmd, union bpf_attr *attr)
-{
-	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-/* The last lines of the verifier's log, on one line, into out. */
-static void log_tail(const char *log, char *out, size_t len)
-{
-	size_t n = strlen(log), keep = n < len - 1 ? n : len - 1;
-
-	memcpy(out, log + n - keep, keep);
-	out[keep] = 0;
-	for (char *p = out; *p; p++)
-		if (*p == '\n')
-			*p = *(p + 1) ? ' ' : '\0';
-}
-
 /*
  * The device filter: the rules, devfilter_defaults, and read and write of
  * the workload's stdio ports. Those are virtio-console ports, which runc's
@@ -433,18 +415,13 @@ static void log_tail(const char *log, char *out, size_t len)
 static int apply_devices(const struct gc_resources *g, const dev_t *ports, size_t nr_ports,
 			 char *err, size_t errlen)
 {
-	static char log[1 << 16];
 	size_t nr = g->nr_devices + DEVFILTER_NR_DEFAULTS + nr_ports;
 	struct gc_device_rule *rules = calloc(nr, sizeof(*rules));
-	struct bpf_insn *insns = calloc(DEVFILTER_MAX_INSNS, sizeof(*insns));
-	char msg[512], tail[384];
-	union bpf_attr attr;
-	int n, fd = -1, r = -1;
+	char msg[512];
+	int n;
 
-	if (!rules || !insns) {
-		hy_err(err, errlen, -1, "linux.resources.devices: out of memory");
-		goto out;
-	}
+	if (!rules)
+		return hy_err(err, errlen, -1, "linux.resources.devices: out of memory");
 	if (g->nr_devices)
 		memcpy(rules, g->devices, g->nr_devices * sizeof(*rules));
 	memcpy(rules + g->nr_devices, devfilter_defaults, sizeof(devfilter_defaults));
@@ -457,55 +434,15 @@ static int apply_devices(const struct gc_resources *g, const dev_t *ports, size_
 		    .read = true,
 		    .write = true,
 		};
-	n = devfilter_build(rules, nr, insns, DEVFILTER_MAX_INSNS, msg, sizeof(msg));
-	if (n < 0) {
-		hy_err(err, errlen, -1, "linux.resources.%s", msg);
-		goto out;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	attr.insns = (uint64_t)(uintptr_t)insns;
-	attr.insn_cnt = (uint32_t)n;
-	attr.license = (uint64_t)(uintptr_t) "GPL";
-	fd = bpf(BPF_PROG_LOAD, &attr);
-	if (fd < 0) {
-		/* Again with the verifier's log, for the message. */
-		log[0] = 0;
-		attr.log_buf = (uint64_t)(uintptr_t)log;
-		attr.log_size = sizeof(log);
-		attr.log_level = 1;
-		fd = bpf(BPF_PROG_LOAD, &attr);
-	}
-	if (fd < 0) {
-		log_tail(log, tail, sizeof(tail));
-		hy_err(err, errlen, -1,
-		       "linux.resources.devices: loading the device filter (%d instructions): "
-		       "%s%s%s",
-		       n, strerror(errno), tail[0] ? ": verifier: " : "", tail);
-		goto out;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.target_fd = (uint32_t)cg.dir;
-	attr.attach_bpf_fd = (uint32_t)fd;
-	attr.attach_type = BPF_CGROUP_DEVICE;
-	if (bpf(BPF_PROG_ATTACH, &attr) < 0) {
-		hy_err(err, errlen, -1,
-		       "linux.resources.devices: attaching the device filter to the container's "
-		       "cgroup: %s",
-		       strerror(errno));
-		goto out;
-	}
+	/* The guest's cgroup is the container's alone: no other program to keep. */
+	n = devfilter_install(cg.dir, rules, nr, 0, msg, sizeof(msg));
+	free(rules);
+	if (n < 0)
+		return hy_err(err, errlen, -1, "linux.resources.devices: %s", msg);
 	init_dbg("hyrun-init: cgroup: device filter of %zu rules (%zu given) attached, %d "
 		 "instructions",
 		 nr, g->nr_devices, n);
-	r = 0;
-out:
-	/* Attached, the program is the cgroup's to keep. */
-	if (fd >= 0)
-		close(fd);
-	free(rules);
-	free(insns);
-	return r;
+	return 0;
 }
 
 /* Whether the whitespace-separated list holds word. */

@@ -1,4 +1,5 @@
-/* test_runtime_cgroup.c: cgroup paths and values; real groups where /sys/fs/cgroup is writable. */
+/* test_runtime_cgroup.c: cgroup paths and values; real groups where /sys/fs/cgroup is writable.
+ * The VMM's device rules are tried by a child in the group on device nodes the test makes. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -7,11 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
+
+#include "common/devfilter.h"
 #include "runtime/cgroup.h"
 
 static char err[1024];
@@ -616,4 +624,332 @@ Test(runtime_cgroup, stats_and_update, .fini = destroy_live)
 	cr_assert(strstr(err, "cpuset.cpus"), "%s", err);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+/* ---- the VMM's device rules ------------------------------------------------------ */
+
+/* Device nodes of the tests' own, in a directory on a filesystem that allows them. */
+static char nodes[] = "/tmp/hyrun-unit-devices-XXXXXX";
+static bool have_nodes;
+
+static void remove_nodes(void)
+{
+	static const char *const names[] = {"null", "mem", "urandom", "tty", "made"};
+	char p[PATH_MAX];
+
+	if (!have_nodes)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", nodes, names[i]);
+		unlink(p);
+	}
+	rmdir(nodes);
+	have_nodes = false;
+}
+
+static void devices_fini(void)
+{
+	destroy_live();
+	remove_nodes();
+}
+
+static void make_node(const char *name, unsigned ma, unsigned mi)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", nodes, name);
+	cr_assert_eq(mknod(p, S_IFCHR | 0600, makedev(ma, mi)), 0, "mknod %s: %s", p,
+		     strerror(errno));
+}
+
+/* null (1:3) and urandom (1:9), allowed; mem (1:1) and tty (5:0), not. */
+static void make_nodes_or_skip(void)
+{
+	struct statvfs sv;
+
+	cr_assert_not_null(mkdtemp(nodes));
+	have_nodes = true;
+	if (statvfs(nodes, &sv) == 0 && (sv.f_flag & ST_NODEV))
+		cr_skip_test("%s is on a nodev filesystem", nodes);
+	make_node("null", 1, 3);
+	make_node("urandom", 1, 9);
+	make_node("mem", 1, 1);
+	make_node("tty", 5, 0);
+}
+
+/* What a process in the group gets: 0, or the errno of each attempt. */
+struct probe {
+	int null_rw, urandom_r, mem_r, tty_rw, kvm_rw, mknod_null, mknod_tty;
+};
+
+static int try_open(const char *name, int flags)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", nodes, name);
+	fd = open(p, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int try_mknod(unsigned ma, unsigned mi)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/made", nodes);
+	if (mknod(p, S_IFCHR | 0600, makedev(ma, mi)) < 0)
+		return errno;
+	unlink(p);
+	return 0;
+}
+
+/*
+ * Forks a child, puts it in the group (cgroup_enter, or only the v2
+ * directory procs_dir when cg is NULL), and has it try the nodes.
+ */
+static struct probe probe(struct cgroup *cg, const char *procs_dir)
+{
+	struct probe pr = {0};
+	int go[2], res[2], st;
+	char c = 0, val[32];
+	pid_t pid;
+
+	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(res), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(go[1]);
+		close(res[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		pr.null_rw = try_open("null", O_RDWR);
+		pr.urandom_r = try_open("urandom", O_RDONLY);
+		pr.mem_r = try_open("mem", O_RDONLY);
+		pr.tty_rw = try_open("tty", O_RDWR);
+		pr.kvm_rw = access("/dev/kvm", F_OK) == 0
+				? (open("/dev/kvm", O_RDWR | O_CLOEXEC) < 0 ? errno : 0)
+				: EPERM;
+		pr.mknod_null = try_mknod(1, 3);
+		pr.mknod_tty = try_mknod(5, 0);
+		_exit(write(res[1], &pr, sizeof(pr)) == sizeof(pr) ? 0 : 1);
+	}
+	close(go[0]);
+	close(res[1]);
+	if (cg) {
+		cr_assert_eq(cgroup_enter(cg, pid, err, sizeof(err)), 0, "%s", err);
+	} else {
+		char p[PATH_MAX + 16];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/cgroup.procs", procs_dir);
+		snprintf(val, sizeof(val), "%d", (int)pid);
+		f = fopen(p, "w");
+		cr_assert_not_null(f, "%s: %s", p, strerror(errno));
+		cr_assert_geq(fputs(val, f), 0);
+		cr_assert_eq(fclose(f), 0, "%s: %s", p, strerror(errno));
+	}
+	cr_assert_eq(write(go[1], &c, 1), 1);
+	cr_assert_eq(read(res[0], &pr, sizeof(pr)), (ssize_t)sizeof(pr));
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(go[1]);
+	close(res[0]);
+	return pr;
+}
+
+static void assert_vmm_devices(const struct probe *pr)
+{
+	cr_assert_eq(pr->null_rw, 0, "open null rw: %s", strerror(pr->null_rw));
+	cr_assert_eq(pr->urandom_r, 0, "open urandom: %s", strerror(pr->urandom_r));
+	cr_assert_eq(pr->mem_r, EPERM, "open mem (1:1): %s", strerror(pr->mem_r));
+	cr_assert_eq(pr->tty_rw, EPERM, "open tty (5:0): %s", strerror(pr->tty_rw));
+	cr_assert_eq(pr->kvm_rw, EPERM, "open /dev/kvm: %s", strerror(pr->kvm_rw));
+	cr_assert_eq(pr->mknod_null, EPERM, "mknod 1:3: %s", strerror(pr->mknod_null));
+	cr_assert_eq(pr->mknod_tty, EPERM, "mknod 5:0: %s", strerror(pr->mknod_tty));
+}
+
+/* The group's v2 directory (the unified hierarchy's in hybrid mode), false in v1. */
+static bool v2_dir(struct cgroup *cg, char *out)
+{
+	if (!strcmp(cgroup_mode(cg), "v2"))
+		snprintf(out, PATH_MAX, "/sys/fs/cgroup%s", cgroup_path(cg));
+	else if (!strcmp(cgroup_mode(cg), "hybrid"))
+		snprintf(out, PATH_MAX, "/sys/fs/cgroup/unified%s", cgroup_path(cg));
+	else
+		return false;
+	return true;
+}
+
+/* The device programs attached to the directory itself: their number, and the flags. */
+static unsigned attached(const char *dir, unsigned *flags)
+{
+	union bpf_attr attr;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0, "%s: %s", dir, strerror(errno));
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (uint32_t)fd;
+	attr.query.attach_type = BPF_CGROUP_DEVICE;
+	cr_assert_eq(syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)), 0,
+		     "BPF_PROG_QUERY %s: %s", dir, strerror(errno));
+	close(fd);
+	*flags = attr.query.attach_flags;
+	return attr.query.prog_cnt;
+}
+
+/* Where the rules are v1's devices.list, what it reads; false otherwise. */
+static bool devices_list(struct cgroup *cg, char *buf, size_t len)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 16];
+	size_t n;
+	FILE *f;
+
+	if (!strcmp(cgroup_mode(cg), "v2"))
+		return false;
+	group_dir(cg, "devices", dir);
+	snprintf(p, sizeof(p), "%s/devices.list", dir);
+	f = fopen(p, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return true;
+}
+
+static int vmm_devices_or_skip(struct cgroup *cg)
+{
+	int r = cgroup_vmm_devices(cg, err, sizeof(err));
+
+	if (r == 1)
+		cr_skip_test("no device rules here: %s", err);
+	if (r == -EPERM || r == -ENOSYS || r == -EINVAL)
+		cr_skip_test("cannot attach a device program here: %s", err);
+	return r;
+}
+
+Test(runtime_cgroup, vmm_devices, .fini = devices_fini)
+{
+	struct cg_update u = {.has_pids = true, .pids = 64};
+	char path[64], dir[PATH_MAX], list[512];
+	struct cgroup *cg;
+	struct probe pr;
+	unsigned flags;
+
+	snprintf(path, sizeof(path), "/hyrun/unit-devices-%d", (int)getpid());
+	cg = create_or_skip(path, &no_limits);
+	make_nodes_or_skip();
+	cr_assert_eq(vmm_devices_or_skip(cg), 0, "%s", err);
+	if (devices_list(cg, list, sizeof(list))) {
+		cr_assert_str_eq(list, "c 1:3 rw\nc 1:5 rw\nc 1:7 rw\nc 1:8 rw\nc 1:9 rw\n");
+	} else {
+		cr_assert(v2_dir(cg, dir));
+		cr_assert_eq(attached(dir, &flags), 1);
+		cr_assert_eq(flags, BPF_F_ALLOW_MULTI);
+	}
+	pr = probe(cg, NULL);
+	assert_vmm_devices(&pr);
+
+	/* `update` changes limits, never the device rules. */
+	cr_assert_eq(cgroup_update(cg, &u, err, sizeof(err)), 0, "%s", err);
+	pr = probe(cg, NULL);
+	assert_vmm_devices(&pr);
+
+	/* The rules go with the group. */
+	cr_assert_eq(cgroup_destroy(cg), 0);
+	group_dir(cg, "devices", dir);
+	cr_assert_not(dir_exists(dir), "%s is left behind", dir);
+}
+
+/*
+ * The program itself, on the group's v2 directory alone, next to a program
+ * attached there before it (as an engine's would be: it denies 1:9): both
+ * decide.
+ */
+Test(runtime_cgroup, vmm_device_program_beside_another, .fini = devices_fini)
+{
+	const struct gc_device_rule others[] = {
+	    {.allow = true,
+	     .type = 'a',
+	     .major = -1,
+	     .minor = -1,
+	     .read = true,
+	     .write = true,
+	     .mknod = true},
+	    {.allow = false, .type = 'c', .major = 1, .minor = 9, .read = true, .write = true},
+	};
+	char path[64], dir[PATH_MAX], msg[512];
+	struct cgroup *cg;
+	struct probe pr;
+	unsigned flags;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/hyrun/unit-devprog-%d", (int)getpid());
+	cg = create_or_skip(path, &no_limits);
+	if (!v2_dir(cg, dir))
+		cr_skip_test("no cgroup v2 hierarchy here");
+	make_nodes_or_skip();
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s: %s", dir, strerror(errno));
+	r = devfilter_install(fd, others, 2, BPF_F_ALLOW_MULTI, msg, sizeof(msg));
+	if (r == -EPERM || r == -ENOSYS || r == -EINVAL)
+		cr_skip_test("cannot attach a device program here: %s", msg);
+	cr_assert_gt(r, 0, "%s", msg);
+	r = devfilter_install(fd, cgroup_vmm_device_rules, CGROUP_VMM_NR_DEVICES, BPF_F_ALLOW_MULTI,
+			      msg, sizeof(msg));
+	close(fd);
+	cr_assert_gt(r, 0, "%s", msg);
+	cr_assert_eq(attached(dir, &flags), 2);
+
+	pr = probe(NULL, dir);
+	cr_assert_eq(pr.urandom_r, EPERM, "the other program still denies 1:9: %s",
+		     strerror(pr.urandom_r));
+	pr.urandom_r = 0;
+	assert_vmm_devices(&pr);
+	cr_assert_eq(cgroup_destroy(cg), 0);
+	cr_assert_not(dir_exists(dir), "%s is left behind", dir);
+}
+
+/* A group that existed before (a cgroupsPath shared with others) gets no rules of hyrun's. */
+Test(runtime_cgroup, vmm_devices_only_on_groups_it_made, .fini = devices_fini)
+{
+	char path[64], dir[PATH_MAX], list[512];
+	struct cgroup *cg, *again;
+	unsigned flags;
+
+	snprintf(path, sizeof(path), "/hyrun/unit-devshared-%d", (int)getpid());
+	cg = create_or_skip(path, &no_limits);
+	cr_assert_eq(cgroup_create(&again, path, "unit", &no_limits, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(cgroup_vmm_devices(again, err, sizeof(err)), 1);
+	cr_assert(strstr(err, "existed before"), "%s", err);
+	cgroup_free(again);
+	if (devices_list(cg, list, sizeof(list)))
+		cr_assert_str_eq(list, "a *:* rwm\n");
+	if (v2_dir(cg, dir))
+		cr_assert_eq(attached(dir, &flags), 0);
+}
+
+/* A failed step is named, with the group's directory. */
+Test(runtime_cgroup, vmm_devices_error_names_the_step, .fini = devices_fini)
+{
+	char path[64];
+	struct cgroup *cg;
+	int r;
+
+	snprintf(path, sizeof(path), "/hyrun/unit-devgone-%d", (int)getpid());
+	cg = create_or_skip(path, &no_limits);
+	/* The directories go behind the struct's back. */
+	cr_assert_eq(cgroup_destroy(cg), 0);
+	r = cgroup_vmm_devices(cg, err, sizeof(err));
+	if (r == 1)
+		cr_skip_test("no device rules here: %s", err);
+	cr_assert_eq(r, -ENOENT, "%d: %s", r, err);
+	cr_assert(strstr(err, path), "%s", err);
+	cr_assert(strstr(err, "devices.deny") || strstr(err, ": open: "), "%s", err);
 }

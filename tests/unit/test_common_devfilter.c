@@ -1,15 +1,17 @@
-/* test_rootfs_init_devfilter.c: the cgroup device program, run by a small BPF interpreter. */
+/* test_common_devfilter.c: the cgroup device program, run by a small BPF interpreter and by the
+ * kernel. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/devfilter.h"
 #include "rootfs/init/devfilter.h"
 
 #define ACC_R BPF_DEVCG_ACC_READ
@@ -363,29 +365,67 @@ Test(devfilter, the_largest_configuration_fits)
 		     "%s", err);
 }
 
+/* Skips the test where this machine lets it load no device program (not root, no BPF). */
+static void bpf_or_skip(void)
+{
+	const struct bpf_insn allow[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	char err[512] = "";
+	int fd = devfilter_load(allow, 2, err, sizeof(err));
+
+	if (fd < 0)
+		cr_skip_test("cannot load a device program here: %s", err);
+	close(fd);
+}
+
 /* The kernel's verifier takes the programs, where this machine lets the test load one. */
 Test(devfilter, the_kernel_verifier_accepts_them)
 {
 	const struct gc_device_rule rules[] = {
 	    RULE(false, 'a', -1, -1, "rwm"), RULE(true, 'c', 1, 3, "rwm"),
 	    RULE(false, 'c', 1, 5, "w"), RULE(true, 'b', 8, -1, "r")};
-	static char log[65536];
 	struct built *b = build(rules, 4, true);
-	union bpf_attr attr;
+	char err[512] = "";
 	int fd;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	attr.insns = (uint64_t)(uintptr_t)b->insns;
-	attr.insn_cnt = (uint32_t)b->n;
-	attr.license = (uint64_t)(uintptr_t) "GPL";
-	attr.log_buf = (uint64_t)(uintptr_t)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
-	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (fd < 0 && (errno == EPERM || errno == ENOSYS || errno == EACCES))
-		cr_skip("no BPF_PROG_LOAD here (%s)", strerror(errno));
-	cr_assert_geq(fd, 0, "BPF_PROG_LOAD: %s\n%s", strerror(errno), log);
+	bpf_or_skip();
+	fd = devfilter_load(b->insns, b->n, err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
 	close(fd);
 	free(b);
+}
+
+/* A program the verifier refuses: the message says so, with the verifier's words. */
+Test(devfilter, a_refused_program_is_named)
+{
+	/* exit without setting r0 */
+	const struct bpf_insn insns[] = {{.code = BPF_JMP | BPF_EXIT}};
+	char err[512] = "";
+	int fd;
+
+	bpf_or_skip();
+	fd = devfilter_load(insns, 1, err, sizeof(err));
+	cr_assert_lt(fd, 0, "the verifier took an exit without r0");
+	cr_assert(strstr(err, "load the device program (1 instructions): ") == err, "%s", err);
+	cr_assert(strstr(err, ": verifier: ") && strstr(err, "R0"), "%s", err);
+}
+
+/* Installing on something that is not a cgroup: built and loaded, refused at the attach. */
+Test(devfilter, install_names_the_step_that_failed)
+{
+	const struct gc_device_rule ok = RULE(true, 'c', 1, 3, "rw"),
+				    bad = RULE(true, 'x', 1, 3, "r");
+	char err[512] = "";
+	int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	cr_assert_geq(dir, 0);
+	cr_assert_eq(devfilter_install(dir, &bad, 1, BPF_F_ALLOW_MULTI, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "devices[0]: type 'x' is not a, c or b");
+	bpf_or_skip();
+	r = devfilter_install(dir, &ok, 1, BPF_F_ALLOW_MULTI, err, sizeof(err));
+	close(dir);
+	cr_assert_lt(r, 0);
+	cr_assert(strstr(err, "attach the device program: ") == err, "%s", err);
 }
