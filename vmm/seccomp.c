@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -39,6 +40,11 @@
 	.nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_MASKED_EQ, .arg = idx, .mask = m,    \
 	.value = val, .what = valname, .why = reason, .cmp2 = VMM_SECCOMP_MASKED_EQ, .arg2 = idx2, \
 	.mask2 = m2, .value2 = val2
+/* Two arguments, as a rule of its own. */
+#define ARG2(sys, idx, m, val, idx2, m2, val2, valname, reason)                                    \
+	{                                                                                          \
+		ARG2_F(sys, idx, m, val, idx2, m2, val2, valname, reason)                          \
+	}
 /* A rule installed only for the features in `f` (VMM_SECCOMP_*), of the
  * members ANY_F() or ARG2_F() give. */
 #define ONLY(f, ...)                                                                               \
@@ -154,8 +160,15 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
 
     /* The virtio-fs server (vmm/fs/passthrough.c): everything the guest may
      * ask of a shared directory, always relative to descriptors of it. */
-    ANY(openat, "open a file or directory of the share by handle, or through /proc/self/fd"),
-    ANY(openat2, "look up a name with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS"),
+    /* Never a file created without O_EXCL, where it could open what a name
+     * points to, nor an unnamed O_TMPFILE: CREATE creates with O_EXCL and
+     * otherwise reopens an existing regular file without O_CREAT. */
+    ARG(openat, 2, O_CREAT | __O_TMPFILE, 0, "neither O_CREAT nor O_TMPFILE",
+	"open a file or directory of the share by handle, or through /proc/self/fd"),
+    ARG(openat, 2, O_CREAT | O_EXCL | __O_TMPFILE, O_CREAT | O_EXCL, "O_CREAT|O_EXCL",
+	"CREATE: a new regular file of the share, never one that exists"),
+    ANY(openat2, "look up a name with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS; its flags lie in "
+		 "struct open_how, in memory, out of a filter's sight"),
     ANY(newfstatat, "attributes of an inode (glibc's fstat and fstatat with AT_EMPTY_PATH)"),
     ANY(fstatfs, "STATFS: the figures of the share's file system"),
     ANY(getdents64, "READDIR, READDIRPLUS: a directory's entries"),
@@ -168,7 +181,15 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
     ANY(fdatasync, "FSYNC with the datasync flag"),
     ANY(dup, "FLUSH closes a duplicate to report delayed write errors"),
     ANY(mkdirat, "MKDIR: the guest creates a directory"),
-    ANY(mknodat, "MKNOD: files, FIFOs, sockets, device nodes (never opened on the host)"),
+    /* Never a device node but the overlayfs whiteout (0:0, which needs no
+     * CAP_MKNOD since Linux 5.8): passthrough_mknod() refuses the others
+     * with EPERM before this call. The kernel reads dev as an unsigned int
+     * (glibc zero-extends it); all 64 bits must be 0 here. */
+    ARG(mknodat, 2, S_IFMT, S_IFREG, "S_IFREG", "MKNOD: a regular file"),
+    ARG(mknodat, 2, S_IFMT, S_IFIFO, "S_IFIFO", "MKNOD: a FIFO (never opened on the host)"),
+    ARG(mknodat, 2, S_IFMT, S_IFSOCK, "S_IFSOCK", "MKNOD: a Unix socket's node"),
+    ARG2(mknodat, 2, S_IFMT, S_IFCHR, 3, ~0ull, 0, "S_IFCHR, dev 0",
+	 "MKNOD: an overlayfs whiteout, the character device 0:0"),
     ANY(symlinkat, "SYMLINK: the guest creates a symbolic link"),
     ANY(linkat, "LINK: the guest creates a hard link"),
     ANY(unlinkat, "UNLINK, RMDIR: the guest removes a name"),

@@ -390,6 +390,63 @@ Test(passthrough_ops, mkdir_rmdir_unlink_umask)
 	cr_assert_eq(fopen_node(fe.nodeid, O_RDONLY, &fh), -ENXIO);
 }
 
+/*
+ * A device node would be a real device on the host (and the VMM's seccomp
+ * filter kills it for mknodat of one): refused with EPERM before any call,
+ * whatever the guest's privileges, and nothing is made.
+ */
+Test(passthrough_ops, mknod_of_a_device_is_eperm_and_makes_nothing)
+{
+	static const struct {
+		uint32_t mode, rdev;
+		const char *name;
+	} refused[] = {
+	    {S_IFBLK | 0600, (8 << 8) | 0, "sda"},   /* 8:0 */
+	    {S_IFBLK | 0600, 0, "blk0"},	     /* a block device, even 0:0 */
+	    {S_IFCHR | 0666, (1 << 8) | 3, "null"},  /* 1:3 */
+	    {S_IFCHR | 0666, 1u << 20, "highminor"}, /* 0:256, minor in the high bits */
+	};
+	char p[160];
+	struct stat st;
+
+	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
+		struct fuse_mknod_in mk = {.mode = refused[k].mode, .rdev = refused[k].rdev};
+
+		cr_assert_eq(call(FUSE_MKNOD, FUSE_ROOT_ID, &mk, sizeof(mk), refused[k].name, NULL,
+				  NULL, 0, NULL, NULL),
+			     -EPERM, "%s", refused[k].name);
+		host_path(p, sizeof(p), refused[k].name);
+		cr_assert_eq(lstat(p, &st), -1, "%s was made", refused[k].name);
+		cr_assert_eq(errno, ENOENT);
+	}
+}
+
+/* The overlayfs whiteout, the character device 0:0, is made as asked. */
+Test(passthrough_ops, mknod_of_a_whiteout_makes_it)
+{
+	struct fuse_mknod_in mk = {.mode = S_IFCHR | 0600, .rdev = 0};
+	struct fuse_entry_out e;
+	char p[160];
+	struct stat st;
+	void *b;
+	int r;
+
+	/* Unprivileged since Linux 5.8, if the file system has them. */
+	host_path(p, sizeof(p), "probe");
+	if (mknod(p, S_IFCHR | 0600, makedev(0, 0)) < 0)
+		cr_skip_test("cannot make a whiteout here: %s", strerror(errno));
+	cr_assert_eq(unlink(p), 0);
+	r = call(FUSE_MKNOD, FUSE_ROOT_ID, &mk, sizeof(mk), "wh", NULL, NULL, 0, &b, NULL);
+	cr_assert_eq(r, 0, "MKNOD of a whiteout: %s", strerror(-r));
+	memcpy(&e, b, sizeof(e));
+	cr_assert(S_ISCHR(e.attr.mode));
+	cr_assert_eq(e.attr.rdev, 0);
+	host_path(p, sizeof(p), "wh");
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode));
+	cr_assert_eq(st.st_rdev, makedev(0, 0));
+}
+
 Test(passthrough_ops, rename_and_rename2)
 {
 	struct fuse_entry_out d;

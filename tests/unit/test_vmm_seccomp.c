@@ -16,6 +16,8 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -26,6 +28,7 @@
 
 #include <linux/if_tun.h>
 
+#include "vmm/fs/passthrough.h"
 #include "vmm/seccomp.h"
 
 struct outcome {
@@ -36,10 +39,13 @@ struct outcome {
 static pid_t parent_pid;
 /* The features the next run_confined() installs the filter for. */
 static unsigned confine_features;
+/* What the child of the next run_confined() sets up before the filter, or NULL. */
+static void (*confine_prepare)(void);
 
 /*
  * Run `fn` in a child that installed the filter first, with its stderr
- * captured. The child exits 0 when `fn` returns; 100 when the install failed.
+ * captured (and confine_prepare() run before it). The child exits 0 when `fn`
+ * returns; 100 when the install failed.
  */
 static void run_confined(void (*fn)(void), struct outcome *o)
 {
@@ -58,6 +64,8 @@ static void run_confined(void (*fn)(void), struct outcome *o)
 			_exit(101);
 		/* No core file for the SIGSYS the tests expect. */
 		prctl(PR_SET_DUMPABLE, 0);
+		if (confine_prepare)
+			confine_prepare();
 		if (vmm_seccomp_install(confine_features))
 			_exit(100);
 		fn();
@@ -200,6 +208,9 @@ Test(vmm_seccomp, risky_calls_are_checked_by_argument)
 	int ioctl_nr = seccomp_syscall_resolve_name("ioctl");
 	int mmap_nr = seccomp_syscall_resolve_name("mmap");
 	int mprotect_nr = seccomp_syscall_resolve_name("mprotect");
+	int mknodat_nr = seccomp_syscall_resolve_name("mknodat");
+	int openat_nr = seccomp_syscall_resolve_name("openat");
+	int mknodat_rules = 0, openat_rules = 0;
 
 	for (size_t i = 0; i < vmm_seccomp_nr_rules; i++) {
 		const struct vmm_seccomp_rule *r = &vmm_seccomp_rules[i];
@@ -219,7 +230,35 @@ Test(vmm_seccomp, risky_calls_are_checked_by_argument)
 		if (r->nr == ioctl_nr)
 			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 1,
 				  "an ioctl rule without a request");
+		/* A file type each; a character device only as 0:0, never a
+		 * block device. */
+		if (r->nr == mknodat_nr) {
+			mknodat_rules++;
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 2 &&
+				  r->mask == S_IFMT);
+			cr_assert(r->value == S_IFREG || r->value == S_IFIFO ||
+				      r->value == S_IFSOCK || r->value == S_IFCHR,
+				  "mknodat: file type %#llo allowed", (unsigned long long)r->value);
+			if (r->value == S_IFCHR)
+				cr_assert(r->cmp2 == VMM_SECCOMP_MASKED_EQ && r->arg2 == 3 &&
+					      r->mask2 == ~0ull && r->value2 == 0,
+					  "mknodat: a character device other than 0:0 allowed");
+		}
+		/* O_CREAT only with O_EXCL; never O_TMPFILE. */
+		if (r->nr == openat_nr) {
+			openat_rules++;
+			cr_assert(r->cmp == VMM_SECCOMP_MASKED_EQ && r->arg == 2 &&
+				  r->cmp2 == VMM_SECCOMP_ANY);
+			cr_assert((r->mask & (O_CREAT | __O_TMPFILE)) == (O_CREAT | __O_TMPFILE) &&
+				      !(r->value & __O_TMPFILE),
+				  "openat: O_CREAT or O_TMPFILE unchecked");
+			cr_assert(!(r->value & O_CREAT) ||
+				      ((r->mask & O_EXCL) && (r->value & O_EXCL)),
+				  "openat: O_CREAT without O_EXCL allowed");
+		}
 	}
+	cr_assert_eq(mknodat_rules, 4);
+	cr_assert_eq(openat_rules, 2);
 }
 
 /* virtio-vsock's guest connections: only Unix stream sockets can be made
@@ -514,6 +553,249 @@ Test(vmm_seccomp, unshare_is_only_for_the_fs_context, .timeout = 30)
 	run_confined(unshare_mount_ns, &o);
 	snprintf(want, sizeof(want), "blocked system call unshare (%d)", SYS_unshare);
 	expect_blocked(&o, want);
+}
+
+/* A directory of a share, opened before the filter as the shares are. */
+static char share_path[32];
+static int share_dir = -1;
+
+static void share_open(void)
+{
+	snprintf(share_path, sizeof(share_path), "/tmp/hyrun-seccomp-XXXXXX");
+	cr_assert_not_null(mkdtemp(share_path));
+	share_dir = open(share_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(share_dir, 0);
+}
+
+/* Removes what the tests may have made; true when `name` was there. */
+static bool share_had(const char *name)
+{
+	return unlinkat(share_dir, name, 0) == 0;
+}
+
+static void share_close(void)
+{
+	static const char *const names[] = {"blk", "null", "wh", "fifo", "file", "sock", "new"};
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		share_had(names[k]);
+	close(share_dir);
+	cr_assert_eq(rmdir(share_path), 0, "%s: %s", share_path, strerror(errno));
+}
+
+static void make_block_device(void)
+{
+	mknodat(share_dir, "blk", S_IFBLK | 0600, makedev(8, 0));
+}
+
+Test(vmm_seccomp, mknodat_of_a_block_device_kills, .timeout = 30)
+{
+	struct outcome o;
+	bool made;
+	char want[128];
+
+	share_open();
+	run_confined(make_block_device, &o);
+	made = share_had("blk");
+	share_close();
+	cr_assert_not(made, "the node was made");
+	snprintf(want, sizeof(want), "blocked system call mknodat (%d), argument 2 = %#x",
+		 SYS_mknodat, S_IFBLK | 0600);
+	expect_blocked(&o, want);
+}
+
+static void make_char_device(void)
+{
+	mknodat(share_dir, "null", S_IFCHR | 0600, makedev(1, 3));
+}
+
+Test(vmm_seccomp, mknodat_of_a_char_device_kills, .timeout = 30)
+{
+	struct outcome o;
+	bool made;
+	char want[128];
+
+	share_open();
+	run_confined(make_char_device, &o);
+	made = share_had("null");
+	share_close();
+	cr_assert_not(made, "the node was made");
+	snprintf(want, sizeof(want), "blocked system call mknodat (%d), argument 2 = %#x",
+		 SYS_mknodat, S_IFCHR | 0600);
+	expect_blocked(&o, want);
+}
+
+/* dev bits above the 32 the kernel reads are refused too. */
+static void make_char_device_high(void)
+{
+	syscall(SYS_mknodat, share_dir, "wh", S_IFCHR | 0600, 1ull << 32);
+}
+
+Test(vmm_seccomp, mknodat_dev_is_checked_in_full, .timeout = 30)
+{
+	struct outcome o;
+	bool made;
+	char want[128];
+
+	share_open();
+	run_confined(make_char_device_high, &o);
+	made = share_had("wh");
+	share_close();
+	cr_assert_not(made, "the node was made");
+	snprintf(want, sizeof(want), "blocked system call mknodat (%d)", SYS_mknodat);
+	expect_blocked(&o, want);
+}
+
+static void make_allowed_nodes(void)
+{
+	struct stat st;
+
+	if (mknodat(share_dir, "fifo", S_IFIFO | 0600, 0) != 0)
+		_exit(40);
+	if (fstatat(share_dir, "fifo", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISFIFO(st.st_mode))
+		_exit(41);
+	if (mknodat(share_dir, "file", S_IFREG | 0600, 0) != 0)
+		_exit(42);
+	if (mknodat(share_dir, "sock", S_IFSOCK | 0600, 0) != 0)
+		_exit(43);
+	/* A whiteout: allowed by the filter; the kernel may still refuse it
+	 * (EPERM before Linux 5.8 without CAP_MKNOD, or a file system that
+	 * has no such node). */
+	if (mknodat(share_dir, "wh", S_IFCHR | 0600, makedev(0, 0)) != 0 && errno != EPERM &&
+	    errno != EOPNOTSUPP && errno != EINVAL)
+		_exit(44);
+}
+
+Test(vmm_seccomp, mknodat_of_files_fifos_sockets_and_whiteouts, .timeout = 30)
+{
+	struct outcome o;
+
+	share_open();
+	run_confined(make_allowed_nodes, &o);
+	share_close();
+	expect_exit0(&o);
+}
+
+static void open_creat_no_excl(void)
+{
+	openat(share_dir, "new", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+}
+
+Test(vmm_seccomp, openat_creat_without_excl_kills, .timeout = 30)
+{
+	struct outcome o;
+	bool made;
+	char want[128];
+
+	share_open();
+	run_confined(open_creat_no_excl, &o);
+	made = share_had("new");
+	share_close();
+	cr_assert_not(made, "the file was created");
+	snprintf(want, sizeof(want), "blocked system call openat (%d), argument 2 = %#x",
+		 SYS_openat, O_WRONLY | O_CREAT | O_CLOEXEC);
+	expect_blocked(&o, want);
+}
+
+static void open_creat_excl_then_tmpfile(void)
+{
+	int fd =
+	    openat(share_dir, "new", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0 || close(fd) != 0)
+		_exit(50);
+	/* An existing file is reopened without O_CREAT, as CREATE does. */
+	fd = openat(share_dir, "new", O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || close(fd) != 0)
+		_exit(51);
+	/* Not allowed: a file without a name. */
+	openat(share_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+Test(vmm_seccomp, openat_creates_only_with_excl_and_never_tmpfile, .timeout = 30)
+{
+	struct outcome o;
+	bool made;
+	char want[128];
+
+	share_open();
+	run_confined(open_creat_excl_then_tmpfile, &o);
+	made = share_had("new");
+	share_close();
+	cr_assert(made, "O_CREAT|O_EXCL created nothing");
+	snprintf(want, sizeof(want), "blocked system call openat (%d), argument 2 = %#x",
+		 SYS_openat, O_TMPFILE | O_RDWR | O_CLOEXEC);
+	expect_blocked(&o, want);
+}
+
+/* A share, set up before the filter as the VMM's are; the guest caller. */
+static struct passthrough *share_pt;
+static struct pt_cred share_cred;
+
+/* In the child: its /proc/self/fd, not the parent's, is the one to reopen
+ * handles through. */
+static void share_serve(void)
+{
+	share_pt = passthrough_new(share_path, false, NULL, 0);
+	if (!share_pt)
+		_exit(59);
+}
+
+/* The virtio-fs server's own calls for what creates files and nodes: CREATE
+ * of a new name and of an existing file, OPEN, SETATTR of the size, MKNOD. */
+static void serve_creations(void)
+{
+	const struct pt_cred cred = share_cred;
+	struct fuse_setattr_in sa = {.valid = FATTR_SIZE, .size = 1};
+	struct fuse_entry_out e;
+	struct fuse_attr_out ao;
+	struct fuse_open_out oo;
+	int r;
+
+	if (passthrough_thread_init() != 0)
+		_exit(60);
+	if (passthrough_create(share_pt, &cred, FUSE_ROOT_ID, "new", O_RDWR, 0644, 022, &e, &oo) !=
+		0 ||
+	    passthrough_write(share_pt, oo.fh, 0, "data", 4) != 4 ||
+	    passthrough_release(share_pt, oo.fh) != 0)
+		_exit(61);
+	if (passthrough_create(share_pt, &cred, FUSE_ROOT_ID, "new", O_WRONLY | O_TRUNC, 0644, 022,
+			       &e, &oo) != 0 ||
+	    passthrough_release(share_pt, oo.fh) != 0)
+		_exit(62);
+	if (passthrough_open(share_pt, e.nodeid, O_RDWR, &oo) != 0 ||
+	    passthrough_release(share_pt, oo.fh) != 0)
+		_exit(63);
+	if (passthrough_setattr(share_pt, e.nodeid, &sa, &ao) != 0 || ao.attr.size != 1)
+		_exit(64);
+	if (passthrough_mknod(share_pt, &cred, FUSE_ROOT_ID, "fifo", S_IFIFO | 0600, 0, 0, &e) != 0)
+		_exit(65);
+	r = passthrough_mknod(share_pt, &cred, FUSE_ROOT_ID, "wh", S_IFCHR | 0600, 0, 0, &e);
+	if (r != 0 && r != -EPERM && r != -EOPNOTSUPP && r != -EINVAL)
+		_exit(66);
+	/* Refused by the server before the filter sees them. */
+	if (passthrough_mknod(share_pt, &cred, FUSE_ROOT_ID, "blk", S_IFBLK | 0600, (8 << 8), 0,
+			      &e) != -EPERM ||
+	    passthrough_mknod(share_pt, &cred, FUSE_ROOT_ID, "null", S_IFCHR | 0600, (1 << 8) | 3,
+			      0, &e) != -EPERM)
+		_exit(67);
+}
+
+Test(vmm_seccomp, virtio_fs_creations_pass_the_filter, .timeout = 30)
+{
+	struct outcome o;
+	bool blk, null;
+
+	share_open();
+	share_cred = (struct pt_cred){.uid = geteuid(), .gid = getegid()};
+	confine_prepare = share_serve;
+	run_confined(serve_creations, &o);
+	confine_prepare = NULL;
+	blk = share_had("blk");
+	null = share_had("null");
+	share_close();
+	expect_exit0(&o);
+	cr_assert_not(blk || null, "a device node was made");
 }
 
 /* Made before the filter, as vsock's listening socket and timer are. */
