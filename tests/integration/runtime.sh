@@ -586,7 +586,8 @@ test_runtime_json_log() {
 # a user namespace of its own, a procfs of its own, /dev/kvm as a descriptor; the share
 # idmapped, so the guest's files keep their owners on the host. The range is given back.
 test_runtime_vmm_unprivileged() {
-	rt_bundle 'c["process"]["args"] = ["sh", "-c", "touch /made-by-guest; chown 1234:5678 /made-by-guest; echo ok; while :; do sleep 1; done"]'
+	rt_bundle 'c["process"]["args"] = ["sh", "-c", "touch /made-by-guest; chown 1234:5678 /made-by-guest; echo ok; while :; do sleep 1; done"]
+for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k].append("CAP_CHOWN")'
 	local pid uid held other
 	rt_create u1
 	pid=$(rt_pid u1)
@@ -619,6 +620,7 @@ test_runtime_vmm_unprivileged() {
 # mounted idmapped: create refuses, naming the share and what would allow it, and leaves
 # nothing; with HYRUN_ROOT_VMM=1 the container runs with a root VMM and a warning.
 test_runtime_overlay_rootfs_root_vmm() {
+	local id
 	rt_bundle 'c["process"]["args"] = ["/bin/sh", "-c", "exit 5"]'
 	mkdir -p "$SDIR/upper" "$SDIR/work"
 	mv "$B/rootfs" "$SDIR/lower"
@@ -626,7 +628,7 @@ test_runtime_overlay_rootfs_root_vmm() {
 	mount -t overlay overlay -o "lowerdir=$SDIR/lower,upperdir=$SDIR/upper,workdir=$SDIR/work" \
 		"$B/rootfs" || fail "mount overlay"
 	# shellcheck disable=SC2064  # expand now
-	trap "umount '$B/rootfs' 2>/dev/null; rt_cleanup" EXIT
+	trap "umount -l '$B/rootfs' 2>/dev/null || true; rt_cleanup" EXIT
 	hr run --bundle "$B" o1
 	expect_status 1
 	expect_stderr_has "is on overlay, which cannot be mounted idmapped"
@@ -635,8 +637,12 @@ test_runtime_overlay_rootfs_root_vmm() {
 	vm_raw env HYRUN_KERNEL="$KFS" HYRUN_ROOT_VMM=1 "$HYRUN" --root "$RT_ROOT" run --bundle "$B" o2
 	expect_status 5
 	expect_stderr_has "hyrun-vmm runs as root (HYRUN_ROOT_VMM=1)"
-	umount "$B/rootfs"
-	rt_expect_nothing_left o1 o2
+	umount -l "$B/rootfs" || fail "umount $B/rootfs"
+	for id in o1 o2; do
+		[ ! -e "$RT_ROOT/$id" ] || fail "the state directory of $id is left"
+		[ ! -e "/sys/fs/cgroup/hyrun/$id" ] || fail "the cgroup of $id is left"
+	done
+	! pgrep -f -- '--ready-fd' >/dev/null || fail "a hyrun-vmm is still running: $(pgrep -af -- --ready-fd)"
 }
 
 test_runtime_leak() {
