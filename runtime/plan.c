@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -173,6 +175,43 @@ static int plan_root(struct container_plan *p, const struct oci_spec *spec,
 	return 0;
 }
 
+/*
+ * A tmpfs bound at /dev/shm (Podman's and the CRI's per-container shm) becomes
+ * a tmpfs of the guest's own, as large: POSIX shared memory cannot span the VM
+ * boundary (a share's pages are not shared memory), and a tmpfs share would
+ * keep the VMM from running unprivileged where tmpfs cannot be idmapped.
+ * 1 when it did, 0 when the mount is not one, -ENOMEM.
+ */
+static int plan_guest_shm(struct container_plan *p, const struct oci_mount *m, const char *host,
+			  struct gc_mount *gm)
+{
+	const char **opts;
+	struct statfs sf;
+	char *size;
+
+	if (strcmp(m->destination, "/dev/shm") || statfs(host, &sf) < 0 || sf.f_type != TMPFS_MAGIC)
+		return 0;
+	opts = calloc(5, sizeof(*opts));
+	if (!opts ||
+	    asprintf(&size, "size=%llu",
+		     (unsigned long long)sf.f_blocks * (unsigned long long)sf.f_bsize) < 0) {
+		free(opts);
+		return -ENOMEM;
+	}
+	own(p, (char *)opts);
+	opts[0] = "nosuid";
+	opts[1] = "nodev";
+	opts[2] = "noexec";
+	opts[3] = "mode=1777";
+	opts[4] = own(p, size);
+	*gm = (struct gc_mount){.destination = m->destination,
+				.type = "tmpfs",
+				.source = "shm",
+				.options = opts,
+				.nr_options = 5};
+	return 1;
+}
+
 /* mounts[i] bind-mounts a host path: a directory becomes a share of its own,
  * a regular file a copy. */
 static int plan_bind(struct container_plan *p, const struct oci_mount *m, size_t i,
@@ -191,6 +230,12 @@ static int plan_bind(struct container_plan *p, const struct oci_mount *m, size_t
 	if (!host || stat(host, &st) < 0)
 		return hy_err(err, errlen, -errno, "mounts[%zu].source: '%s': %s", i, m->source,
 			      strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		int r = plan_guest_shm(p, m, host, gm);
+
+		if (r)
+			return r < 0 ? hy_err(err, errlen, r, "out of memory") : 0;
+	}
 	path = host;
 	if (req->jail) {
 		if (asprintf(&t, HY_JAIL_BINDS "/%zu", i) < 0)
@@ -510,7 +555,7 @@ int plan_build(struct container_plan *p, const struct oci_spec *spec, const stru
 	memset(p, 0, sizeof(*p));
 	p->vm.control_fd = p->vm.ready_fd = p->vm.kvm_fd = -1;
 	p->binds = calloc(n + 5, sizeof(*p->binds));
-	p->owned = calloc(2 * n + 1, sizeof(*p->owned));
+	p->owned = calloc(4 * n + 1, sizeof(*p->owned));
 	p->files = calloc(n + 1, sizeof(*p->files));
 	p->mounts = calloc(n + 1, sizeof(*p->mounts));
 	if (!p->binds || !p->owned || !p->files || !p->mounts)
