@@ -20,6 +20,7 @@
 #include <linux/virtio_ring.h>
 
 #include "common/agent_proto.h"
+#include "common/log.h"
 #include "vmm/event.h"
 #include "vmm/virtio/console.h"
 #include "vmm/virtio/mmio.h"
@@ -997,4 +998,29 @@ Test(virtio_console, reset_finishes_a_closing_port)
 			break;
 		cr_assert_arr_eq(buf, "rrrrrrrr", (size_t)n, "the dropped buffer was written");
 	}
+}
+
+static unsigned log_lines; /* atomic: the event loop thread logs */
+
+static void count_log_lines(enum log_level level, const char *prog, const char *msg)
+{
+	__atomic_fetch_add(&log_lines, 1, __ATOMIC_RELAXED);
+}
+
+/* Control messages the device ignores, as many as the guest likes: a line a second at
+ * most on the VMM's stderr (a log on the host's disk), the first one still there. */
+Test(virtio_console, ignored_control_messages_are_rate_limited)
+{
+	start(in_pipe[0]);
+	driver_probe();
+	log_lines = 0;
+	log_set_writer(count_log_lines);
+	for (int i = 0; i < 200; i++) {
+		send_ctrl(1, 99, 1);
+		send_ctrl(VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY, 0);
+	}
+	log_set_writer(NULL);
+	cr_assert_geq(log_lines, 1);
+	cr_assert_lt(log_lines, 10, "%u lines for 400 ignored control messages", log_lines);
+	cr_assert_not(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 }

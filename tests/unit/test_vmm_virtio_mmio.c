@@ -11,6 +11,7 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
+#include "common/log.h"
 #include "vmm/virtio/mmio.h"
 
 #define FAKE_NR_QUEUES 2
@@ -470,4 +471,46 @@ Test(virtio_mmio, shm_regions_absent_and_generation)
 	cr_assert_eq(rd(VIRTIO_MMIO_SHM_LEN_LOW), 0xffffffff);
 	cr_assert_eq(rd(VIRTIO_MMIO_SHM_LEN_HIGH), 0xffffffff);
 	cr_assert_eq(rd(VIRTIO_MMIO_CONFIG_GENERATION), rd(VIRTIO_MMIO_CONFIG_GENERATION));
+}
+
+static unsigned log_lines;
+
+static void count_log_lines(enum log_level level, const char *prog, const char *msg)
+{
+	log_lines++;
+}
+
+/* A guest repeats a mistake as often as it likes: the VMM says so at most once a second
+ * (its stderr is a log on the host's disk), and still says it the first time. */
+Test(virtio_mmio, repeated_guest_mistakes_are_rate_limited)
+{
+	log_lines = 0;
+	log_set_writer(count_log_lines);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	for (int i = 0; i < 1000; i++) {
+		wr(VIRTIO_MMIO_QUEUE_NUM, 3);
+		/* No VERSION_1: refused. */
+		wr(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_FEATURES_OK);
+	}
+	log_set_writer(NULL);
+	cr_assert_geq(log_lines, 1);
+	cr_assert_lt(log_lines, 10, "%u lines for 2000 refused writes", log_lines);
+	cr_assert_eq(fd.queues[0].size, 0);
+	cr_assert_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK, 0);
+}
+
+Test(virtio_mmio, repeated_breaking_is_rate_limited)
+{
+	log_lines = 0;
+	log_set_writer(count_log_lines);
+	for (int i = 0; i < 1000; i++) {
+		bring_up();
+		virtio_dev_set_broken(&fd.dev, "test");
+		cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+		wr(VIRTIO_MMIO_STATUS, 0);
+	}
+	log_set_writer(NULL);
+	cr_assert_geq(log_lines, 1);
+	cr_assert_lt(log_lines, 10, "%u lines for 1000 breaks", log_lines);
 }

@@ -534,7 +534,8 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 	switch (event) {
 	case VIRTIO_CONSOLE_DEVICE_READY:
 		if (value != 1) {
-			log_warn("%s: the guest driver failed to initialise", c->dev.name);
+			log_ratelimited(&c->dev.guest_log, LOG_WARN,
+					"%s: the guest driver failed to initialise", c->dev.name);
 			return;
 		}
 		if (c->device_ready)
@@ -547,7 +548,8 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 		if (id >= NR_PORTS || !c->device_ready)
 			break;
 		if (value != 1) {
-			log_warn("%s: the guest failed to set up port %u", c->dev.name, id);
+			log_ratelimited(&c->dev.guest_log, LOG_WARN,
+					"%s: the guest failed to set up port %u", c->dev.name, id);
 			return;
 		}
 		if (c->port_ready[id])
@@ -581,8 +583,9 @@ static void handle_ctrl(struct virtio_console *c, uint32_t id, uint16_t event, u
 	default:
 		break;
 	}
-	log_warn("%s: ignoring control message id=%u event=%u value=%u", c->dev.name, id, event,
-		 value);
+	log_ratelimited(&c->dev.guest_log, LOG_WARN,
+			"%s: ignoring control message id=%u event=%u value=%u", c->dev.name, id,
+			event, value);
 }
 
 static void process_ctrl_tx(struct virtio_console *c)
@@ -596,7 +599,8 @@ static void process_ctrl_tx(struct virtio_console *c)
 		if (virtq_elem_read(&c->elem, 0, &m, sizeof(m)) == sizeof(m))
 			handle_ctrl(c, le32toh(m.id), le16toh(m.event), le16toh(m.value));
 		else
-			log_warn("%s: ignoring short control message", c->dev.name);
+			log_ratelimited(&c->dev.guest_log, LOG_WARN,
+					"%s: ignoring short control message", c->dev.name);
 		/* c->elem may have been reused by the handler. */
 		if (push(c, CTRL_TX, head, 0) < 0)
 			break;
@@ -629,7 +633,8 @@ static int console_activate(struct virtio_dev *d)
 	struct virtio_console *c = to_console(d);
 
 	if (!virtio_dev_has_feature(d, VIRTIO_CONSOLE_F_MULTIPORT)) {
-		log_error("%s: the guest driver does not support multiple ports", d->name);
+		log_ratelimited(&d->guest_log, LOG_ERROR,
+				"%s: the guest driver does not support multiple ports", d->name);
 		return -EOPNOTSUPP;
 	}
 	/* Pick up anything queued before DRIVER_OK. The transport sets active

@@ -96,8 +96,9 @@ static void status_write(struct virtio_mmio *t, uint32_t v)
 		 * This transport only speaks the 1.x layout. */
 		if ((t->drv_features & ~offered_features(t)) ||
 		    !(t->drv_features & (1ULL << VIRTIO_F_VERSION_1))) {
-			log_warn("%s: driver features %#llx refused", d->name,
-				 (unsigned long long)t->drv_features);
+			log_ratelimited(&d->guest_log, LOG_WARN,
+					"%s: driver features %#llx refused", d->name,
+					(unsigned long long)t->drv_features);
 			new &= ~(uint32_t)VIRTIO_CONFIG_S_FEATURES_OK;
 		} else {
 			d->features = t->drv_features;
@@ -113,7 +114,9 @@ static void status_write(struct virtio_mmio *t, uint32_t v)
 			t->status = new;
 			ret = d->ops->activate ? d->ops->activate(d) : 0;
 			if (ret) {
-				log_error("%s: activation failed: %s", d->name, strerror(-ret));
+				log_ratelimited(&d->guest_log, LOG_ERROR,
+						"%s: activation failed: %s", d->name,
+						strerror(-ret));
 				d->broken = true;
 				t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 				mmio_interrupt(d, VIRTIO_ISR_CONFIG);
@@ -236,7 +239,8 @@ static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t v)
 		if (!cfg_q)
 			break;
 		if (v == 0 || v > d->queue_max || (v & (v - 1))) {
-			log_warn("%s: queue %u: bad size %u", d->name, t->queue_sel, v);
+			log_ratelimited(&d->guest_log, LOG_WARN, "%s: queue %u: bad size %u",
+					d->name, t->queue_sel, v);
 			break;
 		}
 		cfg_q->size = (uint16_t)v;

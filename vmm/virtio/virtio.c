@@ -35,7 +35,9 @@ void virtio_dev_set_broken(struct virtio_dev *d, const char *why)
 	if (d->broken)
 		return;
 	d->broken = true;
-	log_error("%s: malformed request from the guest: %s; device needs reset", d->name, why);
+	log_ratelimited(&d->broken_log, LOG_ERROR,
+			"%s: malformed request from the guest: %s; device needs reset", d->name,
+			why);
 	/* Section 2.1.2: DEVICE_NEEDS_RESET is announced with a configuration
 	 * change notification. */
 	if (d->interrupt)

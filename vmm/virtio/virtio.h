@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/log.h"
 #include "vmm/virtio/queue.h"
 
 struct virtio_dev;
@@ -49,6 +50,11 @@ struct virtio_dev {
 	bool active;	   /* DRIVER_OK seen and activate() succeeded */
 	bool broken;	   /* a malformed request was seen */
 	pthread_mutex_t lock;
+	/* What the guest can repeat at will costs at most a line a second each
+	 * (kept across resets): the device stopping for a malformed request, and
+	 * the guest's other mistakes (refused features, queue sizes, control
+	 * messages). The VMM's stderr is a log on the host's disk. */
+	struct log_ratelimit broken_log, guest_log;
 
 	/* Set by the transport: raise the used-buffer (isr bit 0) or config
 	 * change (bit 1) interrupt. Callable with dev->lock held. */
