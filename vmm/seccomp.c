@@ -23,6 +23,10 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
+/* The kernel's own O_TMPFILE bit: glibc's __O_TMPFILE also holds O_DIRECTORY,
+ * which every directory open sets. */
+#define SECCOMP_O_TMPFILE_BIT 020000000
+
 /* The members of a rule: any arguments. */
 #define ANY_F(sys, reason) .nr = SCMP_SYS(sys), .name = #sys, .cmp = VMM_SECCOMP_ANY, .why = reason
 #define ANY(sys, reason)                                                                           \
@@ -163,9 +167,9 @@ const struct vmm_seccomp_rule vmm_seccomp_rules[] = {
     /* Never a file created without O_EXCL, where it could open what a name
      * points to, nor an unnamed O_TMPFILE: CREATE creates with O_EXCL and
      * otherwise reopens an existing regular file without O_CREAT. */
-    ARG(openat, 2, O_CREAT | __O_TMPFILE, 0, "neither O_CREAT nor O_TMPFILE",
+    ARG(openat, 2, O_CREAT | SECCOMP_O_TMPFILE_BIT, 0, "neither O_CREAT nor O_TMPFILE",
 	"open a file or directory of the share by handle, or through /proc/self/fd"),
-    ARG(openat, 2, O_CREAT | O_EXCL | __O_TMPFILE, O_CREAT | O_EXCL, "O_CREAT|O_EXCL",
+    ARG(openat, 2, O_CREAT | O_EXCL | SECCOMP_O_TMPFILE_BIT, O_CREAT | O_EXCL, "O_CREAT|O_EXCL",
 	"CREATE: a new regular file of the share, never one that exists"),
     ANY(openat2, "look up a name with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS; its flags lie in "
 		 "struct open_how, in memory, out of a filter's sight"),
