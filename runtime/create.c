@@ -32,6 +32,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -323,6 +324,88 @@ static void root_vmm(struct creating *k)
 	k->have_ids = false;
 }
 
+/* The host id that id 0 maps to in map, or -1. */
+static int64_t map_root(const struct oci_idmap *map, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (map[i].container_id == 0 && map[i].size > 0)
+			return map[i].host_id;
+	return -1;
+}
+
+/* "INSIDE OUTSIDE COUNT" lines of a uid_map or gid_map: the host id of 0, or -1. */
+static int64_t map_text_root(const char *text)
+{
+	unsigned long in, out, count;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (sscanf(l, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0 && count > 0)
+			return (int64_t)out;
+	return -1;
+}
+
+/*
+ * The host ids of uid and gid 0 of the user namespace at path: a child joins
+ * it and reads its own maps, which it sees relative to the namespace's parent.
+ */
+static int joined_userns_root(const char *path, int64_t *uid, int64_t *gid)
+{
+	char buf[2][1024] = {{0}};
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		const char *files[2] = {"/proc/self/uid_map", "/proc/self/gid_map"};
+
+		if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0)
+			_exit(1);
+		for (int i = 0; i < 2; i++) {
+			FILE *f = fopen(files[i], "re");
+			size_t n = f ? fread(buf[i], 1, sizeof(buf[i]) - 1, f) : 0;
+
+			if (f)
+				fclose(f);
+			buf[i][n] = '\0';
+		}
+		_exit(write(p[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -errno;
+	}
+	st = read(p[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : -EIO;
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	buf[0][sizeof(buf[0]) - 1] = buf[1][sizeof(buf[1]) - 1] = '\0';
+	*uid = map_text_root(buf[0]);
+	*gid = map_text_root(buf[1]);
+	return st;
+}
+
+/* The files the VMM reads besides the shares (the guest configuration, the
+ * vsock directory) become its root's, in its user namespace. */
+static int give_vmm_files(struct creating *k, int64_t uid, int64_t gid)
+{
+	if (uid < 0 || gid < 0)
+		return hy_err(k->err, sizeof(k->err), -EINVAL,
+			      "the user namespace maps no host id to uid or gid 0: hyrun-vmm runs "
+			      "as root there");
+	if (fchownat(k->c->dirfd, HY_GUEST_CONFIG_FILE, (uid_t)uid, (gid_t)gid,
+		     AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (k->vsock_dir[0] &&
+	     fchownat(k->c->dirfd, HY_VSOCK_DIR, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0))
+		return hy_err(k->err, sizeof(k->err), -errno,
+			      "give the VMM's files to its host uid %lld: %s", (long long)uid,
+			      strerror(errno));
+	return 0;
+}
+
 /*
  * The VMM's user namespace (idpool.h): host ids of a range of the container's
  * own, every share idmapped with it. The files the VMM reads besides the
@@ -341,8 +424,17 @@ static int vmm_userns(struct creating *k)
 
 	k->jc.proc = true;
 	if (k->l.ns[OCI_NS_USER].enabled) {
+		int64_t uid = -1, gid = -1;
+
 		root_vmm(k);
-		return 0;
+		if (!k->l.ns[OCI_NS_USER].path) {
+			uid = map_root(k->l.uid_mappings, k->l.nr_uid_mappings);
+			gid = map_root(k->l.gid_mappings, k->l.nr_gid_mappings);
+		} else if ((r = joined_userns_root(k->l.ns[OCI_NS_USER].path, &uid, &gid)) < 0) {
+			return hy_err(k->err, sizeof(k->err), r, "user namespace '%s': %s",
+				      k->l.ns[OCI_NS_USER].path, strerror(-r));
+		}
+		return give_vmm_files(k, uid, gid);
 	}
 	if (!realpath(k->c->dir, k->owner))
 		return hy_err(k->err, sizeof(k->err), -errno, "%s: %s", k->c->dir, strerror(errno));
@@ -374,13 +466,8 @@ static int vmm_userns(struct creating *k)
 		root_vmm(k);
 		return 0;
 	}
-	if (fchownat(k->c->dirfd, HY_GUEST_CONFIG_FILE, k->ids.first, k->ids.first,
-		     AT_SYMLINK_NOFOLLOW) < 0 ||
-	    (k->vsock_dir[0] && fchownat(k->c->dirfd, HY_VSOCK_DIR, k->ids.first, k->ids.first,
-					 AT_SYMLINK_NOFOLLOW) < 0))
-		return hy_err(k->err, sizeof(k->err), -errno,
-			      "give the VMM's files to its host uid %u: %s", k->ids.first,
-			      strerror(errno));
+	if (give_vmm_files(k, k->ids.first, k->ids.first))
+		return -1;
 	snprintf(buf, sizeof(buf), "%u\n", k->ids.slot);
 	if (rt_write_at_atomic(k->c->dirfd, HY_IDS_FILE, buf, strlen(buf), 0600, k->err,
 			       sizeof(k->err)))

@@ -616,6 +616,30 @@ for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k]
 	rt_expect_nothing_left u1
 }
 
+# A spec with a user namespace of its own (Podman's --userns=auto, uidMappings): the VMM
+# runs in that one, unprivileged, on the root filesystem the engine chowned to the range;
+# nothing is idmapped and no range of the pool is taken.
+test_runtime_vmm_in_spec_userns() {
+	rt_bundle 'c["process"]["args"] = ["sh", "-c", "touch /made-in-userns; echo ok; while :; do sleep 1; done"]
+c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 3000000000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 3000000000, "size": 65536}]'
+	local pid
+	chown -R 3000000000:3000000000 "$B/rootfs"
+	rt_create s1
+	pid=$(rt_pid s1)
+	hr start s1
+	expect_status 0
+	rt_wait_output "$SDIR/s1.out" '^ok$'
+	expect_eq "hyrun-vmm's host uid" "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 3000000000
+	expect_eq "a file the guest made" "$(stat -c %u:%g "$B/rootfs/made-in-userns")" 3000000000:3000000000
+	! grep -qxF "$(realpath "$RT_ROOT/s1")" /run/hyrun-ids/* 2>/dev/null ||
+		fail "a range of the pool was taken for s1"
+	hr delete --force s1
+	expect_status 0
+	rt_expect_nothing_left s1
+}
+
 # A root filesystem on overlayfs (Podman's and containerd's default storage) cannot be
 # mounted idmapped: create refuses, naming the share and what would allow it, and leaves
 # nothing; with HYRUN_ROOT_VMM=1 the container runs with a root VMM and a warning.
