@@ -191,6 +191,7 @@ UNIT_TEST_OBJS := \
 	tests/unit/test_runtime_guest.o \
 	tests/unit/test_runtime_hooks.o \
 	tests/unit/test_runtime_network.o \
+	tests/unit/test_runtime_idpool.o \
 	tests/unit/test_runtime_agent.o \
 	tests/unit/test_runtime_proxy.o \
 	tests/unit/test_netns_netns.o \

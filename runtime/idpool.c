@@ -16,6 +16,7 @@
 
 int idpool_parse(const char *s, uint32_t *first, unsigned *ranges, char *err, size_t errlen)
 {
+	const char *orig = s;
 	unsigned long long f, n;
 	char *end;
 
@@ -42,7 +43,7 @@ bad:
 	return hy_err(err, errlen, -EINVAL,
 		      "$%s: '%s' is not FIRST:RANGES (host ids FIRST to FIRST+RANGES*%u-1, "
 		      "above 0 and below 4294967295)",
-		      HY_ENV_VMM_IDS, s, IDPOOL_RANGE);
+		      HY_ENV_VMM_IDS, orig, IDPOOL_RANGE);
 }
 
 /* FNV-1a of owner: where the search for a free range starts. */

@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
@@ -34,6 +36,18 @@ static const struct command {
     {"features", cmd_features, "print the OCI features this runtime supports"},
     {"plan", cmd_plan, "plan a config.json's VM by hand: hyrun-vmm's options, no jail"},
 };
+
+/* Whether a command changes containers: those need root (rootless is refused). */
+static bool needs_root(const char *name)
+{
+	static const char *const verbs[] = {"create", "start",	"run",	 "exec",  "kill",
+					    "delete", "update", "pause", "resume"};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verbs[i], name))
+			return true;
+	return false;
+}
 
 static void usage(FILE *f)
 {
@@ -199,6 +213,16 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;
+		if (geteuid() != 0 && needs_root(commands[i].name) &&
+		    !(argc > optind + 1 &&
+		      (!strcmp(argv[optind + 1], "-h") || !strcmp(argv[optind + 1], "--help")))) {
+			rt_error(
+			    "%s: rootless containers are not supported: hyrun must run as root "
+			    "(each VMM gets a user namespace of host ids from a pool, a cgroup "
+			    "and a jail only root can make); use rootful Podman or containerd",
+			    commands[i].name);
+			return 1;
+		}
 		argv += optind;
 		argc -= optind;
 		optind = 0; /* getopt_long() starts over for the verb's own options */

@@ -1,5 +1,7 @@
 /* test_runtime_plan.c: the VM plan: jail binds, shares, file copies, the guest configuration. */
 #include <criterion/criterion.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -287,6 +289,43 @@ Test(runtime_plan, guest_config)
 	cr_assert_eq(json_integer_value(json_object_get(p, "gid")), 6);
 	cr_assert_str_eq(str_at(gc, "sysctl", "net.ipv4.ip_forward"), "1");
 	cr_assert_null(json_object_get(gc, "seccomp"));
+}
+
+/* A tmpfs bound at /dev/shm (Podman's per-container shm) is the guest's own tmpfs, as
+ * large; another tmpfs bind, or a directory at /dev/shm, is still a share. */
+Test(runtime_plan, dev_shm_from_a_tmpfs_is_the_guests_own)
+{
+	char shm[] = "/dev/shm/hyrun-plan-shm.XXXXXX", mounts[512], want[64];
+	struct statfs sf;
+	json_t *m, *o;
+
+	if (statfs("/dev/shm", &sf) < 0 || sf.f_type != TMPFS_MAGIC)
+		cr_skip_test("/dev/shm is not a tmpfs here");
+	cr_assert_not_null(mkdtemp(shm));
+	image_has("/dev/shm");
+	image_has("/data");
+	image_has("/w");
+	snprintf(mounts, sizeof(mounts),
+		 "[{\"destination\": \"/dev/shm\", \"type\": \"bind\", \"source\": \"%s\","
+		 " \"options\": [\"rbind\"]},"
+		 " {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"%s\","
+		 " \"options\": [\"rbind\"]}]",
+		 shm, shm);
+	cr_assert_eq(plan_with(mounts, false, true, NULL), 0, "%s", err);
+	cr_assert_eq(plan.vm.nr_shares, 2, "the root and /data");
+	cr_assert_null(bind_at("/.hyrun-binds/0"), "no bind for /dev/shm");
+	cr_assert_not_null(bind_at("/.hyrun-binds/1"));
+	m = json_object_get(gc, "mounts");
+	o = json_array_get(m, 0);
+	cr_assert_str_eq(str_at(o, "type", NULL), "tmpfs");
+	cr_assert_null(json_object_get(o, "share"));
+	snprintf(want, sizeof(want), "size=%llu",
+		 (unsigned long long)sf.f_blocks * (unsigned long long)sf.f_bsize);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "options"), 4)), want);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "options"), 3)),
+			 "mode=1777");
+	cr_assert_str_eq(str_at(json_array_get(m, 1), "share", NULL), "m1");
+	cr_assert_eq(rmdir(shm), 0);
 }
 
 Test(runtime_plan, guest_config_caps_rlimits_seccomp)
