@@ -583,6 +583,21 @@ static void share_close(void)
 	cr_assert_eq(rmdir(share_path), 0, "%s: %s", share_path, strerror(errno));
 }
 
+/* fn, under the filter, tries to make `name` in the share: it must be killed for the
+ * call `want` names, and nothing made. */
+static void expect_killed_making(void (*fn)(void), const char *name, const char *want)
+{
+	struct outcome o;
+	bool made;
+
+	share_open();
+	run_confined(fn, &o);
+	made = share_had(name);
+	share_close();
+	cr_assert_not(made, "%s was made", name);
+	expect_blocked(&o, want);
+}
+
 static void make_block_device(void)
 {
 	mknodat(share_dir, "blk", S_IFBLK | 0600, makedev(8, 0));
@@ -590,18 +605,11 @@ static void make_block_device(void)
 
 Test(vmm_seccomp, mknodat_of_a_block_device_kills, .timeout = 30)
 {
-	struct outcome o;
-	bool made;
 	char want[128];
 
-	share_open();
-	run_confined(make_block_device, &o);
-	made = share_had("blk");
-	share_close();
-	cr_assert_not(made, "the node was made");
 	snprintf(want, sizeof(want), "blocked system call mknodat (%d), argument 2 = %#x",
 		 SYS_mknodat, S_IFBLK | 0600);
-	expect_blocked(&o, want);
+	expect_killed_making(make_block_device, "blk", want);
 }
 
 static void make_char_device(void)
@@ -611,18 +619,11 @@ static void make_char_device(void)
 
 Test(vmm_seccomp, mknodat_of_a_char_device_kills, .timeout = 30)
 {
-	struct outcome o;
-	bool made;
 	char want[128];
 
-	share_open();
-	run_confined(make_char_device, &o);
-	made = share_had("null");
-	share_close();
-	cr_assert_not(made, "the node was made");
 	snprintf(want, sizeof(want), "blocked system call mknodat (%d), argument 2 = %#x",
 		 SYS_mknodat, S_IFCHR | 0600);
-	expect_blocked(&o, want);
+	expect_killed_making(make_char_device, "null", want);
 }
 
 /* dev bits above the 32 the kernel reads are refused too. */
@@ -633,17 +634,10 @@ static void make_char_device_high(void)
 
 Test(vmm_seccomp, mknodat_dev_is_checked_in_full, .timeout = 30)
 {
-	struct outcome o;
-	bool made;
 	char want[128];
 
-	share_open();
-	run_confined(make_char_device_high, &o);
-	made = share_had("wh");
-	share_close();
-	cr_assert_not(made, "the node was made");
 	snprintf(want, sizeof(want), "blocked system call mknodat (%d)", SYS_mknodat);
-	expect_blocked(&o, want);
+	expect_killed_making(make_char_device_high, "wh", want);
 }
 
 static void make_allowed_nodes(void)
@@ -683,18 +677,11 @@ static void open_creat_no_excl(void)
 
 Test(vmm_seccomp, openat_creat_without_excl_kills, .timeout = 30)
 {
-	struct outcome o;
-	bool made;
 	char want[128];
 
-	share_open();
-	run_confined(open_creat_no_excl, &o);
-	made = share_had("new");
-	share_close();
-	cr_assert_not(made, "the file was created");
 	snprintf(want, sizeof(want), "blocked system call openat (%d), argument 2 = %#x",
 		 SYS_openat, O_WRONLY | O_CREAT | O_CLOEXEC);
-	expect_blocked(&o, want);
+	expect_killed_making(open_creat_no_excl, "new", want);
 }
 
 static void open_creat_excl_then_tmpfile(void)
