@@ -306,7 +306,9 @@ static void fs_up_at(uint64_t features, uint64_t dev_desc, uint64_t dev_used)
 	queue_setup(&vqs[0], 0, RING_Q0, RING_Q0 + 0x1000, RING_Q0 + 0x2000, 0, 0);
 	queue_setup(&vqs[1], 1, RING_Q1, RING_Q1 + 0x1000, RING_Q1 + 0x2000, dev_desc, dev_used);
 	wr(win, VIRTIO_MMIO_STATUS, s | VIRTIO_CONFIG_S_DRIVER_OK);
-	if (rd(win, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET)
+	/* Rings placed outside RAM on purpose may stop the device as soon as it takes
+	 * them (or only at the first request): the case's must_stop() sees either. */
+	if ((rd(win, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET) && !dev_desc && !dev_used)
 		finish(EXIT_SETUP, "the device needs a reset right after setup");
 }
 
