@@ -669,6 +669,18 @@ test_runtime_overlay_rootfs_root_vmm() {
 	! pgrep -f -- '--ready-fd' >/dev/null || fail "a hyrun-vmm is still running: $(pgrep -af -- --ready-fd)"
 }
 
+# Run by a user other than root, the verbs that change containers stop at once, in one
+# line, and make nothing.
+test_runtime_rootless_refused() {
+	rt_bundle
+	vm_raw setpriv --reuid 65534 --regid 65534 --clear-groups -- \
+		"$HYRUN" --root "$RT_ROOT" create --bundle "$B" r1
+	expect_status 1
+	expect_stderr_has "create: rootless containers are not supported: hyrun must run as root"
+	[ "$(wc -l <"$TDIR/stderr")" = 1 ] || fail "more than one line: $ERR"
+	[ ! -e "$RT_ROOT/r1" ] || fail "a state directory was made"
+}
+
 test_runtime_leak() {
 	rt_bundle 'c["process"]["args"] = ["/bin/true"]'
 	local n=${HYRUN_LEAK_CYCLES:-10} i t0 ids=()
