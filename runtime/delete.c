@@ -2,14 +2,12 @@
 #include "runtime/lifecycle.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -23,16 +21,9 @@ static void release_ids(struct container *c)
 {
 	char buf[32], owner[PATH_MAX];
 	unsigned long slot;
-	ssize_t n;
-	int fd = openat(c->dirfd, HY_IDS_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	if (fd < 0)
+	if (rt_read_at(c->dirfd, HY_IDS_FILE, buf, sizeof(buf)) <= 0 || !realpath(c->dir, owner))
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0 || !realpath(c->dir, owner))
-		return;
-	buf[n] = '\0';
 	slot = strtoul(buf, NULL, 10);
 	idpool_release(IDPOOL_DIR, owner, (unsigned)slot);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "runtime/runtime.h"
 
 int idpool_parse(const char *s, uint32_t *first, unsigned *ranges, char *err, size_t errlen)
 {
@@ -61,16 +62,12 @@ static int held(int dir, const char *name)
 {
 	char owner[PATH_MAX];
 	struct stat st;
-	ssize_t n;
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int n = rt_read_at(dir, name, owner, sizeof(owner));
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : 1;
-	n = read(fd, owner, sizeof(owner) - 1);
-	close(fd);
-	if (n <= 0)
+	if (n < 0)
+		return n != -ENOENT;
+	if (n == 0)
 		return 0; /* written by a create that died at once */
-	owner[n] = '\0';
 	return owner[0] == '/' && stat(owner, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -137,21 +134,12 @@ int idpool_take(const char *pool_dir, const char *owner, struct idpool_range *r,
 void idpool_release(const char *pool_dir, const char *owner, unsigned slot)
 {
 	char name[16], buf[PATH_MAX];
-	ssize_t n;
-	int dir, fd;
+	int dir;
 
 	if (pool_lock(pool_dir, &dir, buf, sizeof(buf)))
 		return;
 	snprintf(name, sizeof(name), "%u", slot);
-	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n >= 0) {
-			buf[n] = '\0';
-			if (!strcmp(buf, owner))
-				unlinkat(dir, name, 0);
-		}
-	}
+	if (rt_read_at(dir, name, buf, sizeof(buf)) >= 0 && !strcmp(buf, owner))
+		unlinkat(dir, name, 0);
 	close(dir);
 }

@@ -140,18 +140,12 @@ int network_unwire(struct rt_network *net, char *err, size_t errlen)
 /* HY_NETWORK_FILE into buf, NUL-terminated: 1, or 0 when there is none. */
 static int read_saved(int dirfd, char *buf, size_t len, char *err, size_t errlen)
 {
-	ssize_t n;
-	int fd = openat(dirfd, HY_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int n = rt_read_at(dirfd, HY_NETWORK_FILE, buf, len);
 
-	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE,
-						strerror(errno));
-	n = read(fd, buf, len - 1);
-	close(fd);
+	if (n == -ENOENT)
+		return 0;
 	if (n < 0)
-		return hy_err(err, errlen, -errno, "%s: %s", HY_NETWORK_FILE, strerror(errno));
-	buf[n] = '\0';
+		return hy_err(err, errlen, n, "%s: %s", HY_NETWORK_FILE, strerror(-n));
 	return 1;
 }
 

@@ -83,5 +83,9 @@ int rt_write_pid_file(const char *path, int pid, char *err, size_t errlen);
 /* The same relative to a directory fd. */
 int rt_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, unsigned mode,
 		       char *err, size_t errlen);
+/* A small file relative to a directory fd (not followed if a symlink), at most
+ * len - 1 bytes of it, NUL-terminated in buf: the bytes read, or -errno
+ * (-ENOENT: there is none). */
+int rt_read_at(int dirfd, const char *name, char *buf, size_t len);
 
 #endif

@@ -113,6 +113,25 @@ void rt_log_msg(enum log_level level, const char *msg)
 	rt_log(level, "%s", msg);
 }
 
+int rt_read_at(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (int)n;
+}
+
 int rt_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, unsigned mode,
 		       char *err, size_t errlen)
 {
