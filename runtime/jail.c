@@ -214,20 +214,22 @@ fail:
 	return -1;
 }
 
-/* Read-only for the bind mount at fd and, where the kernel can, every mount below it. */
 /*
- * Restrict the bind mount at fd (recursively where the kernel can): read-only
- * when asked; nodev and nosuid unless it is a device node's bind, which must
- * stay openable. A device node's bind is always read-only, so that the VMM
- * cannot chmod or chown the host's node through it (opening a device for
- * writing does not need a writable mount).
+ * What a bind is restricted to: read-only when asked; nodev and nosuid unless
+ * it is a device node's bind, which must stay openable. A device node's bind
+ * is always read-only, so that the VMM cannot chmod or chown the host's node
+ * through it (opening a device for writing does not need a writable mount).
  */
+static uint64_t bind_attrs(bool readonly, bool device)
+{
+	return (readonly || device ? MOUNT_ATTR_RDONLY : 0) |
+	       (device ? 0 : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+}
+
+/* Restrict the bind mount at fd to bind_attrs(), recursively where the kernel can. */
 static int restrict_mount(int fd, bool readonly, bool device)
 {
-	struct mount_attr attr = {
-	    .attr_set = (readonly || device ? MOUNT_ATTR_RDONLY : 0) |
-			(device ? 0 : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID),
-	};
+	struct mount_attr attr = {.attr_set = bind_attrs(readonly, device)};
 	struct statvfs sv;
 	unsigned long flags = MS_REMOUNT | MS_BIND;
 	char path[64];
@@ -251,15 +253,14 @@ static int restrict_mount(int fd, bool readonly, bool device)
 
 /*
  * The source at src_fd, with everything mounted below it, idmapped with
- * userns_fd and restricted as restrict_mount() does, on the mount point t.
+ * userns_fd and restricted as bind_attrs() says, on the mount point t.
  * Idmapping works only on a mount that was never attached: a detached copy
  * of the source's tree is made, changed, then attached.
  */
 static int idmapped_bind(int src_fd, int t, int userns_fd, bool readonly)
 {
 	struct mount_attr attr = {
-	    .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
-			(readonly ? MOUNT_ATTR_RDONLY : 0),
+	    .attr_set = MOUNT_ATTR_IDMAP | bind_attrs(readonly, false),
 	    .userns_fd = (uint64_t)userns_fd,
 	};
 	int tree, r;
